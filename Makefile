@@ -1,0 +1,49 @@
+# Binôme — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA ?= collab-data
+
+.PHONY: run test check bench install install-test js-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test js-deps
+
+# The stock JavaScript y-websocket client, for the interoperability test (pinned by the lock file).
+tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+js-deps: tests/js/node_modules/.installed
+
+run: install
+	$(BIN)/collab serve --demo --host $(HOST) --port $(PORT) --data $(DATA)
+
+check: $(VENV)/.installed-test
+	$(BIN)/ruff check collab tests bench
+	$(BIN)/ruff format --check collab tests bench
+	$(BIN)/mypy
+
+test: install-test check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) tests/js/node_modules .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,3 @@
+"""Binôme: pairs of pupils writing one text together, live."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,171 @@
+"""The ``collab`` command line: serve, users, token, backup, loadtest-setup."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from collab import settings as settings_module
+from collab.settings import Settings
+from collab.store import Store, backup_database
+
+T = TypeVar("T")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    base = settings_module.from_env()
+    return base.with_overrides(
+        data_dir=Path(args.data) if getattr(args, "data", None) else None,
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
+
+
+def _with_store(settings: Settings, action: Callable[[Store], Awaitable[T]], synchronous: str = "FULL") -> T:
+    async def run() -> T:
+        store = await Store.open(settings.database_path, synchronous=synchronous)
+        try:
+            return await action(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from collab.app import create_app
+    from collab.seeding import seed_demo
+
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.demo:
+        sign_ins = _with_store(settings, seed_demo)
+        base = f"http://{settings.host}:{settings.port}"
+        print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
+        print("Comptes de démonstration (jetons d'accès pour les clients y-websocket) :")
+        for s in sign_ins:
+            print(f"  {s.display_name:<12} {s.role.value:<8} {s.login:<14} token={s.token}")
+        print(f"\n  document : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token=<jeton>")
+        print(f"  liste    : curl -H 'Authorization: Bearer <jeton>' {base}/api/docs\n", flush=True)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes * 2,
+        ws_ping_interval=20.0,
+        ws_ping_timeout=20.0,
+        http="httptools",
+        loop="uvloop",
+        lifespan="on",
+        log_level=settings.log_level,
+        access_log=False,
+        backlog=4096,
+    )
+    uvicorn.Server(config).run()
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    listings = _with_store(_settings(args), lambda store: store.accounts.list_users())
+    for item in listings:
+        print(
+            json.dumps(
+                {"login": item.user.login, "role": item.user.role.value, "class": item.class_name, "pair": item.pair},
+                ensure_ascii=False,
+            )
+        )
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    async def make(store: Store) -> str | None:
+        user = await store.accounts.get_user_by_login(args.login)
+        if user is None:
+            return None
+        return await store.accounts.create_token(user.id, label="cli")
+
+    token = _with_store(_settings(args), make)
+    if token is None:
+        print(f"collab: no account with login {args.login!r}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        backup_database(settings.database_path, Path(args.file))
+    except FileNotFoundError as exc:
+        print(f"collab: {exc}", file=sys.stderr)
+        return 1
+    print(f"backup written to {args.file}", file=sys.stderr)
+    return 0
+
+
+def cmd_loadtest_setup(args: argparse.Namespace) -> int:
+    from collab.seeding import setup_load_test
+
+    if args.pairs < 1:
+        print("collab: --pairs must be at least 1", file=sys.stderr)
+        return 2
+    pairs = _with_store(_settings(args), lambda store: setup_load_test(store, args.pairs), synchronous="NORMAL")
+    with open(args.out, "w", encoding="utf-8") as out:
+        for pair in pairs:
+            out.write(
+                json.dumps(
+                    {
+                        "doc": pair.doc,
+                        "token_a": pair.token_a,
+                        "token_b": pair.token_b,
+                        "token_observer": pair.token_observer,
+                    }
+                )
+                + "\n"
+            )
+    print(f"{len(pairs)} pairs written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="collab", description="Binôme: writing in pairs, live.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--data", help="data directory (default: $COLLAB_DATA or ./collab-data)")
+        p.set_defaults(handler=handler)
+        return p
+
+    serve = command("serve", cmd_serve, "run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--demo", action="store_true", help="seed the demo accounts and print their sign-ins")
+    command("users", cmd_users, "list accounts as JSON lines")
+    token = command("token", cmd_token, "print a new bearer token for an account")
+    token.add_argument("login")
+    backup = command("backup", cmd_backup, "write a consistent copy of the database (safe while serving)")
+    backup.add_argument("file")
+    lt = command("loadtest-setup", cmd_loadtest_setup, "create the load-test school and write its tokens")
+    lt.add_argument("--pairs", type=int, required=True)
+    lt.add_argument("--out", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""create_app(settings): routes, error handlers and the lifespan that opens Store and Hub."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from collab.errors import CollabError
+from collab.hub import Hub
+from collab.metrics import Metrics
+from collab.settings import Settings
+from collab.store import Store
+from collab.views import api, health
+from collab.ws import WebSocketChannel, document_socket
+
+log = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().parent.parent
+
+
+async def _collab_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CollabError)
+    return JSONResponse({"error": exc.public_message, "detail": exc.detail}, status_code=exc.status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+
+def create_app(settings: Settings) -> Starlette:
+    metrics = Metrics()
+    channels: set[WebSocketChannel] = set()
+    metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = await Store.open(settings.database_path, synchronous=settings.sqlite_synchronous)
+        hub = Hub(store, settings, metrics)
+        await hub.start()
+        app.state.hub = hub
+        try:
+            yield
+        finally:
+            await hub.close()
+            await store.close()
+
+    routes = [
+        Route("/", health.home, name="home"),
+        Route("/healthz", health.healthz, name="healthz"),
+        Route("/metrics", health.metrics, name="metrics"),
+        Route("/api/docs", api.list_documents, name="api_docs"),
+        WebSocketRoute("/ws/doc/{doc_id}", document_socket, name="doc_socket"),
+        Mount("/static", StaticFiles(directory=ASSETS_DIR / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={CollabError: _collab_error, HTTPException: _http_error},
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.channels = channels
+    app.state.templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
+    return app

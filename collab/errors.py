@@ -1,0 +1,112 @@
+"""The CollabError tree: every domain error carries its HTTP status and WebSocket close code.
+
+Library errors are translated into these at the boundary (``raise X from exc``), so that
+views answer with the right status and the hub closes a socket with the right code.
+"""
+
+from __future__ import annotations
+
+
+class CollabError(Exception):
+    """Base of every error Binôme raises on purpose."""
+
+    status: int = 500
+    close_code: int = 1011
+    #: The label under which a refused frame is counted in /metrics.
+    reason: str = "server_error"
+    #: A short French sentence that can be shown to a pupil or a teacher.
+    public_message: str = "Le serveur a rencontré un problème. Réessaie dans un instant."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.__class__.__name__)
+        self.detail = detail or self.__class__.__name__
+
+
+class BadRequest(CollabError):
+    """A malformed frame, varint, update or request."""
+
+    status = 400
+    close_code = 4400
+    reason = "bad_message"
+    public_message = "Le message reçu est illisible."
+
+
+class NotSignedIn(CollabError):
+    status = 401
+    close_code = 4401
+    reason = "not_signed_in"
+    public_message = "Tu n'es pas connecté."
+
+
+class Forbidden(CollabError):
+    status = 403
+    close_code = 4403
+    reason = "forbidden"
+    public_message = "Tu n'as pas le droit d'ouvrir ce texte."
+
+
+class ReadOnly(Forbidden):
+    """A read-only peer tried to change a document."""
+
+    reason = "read_only"
+    public_message = "Ce texte est en lecture seule pour toi."
+
+
+class NotFound(CollabError):
+    status = 404
+    close_code = 4404
+    reason = "not_found"
+    public_message = "Ce texte n'existe pas."
+
+
+class Locked(CollabError):
+    """The document is locked by the teacher or already published."""
+
+    status = 409
+    close_code = 4409
+    reason = "locked"
+    public_message = "Ce texte est fermé : on ne peut plus l'écrire."
+
+
+class TooLarge(CollabError):
+    status = 413
+    close_code = 4413
+    reason = "too_large"
+    public_message = "C'est trop long pour être envoyé."
+
+
+class DocumentTooLarge(TooLarge):
+    """Accepting the update would make the document larger than allowed."""
+
+    reason = "doc_too_large"
+    public_message = "Ce texte est devenu trop long."
+
+
+class RateLimited(CollabError):
+    status = 429
+    close_code = 4429
+    reason = "rate_limited"
+    public_message = "Trop de messages à la fois. Attends un peu."
+
+
+class Overloaded(CollabError):
+    """A slow consumer or an overloaded server: the client may try again later."""
+
+    status = 503
+    close_code = 1013
+    reason = "slow_consumer"
+    public_message = "Le serveur est très occupé. Nouvel essai dans un instant."
+
+
+class ServerError(CollabError):
+    """Something failed on our side; the client may reconnect and resync."""
+
+    status = 500
+    close_code = 1011
+
+
+class SchemaError(CollabError):
+    """The database was written by a newer (or unknown) version of Binôme."""
+
+    status = 500
+    close_code = 1011

@@ -1,0 +1,160 @@
+"""The hub: document id → Room. Loads rooms on first join, unloads them when idle.
+
+Two pupils opening a new room at the same instant share one loading task; a room is
+removed from the hub only once its queued writes are committed and its snapshot is
+written, and a peer that arrives meanwhile simply keeps the room alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from collab.errors import CollabError, Locked, ServerError
+from collab.metrics import Metrics
+from collab.models import Access, DocStatus, User
+from collab.policy import document_access
+from collab.ratelimit import RateLimiter
+from collab.room import Channel, Peer, Room
+from collab.settings import Settings
+from collab.store import Store, UpdateLog
+
+log = logging.getLogger(__name__)
+
+
+class Hub:
+    def __init__(self, store: Store, settings: Settings, metrics: Metrics) -> None:
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics
+        self.update_log = UpdateLog(store.db, on_commit=metrics.observe_commit)
+        self.limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
+        self.rooms: dict[str, Room] = {}
+        self._loading: dict[str, asyncio.Future[Room]] = {}
+        self._unload_timers: dict[str, asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self.update_log.start()
+
+    async def close(self) -> None:
+        """Flush every queued write and snapshot every loaded room."""
+        for timer in self._unload_timers.values():
+            timer.cancel()
+        self._unload_timers.clear()
+        await self.update_log.flush()
+        for room in list(self.rooms.values()):
+            await room.wait_compaction()
+            if room.needs_snapshot and not room.broken:
+                await room.compact()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.update_log.close()
+        self.rooms.clear()
+
+    # -- access --------------------------------------------------------------------------
+
+    async def authorize(self, user: User, doc_id: str) -> Access:
+        grant = await self.store.documents.get_grant(user.id, doc_id)
+        return document_access(user, grant, doc_id)
+
+    async def set_status(self, doc_id: str, status: DocStatus) -> None:
+        """Lock, publish or reopen a document; writers connected to a closed one get 4409."""
+        await self.store.documents.set_status(doc_id, status)
+        room = self.rooms.get(doc_id)
+        if room is not None and status is not DocStatus.OPEN:
+            room.close_writers(Locked(f"{doc_id} is {status.value}"))
+
+    # -- joining and leaving -------------------------------------------------------------
+
+    async def join(self, doc_id: str, user: User, access: Access, channel: Channel) -> tuple[Room, Peer]:
+        peer = Peer(user=user, access=access, channel=channel)
+        while True:
+            room = self.rooms.get(doc_id)
+            if room is None:
+                room = await self._load(doc_id)
+            if self.rooms.get(doc_id) is room and not room.broken:
+                timer = self._unload_timers.pop(doc_id, None)
+                if timer is not None:
+                    timer.cancel()
+                room.join(peer)
+                return room, peer
+
+    async def _load(self, doc_id: str) -> Room:
+        pending = self._loading.get(doc_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Room] = asyncio.get_running_loop().create_future()
+        self._loading[doc_id] = future
+        try:
+            loaded = await self.store.documents.load(doc_id)
+            room = Room(
+                doc_id,
+                loaded,
+                settings=self.settings,
+                update_log=self.update_log,
+                documents=self.store.documents,
+                limiter=self.limiter,
+                metrics=self.metrics,
+                owner=self,
+            )
+        except BaseException as exc:
+            error = exc if isinstance(exc, CollabError) else ServerError(f"cannot load {doc_id}: {exc}")
+            future.set_exception(error)
+            future.exception()  # mark retrieved: other waiters re-raise it themselves
+            raise error from exc
+        finally:
+            del self._loading[doc_id]
+        self.rooms[doc_id] = room
+        self.metrics.rooms_open.set(len(self.rooms))
+        self.metrics.rooms_loaded.inc()
+        future.set_result(room)
+        return room
+
+    def room_empty(self, room: Room) -> None:
+        if room.broken or room.doc_id in self._unload_timers:
+            return
+        loop = asyncio.get_running_loop()
+        self._unload_timers[room.doc_id] = loop.call_later(
+            self.settings.room_grace_seconds, self._start_unload, room
+        )
+
+    def room_broken(self, room: Room) -> None:
+        """Forget a room whose memory can no longer be trusted; the next join reloads it."""
+        if self.rooms.get(room.doc_id) is room:
+            del self.rooms[room.doc_id]
+            self.metrics.rooms_open.set(len(self.rooms))
+        timer = self._unload_timers.pop(room.doc_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _start_unload(self, room: Room) -> None:
+        self._unload_timers.pop(room.doc_id, None)
+        task = asyncio.get_running_loop().create_task(self._unload(room))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _unload(self, room: Room) -> None:
+        if room.peers or room.unloading or self.rooms.get(room.doc_id) is not room:
+            return
+        room.unloading = True
+        try:
+            # Never drop queued writes: wait until this room's updates are committed.
+            await self.update_log.wait_durable(room.last_ticket)
+            await room.wait_compaction()
+            if room.needs_snapshot and not room.peers and not room.broken:
+                await room.compact()
+        except Exception:
+            log.exception("unloading %s: snapshot failed (the log keeps every update)", room.doc_id)
+        finally:
+            room.unloading = False
+        if room.peers:
+            return  # someone came back meanwhile: keep the room
+        if self.rooms.get(room.doc_id) is room:
+            del self.rooms[room.doc_id]
+            self.metrics.rooms_open.set(len(self.rooms))
+
+    # -- introspection -------------------------------------------------------------------
+
+    def connection_count(self) -> int:
+        return sum(len(room.peers) for room in self.rooms.values())

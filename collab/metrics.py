@@ -1,0 +1,71 @@
+"""Prometheus metrics, on a registry owned by the app (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+REFUSAL_REASONS = (
+    "bad_message",
+    "too_large",
+    "doc_too_large",
+    "read_only",
+    "forbidden",
+    "rate_limited",
+    "slow_consumer",
+    "locked",
+    "server_error",
+)
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.rooms_open = Gauge("collab_rooms_open", "Documents loaded in memory", registry=r)
+        self.connections = Gauge("collab_connections", "Open WebSocket connections", registry=r)
+        self.updates_received = Counter(
+            "collab_updates_received", "Document updates accepted from clients", registry=r
+        )
+        self.updates_relayed = Counter(
+            "collab_updates_relayed", "Document updates sent to other peers after commit", registry=r
+        )
+        self.awareness_relayed = Counter(
+            "collab_awareness_relayed", "Awareness messages sent to other peers", registry=r
+        )
+        self.commit_seconds = Histogram(
+            "collab_commit_seconds",
+            "Duration of one group commit of the update log",
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=r,
+        )
+        self.commit_batch = Histogram(
+            "collab_commit_batch_updates",
+            "Updates written by one group commit",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=r,
+        )
+        self.send_queue_depth = Gauge(
+            "collab_send_queue_depth", "Messages waiting in all per-connection send queues", registry=r
+        )
+        self.refused = Counter(
+            "collab_refused_frames", "Frames refused, by reason", ["reason"], registry=r
+        )
+        for reason in REFUSAL_REASONS:
+            self.refused.labels(reason=reason)
+        self.rooms_loaded = Counter("collab_rooms_loaded", "Documents loaded from storage", registry=r)
+        self.compactions = Counter("collab_compactions", "Snapshots written", registry=r)
+
+    def observe_commit(self, seconds: float, batch: int) -> None:
+        self.commit_seconds.observe(seconds)
+        self.commit_batch.observe(batch)
+
+    def track_send_queue(self, depth: Callable[[], float]) -> None:
+        self.send_queue_depth.set_function(depth)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,290 @@
+"""One document being edited: its peers, its awareness, and validate → log → relay.
+
+The room talks to its peers through the small :class:`Channel` interface, never to
+Starlette, so it can be driven by in-memory channels in tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol, cast
+
+from pycrdt import Doc, Text
+
+from collab import protocol
+from collab.awareness import RoomAwareness
+from collab.errors import (
+    BadRequest,
+    CollabError,
+    DocumentTooLarge,
+    RateLimited,
+    ReadOnly,
+    ServerError,
+)
+from collab.metrics import Metrics
+from collab.models import Access, LoadedDocument, User
+from collab.ratelimit import RateLimiter
+from collab.settings import Settings
+from collab.store import DocumentStore, PendingUpdate, UpdateLog
+
+log = logging.getLogger(__name__)
+
+TEXT_NAME = "text"
+_FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
+
+
+class Channel(Protocol):
+    """Where a room sends a peer's frames. ``send`` never blocks: it queues."""
+
+    def send(self, frame: bytes) -> None: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+@dataclass(eq=False, slots=True)
+class Peer:
+    user: User
+    access: Access
+    channel: Channel
+    awareness_ids: set[int] = field(default_factory=set)
+
+    @property
+    def can_write(self) -> bool:
+        return self.access is Access.WRITE
+
+
+class RoomOwner(Protocol):
+    def room_empty(self, room: Room) -> None: ...
+
+    def room_broken(self, room: Room) -> None: ...
+
+
+def build_doc(loaded: LoadedDocument) -> Doc[Any]:
+    """Rebuild a document from its snapshot and log tail (never from plain text)."""
+    doc: Doc[Any] = Doc()
+    doc.get(TEXT_NAME, type=Text)
+    if loaded.snapshot is not None:
+        doc.apply_update(loaded.snapshot)
+    for update in loaded.tail:
+        doc.apply_update(update)
+    return doc
+
+
+def apply_checked(doc: Doc[Any], update: bytes) -> None:
+    """Apply an update, translating pycrdt's refusal into BadRequest."""
+    try:
+        doc.apply_update(update)
+    except _FATAL:
+        raise
+    except BaseException as exc:  # pyo3 panics derive from BaseException
+        raise BadRequest(f"invalid update: {str(exc)[:120]}") from exc
+
+
+class Room:
+    def __init__(
+        self,
+        doc_id: str,
+        loaded: LoadedDocument,
+        *,
+        settings: Settings,
+        update_log: UpdateLog,
+        documents: DocumentStore,
+        limiter: RateLimiter,
+        metrics: Metrics,
+        owner: RoomOwner,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.doc_id = doc_id
+        self.doc = build_doc(loaded)
+        self.text = self.doc.get(TEXT_NAME, type=Text)
+        self.awareness = RoomAwareness(self.doc)
+        self.peers: list[Peer] = []
+        self.last_seq = loaded.last_seq
+        self.last_ticket = 0
+        self.unloading = False
+        self.broken = False
+        self._settings = settings
+        self._log = update_log
+        self._documents = documents
+        self._limiter = limiter
+        self._metrics = metrics
+        self._owner = owner
+        self._clock = clock
+        self._size = len(self.doc.get_update())
+        self._bytes_since_snapshot = 0
+        self._updates_since_snapshot = len(loaded.tail)
+        self._compaction: asyncio.Task[None] | None = None
+
+    # -- peers ---------------------------------------------------------------------------
+
+    def join(self, peer: Peer) -> None:
+        """Add a peer and start the sync: our state vector, then who is here."""
+        self.peers.append(peer)
+        peer.channel.send(protocol.encode_sync_step1(self.doc.get_state()))
+        states = self.awareness.states_update()
+        if states is not None:
+            peer.channel.send(protocol.encode_awareness(states))
+
+    def leave(self, peer: Peer) -> None:
+        if peer not in self.peers:
+            return
+        self.peers.remove(peer)
+        removal = self.awareness.remove(peer.awareness_ids, peer)
+        if removal is not None:
+            self._broadcast(protocol.encode_awareness(removal), exclude=peer)
+        if not self.peers:
+            self._owner.room_empty(self)
+
+    def close_writers(self, error: CollabError) -> None:
+        for peer in list(self.peers):
+            if peer.can_write:
+                peer.channel.close(error.close_code, error.detail)
+
+    def close_all(self, error: CollabError) -> None:
+        for peer in list(self.peers):
+            peer.channel.close(error.close_code, error.detail)
+
+    # -- incoming frames -----------------------------------------------------------------
+
+    async def receive(self, peer: Peer, frame: bytes) -> None:
+        """Handle one frame from ``peer``; a CollabError means: close that peer with its code."""
+        if self.broken:
+            raise ServerError("document is being reloaded")
+        if not self._limiter.allow(peer.user.id):
+            raise RateLimited(f"user {peer.user.login} sends too fast")
+        message = protocol.decode_message(frame)
+        if isinstance(message, protocol.SyncUpdate):
+            self._accept_update(peer, message.update, frame)
+        elif isinstance(message, protocol.AwarenessUpdate):
+            peer.awareness_ids |= self.awareness.apply(message.payload, peer)
+            self._broadcast(frame, exclude=peer)
+            self._metrics.awareness_relayed.inc(len(self.peers) - 1)
+        elif isinstance(message, protocol.SyncStep1):
+            await self._answer_sync_step1(peer, message.state)
+        elif isinstance(message, protocol.SyncStep2):
+            if message.update != protocol.EMPTY_UPDATE:
+                self._accept_update(peer, message.update, None)
+        else:  # QueryAwareness
+            states = self.awareness.states_update()
+            if states is not None:
+                peer.channel.send(protocol.encode_awareness(states))
+
+    async def _answer_sync_step1(self, peer: Peer, state: bytes) -> None:
+        # Answer only with what is durable: a peer must never see what a crash could lose.
+        await self._log.wait_durable(self.last_ticket)
+        try:
+            diff = self.doc.get_update(state)
+        except _FATAL:
+            raise
+        except BaseException as exc:
+            raise BadRequest("invalid state vector") from exc
+        peer.channel.send(protocol.encode_sync_step2(diff))
+
+    def _accept_update(self, peer: Peer, update: bytes, frame: bytes | None) -> None:
+        if not peer.can_write:
+            if frame is None and not self._would_change(update):
+                return  # a read-only peer's sync step 2 that brings nothing new
+            raise ReadOnly(f"{peer.user.login} may only read {self.doc_id}")
+        if self._size + len(update) > self._settings.max_doc_bytes:
+            raise DocumentTooLarge(f"document {self.doc_id} would exceed {self._settings.max_doc_bytes} bytes")
+        try:
+            apply_checked(self.doc, update)
+        except BadRequest:
+            raise
+        except BaseException:
+            self._break()
+            raise
+        self.last_seq += 1
+        self._size += len(update)
+        self._bytes_since_snapshot += len(update)
+        self._updates_since_snapshot += 1
+        relay = frame if frame is not None else protocol.encode_update(update)
+        self.last_ticket = self._log.append(
+            PendingUpdate(
+                doc_id=self.doc_id,
+                seq=self.last_seq,
+                data=update,
+                author_id=peer.user.id,
+                created_at=self._clock(),
+                listener=self,
+                context=(peer, relay),
+            )
+        )
+        self._metrics.updates_received.inc()
+
+    def _would_change(self, update: bytes) -> bool:
+        probe: Doc[Any] = Doc()
+        probe.apply_update(self.doc.get_update())
+        before = probe.get_update()
+        apply_checked(probe, update)
+        return probe.get_update() != before
+
+    # -- after the group commit ----------------------------------------------------------
+
+    def on_durable(self, item: PendingUpdate) -> None:
+        origin, relay = cast(tuple[Peer, bytes], item.context)
+        sent = self._broadcast(relay, exclude=origin)
+        self._metrics.updates_relayed.inc(sent)
+        if (
+            self._updates_since_snapshot >= self._settings.compact_after_updates
+            and self._compaction is None
+            and not self.broken
+        ):
+            self._compaction = asyncio.get_running_loop().create_task(self._compact_in_background())
+
+    def on_lost(self, item: PendingUpdate, exc: BaseException) -> None:
+        # The update is in memory but not on disk: the room must not go on from this state.
+        log.error("update %s#%d could not be stored (%s): reloading the room", self.doc_id, item.seq, exc)
+        self._break()
+
+    def _break(self) -> None:
+        if self.broken:
+            return
+        self.broken = True
+        self.close_all(ServerError("document reloading after a server error"))
+        self._owner.room_broken(self)
+
+    def _broadcast(self, frame: bytes, *, exclude: Peer | None) -> int:
+        sent = 0
+        for peer in self.peers:
+            if peer is not exclude:
+                peer.channel.send(frame)
+                sent += 1
+        return sent
+
+    # -- snapshots -----------------------------------------------------------------------
+
+    @property
+    def needs_snapshot(self) -> bool:
+        return self._updates_since_snapshot > 0
+
+    async def compact(self) -> None:
+        """Write a snapshot of what is durable now; the log is kept for replay."""
+        data = self.doc.get_update()
+        seq, ticket = self.last_seq, self.last_ticket
+        count, size = self._updates_since_snapshot, self._bytes_since_snapshot
+        await self._log.wait_durable(ticket)
+        if self.broken:
+            return
+        await self._documents.write_snapshot(self.doc_id, data, seq)
+        self._updates_since_snapshot -= count
+        self._bytes_since_snapshot -= size
+        self._size = len(data) + self._bytes_since_snapshot
+        self._metrics.compactions.inc()
+
+    async def _compact_in_background(self) -> None:
+        try:
+            await self.compact()
+        except Exception:
+            log.exception("compaction of %s failed; the log still holds every update", self.doc_id)
+        finally:
+            self._compaction = None
+
+    async def wait_compaction(self) -> None:
+        task = self._compaction
+        if task is not None:
+            await asyncio.shield(task)

@@ -1,0 +1,87 @@
+"""Runtime settings. This module is the only reader of the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DATA_DIR = "collab-data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to know, fixed at start-up."""
+
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Real-time limits.
+    max_frame_bytes: int = 256 * 1024
+    max_doc_bytes: int = 2 * 1024 * 1024
+    rate_per_second: float = 40.0
+    rate_burst: int = 200
+    send_queue_messages: int = 512
+    room_grace_seconds: float = 30.0
+    # Durability: the update log is committed in groups (whatever arrived during
+    # the previous commit); "FULL" fsyncs the WAL at every group commit.
+    sqlite_synchronous: str = "FULL"
+    compact_after_updates: int = 500
+    log_level: str = "info"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "collab.sqlite3"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (values that are None are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from COLLAB_* environment variables (defaults otherwise)."""
+    env = os.environ if env is None else env
+    d = Settings()
+    synchronous = env.get("COLLAB_SQLITE_SYNCHRONOUS", d.sqlite_synchronous).upper()
+    if synchronous not in ("FULL", "NORMAL"):
+        raise ValueError("COLLAB_SQLITE_SYNCHRONOUS must be FULL or NORMAL")
+    return Settings(
+        data_dir=Path(env.get("COLLAB_DATA", str(d.data_dir))),
+        host=env.get("COLLAB_HOST", d.host),
+        port=_int(env, "COLLAB_PORT", d.port),
+        max_frame_bytes=_int(env, "COLLAB_MAX_FRAME_BYTES", d.max_frame_bytes),
+        max_doc_bytes=_int(env, "COLLAB_MAX_DOC_BYTES", d.max_doc_bytes),
+        rate_per_second=_float(env, "COLLAB_RATE_PER_SECOND", d.rate_per_second),
+        rate_burst=_int(env, "COLLAB_RATE_BURST", d.rate_burst),
+        send_queue_messages=_int(env, "COLLAB_SEND_QUEUE", d.send_queue_messages),
+        room_grace_seconds=_float(env, "COLLAB_ROOM_GRACE_SECONDS", d.room_grace_seconds),
+        sqlite_synchronous=synchronous,
+        compact_after_updates=_int(env, "COLLAB_COMPACT_AFTER", d.compact_after_updates),
+        log_level=env.get("COLLAB_LOG_LEVEL", d.log_level),
+    )

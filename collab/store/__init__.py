@@ -1,0 +1,38 @@
+"""The store layer: the only place with SQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from collab.store.accounts import AccountStore, UserListing
+from collab.store.database import Database, backup_database
+from collab.store.documents import DocumentStore
+from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
+
+__all__ = [
+    "AccountStore",
+    "Database",
+    "DocumentStore",
+    "DurabilityListener",
+    "PendingUpdate",
+    "Store",
+    "UpdateLog",
+    "UserListing",
+    "backup_database",
+]
+
+
+class Store:
+    """The database and its areas, opened and closed together."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.accounts = AccountStore(db)
+        self.documents = DocumentStore(db)
+
+    @classmethod
+    async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:
+        return cls(await Database.open(path, synchronous=synchronous))
+
+    async def close(self) -> None:
+        await self.db.close()

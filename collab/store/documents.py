@@ -1,0 +1,132 @@
+"""Documents, their members, their update log and snapshots."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from collab.models import (
+    Access,
+    DocStatus,
+    Document,
+    DocumentGrant,
+    LoadedDocument,
+    StoredUpdate,
+)
+from collab.store.database import Database
+
+_DOC_COLUMNS = "d.id, d.title, d.status, d.created_at"
+
+
+def _document(row: Any) -> Document:
+    return Document(id=str(row[0]), title=str(row[1]), status=DocStatus(row[2]), created_at=float(row[3]))
+
+
+class DocumentStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ensure_document(self, doc_id: str, title: str) -> Document:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO documents (id, title, created_at) VALUES (?, ?, ?)",
+                (doc_id, title, time.time()),
+            )
+        doc = await self.get_document(doc_id)
+        assert doc is not None
+        return doc
+
+    async def get_document(self, doc_id: str) -> Document | None:
+        async with self.db.conn.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _document(row) if row else None
+
+    async def set_status(self, doc_id: str, status: DocStatus) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (status.value, doc_id))
+
+    async def set_members(self, doc_id: str, members: Iterable[tuple[int, Access]]) -> None:
+        async with self.db.write() as conn:
+            await conn.executemany(
+                "INSERT INTO document_members (doc_id, user_id, access) VALUES (?, ?, ?) "
+                "ON CONFLICT (doc_id, user_id) DO UPDATE SET access = excluded.access",
+                [(doc_id, user_id, access.value) for user_id, access in members],
+            )
+
+    async def get_grant(self, user_id: int, doc_id: str) -> DocumentGrant | None:
+        """The document and this user's access to it; None when the document does not exist."""
+        async with self.db.conn.execute(
+            f"SELECT {_DOC_COLUMNS}, m.access FROM documents d "
+            "LEFT JOIN document_members m ON m.doc_id = d.id AND m.user_id = ? WHERE d.id = ?",
+            (user_id, doc_id),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return DocumentGrant(document=_document(row), access=Access(row[4]) if row[4] else None)
+
+    async def list_grants_for_user(self, user_id: int) -> list[DocumentGrant]:
+        async with self.db.conn.execute(
+            f"SELECT {_DOC_COLUMNS}, m.access FROM document_members m "
+            "JOIN documents d ON d.id = m.doc_id WHERE m.user_id = ? ORDER BY d.created_at, d.id",
+            (user_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [DocumentGrant(document=_document(r), access=Access(r[4])) for r in rows]
+
+    # -- update log and snapshots ---------------------------------------------------------
+
+    async def load(self, doc_id: str) -> LoadedDocument:
+        """The latest snapshot and the log tail after it, in order."""
+        async with self.db.conn.execute(
+            "SELECT data, upto_seq FROM doc_snapshots WHERE doc_id = ?", (doc_id,)
+        ) as cur:
+            snap = await cur.fetchone()
+        snapshot, snapshot_seq = (bytes(snap[0]), int(snap[1])) if snap else (None, 0)
+        async with self.db.conn.execute(
+            "SELECT seq, data FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq",
+            (doc_id, snapshot_seq),
+        ) as cur:
+            rows = list(await cur.fetchall())
+        tail = [bytes(r[1]) for r in rows]
+        last_seq = int(rows[-1][0]) if rows else snapshot_seq
+        if not rows:
+            async with self.db.conn.execute(
+                "SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            last_seq = max(last_seq, int(row[0]) if row else 0)
+        return LoadedDocument(snapshot=snapshot, snapshot_seq=snapshot_seq, tail=tail, last_seq=last_seq)
+
+    async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:
+        """Replace the document's snapshot atomically (never with an older one)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO doc_snapshots (doc_id, data, upto_seq, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq, "
+                "created_at = excluded.created_at WHERE excluded.upto_seq >= doc_snapshots.upto_seq",
+                (doc_id, data, upto_seq, time.time()),
+            )
+
+    async def read_log(self, doc_id: str, after_seq: int = 0) -> list[StoredUpdate]:
+        """The update log with authors and times (for replay and audits)."""
+        async with self.db.conn.execute(
+            "SELECT seq, data, author_id, created_at FROM doc_updates "
+            "WHERE doc_id = ? AND seq > ? ORDER BY seq",
+            (doc_id, after_seq),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [
+            StoredUpdate(seq=int(r[0]), data=bytes(r[1]), author_id=r[2], created_at=float(r[3]))
+            for r in rows
+        ]
+
+    async def count_updates(self, doc_id: str) -> int:
+        async with self.db.conn.execute(
+            "SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0

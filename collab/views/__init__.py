@@ -1,0 +1,1 @@
+"""Thin HTTP endpoints, by area."""

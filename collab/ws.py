@@ -1,0 +1,129 @@
+"""The WebSocket endpoint: authenticate, authorise, then hand the socket to the hub.
+
+Each connection has a bounded send queue drained by its own task: the room never
+waits for a slow tablet; when the queue is full the connection is closed with 1013.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from collab.auth import authenticate
+from collab.errors import BadRequest, CollabError, Overloaded, ServerError, TooLarge
+from collab.hub import Hub
+from collab.metrics import Metrics
+
+log = logging.getLogger(__name__)
+
+class WebSocketChannel:
+    """A room's view of one socket: non-blocking ``send`` into a bounded queue."""
+
+    def __init__(self, websocket: WebSocket, max_queue: int, metrics: Metrics) -> None:
+        self._ws = websocket
+        self._metrics = metrics
+        self._max_queue = max_queue
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._ready = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+
+    @property
+    def depth(self) -> int:
+        return len(self._queue)
+
+    @property
+    def closing(self) -> bool:
+        return self._close is not None
+
+    def send(self, frame: bytes) -> None:
+        if self._close is not None:
+            return
+        if len(self._queue) >= self._max_queue:
+            self._queue.clear()
+            self._metrics.refused.labels(reason=Overloaded.reason).inc()
+            self.close(Overloaded.close_code, "slow consumer: send queue full")
+            return
+        self._queue.append(frame)
+        self._ready.set()
+
+    def close(self, code: int, reason: str) -> None:
+        if self._close is None:
+            self._close = (code, reason[:120])
+            self._ready.set()
+
+    async def run(self) -> None:
+        """Send queued frames in order until closed; then send the close frame."""
+        ws, queue = self._ws, self._queue
+        try:
+            while True:
+                await self._ready.wait()
+                self._ready.clear()
+                while queue and self._close is None:
+                    await ws.send_bytes(queue.popleft())
+                if self._close is not None:
+                    break
+            code, reason = self._close
+            if ws.application_state is WebSocketState.CONNECTED:
+                await ws.close(code, reason)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            pass  # the peer is gone; the receive loop notices too
+
+
+async def document_socket(websocket: WebSocket) -> None:
+    """``/ws/doc/{doc_id}``: the standard y-websocket protocol for one document."""
+    app_state = websocket.app.state
+    hub: Hub = app_state.hub
+    metrics: Metrics = app_state.metrics
+    doc_id = websocket.path_params["doc_id"]
+    await websocket.accept()
+    try:
+        user = await authenticate(hub.store, websocket)
+        access = await hub.authorize(user, doc_id)
+    except CollabError as exc:
+        log.info("refused %s on %s: %s", websocket.client, doc_id, exc.detail)
+        await websocket.close(exc.close_code, exc.detail[:120])
+        return
+
+    channel = WebSocketChannel(websocket, hub.settings.send_queue_messages, metrics)
+    channels: set[WebSocketChannel] = app_state.channels
+    channels.add(channel)
+    sender = asyncio.get_running_loop().create_task(channel.run())
+    max_frame = hub.settings.max_frame_bytes
+    metrics.connections.inc()
+    room = peer = None
+    try:
+        room, peer = await hub.join(doc_id, user, access, channel)
+        while not channel.closing:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            data = message.get("bytes")
+            if data is None:
+                raise BadRequest("text frames are not part of the y-websocket protocol")
+            if len(data) > max_frame:
+                raise TooLarge(f"frame of {len(data)} bytes (limit {max_frame})")
+            await room.receive(peer, data)
+    except CollabError as exc:
+        _refuse(metrics, exc, user.login, doc_id)
+        channel.close(exc.close_code, exc.detail)
+    except WebSocketDisconnect:
+        pass
+    except Exception as exc:
+        log.exception("unexpected error on %s for %s", doc_id, user.login)
+        _refuse(metrics, ServerError(str(exc)), user.login, doc_id)
+        channel.close(ServerError.close_code, "server error")
+    finally:
+        if room is not None and peer is not None:
+            room.leave(peer)
+        channel.close(1000, "bye")
+        metrics.connections.dec()
+        await sender
+        channels.discard(channel)
+
+
+def _refuse(metrics: Metrics, exc: CollabError, login: str, doc_id: str) -> None:
+    metrics.refused.labels(reason=exc.reason).inc()
+    log.warning("closing %s on %s with %d: %s", login, doc_id, exc.close_code, exc.detail)
