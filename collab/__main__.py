@@ -41,8 +41,8 @@ def _with_store(settings: Settings, action: Callable[[Store], Awaitable[T]], syn
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from collab.app import create_app
     from collab.seeding import seed_demo
+    from collab.server import uvicorn_config
 
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -55,22 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  {s.display_name:<12} {s.role.value:<8} {s.login:<14} token={s.token}")
         print(f"\n  document : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token=<jeton>")
         print(f"  liste    : curl -H 'Authorization: Bearer <jeton>' {base}/api/docs\n", flush=True)
-    config = uvicorn.Config(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        ws="websockets-sansio",
-        ws_max_size=settings.max_frame_bytes * 2,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
-        http="httptools",
-        loop="uvloop",
-        lifespan="on",
-        log_level=settings.log_level,
-        access_log=False,
-        backlog=4096,
-    )
-    uvicorn.Server(config).run()
+    uvicorn.Server(uvicorn_config(settings)).run()
     return 0
 
 

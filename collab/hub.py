@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from collab.errors import CollabError, Locked, ServerError
 from collab.metrics import Metrics
@@ -86,6 +87,7 @@ class Hub:
             return await asyncio.shield(pending)
         future: asyncio.Future[Room] = asyncio.get_running_loop().create_future()
         self._loading[doc_id] = future
+        started = time.perf_counter()
         try:
             loaded = await self.store.documents.load(doc_id)
             room = Room(
@@ -108,6 +110,7 @@ class Hub:
         self.rooms[doc_id] = room
         self.metrics.rooms_open.set(len(self.rooms))
         self.metrics.rooms_loaded.inc()
+        self.metrics.room_load_seconds.observe(time.perf_counter() - started)
         future.set_result(room)
         return room
 

@@ -58,6 +58,12 @@ class Metrics:
         for reason in REFUSAL_REASONS:
             self.refused.labels(reason=reason)
         self.rooms_loaded = Counter("collab_rooms_loaded", "Documents loaded from storage", registry=r)
+        self.room_load_seconds = Histogram(
+            "collab_room_load_seconds",
+            "Time to load a document from storage (snapshot + log tail)",
+            buckets=(0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1.0),
+            registry=r,
+        )
         self.compactions = Counter("collab_compactions", "Snapshots written", registry=r)
 
     def observe_commit(self, seconds: float, batch: int) -> None:
