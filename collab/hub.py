@@ -118,9 +118,7 @@ class Hub:
         if room.broken or room.doc_id in self._unload_timers:
             return
         loop = asyncio.get_running_loop()
-        self._unload_timers[room.doc_id] = loop.call_later(
-            self.settings.room_grace_seconds, self._start_unload, room
-        )
+        self._unload_timers[room.doc_id] = loop.call_later(self.settings.room_grace_seconds, self._start_unload, room)
 
     def room_broken(self, room: Room) -> None:
         """Forget a room whose memory can no longer be trusted; the next join reloads it."""

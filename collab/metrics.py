@@ -28,9 +28,7 @@ class Metrics:
         r = self.registry
         self.rooms_open = Gauge("collab_rooms_open", "Documents loaded in memory", registry=r)
         self.connections = Gauge("collab_connections", "Open WebSocket connections", registry=r)
-        self.updates_received = Counter(
-            "collab_updates_received", "Document updates accepted from clients", registry=r
-        )
+        self.updates_received = Counter("collab_updates_received", "Document updates accepted from clients", registry=r)
         self.updates_relayed = Counter(
             "collab_updates_relayed", "Document updates sent to other peers after commit", registry=r
         )
@@ -52,9 +50,7 @@ class Metrics:
         self.send_queue_depth = Gauge(
             "collab_send_queue_depth", "Messages waiting in all per-connection send queues", registry=r
         )
-        self.refused = Counter(
-            "collab_refused_frames", "Frames refused, by reason", ["reason"], registry=r
-        )
+        self.refused = Counter("collab_refused_frames", "Frames refused, by reason", ["reason"], registry=r)
         for reason in REFUSAL_REASONS:
             self.refused.labels(reason=reason)
         self.rooms_loaded = Counter("collab_rooms_loaded", "Documents loaded from storage", registry=r)

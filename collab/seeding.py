@@ -58,9 +58,7 @@ async def setup_load_test(store: Store, pairs: int) -> list[LoadTestPair]:
     for i in range(pairs):
         if i % PAIRS_PER_OBSERVER == 0:
             group = i // PAIRS_PER_OBSERVER
-            user = await store.accounts.ensure_user(
-                f"lt-observer-{group:04d}", f"Observateur {group}", Role.OBSERVER
-            )
+            user = await store.accounts.ensure_user(f"lt-observer-{group:04d}", f"Observateur {group}", Role.OBSERVER)
             observer = (user.id, await store.accounts.create_token(user.id, label=LOADTEST_LABEL))
         assert observer is not None
         a = await store.accounts.ensure_user(f"lt-p{i:05d}-a", f"Élève {i}A", Role.PUPIL)

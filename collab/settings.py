@@ -23,7 +23,7 @@ class Settings:
     max_doc_bytes: int = 2 * 1024 * 1024
     rate_per_second: float = 40.0
     rate_burst: int = 200
-    send_queue_messages: int = 512
+    send_queue_bytes: int = 4 * 1024 * 1024
     room_grace_seconds: float = 30.0
     # Durability: the update log is committed in groups (whatever arrived during
     # the previous commit); "FULL" fsyncs the WAL at every group commit.
@@ -79,7 +79,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_doc_bytes=_int(env, "COLLAB_MAX_DOC_BYTES", d.max_doc_bytes),
         rate_per_second=_float(env, "COLLAB_RATE_PER_SECOND", d.rate_per_second),
         rate_burst=_int(env, "COLLAB_RATE_BURST", d.rate_burst),
-        send_queue_messages=_int(env, "COLLAB_SEND_QUEUE", d.send_queue_messages),
+        send_queue_bytes=_int(env, "COLLAB_SEND_QUEUE_BYTES", d.send_queue_bytes),
         room_grace_seconds=_float(env, "COLLAB_ROOM_GRACE_SECONDS", d.room_grace_seconds),
         sqlite_synchronous=synchronous,
         compact_after_updates=_int(env, "COLLAB_COMPACT_AFTER", d.compact_after_updates),

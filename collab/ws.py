@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -16,19 +17,29 @@ from collab.auth import authenticate
 from collab.errors import BadRequest, CollabError, Overloaded, ServerError, TooLarge
 from collab.hub import Hub
 from collab.metrics import Metrics
+from collab.room import Peer, Room
 
 log = logging.getLogger(__name__)
+
 
 class WebSocketChannel:
     """A room's view of one socket: non-blocking ``send`` into a bounded queue."""
 
-    def __init__(self, websocket: WebSocket, max_queue: int, metrics: Metrics) -> None:
+    def __init__(self, websocket: WebSocket, max_queued_bytes: int, metrics: Metrics, label: str) -> None:
         self._ws = websocket
+        self._label = label
         self._metrics = metrics
-        self._max_queue = max_queue
+        self._max_queued_bytes = max_queued_bytes
+        self._queued_bytes = 0
         self._queue: collections.deque[bytes] = collections.deque()
         self._ready = asyncio.Event()
         self._close: tuple[int, str] | None = None
+        #: The queue overflowed: the peer stopped reading, so nothing (not even a
+        #: close frame) can be expected to reach it any more.
+        self.overflowed = False
+        #: Called once when the channel closes, so that the room forgets the peer at
+        #: once, even if the close frame cannot reach a tablet that stopped reading.
+        self.on_close: Callable[[], None] | None = None
 
     @property
     def depth(self) -> int:
@@ -41,9 +52,13 @@ class WebSocketChannel:
     def send(self, frame: bytes) -> None:
         if self._close is not None:
             return
-        if len(self._queue) >= self._max_queue:
+        self._queued_bytes += len(frame)
+        if self._queued_bytes > self._max_queued_bytes:
             self._queue.clear()
+            self._queued_bytes = 0
+            self.overflowed = True
             self._metrics.refused.labels(reason=Overloaded.reason).inc()
+            log.warning("closing %s with 1013: more than %d bytes waiting", self._label, self._max_queued_bytes)
             self.close(Overloaded.close_code, "slow consumer: send queue full")
             return
         self._queue.append(frame)
@@ -53,6 +68,8 @@ class WebSocketChannel:
         if self._close is None:
             self._close = (code, reason[:120])
             self._ready.set()
+            if self.on_close is not None:
+                self.on_close()
 
     async def run(self) -> None:
         """Send queued frames in order until closed; then send the close frame."""
@@ -62,7 +79,9 @@ class WebSocketChannel:
                 await self._ready.wait()
                 self._ready.clear()
                 while queue and self._close is None:
-                    await ws.send_bytes(queue.popleft())
+                    frame = queue.popleft()
+                    self._queued_bytes -= len(frame)
+                    await ws.send_bytes(frame)
                 if self._close is not None:
                     break
             code, reason = self._close
@@ -87,30 +106,36 @@ async def document_socket(websocket: WebSocket) -> None:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
 
-    channel = WebSocketChannel(websocket, hub.settings.send_queue_messages, metrics)
+    channel = WebSocketChannel(websocket, hub.settings.send_queue_bytes, metrics, f"{user.login} on {doc_id}")
     channels: set[WebSocketChannel] = app_state.channels
     channels.add(channel)
-    sender = asyncio.get_running_loop().create_task(channel.run())
-    max_frame = hub.settings.max_frame_bytes
+    loop = asyncio.get_running_loop()
+    sender = loop.create_task(channel.run())
+    handler = asyncio.current_task()
+    assert handler is not None
     metrics.connections.inc()
     room = peer = None
     try:
         room, peer = await hub.join(doc_id, user, access, channel)
-        while not channel.closing:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            data = message.get("bytes")
-            if data is None:
-                raise BadRequest("text frames are not part of the y-websocket protocol")
-            if len(data) > max_frame:
-                raise TooLarge(f"frame of {len(data)} bytes (limit {max_frame})")
-            await room.receive(peer, data)
+        joined_room, joined_peer = room, peer
+
+        def on_close() -> None:
+            # Deferred: a channel may close while the room is iterating over its peers.
+            loop.call_soon(joined_room.leave, joined_peer)
+            if channel.overflowed:
+                handler.cancel()  # stop waiting for frames from a tablet that stopped reading
+
+        channel.on_close = on_close
+        await _receive_frames(websocket, room, peer, channel, hub.settings.max_frame_bytes)
     except CollabError as exc:
         _refuse(metrics, exc, user.login, doc_id)
         channel.close(exc.close_code, exc.detail)
     except WebSocketDisconnect:
         pass
+    except asyncio.CancelledError:
+        if not channel.overflowed:
+            raise
+        handler.uncancel()
     except Exception as exc:
         log.exception("unexpected error on %s for %s", doc_id, user.login)
         _refuse(metrics, ServerError(str(exc)), user.login, doc_id)
@@ -120,8 +145,25 @@ async def document_socket(websocket: WebSocket) -> None:
             room.leave(peer)
         channel.close(1000, "bye")
         metrics.connections.dec()
-        await sender
+        if channel.overflowed:
+            sender.cancel()  # it may wait forever for a tablet that stopped reading
+        await asyncio.wait({sender})
         channels.discard(channel)
+
+
+async def _receive_frames(
+    websocket: WebSocket, room: Room, peer: Peer, channel: WebSocketChannel, max_frame: int
+) -> None:
+    while not channel.closing:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = message.get("bytes")
+        if data is None:
+            raise BadRequest("text frames are not part of the y-websocket protocol")
+        if len(data) > max_frame:
+            raise TooLarge(f"frame of {len(data)} bytes (limit {max_frame})")
+        await room.receive(peer, data)
 
 
 def _refuse(metrics: Metrics, exc: CollabError, login: str, doc_id: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -39,7 +40,9 @@ class YClient:
         ws = await connect(url, max_size=None, **kwargs)
         client = cls(ws, doc)
         if sync:
-            await client.ws.send(protocol.encode_sync_step1(client.doc.get_state()))
+            # A refusal closes at once: the reader records the close code.
+            with contextlib.suppress(ConnectionClosed):
+                await client.ws.send(protocol.encode_sync_step1(client.doc.get_state()))
         return client
 
     def _on_local_change(self, event: TransactionEvent) -> None:
@@ -106,22 +109,22 @@ class YClient:
             self.closed.set()
             self.changed.set()
 
-    async def wait_synced(self, timeout: float = 5.0) -> None:
-        with anyio.fail_after(timeout):
+    async def wait_synced(self, seconds: float = 5.0) -> None:
+        with anyio.fail_after(seconds):
             await self.synced.wait()
 
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
+    async def wait_for(self, predicate: Any, seconds: float = 5.0) -> None:
         """Wait until ``predicate(self)`` is true, re-checking after every received frame."""
-        with anyio.fail_after(timeout):
+        with anyio.fail_after(seconds):
             while not predicate(self):
                 self.changed.clear()
                 await self.changed.wait()
 
-    async def wait_text(self, expected: str, timeout: float = 5.0) -> None:
-        await self.wait_for(lambda c: c.value() == expected, timeout)
+    async def wait_text(self, expected: str, seconds: float = 5.0) -> None:
+        await self.wait_for(lambda c: c.value() == expected, seconds)
 
-    async def wait_closed(self, timeout: float = 5.0) -> int | None:
-        with anyio.fail_after(timeout):
+    async def wait_closed(self, seconds: float = 5.0) -> int | None:
+        with anyio.fail_after(seconds):
             await self.closed.wait()
         return self.close_code
 

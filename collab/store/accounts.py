@@ -51,9 +51,7 @@ class AccountStore:
         return user
 
     async def get_user_by_login(self, login: str) -> User | None:
-        async with self.db.conn.execute(
-            f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", (login,)
-        ) as cur:
+        async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", (login,)) as cur:
             row = await cur.fetchone()
         return _user(row) if row else None
 

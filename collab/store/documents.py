@@ -38,9 +38,7 @@ class DocumentStore:
         return doc
 
     async def get_document(self, doc_id: str) -> Document | None:
-        async with self.db.conn.execute(
-            f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,)
-        ) as cur:
+        async with self.db.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,)) as cur:
             row = await cur.fetchone()
         return _document(row) if row else None
 
@@ -81,9 +79,7 @@ class DocumentStore:
 
     async def load(self, doc_id: str) -> LoadedDocument:
         """The latest snapshot and the log tail after it, in order."""
-        async with self.db.conn.execute(
-            "SELECT data, upto_seq FROM doc_snapshots WHERE doc_id = ?", (doc_id,)
-        ) as cur:
+        async with self.db.conn.execute("SELECT data, upto_seq FROM doc_snapshots WHERE doc_id = ?", (doc_id,)) as cur:
             snap = await cur.fetchone()
         snapshot, snapshot_seq = (bytes(snap[0]), int(snap[1])) if snap else (None, 0)
         async with self.db.conn.execute(
@@ -114,19 +110,13 @@ class DocumentStore:
     async def read_log(self, doc_id: str, after_seq: int = 0) -> list[StoredUpdate]:
         """The update log with authors and times (for replay and audits)."""
         async with self.db.conn.execute(
-            "SELECT seq, data, author_id, created_at FROM doc_updates "
-            "WHERE doc_id = ? AND seq > ? ORDER BY seq",
+            "SELECT seq, data, author_id, created_at FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq",
             (doc_id, after_seq),
         ) as cur:
             rows = await cur.fetchall()
-        return [
-            StoredUpdate(seq=int(r[0]), data=bytes(r[1]), author_id=r[2], created_at=float(r[3]))
-            for r in rows
-        ]
+        return [StoredUpdate(seq=int(r[0]), data=bytes(r[1]), author_id=r[2], created_at=float(r[3])) for r in rows]
 
     async def count_updates(self, doc_id: str) -> int:
-        async with self.db.conn.execute(
-            "SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,)
-        ) as cur:
+        async with self.db.conn.execute("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,)) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0

@@ -1,0 +1,211 @@
+"""Fixtures: a real uvicorn serving Binôme on a free port, and seeded accounts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import httpx
+import pytest
+import uvicorn
+import uvloop
+from starlette.applications import Starlette
+
+from collab.hub import Hub
+from collab.models import Access, Role
+from collab.server import uvicorn_config
+from collab.settings import Settings
+from collab.store import Store
+
+REPO = Path(__file__).resolve().parent.parent
+T = TypeVar("T")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    base = Settings(data_dir=data_dir, host="127.0.0.1", room_grace_seconds=0.2, log_level="warning")
+    return base.with_overrides(**overrides)
+
+
+class ServerThread:
+    """uvicorn in a thread of its own, with its own event loop (as in production)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.config = uvicorn_config(settings, port=self.port)
+        self.server = uvicorn.Server(self.config)
+        self.loop = uvloop.new_event_loop()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_until_complete(self.server.serve())
+        self.loop.close()
+
+    @property
+    def app(self) -> Starlette:
+        app = self.config.app
+        assert isinstance(app, Starlette)
+        return app
+
+    @property
+    def hub(self) -> Hub:
+        hub: Hub = self.app.state.hub
+        return hub
+
+    async def call(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a coroutine on the server's own event loop (the hub lives there)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def doc_url(self, doc_id: str, token: str | None = None) -> str:
+        query = f"?token={token}" if token is not None else ""
+        return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}{query}"
+
+    def start(self, timeout: float = 10.0) -> ServerThread:
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.01)
+        return self
+
+    async def wait_no_connections(self, seconds: float = 10.0) -> None:
+        """Wait until uvicorn has seen every client connection go away."""
+        with anyio.fail_after(seconds):
+            while self.server.server_state.connections:
+                await asyncio.sleep(0.02)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout)
+        if self.thread.is_alive():
+            raise RuntimeError("server did not stop")
+
+
+@dataclass
+class Pair:
+    doc: str
+    token_a: str
+    token_b: str
+    token_reader: str
+    token_outsider: str
+    other_doc: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+async def seed_pair(settings: Settings, doc: str = "doc-1") -> Pair:
+    """Two writers and a reader on ``doc``; an outsider who writes another document."""
+    store = await Store.open(settings.database_path)
+    try:
+        a = await store.accounts.ensure_user(f"{doc}-a", "Léa", Role.PUPIL)
+        b = await store.accounts.ensure_user(f"{doc}-b", "Noé", Role.PUPIL)
+        reader = await store.accounts.ensure_user(f"{doc}-teacher", "Mme Durand", Role.TEACHER)
+        outsider = await store.accounts.ensure_user(f"{doc}-other", "Zoé", Role.PUPIL)
+        await store.documents.ensure_document(doc, "Dictée")
+        await store.documents.set_members(doc, [(a.id, Access.WRITE), (b.id, Access.WRITE), (reader.id, Access.READ)])
+        other = f"{doc}-other-doc"
+        await store.documents.ensure_document(other, "Autre texte")
+        await store.documents.set_members(other, [(outsider.id, Access.WRITE)])
+        return Pair(
+            doc=doc,
+            token_a=await store.accounts.create_token(a.id),
+            token_b=await store.accounts.create_token(b.id),
+            token_reader=await store.accounts.create_token(reader.id),
+            token_outsider=await store.accounts.create_token(outsider.id),
+            other_doc=other,
+        )
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[ServerThread]:
+    running = ServerThread(settings).start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+async def pair(settings: Settings) -> Pair:
+    return await seed_pair(settings)
+
+
+@pytest.fixture
+async def http(server: ServerThread) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as client:
+        yield client
+
+
+class ServerProcess:
+    """``collab serve`` as a subprocess, for tests that kill it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def doc_url(self, doc_id: str, token: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}?token={token}"
+
+    def start(self, timeout: float = 20.0) -> ServerProcess:
+        env = {**os.environ, "COLLAB_LOG_LEVEL": "warning", "COLLAB_ROOM_GRACE_SECONDS": "0.2"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "collab", "serve", "--data", str(self.settings.data_dir), "--port", str(self.port)],
+            env=env,
+            cwd=REPO,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.kill()  # SIGKILL: no shutdown handler runs
+        self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(20)

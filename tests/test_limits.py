@@ -1,0 +1,171 @@
+"""Bad input hurts only its sender: caps, rate limits, slow consumers and garbage."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import httpx
+import pytest
+from pycrdt import Doc, Text
+from websockets.exceptions import ConnectionClosed
+
+from collab import protocol
+from collab.settings import Settings
+from tests.conftest import Pair, ServerThread, make_settings, seed_pair
+from tests.yclient import YClient
+
+pytestmark = pytest.mark.anyio
+
+FRAME_CAP = 4096
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(
+        tmp_path / "data",
+        max_frame_bytes=FRAME_CAP,
+        max_doc_bytes=20_000,
+        rate_per_second=20.0,
+        rate_burst=60,
+        send_queue_bytes=64 * 1024,
+    )
+
+
+async def open_client(server: ServerThread, doc: str, token: str) -> YClient:
+    client = await YClient.connect(server.doc_url(doc, token))
+    await client.wait_synced()
+    return client
+
+
+def refused(server: ServerThread, reason: str) -> float:
+    text = httpx.get(f"{server.http_url}/metrics").text
+    prefix = f'collab_refused_frames_total{{reason="{reason}"}} '
+    for line in text.splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix) :])
+    raise AssertionError(f"no metric for {reason}")
+
+
+async def partner_still_works(a: YClient, b: YClient, marker: str) -> None:
+    await b.append(marker)
+    await a.wait_for(lambda c: marker in c.value())
+
+
+def update_inserting(text: str) -> bytes:
+    doc: Doc = Doc()
+    doc.get("text", type=Text).insert(0, text)
+    return doc.get_update()
+
+
+GARBAGE = [
+    pytest.param(b"\x00\x02\xff\xff\xff\xff\xff\xff\xff\xff\xff", id="bad-varint"),
+    pytest.param(b"\x09\x00", id="unknown-message-type"),
+    pytest.param(b"\x00\x07\x00", id="unknown-sync-type"),
+    pytest.param(protocol.encode_update(update_inserting("coucou"))[:-4], id="truncated-update-frame"),
+    pytest.param(protocol.encode_update(b"\x01\x02\x03\x04\x05\x06"), id="invalid-update-bytes"),
+    pytest.param(protocol.encode_update(update_inserting("coucou")[:-3]), id="truncated-update-bytes"),
+    pytest.param(b"\x01\x05\x01\x01\x01\x02{", id="awareness-not-json"),
+    pytest.param(b"\x00\x00\x03\xff\xff\xff", id="bad-state-vector"),
+]
+
+
+@pytest.mark.parametrize("frame", GARBAGE)
+async def test_garbage_closes_only_its_sender(server: ServerThread, pair: Pair, frame: bytes) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    b = await open_client(server, pair.doc, pair.token_b)
+    await a.append("avant ")
+    await b.wait_text("avant ")
+    before = refused(server, "bad_message")
+    await b.ws.send(frame)
+    assert await b.wait_closed() == 4400
+    assert refused(server, "bad_message") == before + 1
+    await a.append("après")
+    # Nothing invalid was stored: a fresh client loads exactly the good text.
+    fresh = await open_client(server, pair.doc, pair.token_b)
+    await fresh.wait_text("avant après")
+    await a.close()
+    await fresh.close()
+
+
+async def test_text_frame_is_refused(server: ServerThread, pair: Pair) -> None:
+    b = await open_client(server, pair.doc, pair.token_b)
+    await b.ws.send("bonjour")
+    assert await b.wait_closed() == 4400
+
+
+async def test_oversized_frame_gets_4413_and_huge_frame_1009(server: ServerThread, pair: Pair) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    b = await open_client(server, pair.doc, pair.token_b)
+    await b.ws.send(protocol.encode_update(update_inserting("x" * (FRAME_CAP + 10))))
+    assert await b.wait_closed() == 4413
+    c = await open_client(server, pair.doc, pair.token_b)
+    await c.ws.send(protocol.encode_update(update_inserting("y" * (FRAME_CAP * 3))))
+    assert await c.wait_closed() == 1009
+    d = await open_client(server, pair.doc, pair.token_b)
+    await partner_still_works(a, d, "ok")
+    assert "x" not in a.value() and "y" not in a.value()
+
+
+async def test_document_size_cap(server: ServerThread, pair: Pair) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    b = await open_client(server, pair.doc, pair.token_b)
+    with contextlib.suppress(ConnectionClosed):
+        for _ in range(10):
+            await b.append("z" * 3000)
+    assert await b.wait_closed() == 4413
+    assert refused(server, "doc_too_large") == 1
+    await a.wait_for(lambda c: len(c.value()) >= 3000)
+    assert len(a.value()) < 20_000
+
+
+async def test_rate_limit_is_per_user(server: ServerThread, pair: Pair) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    b = await open_client(server, pair.doc, pair.token_b)
+    with contextlib.suppress(ConnectionClosed):
+        for i in range(100):
+            await b.set_awareness({"cursor": i})
+    assert await b.wait_closed() == 4429
+    # The same user is still limited on a second connection; the partner is not.
+    b2 = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
+    await a.append("encore là")
+    assert "encore" in a.value()
+    await b2.close()
+    await a.close()
+
+
+async def test_slow_consumer_is_closed_without_stalling_the_room(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "slow",
+        max_frame_bytes=512 * 1024,
+        max_doc_bytes=256 * 1024 * 1024,
+        rate_per_second=1000.0,
+        rate_burst=1000,
+        send_queue_bytes=1024 * 1024,
+    )
+    pair = await seed_pair(settings)
+    server = ServerThread(settings).start()
+    try:
+        a = await open_client(server, pair.doc, pair.token_a)
+        b = await open_client(server, pair.doc, pair.token_b)
+        # A reader that stops reading: websockets stops pulling from TCP after max_queue frames.
+        slow = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), max_queue=1)
+        await slow.wait_synced()
+        slow._reader.cancel()
+        chunk = "m" * 200_000
+        for _ in range(300):  # at most 60 MB: far more than loopback socket buffers hold
+            if refused(server, "slow_consumer") >= 1:
+                break
+            await a.insert(0, chunk)
+            await b.wait_for(lambda c: len(c.value()) == len(chunk))
+            await a.delete(0, len(chunk))
+            await b.wait_for(lambda c: c.value() == "")
+        assert refused(server, "slow_consumer") == 1
+        assert not a.closed.is_set() and not b.closed.is_set()
+        await partner_still_works(a, b, "toujours vivant")
+        await a.close()
+        await b.close()
+        slow.ws.transport.abort()
+        await server.wait_no_connections()
+    finally:
+        server.stop()
