@@ -159,8 +159,8 @@ def server(settings: Settings) -> Iterator[ServerThread]:
 
 
 @pytest.fixture
-async def pair(settings: Settings) -> Pair:
-    return await seed_pair(settings)
+def pair(settings: Settings) -> Pair:
+    return anyio.run(seed_pair, settings)
 
 
 @pytest.fixture
@@ -172,8 +172,9 @@ async def http(server: ServerThread) -> AsyncIterator[httpx.AsyncClient]:
 class ServerProcess:
     """``collab serve`` as a subprocess, for tests that kill it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, **env: str) -> None:
         self.settings = settings
+        self.env = env
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -181,7 +182,7 @@ class ServerProcess:
         return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}?token={token}"
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
-        env = {**os.environ, "COLLAB_LOG_LEVEL": "warning", "COLLAB_ROOM_GRACE_SECONDS": "0.2"}
+        env = {**os.environ, "COLLAB_LOG_LEVEL": "warning", "COLLAB_ROOM_GRACE_SECONDS": "0.2", **self.env}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "collab", "serve", "--data", str(self.settings.data_dir), "--port", str(self.port)],
             env=env,

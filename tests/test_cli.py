@@ -1,0 +1,116 @@
+"""The ``collab`` command line, run as users run it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from collab.settings import Settings
+from tests.conftest import REPO, Pair, ServerThread
+from tests.yclient import YClient
+
+
+def collab(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "collab", *args, "--data", str(data)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_users_lists_accounts_as_json_lines(settings: Settings, pair: Pair) -> None:
+    out = collab("users", data=settings.data_dir)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert {"login": "doc-1-a", "role": "pupil", "class": None, "pair": None} in rows
+    assert all(set(r) == {"login", "role", "class", "pair"} for r in rows)
+
+
+@pytest.mark.anyio
+async def test_token_opens_the_document(settings: Settings, pair: Pair, server: ServerThread) -> None:
+    out = collab("token", "doc-1-a", data=settings.data_dir)
+    assert out.returncode == 0, out.stderr
+    client = await YClient.connect(server.doc_url(pair.doc, out.stdout.strip()))
+    await client.wait_synced()
+    await client.close()
+
+
+def test_token_for_unknown_login_fails_clearly(settings: Settings, pair: Pair) -> None:
+    out = collab("token", "personne", data=settings.data_dir)
+    assert out.returncode == 1
+    assert "no account" in out.stderr
+
+
+@pytest.mark.anyio
+async def test_backup_while_serving_holds_the_text(
+    settings: Settings, pair: Pair, server: ServerThread, tmp_path: Path
+) -> None:
+    a = await YClient.connect(server.doc_url(pair.doc, pair.token_a))
+    await a.wait_synced()
+    await a.append("à sauvegarder")
+    await a.wait_for(lambda c: True)
+    b = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
+    await b.wait_text("à sauvegarder")  # relayed, hence committed
+    target = tmp_path / "backup.sqlite3"
+    out = collab("backup", str(target), data=settings.data_dir)
+    assert out.returncode == 0, out.stderr
+    with sqlite3.connect(target) as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (pair.doc,)).fetchone()
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert count >= 1
+    await a.close()
+    await b.close()
+
+
+def test_backup_without_database_fails_clearly(tmp_path: Path) -> None:
+    out = collab("backup", str(tmp_path / "x.sqlite3"), data=tmp_path / "nothing")
+    assert out.returncode == 1
+    assert "no database" in out.stderr
+
+
+def test_loadtest_setup_is_idempotent(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = tmp_path / "first.jsonl"
+    second = tmp_path / "second.jsonl"
+    assert collab("loadtest-setup", "--pairs", "16", "--out", str(first), data=data).returncode == 0
+    assert collab("loadtest-setup", "--pairs", "16", "--out", str(second), data=data).returncode == 0
+    rows = [json.loads(line) for line in second.read_text().splitlines()]
+    assert len(rows) == 16
+    assert set(rows[0]) == {"doc", "token_a", "token_b", "token_observer"}
+    assert len({r["doc"] for r in rows}) == 16
+    assert len({r["token_observer"] for r in rows}) == 2  # one observer per 15 pairs
+    users = collab("users", data=data).stdout.splitlines()
+    assert len(users) == 16 * 2 + 2  # no duplicates on the second run
+    old = [json.loads(line) for line in first.read_text().splitlines()]
+    assert old[0]["token_a"] != rows[0]["token_a"]  # previous tokens revoked, fresh ones issued
+
+
+@pytest.mark.anyio
+async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data")
+    out = tmp_path / "pairs.jsonl"
+    assert collab("loadtest-setup", "--pairs", "2", "--out", str(out), data=settings.data_dir).returncode == 0
+    row = json.loads(out.read_text().splitlines()[0])
+    server = ServerThread(settings).start()
+    try:
+        a = await YClient.connect(server.doc_url(row["doc"], row["token_a"]))
+        observer = await YClient.connect(server.doc_url(row["doc"], row["token_observer"]))
+        await a.wait_synced()
+        await observer.wait_synced()
+        await a.append("charge")
+        await observer.wait_text("charge")
+        await observer.append("non")
+        assert await observer.wait_closed() == 4403
+        await a.close()
+    finally:
+        server.stop()
