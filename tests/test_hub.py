@@ -174,3 +174,35 @@ async def test_many_rooms_open_and_unload(server: ServerThread, settings: Settin
     assert [c.value() for c in clients] == [f"texte {i}" for i in range(5)]
     for c in clients:
         await c.close()
+
+
+async def test_read_only_peer_reconnecting_with_known_state_is_accepted(server: ServerThread, pair: Pair) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    await a.append("Le loup et l'agneau")
+    await a.delete(0, 3)  # a deletion: every later sync step 2 carries the delete set
+    reader = await open_client(server, pair.doc, pair.token_reader)
+    await reader.wait_text("loup et l'agneau")
+    await reader.close()
+    # The teacher's tablet comes back with the same document: nothing new, so it stays.
+    again = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), doc=reader.doc)
+    await again.wait_synced()
+    await a.append(" !")
+    await again.wait_text("loup et l'agneau !")
+    assert not again.closed.is_set()
+    await again.close()
+    await a.close()
+
+
+async def test_read_only_peer_reconnecting_with_its_own_edits_is_refused(server: ServerThread, pair: Pair) -> None:
+    a = await open_client(server, pair.doc, pair.token_a)
+    await a.append("Texte")
+    reader = await open_client(server, pair.doc, pair.token_reader)
+    await reader.wait_text("Texte")
+    await reader.close()
+    reader.text.insert(0, "Ajout hors ligne ")  # made offline, never accepted
+    again = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), doc=reader.doc)
+    assert await again.wait_closed() == 4403
+    b = await open_client(server, pair.doc, pair.token_b)
+    assert b.value() == "Texte"
+    await a.close()
+    await b.close()
