@@ -1,0 +1,127 @@
+"""The room with in-memory channels (no sockets) and a real SQLite update log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from pycrdt import Doc, Text
+
+from collab import protocol
+from collab.errors import ReadOnly
+from collab.hub import Hub
+from collab.metrics import Metrics
+from collab.models import Access, Role, User
+from collab.room import Peer, Room
+from collab.settings import Settings
+from collab.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+class MemoryChannel:
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    def send(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed = (code, reason)
+
+    def messages(self) -> list[protocol.Message]:
+        return [protocol.decode_message(f) for f in self.frames]
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    await store.documents.ensure_document("d", "Texte")
+    the_hub = Hub(store, Settings(data_dir=tmp_path, room_grace_seconds=60), Metrics())
+    await the_hub.start()
+    yield the_hub
+    await the_hub.close()
+    await store.close()
+
+
+def user(uid: int) -> User:
+    return User(id=uid, login=f"u{uid}", display_name=f"U{uid}", role=Role.PUPIL)
+
+
+def update(text: str) -> bytes:
+    doc: Doc = Doc()
+    doc.get("text", type=Text).insert(0, text)
+    return doc.get_update()
+
+
+async def join(hub: Hub, uid: int, access: Access = Access.WRITE) -> tuple[Room, Peer, MemoryChannel]:
+    channel = MemoryChannel()
+    room, peer = await hub.join("d", user(uid), access, channel)
+    return room, peer, channel
+
+
+async def test_join_sends_the_state_vector(hub: Hub) -> None:
+    room, _, channel = await join(hub, 1)
+    assert channel.messages() == [protocol.SyncStep1(room.doc.get_state())]
+
+
+async def test_update_is_relayed_only_once_committed(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    b_channel.frames.clear()
+    frame = protocol.encode_update(update("bonjour"))
+    await room.receive(a, frame)
+    assert b_channel.frames == []  # applied in memory, not yet durable: not relayed
+    await hub.update_log.flush()
+    assert b_channel.frames == [frame]  # the very same bytes
+    rows = await hub.store.documents.read_log("d")
+    assert [(r.seq, r.author_id) for r in rows] == [(1, 1)]
+
+
+async def test_sync_step2_is_relayed_as_an_update(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    b_channel.frames.clear()
+    data = update("hors ligne")
+    await room.receive(a, protocol.encode_sync_step2(data))
+    await hub.update_log.flush()
+    assert b_channel.messages() == [protocol.SyncUpdate(data)]
+    assert str(room.text) == "hors ligne"
+
+
+async def test_read_only_update_is_refused_and_not_stored(hub: Hub) -> None:
+    room, reader, _ = await join(hub, 1, Access.READ)
+    with pytest.raises(ReadOnly):
+        await room.receive(reader, protocol.encode_update(update("non")))
+    await hub.update_log.flush()
+    assert await hub.store.documents.read_log("d") == []
+    assert str(room.text) == ""
+
+
+async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Léa"}))])
+    await room.receive(a, protocol.encode_awareness(state))
+    assert a.awareness_ids == {77}
+    b_channel.frames.clear()
+    room.leave(a)
+    [removal] = b_channel.messages()
+    assert isinstance(removal, protocol.AwarenessUpdate)
+    assert protocol.decode_awareness(removal.payload) == [protocol.AwarenessEntry(77, 1, "null")]
+    assert room.awareness.states_update() is None
+
+
+async def test_sync_step1_answer_waits_for_pending_writes(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, b, b_channel = await join(hub, 2)
+    await room.receive(a, protocol.encode_update(update("durable")))
+    b_channel.frames.clear()
+    await room.receive(b, protocol.encode_sync_step1(b"\x00"))
+    # By the time the answer is sent, the update it contains is committed.
+    assert len(await hub.store.documents.read_log("d")) == 1
+    answer = [m for m in b_channel.messages() if isinstance(m, protocol.SyncStep2)]
+    assert len(answer) == 1
