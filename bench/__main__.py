@@ -1,0 +1,196 @@
+"""``python -m bench``: run the chosen phases against a real server and report (exit code 0 either way)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import uvloop
+
+from bench import report
+from bench.coldload import DEFAULT_TRACE, run_coldload
+from bench.load import LoadConfig, run_load, run_ramp
+from bench.memory import run_memory
+from bench.server import Server, kill_leftovers, loadtest_setup
+
+PHASES = ("load", "ramp", "memory", "coldload")
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bench", description="Load benchmark of the Binôme hub.")
+    p.add_argument("--phases", default="load,memory,coldload", help=f"comma-separated, among {','.join(PHASES)}")
+    p.add_argument("--pairs", type=int, default=500, help="pairs in the load phase (default 500)")
+    p.add_argument("--rate", type=float, default=2.0, help="typist keystrokes per second (listener: rate/10)")
+    p.add_argument("--duration", type=float, default=30.0, help="measured seconds per load run")
+    p.add_argument("--warmup", type=float, default=5.0, help="seconds of load before the measured window")
+    p.add_argument("--observers", action="store_true", help="add one read-only observer connection per document")
+    p.add_argument("--ramp", type=_int_list, default=[250, 500, 1000, 1500, 2000, 2500], help="pairs per ramp step")
+    p.add_argument("--ramp-all", action="store_true", help="run every ramp step (default: stop at the first miss)")
+    p.add_argument("--rooms", type=int, default=500, help="rooms in the memory phase")
+    p.add_argument("--room-chars", type=int, default=2000, help="characters typed into each memory-phase room")
+    p.add_argument("--memory-cycles", type=int, default=2, help="open/unload cycles in the memory phase")
+    p.add_argument("--coldload-updates", type=int, default=20000, help="updates in the cold-load document")
+    p.add_argument("--trace", type=Path, default=DEFAULT_TRACE, help="editing trace (flat JSON, gzip)")
+    p.add_argument("--reloads", type=int, default=5, help="warm reloads after the cold load")
+    p.add_argument("--profile", action="store_true", help="py-spy the server during each load window")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    return p
+
+
+def pin_cores() -> tuple[int | None, str]:
+    """Pin this generator to the second available core; return the server's core and a note."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None, "no CPU affinity on this platform: server and generator are not pinned"
+    available = sorted(os.sched_getaffinity(0))
+    if len(available) < 2:
+        return None, f"only one core available ({available}): server and generator share it"
+    server_cpu, generator_cpu = available[0], available[1]
+    os.sched_setaffinity(0, {generator_cpu})
+    return server_cpu, f"server on core {server_cpu} (taskset), generator on core {generator_cpu}"
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = 1_000_000 if hard == resource.RLIM_INFINITY else hard
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+def _git_state() -> str:
+    """The commit under test, and whether collab/ has uncommitted changes (the server runs the work tree)."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "collab"], cwd=root, capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    changed = len(dirty.stdout.splitlines())
+    return head.stdout.strip() + (f" + {changed} uncommitted file(s) in collab/" if changed else "")
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+async def _load_phase(args: argparse.Namespace, workdir: Path, cpu: int | None, ramp: bool) -> dict[str, Any]:
+    name = "ramp" if ramp else "load"
+    data = workdir / name
+    data.mkdir()
+    pairs = max(args.ramp) if ramp else args.pairs
+    started = time.perf_counter()
+    rows = await loadtest_setup(data, pairs)
+    say(f"  loadtest-setup: {len(rows)} pairs in {time.perf_counter() - started:.1f} s")
+    config = LoadConfig(
+        pairs=args.pairs,
+        rate=args.rate,
+        duration=args.duration,
+        warmup=args.warmup,
+        observers=args.observers,
+        seed=args.seed,
+        profile=(report.RESULTS_DIR / f"{args.stamp}-profile-{name}.txt") if args.profile else None,
+    )
+    server = Server(data, cpu=cpu)
+    await server.start()
+    try:
+        if ramp:
+            return await run_ramp(server, rows, args.ramp, config, say, stop_at_first_miss=not args.ramp_all)
+        return await run_load(server, rows, config, say)
+    finally:
+        await server.stop()
+
+
+def _phase_table(name: str, result: dict[str, Any]) -> str:
+    if "error" in result:
+        return f"{name}: FAILED: {result['error']}"
+    if name == "load":
+        return report.load_table("Load", result)
+    if name == "ramp":
+        return report.ramp_table(result)
+    if name == "memory":
+        return report.memory_table(result)
+    return report.coldload_table(result)
+
+
+async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, workdir: Path) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    runners: dict[str, Callable[[], Any]] = {
+        "load": lambda: _load_phase(args, workdir, cpu, ramp=False),
+        "ramp": lambda: _load_phase(args, workdir, cpu, ramp=True),
+        "memory": lambda: run_memory(workdir, cpu, args.rooms, args.room_chars, args.memory_cycles, say),
+        "coldload": lambda: run_coldload(
+            workdir, cpu, args.coldload_updates, args.trace if args.trace.exists() else None, args.reloads, say
+        ),
+    }
+    for name in phases:
+        say(f"\n== phase {name} ==")
+        started = time.perf_counter()
+        try:
+            results[name] = await runners[name]()
+        except Exception as exc:
+            traceback.print_exc()
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        results[name]["phase_seconds"] = round(time.perf_counter() - started, 1)
+        say("\n" + _phase_table(name, results[name]))
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown:
+        print(f"bench: unknown phase(s) {unknown}; choose among {PHASES}", file=sys.stderr)
+        return 2
+    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "bench", *argv])
+    server_cpu, pinning = pin_cores()  # before any thread starts: threads inherit the affinity
+    fd_limit = raise_fd_limit()
+    workdir = Path(tempfile.mkdtemp(prefix="binome-bench-"))
+    args.stamp = time.strftime("%Y%m%d-%H%M%S")
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    report.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    say(f"command: {command}\n{pinning}; open files limit {fd_limit:,}; data in {workdir}; code {_git_state()}")
+    try:
+        results = uvloop.run(run(args, phases, server_cpu, workdir))
+    finally:
+        kill_leftovers()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"] = {
+        "command": command,
+        "phases": phases,
+        "pinning": pinning,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "started": started,
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "data_dir": str(workdir) if args.keep else None,
+        "git": _git_state(),
+    }
+    say("\n" + report.targets_table(results))
+    say(f"\nresults written to {report.write_json(results, args.stamp)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
