@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
@@ -55,7 +56,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  {s.display_name:<12} {s.role.value:<8} {s.login:<14} token={s.token}")
         print(f"\n  document : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token=<jeton>")
         print(f"  liste    : curl -H 'Authorization: Bearer <jeton>' {base}/api/docs\n", flush=True)
-    uvicorn.Server(uvicorn_config(settings)).run()
+    config = uvicorn_config(settings)
+    # Long-lived objects (modules, the app) need no more scanning, and per-frame garbage is
+    # freed by reference counting: fewer, cheaper collections (GC was 7 % under load).
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    uvicorn.Server(config).run()
     return 0
 
 

@@ -11,9 +11,10 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from starlette.types import Receive, Scope, Send
 
 from collab.errors import CollabError
 from collab.hub import Hub
@@ -21,7 +22,7 @@ from collab.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
 from collab.views import api, health
-from collab.ws import WebSocketChannel, document_socket
+from collab.ws import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,21 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
 
-def create_app(settings: Settings) -> Starlette:
+class BinomeApp:
+    """The ASGI application: document sockets go straight to the hub, the rest to Starlette."""
+
+    def __init__(self, web: Starlette) -> None:
+        self.web = web
+        self.state = web.state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"].startswith(DOC_SOCKET_PREFIX):
+            await document_socket(scope, receive, send, self.state)
+        else:
+            await self.web(scope, receive, send)
+
+
+def create_app(settings: Settings) -> BinomeApp:
     metrics = Metrics()
     channels: set[WebSocketChannel] = set()
     metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
@@ -60,7 +75,6 @@ def create_app(settings: Settings) -> Starlette:
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),
-        WebSocketRoute("/ws/doc/{doc_id}", document_socket, name="doc_socket"),
         Mount("/static", StaticFiles(directory=ASSETS_DIR / "static"), name="static"),
     ]
     app = Starlette(
@@ -72,4 +86,4 @@ def create_app(settings: Settings) -> Starlette:
     app.state.metrics = metrics
     app.state.channels = channels
     app.state.templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
-    return app
+    return BinomeApp(app)

@@ -28,7 +28,9 @@ class Hub:
         self.store = store
         self.settings = settings
         self.metrics = metrics
-        self.update_log = UpdateLog(store.db, on_commit=metrics.observe_commit)
+        self.update_log = UpdateLog(
+            store.db, window_seconds=settings.group_commit_ms / 1000, on_commit=metrics.observe_commit
+        )
         self.limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room]] = {}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 
 REFUSAL_REASONS = (
     "bad_message",
@@ -20,6 +23,29 @@ REFUSAL_REASONS = (
 )
 
 
+@dataclass(slots=True)
+class FrameCounts:
+    updates_received: int = 0
+    updates_relayed: int = 0
+    awareness_relayed: int = 0
+
+
+_COUNT_HELP = {
+    "updates_received": "Document updates accepted from clients",
+    "updates_relayed": "Document updates sent to other peers after commit",
+    "awareness_relayed": "Awareness messages sent to other peers",
+}
+
+
+class _FrameCountsCollector(Collector):
+    def __init__(self, counts: FrameCounts) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        for name, help_text in _COUNT_HELP.items():
+            yield CounterMetricFamily(f"collab_{name}", help_text, value=getattr(self._counts, name))
+
+
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
@@ -28,13 +54,9 @@ class Metrics:
         r = self.registry
         self.rooms_open = Gauge("collab_rooms_open", "Documents loaded in memory", registry=r)
         self.connections = Gauge("collab_connections", "Open WebSocket connections", registry=r)
-        self.updates_received = Counter("collab_updates_received", "Document updates accepted from clients", registry=r)
-        self.updates_relayed = Counter(
-            "collab_updates_relayed", "Document updates sent to other peers after commit", registry=r
-        )
-        self.awareness_relayed = Counter(
-            "collab_awareness_relayed", "Awareness messages sent to other peers", registry=r
-        )
+        # Per-frame counters are plain integers (no lock on the hot path), read at scrape time.
+        self.counts = FrameCounts()
+        r.register(_FrameCountsCollector(self.counts))
         self.commit_seconds = Histogram(
             "collab_commit_seconds",
             "Duration of one group commit of the update log",

@@ -101,7 +101,7 @@ class Room:
         self.doc_id = doc_id
         self.doc = build_doc(loaded)
         self.text = self.doc.get(TEXT_NAME, type=Text)
-        self.awareness = RoomAwareness(self.doc)
+        self.awareness = RoomAwareness()
         self.peers: list[Peer] = []
         self.last_seq = loaded.last_seq
         self.last_ticket = 0
@@ -162,7 +162,7 @@ class Room:
         elif isinstance(message, protocol.AwarenessUpdate):
             peer.awareness_ids |= self.awareness.apply(message.payload, peer)
             self._broadcast(frame, exclude=peer)
-            self._metrics.awareness_relayed.inc(len(self.peers) - 1)
+            self._metrics.counts.awareness_relayed += len(self.peers) - 1
         elif isinstance(message, protocol.SyncStep1):
             await self._answer_sync_step1(peer, message.state)
         elif isinstance(message, protocol.SyncStep2):
@@ -214,7 +214,7 @@ class Room:
                 context=(peer, relay),
             )
         )
-        self._metrics.updates_received.inc()
+        self._metrics.counts.updates_received += 1
 
     def _would_change(self, update: bytes) -> bool:
         probe: Doc[Any] = Doc()
@@ -228,7 +228,7 @@ class Room:
     def on_durable(self, item: PendingUpdate) -> None:
         origin, relay = cast(tuple[Peer, bytes], item.context)
         sent = self._broadcast(relay, exclude=origin)
-        self._metrics.updates_relayed.inc(sent)
+        self._metrics.counts.updates_relayed += sent
         if (
             self._updates_since_snapshot >= self._settings.compact_after_updates
             and self._compaction is None

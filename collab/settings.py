@@ -29,6 +29,7 @@ class Settings:
     # the previous commit); "FULL" fsyncs the WAL at every group commit.
     sqlite_synchronous: str = "FULL"
     compact_after_updates: int = 500
+    group_commit_ms: float = 2.0
     log_level: str = "info"
 
     @property
@@ -83,5 +84,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         room_grace_seconds=_float(env, "COLLAB_ROOM_GRACE_SECONDS", d.room_grace_seconds),
         sqlite_synchronous=synchronous,
         compact_after_updates=_int(env, "COLLAB_COMPACT_AFTER", d.compact_after_updates),
+        group_commit_ms=_float(env, "COLLAB_GROUP_COMMIT_MS", d.group_commit_ms),
         log_level=env.get("COLLAB_LOG_LEVEL", d.log_level),
     )

@@ -19,8 +19,8 @@ import httpx
 import pytest
 import uvicorn
 import uvloop
-from starlette.applications import Starlette
 
+from collab.app import BinomeApp
 from collab.hub import Hub
 from collab.models import Access, Role
 from collab.server import uvicorn_config
@@ -64,9 +64,9 @@ class ServerThread:
         self.loop.close()
 
     @property
-    def app(self) -> Starlette:
+    def app(self) -> BinomeApp:
         app = self.config.app
-        assert isinstance(app, Starlette)
+        assert isinstance(app, BinomeApp)
         return app
 
     @property

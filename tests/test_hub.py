@@ -135,6 +135,12 @@ async def test_connection_refusals(server: ServerThread, pair: Pair, token_attr:
     assert not client.synced.is_set()
 
 
+@pytest.mark.parametrize("doc", ["a/b", "x" * 300, "../doc-1"])
+async def test_forged_document_paths_are_refused(server: ServerThread, pair: Pair, doc: str) -> None:
+    client = await YClient.connect(server.doc_url(doc, pair.token_a))
+    assert await client.wait_closed() == 4404
+
+
 async def test_bearer_header_authenticates(server: ServerThread, pair: Pair) -> None:
     client = await YClient.connect(
         server.doc_url(pair.doc), additional_headers={"Authorization": f"Bearer {pair.token_a}"}

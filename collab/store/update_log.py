@@ -21,6 +21,7 @@ from collab.store.database import Database
 
 log = logging.getLogger(__name__)
 
+_FULL_GROUP = 256
 _INSERT = "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)"
 
 
@@ -47,9 +48,11 @@ class UpdateLog:
         self,
         db: Database,
         *,
+        window_seconds: float = 0.0,
         on_commit: Callable[[float, int], None] | None = None,
     ) -> None:
         self.db = db
+        self._window = window_seconds
         self._on_commit = on_commit
         self._pending: list[PendingUpdate] = []
         self._wakeup = asyncio.Event()
@@ -107,15 +110,17 @@ class UpdateLog:
             self._wakeup.clear()
             if not self._pending:
                 continue
+            if self._window > 0 and len(self._pending) < _FULL_GROUP:
+                # Let a few more milliseconds of typing join this group: fewer fsyncs.
+                await asyncio.sleep(self._window)
             batch, self._pending = self._pending, []
             await self._commit(batch)
 
     async def _commit(self, batch: list[PendingUpdate]) -> None:
         started = time.perf_counter()
-        rows = [(u.doc_id, u.seq, u.data, u.author_id, u.created_at) for u in batch]
+        rows: list[tuple[object, ...]] = [(u.doc_id, u.seq, u.data, u.author_id, u.created_at) for u in batch]
         try:
-            async with self.db.write() as conn:
-                await conn.executemany(_INSERT, rows)
+            await self.db.write_many(_INSERT, rows)
         except Exception as exc:
             log.error("group commit of %d updates failed: %s", len(batch), exc)
             self._finish(len(batch))
