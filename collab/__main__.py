@@ -60,7 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Long-lived objects (modules, the app) need no more scanning, and per-frame garbage is
     # freed by reference counting: fewer, cheaper collections (GC was 7 % under load).
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(10_000, 10, 10)
     uvicorn.Server(config).run()
     return 0
 
