@@ -57,10 +57,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"\n  document : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token=<jeton>")
         print(f"  liste    : curl -H 'Authorization: Bearer <jeton>' {base}/api/docs\n", flush=True)
     config = uvicorn_config(settings)
-    # Long-lived objects (modules, the app) need no more scanning, and per-frame garbage is
-    # freed by reference counting: fewer, cheaper collections (GC was 7 % under load).
+    # Long-lived objects (modules, the app) need no more scanning by the cyclic GC.
     gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
     uvicorn.Server(config).run()
     return 0
 

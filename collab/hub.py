@@ -91,6 +91,8 @@ class Hub:
         self._loading[doc_id] = future
         started = time.perf_counter()
         try:
+            # A room dropped after an error may still have writes in the queue.
+            await self.update_log.flush()
             loaded = await self.store.documents.load(doc_id)
             room = Room(
                 doc_id,

@@ -18,11 +18,7 @@ import json
 from dataclasses import dataclass
 from typing import Final
 
-from pycrdt import (
-    create_awareness_message,
-    create_sync_message,
-    create_update_message,
-)
+from pycrdt import create_awareness_message, create_update_message
 from pycrdt._sync import create_sync_step2_message, write_var_uint
 
 from collab.errors import BadRequest
@@ -35,7 +31,6 @@ __all__ = [
     "SyncStep1",
     "SyncStep2",
     "SyncUpdate",
-    "create_sync_message",
     "decode_awareness",
     "decode_message",
     "encode_awareness",

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from pycrdt import Doc, Text
+from pycrdt import Doc, Text, get_update
 
 from collab import protocol
 from collab.awareness import RoomAwareness
@@ -72,6 +72,11 @@ def build_doc(loaded: LoadedDocument) -> Doc[Any]:
     for update in loaded.tail:
         doc.apply_update(update)
     return doc
+
+
+def _has_structs(update: bytes) -> bool:
+    """True when a (v1) update carries any struct, i.e. its client count is not zero."""
+    return update[:1] != b"\x00"
 
 
 def apply_checked(doc: Doc[Any], update: bytes) -> None:
@@ -198,6 +203,14 @@ class Room:
         except BaseException:
             self._break()
             raise
+        if _has_structs(get_update(update, self.doc.get_state())):
+            # Parts of the update wait for changes the server never had. Yrs keeps them
+            # "pending" and leaves them out of every later sync, so newcomers and the
+            # partner would diverge: refuse it, and rebuild the room from storage.
+            error = BadRequest("update depends on changes this document does not have")
+            peer.channel.close(error.close_code, error.detail)
+            self._break()
+            raise error
         self.last_seq += 1
         self._size += len(update)
         self._bytes_since_snapshot += len(update)

@@ -36,10 +36,6 @@ class Settings:
     def database_path(self) -> Path:
         return self.data_dir / "collab.sqlite3"
 
-    @property
-    def media_dir(self) -> Path:
-        return self.data_dir / "media"
-
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values that are None are ignored)."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -149,6 +149,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
         _refuse(metrics, ServerError(str(exc)), user.login, doc_id)
         channel.close(ServerError.close_code, "server error")
     finally:
+        channel.on_close = None  # break the channel ↔ callback cycle: no GC needed to free them
         if room is not None and peer is not None:
             room.leave(peer)
         channel.close(1000, "bye")

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 import uvloop
+from pycrdt import Doc, Text
 
 from collab.app import BinomeApp
 from collab.hub import Hub
@@ -26,6 +27,7 @@ from collab.models import Access, Role
 from collab.server import uvicorn_config
 from collab.settings import Settings
 from collab.store import Store
+from tests.yclient import YClient
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -47,7 +49,23 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
     return base.with_overrides(**overrides)
 
 
-class ServerThread:
+class LiveServer:
+    """What tests need of a running server: its port and clients for its documents."""
+
+    port: int
+
+    def doc_url(self, doc_id: str, token: str | None = None) -> str:
+        query = f"?token={token}" if token is not None else ""
+        return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}{query}"
+
+    async def open(self, doc_id: str, token: str, **kwargs: Any) -> YClient:
+        """A client connected to ``doc_id`` and synced with the server."""
+        client = await YClient.connect(self.doc_url(doc_id, token), **kwargs)
+        await client.wait_synced()
+        return client
+
+
+class ServerThread(LiveServer):
     """uvicorn in a thread of its own, with its own event loop (as in production)."""
 
     def __init__(self, settings: Settings) -> None:
@@ -81,10 +99,6 @@ class ServerThread:
     @property
     def http_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
-
-    def doc_url(self, doc_id: str, token: str | None = None) -> str:
-        query = f"?token={token}" if token is not None else ""
-        return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}{query}"
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self.thread.start()
@@ -144,6 +158,24 @@ async def seed_pair(settings: Settings, doc: str = "doc-1") -> Pair:
         await store.close()
 
 
+def update_inserting(text: str) -> bytes:
+    """The update of a fresh client typing ``text`` into the shared text."""
+    doc: Doc[Any] = Doc()
+    doc.get("text", type=Text).insert(0, text)
+    return doc.get_update()
+
+
+def two_updates(first: str, second: str) -> tuple[bytes, bytes]:
+    """Two successive updates of one client: the second depends on the first."""
+    doc: Doc[Any] = Doc()
+    text = doc.get("text", type=Text)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    text.insert(0, first)
+    text.insert(len(first), second)
+    return updates[0], updates[1]
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
@@ -169,7 +201,7 @@ async def http(server: ServerThread) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
-class ServerProcess:
+class ServerProcess(LiveServer):
     """``collab serve`` as a subprocess, for tests that kill it."""
 
     def __init__(self, settings: Settings, **env: str) -> None:
@@ -177,9 +209,6 @@ class ServerProcess:
         self.env = env
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
-
-    def doc_url(self, doc_id: str, token: str) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}?token={token}"
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
         env = {**os.environ, "COLLAB_LOG_LEVEL": "warning", "COLLAB_ROOM_GRACE_SECONDS": "0.2", **self.env}

@@ -53,8 +53,7 @@ def test_token_for_unknown_login_fails_clearly(settings: Settings, pair: Pair) -
 async def test_backup_while_serving_holds_the_text(
     settings: Settings, pair: Pair, server: ServerThread, tmp_path: Path
 ) -> None:
-    a = await YClient.connect(server.doc_url(pair.doc, pair.token_a))
-    await a.wait_synced()
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("à sauvegarder")
     await a.wait_for(lambda c: True)
     b = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
@@ -103,10 +102,8 @@ async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
     row = json.loads(out.read_text().splitlines()[0])
     server = ServerThread(settings).start()
     try:
-        a = await YClient.connect(server.doc_url(row["doc"], row["token_a"]))
-        observer = await YClient.connect(server.doc_url(row["doc"], row["token_observer"]))
-        await a.wait_synced()
-        await observer.wait_synced()
+        a = await server.open(row["doc"], row["token_a"])
+        observer = await server.open(row["doc"], row["token_observer"])
         await a.append("charge")
         await observer.wait_text("charge")
         await observer.append("non")

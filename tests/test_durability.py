@@ -31,10 +31,8 @@ def has_everything_of(doc: Doc, other: Doc) -> bool:
 async def test_kill_9_loses_nothing_the_partner_received(settings: Settings, pair: Pair) -> None:
     proc = ServerProcess(settings, COLLAB_RATE_PER_SECOND="100000", COLLAB_RATE_BURST="100000").start()
     try:
-        typist = await YClient.connect(proc.doc_url(pair.doc, pair.token_a))
-        partner = await YClient.connect(proc.doc_url(pair.doc, pair.token_b))
-        await typist.wait_synced()
-        await partner.wait_synced()
+        typist = await proc.open(pair.doc, pair.token_a)
+        partner = await proc.open(pair.doc, pair.token_b)
 
         async def type_forever() -> None:
             i = 0
@@ -57,8 +55,7 @@ async def test_kill_9_loses_nothing_the_partner_received(settings: Settings, pai
 
     restarted = ServerProcess(settings).start()
     try:
-        fresh = await YClient.connect(restarted.doc_url(pair.doc, pair.token_b))
-        await fresh.wait_synced()
+        fresh = await restarted.open(pair.doc, pair.token_b)
         assert fresh.value().startswith(received)
         assert has_everything_of(fresh.doc, partner.doc)
         await fresh.close()
@@ -71,10 +68,8 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
     pair = await seed_pair(settings)
     server = ServerThread(settings).start()
     try:
-        a = await YClient.connect(server.doc_url(pair.doc, pair.token_a))
-        b = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
-        await a.wait_synced()
-        await b.wait_synced()
+        a = await server.open(pair.doc, pair.token_a)
+        b = await server.open(pair.doc, pair.token_b)
         for i in range(120):
             if i % 3 == 2:
                 await b.delete(0, 1)
@@ -98,8 +93,7 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
 
     again = ServerThread(settings).start()
     try:
-        c = await YClient.connect(again.doc_url(pair.doc, pair.token_b))
-        await c.wait_synced()
+        c = await again.open(pair.doc, pair.token_b)
         assert c.value() == expected
         await c.close()
     finally:
@@ -111,8 +105,7 @@ async def test_queued_writes_survive_the_last_peer_leaving(tmp_path: Path) -> No
     pair = await seed_pair(settings)
     server = ServerThread(settings).start()
     try:
-        a = await YClient.connect(server.doc_url(pair.doc, pair.token_a))
-        await a.wait_synced()
+        a = await server.open(pair.doc, pair.token_a)
         for i in range(2000):
             a.text.insert(len(a.text), chr(ord("a") + i % 26))
         await a.flush()  # 2,000 updates in flight
@@ -121,8 +114,7 @@ async def test_queued_writes_survive_the_last_peer_leaving(tmp_path: Path) -> No
         with anyio.fail_after(10):
             while pair.doc in server.hub.rooms:
                 await asyncio.sleep(0.01)
-        b = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
-        await b.wait_synced()
+        b = await server.open(pair.doc, pair.token_b)
         assert b.value() == expected
         await b.close()
     finally:

@@ -14,15 +14,9 @@ from tests.yclient import YClient
 pytestmark = pytest.mark.anyio
 
 
-async def open_client(server: ServerThread, doc: str, token: str) -> YClient:
-    client = await YClient.connect(server.doc_url(doc, token))
-    await client.wait_synced()
-    return client
-
-
 async def test_concurrent_edits_converge(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     for i in range(30):
         await a.insert(0, f"a{i} ")
         await b.append(f"b{i} ")
@@ -34,10 +28,10 @@ async def test_concurrent_edits_converge(server: ServerThread, pair: Pair) -> No
 
 
 async def test_late_joiner_gets_the_whole_text(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     for word in ["Le ", "chat ", "dort ", "au ", "soleil."]:
         await a.append(word)
-    b = await open_client(server, pair.doc, pair.token_b)
+    b = await server.open(pair.doc, pair.token_b)
     await b.wait_text("Le chat dort au soleil.")
     await a.close()
     await b.close()
@@ -46,9 +40,9 @@ async def test_late_joiner_gets_the_whole_text(server: ServerThread, pair: Pair)
 async def test_restart_keeps_the_text(settings: Settings, pair: Pair) -> None:
     first = ServerThread(settings).start()
     try:
-        a = await open_client(first, pair.doc, pair.token_a)
+        a = await first.open(pair.doc, pair.token_a)
         await a.append("Il était une fois")
-        b = await open_client(first, pair.doc, pair.token_b)
+        b = await first.open(pair.doc, pair.token_b)
         await b.wait_text("Il était une fois")
         await a.close()
         await b.close()
@@ -56,7 +50,7 @@ async def test_restart_keeps_the_text(settings: Settings, pair: Pair) -> None:
         first.stop()
     second = ServerThread(settings).start()
     try:
-        c = await open_client(second, pair.doc, pair.token_b)
+        c = await second.open(pair.doc, pair.token_b)
         assert c.value() == "Il était une fois"
         await c.close()
     finally:
@@ -64,16 +58,15 @@ async def test_restart_keeps_the_text(settings: Settings, pair: Pair) -> None:
 
 
 async def test_reconnecting_client_does_not_duplicate_text(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("Bonjour")
-    b = await open_client(server, pair.doc, pair.token_b)
+    b = await server.open(pair.doc, pair.token_b)
     await b.wait_text("Bonjour")
     await b.close()
     # b edits offline, then comes back with the same document (as y-indexeddb would keep it).
     b.text.insert(len(b.text), " les amis")
     await a.append(" à tous")
-    again = await YClient.connect(server.doc_url(pair.doc, pair.token_b), doc=b.doc)
-    await again.wait_synced()
+    again = await server.open(pair.doc, pair.token_b, doc=b.doc)
     await a.wait_for(lambda c: "amis" in c.value())
     await again.wait_for(lambda c: "tous" in c.value())
     assert a.value() == again.value()
@@ -84,13 +77,13 @@ async def test_reconnecting_client_does_not_duplicate_text(server: ServerThread,
 
 
 async def test_awareness_is_relayed_and_removed_on_disconnect(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     await a.set_awareness({"user": {"name": "Léa", "color": "#e91e63"}, "cursor": 4})
     await b.wait_for(lambda c: a.doc.client_id in c.awareness)
     assert '"Léa"' in b.awareness[a.doc.client_id] or "L\\u00e9a" in b.awareness[a.doc.client_id]
     # A newcomer is told who is already there.
-    reader = await open_client(server, pair.doc, pair.token_reader)
+    reader = await server.open(pair.doc, pair.token_reader)
     await reader.wait_for(lambda c: a.doc.client_id in c.awareness)
     await a.close()
     await b.wait_for(lambda c: a.doc.client_id not in c.awareness)
@@ -100,9 +93,9 @@ async def test_awareness_is_relayed_and_removed_on_disconnect(server: ServerThre
 
 
 async def test_read_only_peer_syncs_but_cannot_write(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("Texte des élèves")
-    reader = await open_client(server, pair.doc, pair.token_reader)
+    reader = await server.open(pair.doc, pair.token_reader)
     await reader.wait_text("Texte des élèves")
     await a.append(" suite")
     await reader.wait_text("Texte des élèves suite")
@@ -110,7 +103,7 @@ async def test_read_only_peer_syncs_but_cannot_write(server: ServerThread, pair:
     assert await reader.wait_closed() == 4403
     # The writer never sees the refused edit, and the stored text is intact.
     await a.append(".")
-    b = await open_client(server, pair.doc, pair.token_b)
+    b = await server.open(pair.doc, pair.token_b)
     await b.wait_text("Texte des élèves suite.")
     assert "triche" not in a.value()
     await a.close()
@@ -152,9 +145,9 @@ async def test_bearer_header_authenticates(server: ServerThread, pair: Pair) -> 
 async def test_locked_document_refuses_writers_and_keeps_readers(server: ServerThread, pair: Pair) -> None:
     from collab.models import DocStatus
 
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("Fini")
-    reader = await open_client(server, pair.doc, pair.token_reader)
+    reader = await server.open(pair.doc, pair.token_reader)
     await server.call(server.hub.set_status(pair.doc, DocStatus.LOCKED))
     assert await a.wait_closed() == 4409
     again = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
@@ -167,7 +160,7 @@ async def test_many_rooms_open_and_unload(server: ServerThread, settings: Settin
     from tests.conftest import seed_pair
 
     pairs = [await seed_pair(settings, doc=f"room-{i}") for i in range(5)]
-    clients = [await open_client(server, p.doc, p.token_a) for p in pairs]
+    clients = [await server.open(p.doc, p.token_a) for p in pairs]
     for i, c in enumerate(clients):
         await c.append(f"texte {i}")
     hub = server.hub
@@ -176,22 +169,21 @@ async def test_many_rooms_open_and_unload(server: ServerThread, settings: Settin
     with anyio.fail_after(5):
         while any(p.doc in hub.rooms for p in pairs):
             await asyncio.sleep(0.05)
-    clients = [await open_client(server, p.doc, p.token_b) for p in pairs]
+    clients = [await server.open(p.doc, p.token_b) for p in pairs]
     assert [c.value() for c in clients] == [f"texte {i}" for i in range(5)]
     for c in clients:
         await c.close()
 
 
 async def test_read_only_peer_reconnecting_with_known_state_is_accepted(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("Le loup et l'agneau")
     await a.delete(0, 3)  # a deletion: every later sync step 2 carries the delete set
-    reader = await open_client(server, pair.doc, pair.token_reader)
+    reader = await server.open(pair.doc, pair.token_reader)
     await reader.wait_text("loup et l'agneau")
     await reader.close()
     # The teacher's tablet comes back with the same document: nothing new, so it stays.
-    again = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), doc=reader.doc)
-    await again.wait_synced()
+    again = await server.open(pair.doc, pair.token_reader, doc=reader.doc)
     await a.append(" !")
     await again.wait_text("loup et l'agneau !")
     assert not again.closed.is_set()
@@ -200,15 +192,15 @@ async def test_read_only_peer_reconnecting_with_known_state_is_accepted(server: 
 
 
 async def test_read_only_peer_reconnecting_with_its_own_edits_is_refused(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
+    a = await server.open(pair.doc, pair.token_a)
     await a.append("Texte")
-    reader = await open_client(server, pair.doc, pair.token_reader)
+    reader = await server.open(pair.doc, pair.token_reader)
     await reader.wait_text("Texte")
     await reader.close()
     reader.text.insert(0, "Ajout hors ligne ")  # made offline, never accepted
     again = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), doc=reader.doc)
     assert await again.wait_closed() == 4403
-    b = await open_client(server, pair.doc, pair.token_b)
+    b = await server.open(pair.doc, pair.token_b)
     assert b.value() == "Texte"
     await a.close()
     await b.close()

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO, Pair, ServerThread
-from tests.yclient import YClient
 
 pytestmark = pytest.mark.anyio
 
@@ -30,6 +29,19 @@ def node() -> str:
     return path
 
 
+async def start_js_client(node: str, server: ServerThread, doc: str, token: str) -> asyncio.subprocess.Process:
+    """interop.mjs: the stock WebsocketProvider opening ``doc`` with ``token``."""
+    return await asyncio.create_subprocess_exec(
+        node,
+        str(JS / "interop.mjs"),
+        f"ws://127.0.0.1:{server.port}/ws/doc",
+        doc,
+        token,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=JS,
+    )
+
+
 async def read_event(proc: asyncio.subprocess.Process) -> dict[str, Any]:
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 20)
@@ -39,20 +51,11 @@ async def read_event(proc: asyncio.subprocess.Process) -> dict[str, Any]:
 
 
 async def test_stock_js_client_edits_with_a_python_client(node: str, server: ServerThread, pair: Pair) -> None:
-    python = await YClient.connect(server.doc_url(pair.doc, pair.token_a))
-    await python.wait_synced()
+    python = await server.open(pair.doc, pair.token_a)
     await python.append("Bonjour de Python. ")
     await python.set_awareness({"user": {"name": "Léa"}})
 
-    proc = await asyncio.create_subprocess_exec(
-        node,
-        str(JS / "interop.mjs"),
-        f"ws://127.0.0.1:{server.port}/ws/doc",
-        pair.doc,
-        pair.token_b,
-        stdout=asyncio.subprocess.PIPE,
-        cwd=JS,
-    )
+    proc = await start_js_client(node, server, pair.doc, pair.token_b)
     try:
         synced = await read_event(proc)
         assert synced == {"event": "synced", "text": "Bonjour de Python. "}
@@ -60,8 +63,7 @@ async def test_stock_js_client_edits_with_a_python_client(node: str, server: Ser
         # The JS client's awareness (with a non-ASCII name) reaches Python...
         await python.wait_for(lambda c: any("Zo" in s for s in c.awareness.values()))
         # ...and a newcomer gets it from the server's own encoding of the states.
-        late = await YClient.connect(server.doc_url(pair.doc, pair.token_reader))
-        await late.wait_synced()
+        late = await server.open(pair.doc, pair.token_reader)
         await late.wait_for(
             lambda c: any(json.loads(s).get("user", {}).get("name") == "Zoé" for s in c.awareness.values())
         )
@@ -82,15 +84,7 @@ async def test_stock_js_client_edits_with_a_python_client(node: str, server: Ser
 
 
 async def test_stock_js_client_stops_on_refusal(node: str, server: ServerThread, pair: Pair) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        node,
-        str(JS / "interop.mjs"),
-        f"ws://127.0.0.1:{server.port}/ws/doc",
-        pair.doc,
-        pair.token_outsider,
-        stdout=asyncio.subprocess.PIPE,
-        cwd=JS,
-    )
+    proc = await start_js_client(node, server, pair.doc, pair.token_outsider)
     try:
         event = await read_event(proc)
         assert event == {"event": "refused", "text": "", "code": 4403}

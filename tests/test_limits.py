@@ -7,12 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pycrdt import Doc, Text
 from websockets.exceptions import ConnectionClosed
 
 from collab import protocol
 from collab.settings import Settings
-from tests.conftest import Pair, ServerThread, make_settings, seed_pair
+from tests.conftest import Pair, ServerThread, make_settings, seed_pair, update_inserting
 from tests.yclient import YClient
 
 pytestmark = pytest.mark.anyio
@@ -32,12 +31,6 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-async def open_client(server: ServerThread, doc: str, token: str) -> YClient:
-    client = await YClient.connect(server.doc_url(doc, token))
-    await client.wait_synced()
-    return client
-
-
 def refused(server: ServerThread, reason: str) -> float:
     text = httpx.get(f"{server.http_url}/metrics").text
     prefix = f'collab_refused_frames_total{{reason="{reason}"}} '
@@ -50,12 +43,6 @@ def refused(server: ServerThread, reason: str) -> float:
 async def partner_still_works(a: YClient, b: YClient, marker: str) -> None:
     await b.append(marker)
     await a.wait_for(lambda c: marker in c.value())
-
-
-def update_inserting(text: str) -> bytes:
-    doc: Doc = Doc()
-    doc.get("text", type=Text).insert(0, text)
-    return doc.get_update()
 
 
 GARBAGE = [
@@ -72,8 +59,8 @@ GARBAGE = [
 
 @pytest.mark.parametrize("frame", GARBAGE)
 async def test_garbage_closes_only_its_sender(server: ServerThread, pair: Pair, frame: bytes) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     await a.append("avant ")
     await b.wait_text("avant ")
     before = refused(server, "bad_message")
@@ -82,34 +69,34 @@ async def test_garbage_closes_only_its_sender(server: ServerThread, pair: Pair, 
     assert refused(server, "bad_message") == before + 1
     await a.append("après")
     # Nothing invalid was stored: a fresh client loads exactly the good text.
-    fresh = await open_client(server, pair.doc, pair.token_b)
+    fresh = await server.open(pair.doc, pair.token_b)
     await fresh.wait_text("avant après")
     await a.close()
     await fresh.close()
 
 
 async def test_text_frame_is_refused(server: ServerThread, pair: Pair) -> None:
-    b = await open_client(server, pair.doc, pair.token_b)
+    b = await server.open(pair.doc, pair.token_b)
     await b.ws.send("bonjour")
     assert await b.wait_closed() == 4400
 
 
 async def test_oversized_frame_gets_4413_and_huge_frame_1009(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     await b.ws.send(protocol.encode_update(update_inserting("x" * (FRAME_CAP + 10))))
     assert await b.wait_closed() == 4413
-    c = await open_client(server, pair.doc, pair.token_b)
+    c = await server.open(pair.doc, pair.token_b)
     await c.ws.send(protocol.encode_update(update_inserting("y" * (FRAME_CAP * 3))))
     assert await c.wait_closed() == 1009
-    d = await open_client(server, pair.doc, pair.token_b)
+    d = await server.open(pair.doc, pair.token_b)
     await partner_still_works(a, d, "ok")
     assert "x" not in a.value() and "y" not in a.value()
 
 
 async def test_document_size_cap(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     with contextlib.suppress(ConnectionClosed):
         for _ in range(10):
             await b.append("z" * 3000)
@@ -120,8 +107,8 @@ async def test_document_size_cap(server: ServerThread, pair: Pair) -> None:
 
 
 async def test_rate_limit_is_per_user(server: ServerThread, pair: Pair) -> None:
-    a = await open_client(server, pair.doc, pair.token_a)
-    b = await open_client(server, pair.doc, pair.token_b)
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
     with contextlib.suppress(ConnectionClosed):
         for i in range(100):
             await b.set_awareness({"cursor": i})
@@ -146,11 +133,10 @@ async def test_slow_consumer_is_closed_without_stalling_the_room(tmp_path: Path)
     pair = await seed_pair(settings)
     server = ServerThread(settings).start()
     try:
-        a = await open_client(server, pair.doc, pair.token_a)
-        b = await open_client(server, pair.doc, pair.token_b)
+        a = await server.open(pair.doc, pair.token_a)
+        b = await server.open(pair.doc, pair.token_b)
         # A reader that stops reading: websockets stops pulling from TCP after max_queue frames.
-        slow = await YClient.connect(server.doc_url(pair.doc, pair.token_reader), max_queue=1)
-        await slow.wait_synced()
+        slow = await server.open(pair.doc, pair.token_reader, max_queue=1)
         slow._reader.cancel()
         chunk = "m" * 200_000
         for _ in range(300):  # at most 60 MB: far more than loopback socket buffers hold

@@ -7,16 +7,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from pycrdt import Doc, Text
 
 from collab import protocol
-from collab.errors import ReadOnly
+from collab.errors import BadRequest, ReadOnly
 from collab.hub import Hub
 from collab.metrics import Metrics
 from collab.models import Access, Role, User
 from collab.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
+from tests.conftest import two_updates, update_inserting
 
 pytestmark = pytest.mark.anyio
 
@@ -30,7 +30,8 @@ class MemoryChannel:
         self.frames.append(frame)
 
     def close(self, code: int, reason: str) -> None:
-        self.closed = (code, reason)
+        if self.closed is None:  # like a socket: the first close wins
+            self.closed = (code, reason)
 
     def messages(self) -> list[protocol.Message]:
         return [protocol.decode_message(f) for f in self.frames]
@@ -51,12 +52,6 @@ def user(uid: int) -> User:
     return User(id=uid, login=f"u{uid}", display_name=f"U{uid}", role=Role.PUPIL)
 
 
-def update(text: str) -> bytes:
-    doc: Doc = Doc()
-    doc.get("text", type=Text).insert(0, text)
-    return doc.get_update()
-
-
 async def join(hub: Hub, uid: int, access: Access = Access.WRITE) -> tuple[Room, Peer, MemoryChannel]:
     channel = MemoryChannel()
     room, peer = await hub.join("d", user(uid), access, channel)
@@ -72,7 +67,7 @@ async def test_update_is_relayed_only_once_committed(hub: Hub) -> None:
     room, a, _ = await join(hub, 1)
     _, _, b_channel = await join(hub, 2)
     b_channel.frames.clear()
-    frame = protocol.encode_update(update("bonjour"))
+    frame = protocol.encode_update(update_inserting("bonjour"))
     await room.receive(a, frame)
     assert b_channel.frames == []  # applied in memory, not yet durable: not relayed
     await hub.update_log.flush()
@@ -85,7 +80,7 @@ async def test_sync_step2_is_relayed_as_an_update(hub: Hub) -> None:
     room, a, _ = await join(hub, 1)
     _, _, b_channel = await join(hub, 2)
     b_channel.frames.clear()
-    data = update("hors ligne")
+    data = update_inserting("hors ligne")
     await room.receive(a, protocol.encode_sync_step2(data))
     await hub.update_log.flush()
     assert b_channel.messages() == [protocol.SyncUpdate(data)]
@@ -95,7 +90,7 @@ async def test_sync_step2_is_relayed_as_an_update(hub: Hub) -> None:
 async def test_read_only_update_is_refused_and_not_stored(hub: Hub) -> None:
     room, reader, _ = await join(hub, 1, Access.READ)
     with pytest.raises(ReadOnly):
-        await room.receive(reader, protocol.encode_update(update("non")))
+        await room.receive(reader, protocol.encode_update(update_inserting("non")))
     await hub.update_log.flush()
     assert await hub.store.documents.read_log("d") == []
     assert str(room.text) == ""
@@ -118,10 +113,26 @@ async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> No
 async def test_sync_step1_answer_waits_for_pending_writes(hub: Hub) -> None:
     room, a, _ = await join(hub, 1)
     _, b, b_channel = await join(hub, 2)
-    await room.receive(a, protocol.encode_update(update("durable")))
+    await room.receive(a, protocol.encode_update(update_inserting("durable")))
     b_channel.frames.clear()
     await room.receive(b, protocol.encode_sync_step1(b"\x00"))
     # By the time the answer is sent, the update it contains is committed.
     assert len(await hub.store.documents.read_log("d")) == 1
     answer = [m for m in b_channel.messages() if isinstance(m, protocol.SyncStep2)]
     assert len(answer) == 1
+
+
+async def test_update_with_missing_dependencies_is_refused_and_the_room_reloaded(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    await room.receive(a, protocol.encode_update(update_inserting("abc")))
+    await hub.update_log.flush()
+    _, gap = two_updates("xyz", "uvw")
+    with pytest.raises(BadRequest, match="depends on changes"):
+        await room.receive(a, protocol.encode_update(gap))
+    assert a.channel.closed is not None and a.channel.closed[0] == 4400  # type: ignore[attr-defined]
+    assert b_channel.closed == (1011, "document reloading after a server error")
+    assert "d" not in hub.rooms
+    reloaded, _, _ = await join(hub, 2)
+    assert str(reloaded.text) == "abc"  # the committed update is there, the refused one is not
+    assert len(await hub.store.documents.read_log("d")) == 1

@@ -46,12 +46,7 @@ async def test_replaying_a_real_session_gives_the_recorded_text(settings: Settin
     pair: Pair = await seed_pair(settings)
     server = ServerThread(settings).start()
     try:
-        clients = [
-            await YClient.connect(server.doc_url(pair.doc, pair.token_a)),
-            await YClient.connect(server.doc_url(pair.doc, pair.token_b)),
-        ]
-        for c in clients:
-            await c.wait_synced()
+        clients = [await server.open(pair.doc, pair.token_a), await server.open(pair.doc, pair.token_b)]
         current = 0
         for txn, agent in zip(flat["txns"], agents, strict=True):
             if agent != current:

@@ -89,12 +89,6 @@ class DocumentStore:
             rows = list(await cur.fetchall())
         tail = [bytes(r[1]) for r in rows]
         last_seq = int(rows[-1][0]) if rows else snapshot_seq
-        if not rows:
-            async with self.db.conn.execute(
-                "SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,)
-            ) as cur:
-                row = await cur.fetchone()
-            last_seq = max(last_seq, int(row[0]) if row else 0)
         return LoadedDocument(snapshot=snapshot, snapshot_seq=snapshot_seq, tail=tail, last_seq=last_seq)
 
     async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:

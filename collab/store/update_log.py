@@ -62,10 +62,6 @@ class UpdateLog:
         self._task: asyncio.Task[None] | None = None
         self._closing = False
 
-    @property
-    def backlog(self) -> int:
-        return self._appended - self._done
-
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="update-log")
@@ -77,10 +73,6 @@ class UpdateLog:
         self._pending.append(item)
         self._appended += 1
         self._wakeup.set()
-        return self._appended
-
-    @property
-    def last_ticket(self) -> int:
         return self._appended
 
     async def wait_durable(self, ticket: int) -> None:
