@@ -12,6 +12,7 @@ import logging
 import time
 
 from collab.errors import CollabError, Locked, ServerError
+from collab.memory import release_free_memory
 from collab.metrics import Metrics
 from collab.models import Access, DocStatus, User
 from collab.policy import document_access
@@ -21,6 +22,9 @@ from collab.settings import Settings
 from collab.store import Store, UpdateLog
 
 log = logging.getLogger(__name__)
+
+#: Seconds without any unload before freed memory is handed back to the OS.
+_MEMORY_RELEASE_DELAY = 2.0
 
 
 class Hub:
@@ -36,12 +40,15 @@ class Hub:
         self._loading: dict[str, asyncio.Future[Room]] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._memory_release: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         self.update_log.start()
 
     async def close(self) -> None:
         """Flush every queued write and snapshot every loaded room."""
+        if self._memory_release is not None:
+            self._memory_release.cancel()
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()
@@ -158,6 +165,17 @@ class Hub:
         if self.rooms.get(room.doc_id) is room:
             del self.rooms[room.doc_id]
             self.metrics.rooms_open.set(len(self.rooms))
+            self._schedule_memory_release()
+
+    def _schedule_memory_release(self) -> None:
+        """After a wave of unloads (end of a lesson), give the freed memory back, once."""
+        if self._memory_release is not None:
+            self._memory_release.cancel()
+        self._memory_release = asyncio.get_running_loop().call_later(_MEMORY_RELEASE_DELAY, self._release_memory)
+
+    def _release_memory(self) -> None:
+        self._memory_release = None
+        release_free_memory()
 
     # -- introspection -------------------------------------------------------------------
 
