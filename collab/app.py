@@ -34,9 +34,16 @@ async def _collab_error(request: Request, exc: Exception) -> Response:
     return JSONResponse({"error": exc.public_message, "detail": exc.detail}, status_code=exc.status)
 
 
+_HTTP_MESSAGES = {
+    404: "Cette page n'existe pas.",
+    405: "Cette action n'est pas possible ici.",
+}
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    message = _HTTP_MESSAGES.get(exc.status_code, exc.detail)
+    return JSONResponse({"error": message, "detail": exc.detail}, status_code=exc.status_code)
 
 
 class BinomeApp:

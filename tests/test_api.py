@@ -54,3 +54,10 @@ async def test_home_page_is_french(http: httpx.AsyncClient) -> None:
     page = await http.get("/")
     assert page.status_code == 200
     assert 'lang="fr"' in page.text
+    assert "0 texte ouvert" in page.text
+
+
+async def test_unknown_page_answers_in_french(http: httpx.AsyncClient) -> None:
+    response = await http.get("/nulle-part")
+    assert response.status_code == 404
+    assert response.json()["error"] == "Cette page n'existe pas."

@@ -21,5 +21,7 @@ async def metrics(request: Request) -> Response:
 
 async def home(request: Request) -> HTMLResponse:
     templates = request.app.state.templates
-    response: HTMLResponse = templates.TemplateResponse(request, "home.html", {})
+    hub: Hub = request.app.state.hub
+    context = {"rooms": len(hub.rooms), "connections": hub.connection_count()}
+    response: HTMLResponse = templates.TemplateResponse(request, "home.html", context)
     return response
