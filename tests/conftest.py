@@ -115,6 +115,12 @@ class ServerThread(LiveServer):
             while self.server.server_state.connections:
                 await asyncio.sleep(0.02)
 
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self, timeout: float = 15.0) -> None:
         self.server.should_exit = True
         self.thread.join(timeout)
@@ -183,11 +189,8 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[ServerThread]:
-    running = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -229,6 +232,12 @@ class ServerProcess(LiveServer):
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start")
             time.sleep(0.05)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -100,8 +100,7 @@ async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
     out = tmp_path / "pairs.jsonl"
     assert collab("loadtest-setup", "--pairs", "2", "--out", str(out), data=settings.data_dir).returncode == 0
     row = json.loads(out.read_text().splitlines()[0])
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         a = await server.open(row["doc"], row["token_a"])
         observer = await server.open(row["doc"], row["token_observer"])
         await a.append("charge")
@@ -109,5 +108,3 @@ async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
         await observer.append("non")
         assert await observer.wait_closed() == 4403
         await a.close()
-    finally:
-        server.stop()

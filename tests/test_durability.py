@@ -29,8 +29,7 @@ def has_everything_of(doc: Doc, other: Doc) -> bool:
 
 
 async def test_kill_9_loses_nothing_the_partner_received(settings: Settings, pair: Pair) -> None:
-    proc = ServerProcess(settings, COLLAB_RATE_PER_SECOND="100000", COLLAB_RATE_BURST="100000").start()
-    try:
+    with ServerProcess(settings, COLLAB_RATE_PER_SECOND="100000", COLLAB_RATE_BURST="100000") as proc:
         typist = await proc.open(pair.doc, pair.token_a)
         partner = await proc.open(pair.doc, pair.token_b)
 
@@ -50,24 +49,18 @@ async def test_kill_9_loses_nothing_the_partner_received(settings: Settings, pai
         await partner.wait_closed()
         received = partner.value()
         assert len(received) >= 300
-    finally:
-        proc.stop()
 
-    restarted = ServerProcess(settings).start()
-    try:
+    with ServerProcess(settings) as restarted:
         fresh = await restarted.open(pair.doc, pair.token_b)
         assert fresh.value().startswith(received)
         assert has_everything_of(fresh.doc, partner.doc)
         await fresh.close()
-    finally:
-        restarted.stop()
 
 
 async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", compact_after_updates=25, rate_per_second=1000.0, rate_burst=1000)
     pair = await seed_pair(settings)
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         a = await server.open(pair.doc, pair.token_a)
         b = await server.open(pair.doc, pair.token_b)
         for i in range(120):
@@ -79,8 +72,6 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
         expected = a.value()
         await a.close()
         await b.close()
-    finally:
-        server.stop()
 
     store = await Store.open(settings.database_path)
     try:
@@ -91,20 +82,16 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
     finally:
         await store.close()
 
-    again = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as again:
         c = await again.open(pair.doc, pair.token_b)
         assert c.value() == expected
         await c.close()
-    finally:
-        again.stop()
 
 
 async def test_queued_writes_survive_the_last_peer_leaving(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data", room_grace_seconds=0.0, rate_per_second=10_000.0, rate_burst=10_000)
     pair = await seed_pair(settings)
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         a = await server.open(pair.doc, pair.token_a)
         for i in range(2000):
             a.text.insert(len(a.text), chr(ord("a") + i % 26))
@@ -117,8 +104,6 @@ async def test_queued_writes_survive_the_last_peer_leaving(tmp_path: Path) -> No
         b = await server.open(pair.doc, pair.token_b)
         assert b.value() == expected
         await b.close()
-    finally:
-        server.stop()
 
 
 async def test_two_pupils_open_a_new_room_at_the_same_instant(server: ServerThread, pair: Pair) -> None:

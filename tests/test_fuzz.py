@@ -90,8 +90,7 @@ async def test_fuzzed_frames_hurt_only_their_sender(server: ServerThread, pair: 
 
 async def test_stored_document_is_intact_after_a_storm_of_garbage(settings: Settings, pair: Pair) -> None:
     rng = random.Random(20261123)
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         partner = await server.open(pair.doc, pair.token_a)
         for i in range(150):
             attacker = await server.open(pair.doc, pair.token_b)
@@ -116,15 +115,10 @@ async def test_stored_document_is_intact_after_a_storm_of_garbage(settings: Sett
         await fresh.wait_text(expected)
         await fresh.close()
         await partner.close()
-    finally:
-        server.stop()
-    restarted = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as restarted:
         reloaded = await YClient.connect(restarted.doc_url(pair.doc, pair.token_b))
         await reloaded.wait_text(expected)
         await reloaded.close()
-    finally:
-        restarted.stop()
 
 
 def _answered(client: YClient) -> bool:

@@ -38,23 +38,17 @@ async def test_late_joiner_gets_the_whole_text(server: ServerThread, pair: Pair)
 
 
 async def test_restart_keeps_the_text(settings: Settings, pair: Pair) -> None:
-    first = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as first:
         a = await first.open(pair.doc, pair.token_a)
         await a.append("Il était une fois")
         b = await first.open(pair.doc, pair.token_b)
         await b.wait_text("Il était une fois")
         await a.close()
         await b.close()
-    finally:
-        first.stop()
-    second = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as second:
         c = await second.open(pair.doc, pair.token_b)
         assert c.value() == "Il était une fois"
         await c.close()
-    finally:
-        second.stop()
 
 
 async def test_reconnecting_client_does_not_duplicate_text(server: ServerThread, pair: Pair) -> None:

@@ -131,8 +131,7 @@ async def test_slow_consumer_is_closed_without_stalling_the_room(tmp_path: Path)
         send_queue_bytes=1024 * 1024,
     )
     pair = await seed_pair(settings)
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         a = await server.open(pair.doc, pair.token_a)
         b = await server.open(pair.doc, pair.token_b)
         # A reader that stops reading: websockets stops pulling from TCP after max_queue frames.
@@ -153,5 +152,3 @@ async def test_slow_consumer_is_closed_without_stalling_the_room(tmp_path: Path)
         await b.close()
         slow.ws.transport.abort()
         await server.wait_no_connections()
-    finally:
-        server.stop()

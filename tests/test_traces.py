@@ -44,8 +44,7 @@ def settings(tmp_path: Path) -> Settings:
 async def test_replaying_a_real_session_gives_the_recorded_text(settings: Settings) -> None:
     flat, agents = load_trace()
     pair: Pair = await seed_pair(settings)
-    server = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as server:
         clients = [await server.open(pair.doc, pair.token_a), await server.open(pair.doc, pair.token_b)]
         current = 0
         for txn, agent in zip(flat["txns"], agents, strict=True):
@@ -63,13 +62,8 @@ async def test_replaying_a_real_session_gives_the_recorded_text(settings: Settin
         await clients[1 - current].wait_text(expected, seconds=30)
         for c in clients:
             await c.close()
-    finally:
-        server.stop()
     # After shutdown (snapshot written) and a restart, the text is exactly the recording's.
-    restarted = ServerThread(settings).start()
-    try:
+    with ServerThread(settings) as restarted:
         fresh = await YClient.connect(restarted.doc_url(pair.doc, pair.token_b))
         await fresh.wait_text(expected, seconds=10)
         await fresh.close()
-    finally:
-        restarted.stop()
