@@ -65,8 +65,9 @@ class Hub:
     # -- access --------------------------------------------------------------------------
 
     async def authorize(self, user: User, doc_id: str) -> Access:
-        grant = await self.store.documents.get_grant(user.id, doc_id)
-        return document_access(user, grant, doc_id)
+        target = await self.store.documents.get_target(user.id, doc_id)
+        principal = await self.store.accounts.load_principal(user)
+        return document_access(principal, target, doc_id)
 
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         """Lock, publish or reopen a document; writers connected to a closed one get 4409."""

@@ -42,14 +42,6 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentGrant:
-    """A document as one user sees it: the document and that user's access (None: no access)."""
-
-    document: Document
-    access: Access | None
-
-
-@dataclass(frozen=True, slots=True)
 class StoredUpdate:
     """One row of a document's update log."""
 
@@ -67,3 +59,97 @@ class LoadedDocument:
     snapshot_seq: int
     tail: list[bytes]
     last_seq: int
+
+
+class Level(enum.StrEnum):
+    CP = "CP"
+    CE1 = "CE1"
+    CE2 = "CE2"
+    CM1 = "CM1"
+    CM2 = "CM2"
+    CM1_CM2 = "CM1-CM2"
+    CE2_CM1 = "CE2-CM1"
+
+
+@dataclass(frozen=True, slots=True)
+class School:
+    id: int
+    name: str
+    commune_id: int
+    commune_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolClass:
+    id: int
+    school_id: int
+    name: str
+    level: str
+    school_year: str
+    code: str
+    archived: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Two pupils (three when the class count is odd) writing together."""
+
+    id: int
+    class_id: int
+    number: int
+    members: tuple[User, ...]
+    dissolved: bool
+
+    @property
+    def names(self) -> str:
+        return " et ".join(m.display_name for m in self.members)
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    password_hash: str | None
+    pictures: tuple[int, ...] | None
+    failed_attempts: int
+    locked_until: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """A signed-in user and the facts the access rules need about them."""
+
+    user: User
+    taught_class_ids: frozenset[int] = frozenset()
+    pupil_class_ids: frozenset[int] = frozenset()
+    pair_ids: frozenset[int] = frozenset()
+    children_class_ids: frozenset[int] = frozenset()
+    admin_school_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentTarget:
+    """A document and what the access rules need to know about it, for one principal."""
+
+    document: Document
+    class_id: int | None
+    school_id: int | None
+    pair_id: int | None
+    #: A grant given to this principal on this document alone (load tests, inspectors).
+    explicit: Access | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClassTarget:
+    class_id: int
+    school_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class PupilTarget:
+    pupil_id: int
+    class_ids: frozenset[int]
+    school_ids: frozenset[int]
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolTarget:
+    school_id: int

@@ -1,39 +1,93 @@
-"""Who may do what: pure rules shared by the HTTP views and the hub. No I/O."""
+"""Who may do what: pure rules shared by the HTTP views and the hub. No I/O.
+
+Every rule reads only the :class:`Principal` (facts about the signed-in user, loaded by
+the store) and a target (facts about the thing asked for). Nothing here trusts an id
+that came from a request: the views and the hub load the target from the database.
+"""
 
 from __future__ import annotations
 
 import enum
 
 from collab.errors import Forbidden, Locked, NotFound
-from collab.models import Access, DocStatus, DocumentGrant, User
+from collab.models import (
+    Access,
+    ClassTarget,
+    DocStatus,
+    DocumentTarget,
+    Principal,
+    PupilTarget,
+    Role,
+    SchoolTarget,
+)
 
 
 class Action(enum.StrEnum):
     READ_DOCUMENT = "document.read"
     WRITE_DOCUMENT = "document.write"
+    READ_CLASS_BLOG = "class.blog.read"
+    MANAGE_CLASS = "class.manage"  # roster, pairs, sign-in sheet, pictures, parents
+    MANAGE_SCHOOL = "school.manage"  # classes, teacher accounts, imports, roll-over
+    MANAGE_PUPIL_DATA = "pupil.data"  # RGPD export and deletion
 
 
-def can(user: User, action: Action, target: DocumentGrant) -> bool:
-    """True when ``user`` may perform ``action`` on ``target``."""
-    if action is Action.READ_DOCUMENT:
-        return target.access is not None
-    if action is Action.WRITE_DOCUMENT:
-        return target.access is Access.WRITE and target.document.status is DocStatus.OPEN
-    raise ValueError(f"unknown action {action}")
+Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget
 
 
-def document_access(user: User, grant: DocumentGrant | None, doc_id: str) -> Access:
+def can(principal: Principal, action: Action, target: Target) -> bool:
+    """True when ``principal`` may perform ``action`` on ``target``."""
+    role = principal.user.role
+    if isinstance(target, DocumentTarget):
+        if action is Action.READ_DOCUMENT:
+            return target.explicit is not None or _writes_as_pupil(principal, target) or _teaches(principal, target)
+        if action is Action.WRITE_DOCUMENT:
+            may_write = target.explicit is Access.WRITE or _writes_as_pupil(principal, target)
+            return may_write and target.document.status is DocStatus.OPEN
+    elif isinstance(target, ClassTarget):
+        if action is Action.READ_CLASS_BLOG:
+            return (
+                target.class_id in principal.taught_class_ids
+                or target.class_id in principal.pupil_class_ids
+                or target.class_id in principal.children_class_ids
+            )
+        if action is Action.MANAGE_CLASS:
+            return target.class_id in principal.taught_class_ids or (
+                role is Role.ADMIN and target.school_id in principal.admin_school_ids
+            )
+    elif isinstance(target, SchoolTarget):
+        if action is Action.MANAGE_SCHOOL:
+            return role is Role.ADMIN and target.school_id in principal.admin_school_ids
+    elif isinstance(target, PupilTarget) and action is Action.MANAGE_PUPIL_DATA:
+        return role is Role.ADMIN and bool(target.school_ids & principal.admin_school_ids)
+    return False
+
+
+def _writes_as_pupil(principal: Principal, target: DocumentTarget) -> bool:
+    return principal.user.role is Role.PUPIL and target.pair_id is not None and target.pair_id in principal.pair_ids
+
+
+def _teaches(principal: Principal, target: DocumentTarget) -> bool:
+    return target.class_id is not None and target.class_id in principal.taught_class_ids
+
+
+def document_access(principal: Principal, target: DocumentTarget | None, doc_id: str) -> Access:
     """The access a connection gets to a document, or the error that refuses it.
 
-    A member with write access gets write while the document is open; once it is
-    locked or published, writers are refused (4409) and readers still read.
+    Writers get write while the document is open; once it is locked or published,
+    writers are refused (4409) and readers still read.
     """
-    if grant is None:
+    if target is None:
         raise NotFound(f"no document {doc_id!r}")
-    if not can(user, Action.READ_DOCUMENT, grant):
-        raise Forbidden(f"{user.login} is not a member of {doc_id}")
-    if grant.access is Access.WRITE:
-        if not can(user, Action.WRITE_DOCUMENT, grant):
-            raise Locked(f"{doc_id} is {grant.document.status.value}")
+    if not can(principal, Action.READ_DOCUMENT, target):
+        raise Forbidden(f"{principal.user.login} may not open {doc_id}")
+    if can(principal, Action.WRITE_DOCUMENT, target):
         return Access.WRITE
+    if target.explicit is Access.WRITE or _writes_as_pupil(principal, target):
+        raise Locked(f"{doc_id} is {target.document.status.value}")
     return Access.READ
+
+
+def require(principal: Principal, action: Action, target: Target) -> None:
+    """Raise Forbidden (403) unless ``principal`` may perform ``action`` on ``target``."""
+    if not can(principal, action, target):
+        raise Forbidden(f"{principal.user.login} may not {action.value} on {target}")

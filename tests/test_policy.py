@@ -1,36 +1,129 @@
-"""Pure access rules (the full school model extends this table)."""
+"""The permission matrix: every role × action × own / other class / other school (pure)."""
 
 from __future__ import annotations
 
 import pytest
 
 from collab.errors import CollabError, Forbidden, Locked, NotFound
-from collab.models import Access, DocStatus, Document, DocumentGrant, Role, User
-from collab.policy import document_access
+from collab.models import (
+    Access,
+    ClassTarget,
+    DocStatus,
+    Document,
+    DocumentTarget,
+    Principal,
+    PupilTarget,
+    Role,
+    SchoolTarget,
+    User,
+)
+from collab.policy import Action, Target, can, document_access
 
-USER = User(id=1, login="lea", display_name="Léa", role=Role.PUPIL)
+# Two schools; school 1 has classes 10 (ours) and 11 (other); school 2 has class 20.
+OWN_CLASS, OTHER_CLASS, OTHER_SCHOOL_CLASS = 10, 11, 20
+OWN_PAIR, OTHER_PAIR, OLD_PAIR = 100, 101, 99
 
 
-def grant(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentGrant:
-    return DocumentGrant(Document(id="d", title="T", status=status, created_at=0.0), access)
+def principal(role: Role, **facts: frozenset[int]) -> Principal:
+    return Principal(user=User(id=1, login=role.value, display_name=role.value, role=role), **facts)
+
+
+PRINCIPALS = {
+    "pupil": principal(Role.PUPIL, pupil_class_ids=frozenset({OWN_CLASS}), pair_ids=frozenset({OWN_PAIR, OLD_PAIR})),
+    "teacher": principal(Role.TEACHER, taught_class_ids=frozenset({OWN_CLASS})),
+    "parent": principal(Role.PARENT, children_class_ids=frozenset({OWN_CLASS})),
+    "admin": principal(Role.ADMIN, admin_school_ids=frozenset({1})),
+    "stranger": principal(Role.PUPIL),
+}
+
+
+def doc(class_id: int, school_id: int, pair_id: int, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:
+    return DocumentTarget(Document("d", "T", status, 0.0), class_id=class_id, school_id=school_id, pair_id=pair_id)
+
+
+TARGETS: dict[str, Target] = {
+    "own pair doc": doc(OWN_CLASS, 1, OWN_PAIR),
+    "old pair doc": doc(OWN_CLASS, 1, OLD_PAIR),
+    "locked own doc": doc(OWN_CLASS, 1, OWN_PAIR, DocStatus.LOCKED),
+    "other pair doc": doc(OWN_CLASS, 1, OTHER_PAIR),
+    "other class doc": doc(OTHER_CLASS, 1, 102),
+    "other school doc": doc(OTHER_SCHOOL_CLASS, 2, 103),
+    "own class": ClassTarget(OWN_CLASS, 1),
+    "other class": ClassTarget(OTHER_CLASS, 1),
+    "other school class": ClassTarget(OTHER_SCHOOL_CLASS, 2),
+    "own school": SchoolTarget(1),
+    "other school": SchoolTarget(2),
+    "pupil of own school": PupilTarget(5, frozenset({OWN_CLASS}), frozenset({1})),
+    "pupil of other school": PupilTarget(6, frozenset({OTHER_SCHOOL_CLASS}), frozenset({2})),
+}
+
+R, W, B, C, S, D = (
+    Action.READ_DOCUMENT,
+    Action.WRITE_DOCUMENT,
+    Action.READ_CLASS_BLOG,
+    Action.MANAGE_CLASS,
+    Action.MANAGE_SCHOOL,
+    Action.MANAGE_PUPIL_DATA,
+)
+
+# (who, target) -> the actions allowed; every other (who, target, action) must be refused.
+ALLOWED: dict[tuple[str, str], set[Action]] = {
+    ("pupil", "own pair doc"): {R, W},
+    ("pupil", "old pair doc"): {R, W},  # work already done keeps the pair it was done by
+    ("pupil", "locked own doc"): {R},
+    ("pupil", "own class"): {B},
+    ("teacher", "own pair doc"): {R},
+    ("teacher", "old pair doc"): {R},
+    ("teacher", "locked own doc"): {R},
+    ("teacher", "other pair doc"): {R},
+    ("teacher", "own class"): {B, C},
+    ("parent", "own class"): {B},
+    ("admin", "own class"): {C},
+    ("admin", "other class"): {C},
+    ("admin", "own school"): {S},
+    ("admin", "pupil of own school"): {D},
+}
+
+CASES = [(who, target_name, action) for who in PRINCIPALS for target_name in TARGETS for action in Action]
+
+
+@pytest.mark.parametrize(("who", "target_name", "action"), CASES)
+def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
+    expected = action in ALLOWED.get((who, target_name), set())
+    assert can(PRINCIPALS[who], action, TARGETS[target_name]) is expected
+
+
+def test_matrix_is_not_vacuous() -> None:
+    assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
+    assert sum(len(v) for v in ALLOWED.values()) == 17
+
+
+def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:
+    return DocumentTarget(Document("d", "T", status, 0.0), class_id=None, school_id=None, pair_id=None, explicit=access)
 
 
 @pytest.mark.parametrize(
-    ("the_grant", "expected"),
+    ("who", "target", "expected"),
     [
-        (None, NotFound),
-        (grant(None), Forbidden),
-        (grant(Access.READ), Access.READ),
-        (grant(Access.WRITE), Access.WRITE),
-        (grant(Access.WRITE, DocStatus.LOCKED), Locked),
-        (grant(Access.WRITE, DocStatus.PUBLISHED), Locked),
-        (grant(Access.READ, DocStatus.LOCKED), Access.READ),
-        (grant(None, DocStatus.LOCKED), Forbidden),
+        ("stranger", None, NotFound),
+        ("stranger", explicit(None), Forbidden),
+        ("stranger", explicit(Access.READ), Access.READ),
+        ("stranger", explicit(Access.WRITE), Access.WRITE),
+        ("stranger", explicit(Access.WRITE, DocStatus.LOCKED), Locked),
+        ("stranger", explicit(Access.WRITE, DocStatus.PUBLISHED), Locked),
+        ("stranger", explicit(Access.READ, DocStatus.LOCKED), Access.READ),
+        ("pupil", TARGETS["own pair doc"], Access.WRITE),
+        ("pupil", TARGETS["locked own doc"], Locked),
+        ("pupil", TARGETS["other pair doc"], Forbidden),
+        ("teacher", TARGETS["locked own doc"], Access.READ),
+        ("teacher", TARGETS["other school doc"], Forbidden),
+        ("admin", TARGETS["own pair doc"], Forbidden),  # admins manage accounts, never read texts
+        ("parent", TARGETS["own pair doc"], Forbidden),  # parents read the blog, not drafts
     ],
 )
-def test_document_access(the_grant: DocumentGrant | None, expected: Access | type[CollabError]) -> None:
+def test_document_access(who: str, target: DocumentTarget | None, expected: Access | type[CollabError]) -> None:
     if isinstance(expected, Access):
-        assert document_access(USER, the_grant, "d") is expected
+        assert document_access(PRINCIPALS[who], target, "d") is expected
     else:
         with pytest.raises(expected):
-            document_access(USER, the_grant, "d")
+            document_access(PRINCIPALS[who], target, "d")

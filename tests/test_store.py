@@ -72,13 +72,69 @@ async def test_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
     assert await store.accounts.user_for_token(token) is None
 
 
-async def test_grants(store: Store) -> None:
+async def test_document_targets(store: Store) -> None:
     lea = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
     zoe = await store.accounts.ensure_user("zoe", "Zoé", Role.PUPIL)
-    await store.documents.ensure_document("d", "Texte")
-    await store.documents.set_members("d", [(lea.id, Access.WRITE)])
-    grant = await store.documents.get_grant(lea.id, "d")
-    assert grant is not None and grant.access is Access.WRITE
-    other = await store.documents.get_grant(zoe.id, "d")
-    assert other is not None and other.access is None
-    assert await store.documents.get_grant(lea.id, "missing") is None
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    klass = await store.schools.ensure_class(school.id, "CM1-CM2 A", "CM1-CM2", "2026-2027")
+    [pair] = await store.pairs.arrange(klass.id, [[lea.id, zoe.id]])
+    await store.documents.ensure_document("d", "Texte", class_id=klass.id, pair_id=pair.id)
+    target = await store.documents.get_target(lea.id, "d")
+    assert target is not None
+    assert (target.class_id, target.school_id, target.pair_id, target.explicit) == (klass.id, school.id, pair.id, None)
+    await store.documents.set_members("d", [(zoe.id, Access.READ)])
+    other = await store.documents.get_target(zoe.id, "d")
+    assert other is not None and other.explicit is Access.READ
+    assert await store.documents.get_target(lea.id, "missing") is None
+    assert [t.document.id for t in await store.documents.list_targets_for_user(lea.id)] == ["d"]
+
+
+async def test_arranging_pairs_keeps_unchanged_pairs_and_dissolves_the_others(store: Store) -> None:
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    klass = await store.schools.ensure_class(school.id, "CM1-CM2 A", "CM1-CM2", "2026-2027")
+    a, b, c, d = [await store.accounts.ensure_user(f"p{i}", f"P{i}", Role.PUPIL) for i in range(4)]
+    first = await store.pairs.arrange(klass.id, [[a.id, b.id], [c.id, d.id]])
+    second = await store.pairs.arrange(klass.id, [[a.id, b.id], [c.id], [d.id]])
+    assert first[0].id == second[0].id  # the unchanged pair goes on
+    assert first[1].id not in {p.id for p in second}
+    old = await store.pairs.get_pair(first[1].id)
+    assert old is not None and old.dissolved  # kept, with its documents
+    assert [p.id for p in await store.pairs.pairs_of(c.id)][-1] == first[1].id
+
+
+async def test_sessions_are_revocable_everywhere(store: Store) -> None:
+    user = await store.accounts.ensure_user("mme", "Mme Durand", Role.TEACHER)
+    one, csrf = await store.sessions.create(user.id)
+    two, _ = await store.sessions.create(user.id)
+    session = await store.sessions.lookup(one)
+    assert session is not None and session.user == user and session.csrf_token == csrf
+    await store.sessions.revoke(one)
+    assert await store.sessions.lookup(one) is None
+    assert await store.sessions.lookup(two) is not None
+    assert await store.sessions.revoke_all(user.id) == 1
+    assert await store.sessions.lookup(two) is None
+
+
+async def test_failed_sign_ins_lock_the_account_until_cleared(store: Store) -> None:
+    user = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
+    await store.accounts.set_pictures(user.id, (3, 7, 11))
+    for expected in (1, 2):
+        assert await store.accounts.record_failed_sign_in(user.id, lock_after=3, lock_seconds=60) == expected
+    await store.accounts.record_failed_sign_in(user.id, lock_after=3, lock_seconds=60)
+    creds = await store.accounts.get_credentials(user.id)
+    assert creds.locked_until is not None and creds.pictures == (3, 7, 11)
+    await store.accounts.clear_failed_sign_ins(user.id)
+    creds = await store.accounts.get_credentials(user.id)
+    assert creds.locked_until is None and creds.failed_attempts == 0
+
+
+async def test_class_codes_are_unique_and_unambiguous(store: Store) -> None:
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    classes = [await store.schools.ensure_class(school.id, f"Classe {i}", "CM1", "2026-2027") for i in range(30)]
+    codes = {k.code for k in classes}
+    assert len(codes) == 30
+    assert not any(ch in code for code in codes for ch in "0O1IL5S2Z8B")
+    found = await store.schools.get_class_by_code(classes[0].code.lower())
+    assert found == classes[0]
+    assert await store.schools.archive_year(school.id, "2026-2027") == 30
+    assert await store.schools.get_class_by_code(classes[0].code) is None  # archived classes cannot be joined

@@ -7,6 +7,9 @@ from pathlib import Path
 from collab.store.accounts import AccountStore, UserListing
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
+from collab.store.pairs import PairStore
+from collab.store.schools import SchoolStore
+from collab.store.sessions import Session, SessionStore
 from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
 
 __all__ = [
@@ -14,7 +17,11 @@ __all__ = [
     "Database",
     "DocumentStore",
     "DurabilityListener",
+    "PairStore",
     "PendingUpdate",
+    "SchoolStore",
+    "Session",
+    "SessionStore",
     "Store",
     "UpdateLog",
     "UserListing",
@@ -29,6 +36,9 @@ class Store:
         self.db = db
         self.accounts = AccountStore(db)
         self.documents = DocumentStore(db)
+        self.schools = SchoolStore(db)
+        self.pairs = PairStore(db)
+        self.sessions = SessionStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

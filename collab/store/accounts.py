@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from collab.models import Role, User
+from collab.models import Credentials, Principal, Role, User
 from collab.store.database import Database
 
 
@@ -95,3 +95,88 @@ class AccountStore:
                 (time.time(), label),
             )
             return cur.rowcount
+
+    # -- credentials -----------------------------------------------------------------------
+
+    async def get_credentials(self, user_id: int) -> Credentials:
+        async with self.db.conn.execute(
+            "SELECT password_hash, pictures, failed_attempts, locked_until FROM credentials WHERE user_id = ?",
+            (user_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return Credentials(password_hash=None, pictures=None, failed_attempts=0, locked_until=None)
+        pictures = tuple(int(p) for p in str(row[1]).split(",")) if row[1] else None
+        return Credentials(password_hash=row[0], pictures=pictures, failed_attempts=int(row[2]), locked_until=row[3])
+
+    async def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO credentials (user_id, password_hash) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET password_hash = excluded.password_hash",
+                (user_id, password_hash),
+            )
+
+    async def set_pictures(self, user_id: int, pictures: tuple[int, ...]) -> None:
+        """A pupil's picture password (kept readable: the teacher prints it on the sign-in sheet)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO credentials (user_id, pictures) VALUES (?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET pictures = excluded.pictures, failed_attempts = 0, "
+                "locked_until = NULL",
+                (user_id, ",".join(str(p) for p in pictures)),
+            )
+
+    async def record_failed_sign_in(self, user_id: int, *, lock_after: int, lock_seconds: float) -> int:
+        """Count a failed attempt on this account; lock it after ``lock_after`` in a row."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO credentials (user_id, failed_attempts) VALUES (?, 1) "
+                "ON CONFLICT (user_id) DO UPDATE SET failed_attempts = failed_attempts + 1",
+                (user_id,),
+            )
+            async with conn.execute("SELECT failed_attempts FROM credentials WHERE user_id = ?", (user_id,)) as cur:
+                row = await cur.fetchone()
+            failures = int(row[0]) if row else 1
+            if failures >= lock_after:
+                await conn.execute(
+                    "UPDATE credentials SET locked_until = ?, failed_attempts = 0 WHERE user_id = ?",
+                    (time.time() + lock_seconds, user_id),
+                )
+        return failures
+
+    async def clear_failed_sign_ins(self, user_id: int) -> None:
+        """After a successful sign-in, or when the teacher unlocks the account."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE credentials SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", (user_id,)
+            )
+
+    # -- what the access rules need ------------------------------------------------------
+
+    async def load_principal(self, user: User) -> Principal:
+        async def ids(sql: str) -> frozenset[int]:
+            async with self.db.conn.execute(sql, {"u": user.id}) as cur:
+                return frozenset(int(r[0]) for r in await cur.fetchall())
+
+        return Principal(
+            user=user,
+            taught_class_ids=await ids(
+                "SELECT t.class_id FROM class_teachers t JOIN classes c ON c.id = t.class_id "
+                "WHERE t.user_id = :u AND c.archived_at IS NULL"
+            ),
+            pupil_class_ids=await ids(
+                "SELECT p.class_id FROM class_pupils p JOIN classes c ON c.id = p.class_id "
+                "WHERE p.user_id = :u AND c.archived_at IS NULL"
+            ),
+            pair_ids=await ids("SELECT pair_id FROM pair_members WHERE user_id = :u"),
+            children_class_ids=await ids(
+                "SELECT p.class_id FROM parent_links l JOIN class_pupils p ON p.user_id = l.pupil_id "
+                "JOIN classes c ON c.id = p.class_id WHERE l.parent_id = :u AND c.archived_at IS NULL"
+            ),
+            admin_school_ids=await ids(
+                "SELECT school_id FROM admin_scopes WHERE user_id = :u AND school_id IS NOT NULL "
+                "UNION SELECT s.id FROM admin_scopes a JOIN schools s ON s.commune_id = a.commune_id "
+                "WHERE a.user_id = :u"
+            ),
+        )

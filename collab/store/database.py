@@ -126,5 +126,5 @@ def _write_many(conn: sqlite3.Connection, sql: str, rows: list[tuple[object, ...
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (our migrations use no ';' in literals)."""
+    """Split a migration script into statements (no ";" in our literals or comments)."""
     return [s.strip() for s in script.split(";") if s.strip()]

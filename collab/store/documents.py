@@ -10,13 +10,28 @@ from collab.models import (
     Access,
     DocStatus,
     Document,
-    DocumentGrant,
+    DocumentTarget,
     LoadedDocument,
     StoredUpdate,
 )
 from collab.store.database import Database
 
 _DOC_COLUMNS = "d.id, d.title, d.status, d.created_at"
+_TARGET_SELECT = (
+    f"SELECT {_DOC_COLUMNS}, d.class_id, c.school_id, d.pair_id, m.access FROM documents d "
+    "LEFT JOIN classes c ON c.id = d.class_id "
+    "LEFT JOIN document_members m ON m.doc_id = d.id AND m.user_id = :u"
+)
+
+
+def _target(row: Any) -> DocumentTarget:
+    return DocumentTarget(
+        document=_document(row),
+        class_id=row[4],
+        school_id=row[5],
+        pair_id=row[6],
+        explicit=Access(row[7]) if row[7] else None,
+    )
 
 
 def _document(row: Any) -> Document:
@@ -27,11 +42,13 @@ class DocumentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def ensure_document(self, doc_id: str, title: str) -> Document:
+    async def ensure_document(
+        self, doc_id: str, title: str, *, class_id: int | None = None, pair_id: int | None = None
+    ) -> Document:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO documents (id, title, created_at) VALUES (?, ?, ?)",
-                (doc_id, title, time.time()),
+                "INSERT OR IGNORE INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?)",
+                (doc_id, title, time.time(), class_id, pair_id),
             )
         doc = await self.get_document(doc_id)
         assert doc is not None
@@ -54,26 +71,23 @@ class DocumentStore:
                 [(doc_id, user_id, access.value) for user_id, access in members],
             )
 
-    async def get_grant(self, user_id: int, doc_id: str) -> DocumentGrant | None:
-        """The document and this user's access to it; None when the document does not exist."""
-        async with self.db.conn.execute(
-            f"SELECT {_DOC_COLUMNS}, m.access FROM documents d "
-            "LEFT JOIN document_members m ON m.doc_id = d.id AND m.user_id = ? WHERE d.id = ?",
-            (user_id, doc_id),
-        ) as cur:
+    async def get_target(self, user_id: int, doc_id: str) -> DocumentTarget | None:
+        """The document with its class, school, pair and this user's explicit grant; None if missing."""
+        async with self.db.conn.execute(f"{_TARGET_SELECT} WHERE d.id = :d", {"u": user_id, "d": doc_id}) as cur:
             row = await cur.fetchone()
-        if row is None:
-            return None
-        return DocumentGrant(document=_document(row), access=Access(row[4]) if row[4] else None)
+        return _target(row) if row else None
 
-    async def list_grants_for_user(self, user_id: int) -> list[DocumentGrant]:
+    async def list_targets_for_user(self, user_id: int) -> list[DocumentTarget]:
+        """Documents this user may have a claim on: explicit grants, their pairs' and their classes'."""
         async with self.db.conn.execute(
-            f"SELECT {_DOC_COLUMNS}, m.access FROM document_members m "
-            "JOIN documents d ON d.id = m.doc_id WHERE m.user_id = ? ORDER BY d.created_at, d.id",
-            (user_id,),
+            f"{_TARGET_SELECT} WHERE m.user_id IS NOT NULL "
+            "OR d.pair_id IN (SELECT pair_id FROM pair_members WHERE user_id = :u) "
+            "OR d.class_id IN (SELECT class_id FROM class_teachers WHERE user_id = :u) "
+            "ORDER BY d.created_at, d.id",
+            {"u": user_id},
         ) as cur:
             rows = await cur.fetchall()
-        return [DocumentGrant(document=_document(r), access=Access(r[4])) for r in rows]
+        return [_target(r) for r in rows]
 
     # -- update log and snapshots ---------------------------------------------------------
 

@@ -56,6 +56,104 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0002_school_model",
+        """
+        CREATE TABLE communes (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE schools (
+            id INTEGER PRIMARY KEY,
+            commune_id INTEGER NOT NULL REFERENCES communes(id),
+            name TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (commune_id, name)
+        );
+        CREATE TABLE classes (
+            id INTEGER PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id),
+            name TEXT NOT NULL,
+            level TEXT NOT NULL,
+            school_year TEXT NOT NULL,
+            code TEXT NOT NULL UNIQUE,
+            archived_at REAL,
+            created_at REAL NOT NULL,
+            UNIQUE (school_id, name, school_year)
+        );
+        CREATE TABLE class_teachers (
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (class_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX class_teachers_user ON class_teachers(user_id);
+        -- A pupil's classes over the years: the current one is the class not archived.
+        CREATE TABLE class_pupils (
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (class_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX class_pupils_user ON class_pupils(user_id);
+        CREATE TABLE parent_links (
+            parent_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            pupil_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (parent_id, pupil_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX parent_links_pupil ON parent_links(pupil_id);
+        CREATE TABLE admin_scopes (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            school_id INTEGER REFERENCES schools(id) ON DELETE CASCADE,
+            commune_id INTEGER REFERENCES communes(id) ON DELETE CASCADE,
+            CHECK ((school_id IS NULL) <> (commune_id IS NULL))
+        );
+        CREATE INDEX admin_scopes_user ON admin_scopes(user_id);
+        -- Pairs (or trios) of a class. Rearranging dissolves pairs, documents keep theirs.
+        CREATE TABLE pairs (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            dissolved_at REAL
+        );
+        CREATE INDEX pairs_class ON pairs(class_id);
+        CREATE TABLE pair_members (
+            pair_id INTEGER NOT NULL REFERENCES pairs(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (pair_id, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX pair_members_user ON pair_members(user_id);
+        -- Two pupils the teacher wants in different pairs.
+        CREATE TABLE kept_apart (
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            user_a INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            user_b INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (class_id, user_a, user_b),
+            CHECK (user_a < user_b)
+        ) WITHOUT ROWID;
+        -- How an account signs in: a password (argon2) or, for pupils, three pictures.
+        CREATE TABLE credentials (
+            user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            password_hash TEXT,
+            pictures TEXT,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL
+        );
+        CREATE TABLE sessions (
+            token_hash BLOB PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL,
+            revoked_at REAL
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+        ALTER TABLE documents ADD COLUMN class_id INTEGER REFERENCES classes(id);
+        ALTER TABLE documents ADD COLUMN pair_id INTEGER REFERENCES pairs(id);
+        CREATE INDEX documents_pair ON documents(pair_id);
+        CREATE INDEX documents_class ON documents(class_id);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

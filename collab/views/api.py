@@ -15,12 +15,12 @@ async def list_documents(request: Request) -> JSONResponse:
     """``GET /api/docs``: the documents the caller may open, with ``write`` or ``read``."""
     hub: Hub = request.app.state.hub
     user = await authenticate(hub.store, request)
-    grants = await hub.store.documents.list_grants_for_user(user.id)
+    principal = await hub.store.accounts.load_principal(user)
     out = []
-    for grant in grants:
+    for target in await hub.store.documents.list_targets_for_user(user.id):
         try:
-            access = document_access(user, grant, grant.document.id)
+            access = document_access(principal, target, target.document.id)
         except CollabError:
             continue  # e.g. a writer's document that is locked: it cannot be opened now
-        out.append({"id": grant.document.id, "title": grant.document.title, "access": access.value})
+        out.append({"id": target.document.id, "title": target.document.title, "access": access.value})
     return JSONResponse(out)

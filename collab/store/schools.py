@@ -1,0 +1,194 @@
+"""Communes, schools, classes, and who belongs where (teachers, pupils, parents, admins)."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from collab.models import Role, School, SchoolClass, User
+from collab.store.database import Database
+
+# Class codes avoid letters and digits a child confuses (0/O, 1/I/L, 5/S, 2/Z, 8/B).
+_CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+_CODE_LENGTH = 6
+
+_CLASS_COLUMNS = "c.id, c.school_id, c.name, c.level, c.school_year, c.code, c.archived_at"
+
+
+def _school_class(row: Any) -> SchoolClass:
+    return SchoolClass(
+        id=int(row[0]),
+        school_id=int(row[1]),
+        name=str(row[2]),
+        level=str(row[3]),
+        school_year=str(row[4]),
+        code=str(row[5]),
+        archived=row[6] is not None,
+    )
+
+
+def _user(row: Any) -> User:
+    return User(id=int(row[0]), login=str(row[1]), display_name=str(row[2]), role=Role(row[3]))
+
+
+def new_class_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
+
+
+class SchoolStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- communes and schools ------------------------------------------------------------
+
+    async def ensure_school(self, commune: str, name: str) -> School:
+        now = time.time()
+        async with self.db.write() as conn:
+            await conn.execute("INSERT OR IGNORE INTO communes (name, created_at) VALUES (?, ?)", (commune, now))
+            await conn.execute(
+                "INSERT OR IGNORE INTO schools (commune_id, name, created_at) "
+                "SELECT id, ?, ? FROM communes WHERE name = ?",
+                (name, now, commune),
+            )
+        async with self.db.conn.execute(
+            "SELECT s.id FROM schools s JOIN communes c ON c.id = s.commune_id WHERE c.name = ? AND s.name = ?",
+            (commune, name),
+        ) as cur:
+            row = await cur.fetchone()
+        assert row is not None
+        school = await self.get_school(int(row[0]))
+        assert school is not None
+        return school
+
+    async def get_school(self, school_id: int) -> School | None:
+        async with self.db.conn.execute(
+            "SELECT s.id, s.name, c.id, c.name FROM schools s JOIN communes c ON c.id = s.commune_id WHERE s.id = ?",
+            (school_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        return School(int(row[0]), str(row[1]), int(row[2]), str(row[3])) if row else None
+
+    async def list_schools(self, school_ids: frozenset[int]) -> list[School]:
+        schools = [await self.get_school(sid) for sid in sorted(school_ids)]
+        return [s for s in schools if s is not None]
+
+    # -- classes -------------------------------------------------------------------------
+
+    async def ensure_class(self, school_id: int, name: str, level: str, school_year: str) -> SchoolClass:
+        """The class with this name and year in the school, created with a fresh code if new."""
+        async with self.db.conn.execute(
+            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.school_id = ? AND c.name = ? AND c.school_year = ?",
+            (school_id, name, school_year),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is not None:
+            return _school_class(row)
+        async with self.db.write() as conn:
+            while True:
+                code = new_class_code()
+                async with conn.execute("SELECT 1 FROM classes WHERE code = ?", (code,)) as cur:
+                    if await cur.fetchone() is None:
+                        break
+            cur2 = await conn.execute(
+                "INSERT INTO classes (school_id, name, level, school_year, code, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (school_id, name, level, school_year, code, time.time()),
+            )
+            class_id = cur2.lastrowid
+        found = await self.get_class(int(class_id or 0))
+        assert found is not None
+        return found
+
+    async def get_class(self, class_id: int) -> SchoolClass | None:
+        async with self.db.conn.execute(f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.id = ?", (class_id,)) as cur:
+            row = await cur.fetchone()
+        return _school_class(row) if row else None
+
+    async def get_class_by_code(self, code: str) -> SchoolClass | None:
+        async with self.db.conn.execute(
+            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.code = ? AND c.archived_at IS NULL",
+            (code.strip().upper(),),
+        ) as cur:
+            row = await cur.fetchone()
+        return _school_class(row) if row else None
+
+    async def list_classes(self, school_id: int, *, include_archived: bool = False) -> list[SchoolClass]:
+        archived = "" if include_archived else " AND c.archived_at IS NULL"
+        async with self.db.conn.execute(
+            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.school_id = ?{archived} "
+            "ORDER BY c.school_year DESC, c.name",
+            (school_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_school_class(r) for r in rows]
+
+    async def classes_taught_by(self, user_id: int) -> list[SchoolClass]:
+        async with self.db.conn.execute(
+            f"SELECT {_CLASS_COLUMNS} FROM classes c JOIN class_teachers t ON t.class_id = c.id "
+            "WHERE t.user_id = ? AND c.archived_at IS NULL ORDER BY c.name",
+            (user_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_school_class(r) for r in rows]
+
+    async def archive_year(self, school_id: int, school_year: str) -> int:
+        """Yearly roll-over: archive the school's classes of that year (their texts are kept)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE classes SET archived_at = ? WHERE school_id = ? AND school_year = ? AND archived_at IS NULL",
+                (time.time(), school_id, school_year),
+            )
+            return cur.rowcount
+
+    # -- members -------------------------------------------------------------------------
+
+    async def add_teacher(self, class_id: int, user_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO class_teachers (class_id, user_id) VALUES (?, ?)", (class_id, user_id)
+            )
+
+    async def add_pupil(self, class_id: int, user_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO class_pupils (class_id, user_id) VALUES (?, ?)", (class_id, user_id)
+            )
+
+    async def remove_pupil(self, class_id: int, user_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("DELETE FROM class_pupils WHERE class_id = ? AND user_id = ?", (class_id, user_id))
+
+    async def list_pupils(self, class_id: int) -> list[User]:
+        async with self.db.conn.execute(
+            "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN class_pupils p ON p.user_id = u.id "
+            "WHERE p.class_id = ? ORDER BY u.display_name COLLATE NOCASE, u.id",
+            (class_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_user(r) for r in rows]
+
+    async def list_teachers(self, class_id: int) -> list[User]:
+        async with self.db.conn.execute(
+            "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN class_teachers t ON t.user_id = u.id "
+            "WHERE t.class_id = ? ORDER BY u.display_name",
+            (class_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_user(r) for r in rows]
+
+    async def link_parent(self, parent_id: int, pupil_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO parent_links (parent_id, pupil_id) VALUES (?, ?)", (parent_id, pupil_id)
+            )
+
+    async def add_admin_scope(
+        self, user_id: int, *, school_id: int | None = None, commune_id: int | None = None
+    ) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO admin_scopes (user_id, school_id, commune_id) SELECT ?, ?, ? "
+                "WHERE NOT EXISTS (SELECT 1 FROM admin_scopes "
+                "WHERE user_id = ? AND school_id IS ? AND commune_id IS ?)",
+                (user_id, school_id, commune_id, user_id, school_id, commune_id),
+            )
