@@ -48,14 +48,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.demo:
-        sign_ins = _with_store(settings, seed_demo)
+        demo = _with_store(settings, seed_demo)
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
-        print("Comptes de démonstration (jetons d'accès pour les clients y-websocket) :")
-        for s in sign_ins:
-            print(f"  {s.display_name:<12} {s.role.value:<8} {s.login:<14} token={s.token}")
-        print(f"\n  document : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token=<jeton>")
-        print(f"  liste    : curl -H 'Authorization: Bearer <jeton>' {base}/api/docs\n", flush=True)
+        print(f"École Jean Macé, classe CM1-CM2 (code {demo.class_code}) — comment se connecter :")
+        for s in demo.sign_ins:
+            print(f"  {s.display_name:<26} {s.role.value:<8} {s.how}")
+        print(f"\n  Élèves : {base}/connexion, le code de la classe, son prénom, puis ses trois images.")
+        print(
+            f"  Client y-websocket (Léa) : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token={demo.token}\n",
+            flush=True,
+        )
     config = uvicorn_config(settings)
     # Long-lived objects (modules, the app) need no more scanning by the cyclic GC.
     gc.freeze()

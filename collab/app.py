@@ -10,7 +10,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -21,17 +21,12 @@ from collab.hub import Hub
 from collab.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
-from collab.views import api, health
+from collab.views import api, auth, health, home
 from collab.ws import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
 
 log = logging.getLogger(__name__)
 
 ASSETS_DIR = Path(__file__).resolve().parent.parent
-
-
-async def _collab_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, CollabError)
-    return JSONResponse({"error": exc.public_message, "detail": exc.detail}, status_code=exc.status)
 
 
 _HTTP_MESSAGES = {
@@ -40,10 +35,27 @@ _HTTP_MESSAGES = {
 }
 
 
+def _error_response(request: Request, status: int, message: str, detail: str) -> Response:
+    """A French error page for browsers, JSON for the API and other clients."""
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"error": message, "detail": detail}, status_code=status)
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "error.html", {"message": message, "status": status, "session": None}, status_code=status
+    )
+    return response
+
+
+async def _collab_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, CollabError)
+    if exc.status == 401 and "text/html" in request.headers.get("accept", ""):
+        return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
+    return _error_response(request, exc.status, exc.public_message, exc.detail)
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = _HTTP_MESSAGES.get(exc.status_code, exc.detail)
-    return JSONResponse({"error": message, "detail": exc.detail}, status_code=exc.status_code)
+    return _error_response(request, exc.status_code, message, exc.detail)
 
 
 class BinomeApp:
@@ -78,7 +90,15 @@ def create_app(settings: Settings) -> BinomeApp:
             await store.close()
 
     routes = [
-        Route("/", health.home, name="home"),
+        Route("/", home.home, name="home"),
+        Route("/connexion", auth.sign_in_page, name="sign_in_page"),
+        Route("/connexion", auth.sign_in, methods=["POST"], name="sign_in"),
+        Route("/classe", auth.class_code, name="class_code"),
+        Route("/classe/{code}", auth.class_names, name="class_names"),
+        Route("/classe/{code}/{pupil_id}", auth.pictures_page, name="pictures_page"),
+        Route("/classe/{code}/{pupil_id}", auth.pictures_sign_in, methods=["POST"], name="pictures_sign_in"),
+        Route("/deconnexion", auth.sign_out, methods=["POST"], name="sign_out"),
+        Route("/deconnexion/partout", auth.sign_out, methods=["POST"], name="sign_out_everywhere"),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),

@@ -1,18 +1,32 @@
-"""Who is asking: bearer tokens (``?token=`` or ``Authorization: Bearer``).
+"""Who is asking: the session cookie (browsers) or a bearer token (other clients).
 
-Browsers will authenticate with the session cookie once sign-in exists; the seam is
-:func:`authenticate`, used by the HTTP views and the WebSocket endpoint alike.
+:func:`authenticate` is used by the HTTP views and the WebSocket endpoint alike. Forms
+are protected by a CSRF token: the session's own once signed in, and before sign-in a
+random token held in a cookie and repeated in the form (double submit).
 """
 
 from __future__ import annotations
 
+import secrets
+
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
-from collab.errors import NotSignedIn
+from collab.errors import Forbidden, NotSignedIn
 from collab.models import User
-from collab.store import Store
+from collab.settings import Settings
+from collab.store import Session, Store
+from collab.store.sessions import SESSION_IDLE_SECONDS
 
+SESSION_COOKIE = "binome_session"
+SIGN_IN_CSRF_COOKIE = "binome_csrf"
+CSRF_FIELD = "csrf"
 _MAX_TOKEN_LENGTH = 256
+
+
+class CsrfRejected(Forbidden):
+    reason = "csrf"
+    public_message = "Ce formulaire a expiré. Recharge la page et recommence."
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -24,8 +38,18 @@ def bearer_token(conn: HTTPConnection) -> str | None:
     return token or None
 
 
+async def current_session(store: Store, conn: HTTPConnection) -> Session | None:
+    token = conn.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        return None
+    return await store.sessions.lookup(token)
+
+
 async def authenticate(store: Store, conn: HTTPConnection) -> User:
     """The signed-in user, or NotSignedIn (401 / 4401)."""
+    session = await current_session(store, conn)
+    if session is not None:
+        return session.user
     token = bearer_token(conn)
     if token is None:
         raise NotSignedIn("no credentials")
@@ -35,3 +59,35 @@ async def authenticate(store: Store, conn: HTTPConnection) -> User:
     if user is None:
         raise NotSignedIn("unknown or revoked token")
     return user
+
+
+async def require_session(store: Store, conn: HTTPConnection) -> Session:
+    session = await current_session(store, conn)
+    if session is None:
+        raise NotSignedIn("no session")
+    return session
+
+
+def sign_in_csrf_token(conn: HTTPConnection) -> str:
+    """The pre-sign-in CSRF token of this browser (a new one if it has none)."""
+    existing = conn.cookies.get(SIGN_IN_CSRF_COOKIE)
+    return existing if existing and len(existing) <= _MAX_TOKEN_LENGTH else secrets.token_urlsafe(32)
+
+
+def check_csrf(submitted: object, expected: str | None) -> None:
+    if not isinstance(submitted, str) or not expected or not secrets.compare_digest(submitted, expected):
+        raise CsrfRejected("missing or wrong CSRF token")
+
+
+def set_cookie(response: Response, settings: Settings, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="lax", secure=settings.secure_cookies, path="/"
+    )
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    set_cookie(response, settings, SESSION_COOKIE, token, SESSION_IDLE_SECONDS)
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/")

@@ -14,7 +14,7 @@ import time
 from collab.errors import CollabError, Locked, ServerError
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
-from collab.models import Access, DocStatus, User
+from collab.models import Access, DocStatus, Document, User
 from collab.policy import document_access
 from collab.ratelimit import RateLimiter
 from collab.room import Channel, Peer, Room
@@ -68,6 +68,17 @@ class Hub:
         target = await self.store.documents.get_target(user.id, doc_id)
         principal = await self.store.accounts.load_principal(user)
         return document_access(principal, target, doc_id)
+
+    async def documents_for(self, user: User) -> list[tuple[Document, Access]]:
+        """The documents this user may open now, with the access they would get."""
+        principal = await self.store.accounts.load_principal(user)
+        out = []
+        for target in await self.store.documents.list_targets_for_user(user.id):
+            try:
+                out.append((target.document, document_access(principal, target, target.document.id)))
+            except CollabError:
+                continue  # e.g. a writer's document that is locked: it cannot be opened now
+        return out
 
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         """Lock, publish or reopen a document; writers connected to a closed one get 4409."""

@@ -4,34 +4,106 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collab.credentials import hash_password, picture_names, random_pictures
 from collab.models import Access, Role
 from collab.store import Store
 
 DEMO_DOC = "demo-dictee"
+DEMO_SCHOOL_YEAR = "2026-2027"
+DEMO_PASSWORDS = {
+    "mme.durand": "tableau-vert",
+    "p.martin": "cahier-rouge",
+    "s.bernard": "cartable-bleu",
+    "admin.jeanmace": "registre-jaune",
+}
+
+# 24 pupils of a CM1-CM2 class; consecutive names make the 12 pairs (Léa and Noé first).
+DEMO_PUPILS = [
+    ("lea.martin", "Léa"),
+    ("noe.bernard", "Noé"),
+    ("ines.petit", "Inès"),
+    ("hugo.durand", "Hugo"),
+    ("jade.leroy", "Jade"),
+    ("louis.moreau", "Louis"),
+    ("chloe.simon", "Chloé"),
+    ("gabriel.laurent", "Gabriel"),
+    ("zoe.michel", "Zoé"),
+    ("adam.garcia", "Adam"),
+    ("lina.david", "Lina"),
+    ("arthur.bertrand", "Arthur"),
+    ("mila.roux", "Mila"),
+    ("raphael.vincent", "Raphaël"),
+    ("rose.fournier", "Rose"),
+    ("jules.morel", "Jules"),
+    ("anna.girard", "Anna"),
+    ("lucas.andre", "Lucas"),
+    ("lou.mercier", "Lou"),
+    ("ethan.blanc", "Ethan"),
+    ("alice.guerin", "Alice"),
+    ("nathan.boyer", "Nathan"),
+    ("emma.rousseau", "Emma"),
+    ("sacha.henry", "Sacha"),
+]
 
 
 @dataclass(frozen=True)
 class DemoSignIn:
-    login: str
     display_name: str
     role: Role
-    token: str
+    how: str  # how to sign in, in French
 
 
-async def seed_demo(store: Store) -> list[DemoSignIn]:
-    """A pair of pupils sharing one document and their teacher (read-only)."""
-    lea = await store.accounts.ensure_user("lea.martin", "Léa", Role.PUPIL)
-    noe = await store.accounts.ensure_user("noe.bernard", "Noé", Role.PUPIL)
+@dataclass(frozen=True)
+class Demo:
+    class_code: str
+    sign_ins: list[DemoSignIn]
+    token: str  # a bearer token for Léa, for y-websocket clients outside the browser
+
+
+async def seed_demo(store: Store) -> Demo:
+    """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two
+    parents and the school's administrator. Running it again changes nothing but tokens."""
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    klass = await store.schools.ensure_class(school.id, "CM1-CM2 Durand", "CM1-CM2", DEMO_SCHOOL_YEAR)
+    pupils = []
+    for login, name in DEMO_PUPILS:
+        pupil = await store.accounts.ensure_user(login, name, Role.PUPIL)
+        await store.schools.add_pupil(klass.id, pupil.id)
+        if (await store.accounts.get_credentials(pupil.id)).pictures is None:
+            await store.accounts.set_pictures(pupil.id, random_pictures())
+        pupils.append(pupil)
     teacher = await store.accounts.ensure_user("mme.durand", "Mme Durand", Role.TEACHER)
-    await store.documents.ensure_document(DEMO_DOC, "Dictée : l'automne")
-    await store.documents.set_members(
-        DEMO_DOC, [(lea.id, Access.WRITE), (noe.id, Access.WRITE), (teacher.id, Access.READ)]
-    )
-    out = []
-    for user in (lea, noe, teacher):
-        token = await store.accounts.create_token(user.id, label="demo")
-        out.append(DemoSignIn(user.login, user.display_name, user.role, token))
-    return out
+    await store.schools.add_teacher(klass.id, teacher.id)
+    parent_lea = await store.accounts.ensure_user("p.martin", "Pierre Martin", Role.PARENT)
+    parent_noe = await store.accounts.ensure_user("s.bernard", "Sophie Bernard", Role.PARENT)
+    await store.schools.link_parent(parent_lea.id, pupils[0].id)
+    await store.schools.link_parent(parent_noe.id, pupils[1].id)
+    admin = await store.accounts.ensure_user("admin.jeanmace", "Administration Jean Macé", Role.ADMIN)
+    await store.schools.add_admin_scope(admin.id, school_id=school.id)
+    for user in (teacher, parent_lea, parent_noe, admin):
+        if (await store.accounts.get_credentials(user.id)).password_hash is None:
+            await store.accounts.set_password_hash(user.id, hash_password(DEMO_PASSWORDS[user.login]))
+    pairs = await store.pairs.current_pairs(klass.id)
+    if not pairs:
+        pairs = await store.pairs.arrange(klass.id, [[pupils[i].id, pupils[i + 1].id] for i in range(0, 24, 2)])
+    for pair in pairs:
+        doc_id = DEMO_DOC if pair.number == 1 else f"{DEMO_DOC}-{pair.number:02d}"
+        await store.documents.ensure_document(doc_id, "Dictée : l'automne", class_id=klass.id, pair_id=pair.id)
+
+    sign_ins = []
+    for pupil in pupils[:2]:
+        pictures = (await store.accounts.get_credentials(pupil.id)).pictures or ()
+        sign_ins.append(
+            DemoSignIn(
+                pupil.display_name,
+                Role.PUPIL,
+                "code " + klass.code + ", images : " + ", ".join(picture_names(pictures)),
+            )
+        )
+    for user in (teacher, parent_lea, parent_noe, admin):
+        sign_ins.append(DemoSignIn(user.display_name, user.role, f"{user.login} / {DEMO_PASSWORDS[user.login]}"))
+    token = await store.accounts.create_token(pupils[0].id, label="demo")
+    return Demo(class_code=klass.code, sign_ins=sign_ins, token=token)
 
 
 @dataclass(frozen=True)
@@ -47,33 +119,38 @@ LOADTEST_LABEL = "loadtest"
 
 
 async def setup_load_test(store: Store, pairs: int) -> list[LoadTestPair]:
-    """N pairs with one writable document each, and a read-only observer per 15 pairs.
+    """A separate load-test school: classes of 15 pairs, one writable document per pair, and
+    per class a read-only observer account (it reads every document of its class).
 
     Running it again keeps the accounts and documents and hands out fresh tokens
     (the previous load-test tokens are revoked).
     """
     await store.accounts.revoke_tokens_with_label(LOADTEST_LABEL)
+    school = await store.schools.ensure_school("Test de charge", "École de test de charge")
     out: list[LoadTestPair] = []
-    observer: tuple[int, str] | None = None
-    for i in range(pairs):
-        if i % PAIRS_PER_OBSERVER == 0:
-            group = i // PAIRS_PER_OBSERVER
-            user = await store.accounts.ensure_user(f"lt-observer-{group:04d}", f"Observateur {group}", Role.OBSERVER)
-            observer = (user.id, await store.accounts.create_token(user.id, label=LOADTEST_LABEL))
-        assert observer is not None
-        a = await store.accounts.ensure_user(f"lt-p{i:05d}-a", f"Élève {i}A", Role.PUPIL)
-        b = await store.accounts.ensure_user(f"lt-p{i:05d}-b", f"Élève {i}B", Role.PUPIL)
-        doc_id = f"lt-doc-{i:05d}"
-        await store.documents.ensure_document(doc_id, f"Test de charge {i}")
-        await store.documents.set_members(
-            doc_id, [(a.id, Access.WRITE), (b.id, Access.WRITE), (observer[0], Access.READ)]
-        )
-        out.append(
-            LoadTestPair(
-                doc=doc_id,
-                token_a=await store.accounts.create_token(a.id, label=LOADTEST_LABEL),
-                token_b=await store.accounts.create_token(b.id, label=LOADTEST_LABEL),
-                token_observer=observer[1],
+    for group_start in range(0, pairs, PAIRS_PER_OBSERVER):
+        group = group_start // PAIRS_PER_OBSERVER
+        klass = await store.schools.ensure_class(school.id, f"Classe de test {group:04d}", "CM2", "test")
+        observer = await store.accounts.ensure_user(f"lt-observer-{group:04d}", f"Observateur {group}", Role.OBSERVER)
+        observer_token = await store.accounts.create_token(observer.id, label=LOADTEST_LABEL)
+        members = []
+        for i in range(group_start, min(pairs, group_start + PAIRS_PER_OBSERVER)):
+            a = await store.accounts.ensure_user(f"lt-p{i:05d}-a", f"Élève {i}A", Role.PUPIL)
+            b = await store.accounts.ensure_user(f"lt-p{i:05d}-b", f"Élève {i}B", Role.PUPIL)
+            members.append((i, a, b))
+            for pupil in (a, b):
+                await store.schools.add_pupil(klass.id, pupil.id)
+        class_pairs = await store.pairs.arrange(klass.id, [[a.id, b.id] for _, a, b in members])
+        for (i, a, b), pair in zip(members, class_pairs, strict=True):
+            doc_id = f"lt-doc-{i:05d}"
+            await store.documents.ensure_document(doc_id, f"Test de charge {i}", class_id=klass.id, pair_id=pair.id)
+            await store.documents.set_members(doc_id, [(observer.id, Access.READ)])
+            out.append(
+                LoadTestPair(
+                    doc=doc_id,
+                    token_a=await store.accounts.create_token(a.id, label=LOADTEST_LABEL),
+                    token_b=await store.accounts.create_token(b.id, label=LOADTEST_LABEL),
+                    token_observer=observer_token,
+                )
             )
-        )
     return out

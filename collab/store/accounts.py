@@ -56,9 +56,21 @@ class AccountStore:
         return _user(row) if row else None
 
     async def list_users(self) -> list[UserListing]:
-        async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users ORDER BY login") as cur:
+        """Every account with its current class (a pupil's, or those a teacher teaches) and pair."""
+        async with self.db.conn.execute(
+            "SELECT u.id, u.login, u.display_name, u.role, "
+            "(SELECT group_concat(c.name, ', ') FROM classes c WHERE c.archived_at IS NULL AND c.id IN "
+            "  (SELECT class_id FROM class_pupils WHERE user_id = u.id "
+            "   UNION SELECT class_id FROM class_teachers WHERE user_id = u.id)), "
+            "(SELECT p.number FROM pairs p JOIN pair_members m ON m.pair_id = p.id "
+            "  WHERE m.user_id = u.id AND p.dissolved_at IS NULL ORDER BY p.id DESC LIMIT 1) "
+            "FROM users u ORDER BY u.login"
+        ) as cur:
             rows = await cur.fetchall()
-        return [UserListing(user=_user(r), class_name=None, pair=None) for r in rows]
+        return [
+            UserListing(user=_user(r), class_name=r[4], pair=f"binôme {r[5]}" if r[5] is not None else None)
+            for r in rows
+        ]
 
     async def create_token(self, user_id: int, label: str = "") -> str:
         """A new bearer token for this account; only its hash is stored."""

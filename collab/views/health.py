@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from collab.hub import Hub
 from collab.metrics import Metrics
@@ -17,11 +17,3 @@ async def healthz(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> Response:
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=registry.content_type)
-
-
-async def home(request: Request) -> HTMLResponse:
-    templates = request.app.state.templates
-    hub: Hub = request.app.state.hub
-    context = {"rooms": len(hub.rooms), "connections": hub.connection_count()}
-    response: HTMLResponse = templates.TemplateResponse(request, "home.html", context)
-    return response

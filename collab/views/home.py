@@ -1,0 +1,52 @@
+"""The front page: the sign-in invitation, or the signed-in user's own home by role."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from collab.auth import current_session
+from collab.models import Role
+from collab.store import Session
+from collab.views.pages import hub_of, render
+
+
+async def home(request: Request) -> Response:
+    hub = hub_of(request)
+    session = await current_session(hub.store, request)
+    if session is None:
+        return render(request, "home/public.html", {"rooms": len(hub.rooms), "connections": hub.connection_count()})
+    role = session.user.role
+    if role is Role.PUPIL:
+        return await _pupil_home(request, session)
+    if role is Role.TEACHER:
+        classes = await hub.store.schools.classes_taught_by(session.user.id)
+        return render(request, "home/teacher.html", {"classes": classes}, session=session)
+    if role is Role.ADMIN:
+        principal = await hub.store.accounts.load_principal(session.user)
+        schools = await hub.store.schools.list_schools(principal.admin_school_ids)
+        return render(request, "home/admin.html", {"schools": schools}, session=session)
+    if role is Role.PARENT:
+        principal = await hub.store.accounts.load_principal(session.user)
+        found = [await hub.store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
+        known = [c for c in found if c is not None]
+        return render(request, "home/parent.html", {"classes": known}, session=session)
+    return await _documents_home(request, session)
+
+
+async def _pupil_home(request: Request, session: Session) -> Response:
+    hub = hub_of(request)
+    pairs = [p for p in await hub.store.pairs.pairs_of(session.user.id) if not p.dissolved]
+    partners = [m for p in pairs for m in p.members if m.id != session.user.id]
+    documents = await _open_documents(request, session)
+    return render(request, "home/pupil.html", {"partners": partners, "documents": documents}, session=session)
+
+
+async def _documents_home(request: Request, session: Session) -> Response:
+    documents = await _open_documents(request, session)
+    return render(request, "home/pupil.html", {"partners": [], "documents": documents}, session=session)
+
+
+async def _open_documents(request: Request, session: Session) -> list[dict[str, str]]:
+    documents = await hub_of(request).documents_for(session.user)
+    return [{"id": doc.id, "title": doc.title, "access": access.value} for doc, access in documents]
