@@ -31,6 +31,16 @@ class BadRequest(CollabError):
     public_message = "Le message reçu est illisible."
 
 
+class InvalidInput(BadRequest):
+    """A form the user can fix: the French message says how, and is shown as it is."""
+
+    reason = "invalid_input"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.public_message = message
+
+
 class NotSignedIn(CollabError):
     status = 401
     close_code = 4401

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Sequence
 
-from collab.errors import BadRequest
+from collab.errors import InvalidInput
 
 
 def group_sizes(count: int) -> list[int]:
@@ -34,7 +34,7 @@ def random_groups(
             start += size
         if all(not _breaks(group, kept_apart) for group in groups):
             return groups
-    raise BadRequest("impossible de former des binômes qui respectent toutes les séparations demandées")
+    raise InvalidInput("impossible de former des binômes qui respectent toutes les séparations demandées")
 
 
 def _breaks(group: Sequence[int], kept_apart: Collection[frozenset[int]]) -> bool:

@@ -20,13 +20,15 @@ import pytest
 import uvicorn
 import uvloop
 from pycrdt import Doc, Text
+from starlette.testclient import TestClient
 
-from collab.app import BinomeApp
+from collab.app import BinomeApp, create_app
 from collab.hub import Hub
 from collab.models import Access, Role
 from collab.server import uvicorn_config
 from collab.settings import Settings
 from collab.store import Store
+from tests.web import DemoSchool, seed_demo_school
 from tests.yclient import YClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -185,6 +187,19 @@ def two_updates(first: str, second: str) -> tuple[bytes, bytes]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def school(settings: Settings) -> DemoSchool:
+    """The demo École Jean Macé, plus a CE2 class with one pupil (Tom)."""
+    return anyio.run(seed_demo_school, settings)
+
+
+@pytest.fixture
+def client(settings: Settings, school: DemoSchool) -> Iterator[TestClient]:
+    """A browser-like client of an app serving the demo school."""
+    with TestClient(create_app(settings), base_url="http://127.0.0.1", follow_redirects=False) as test_client:
+        yield test_client
 
 
 @pytest.fixture

@@ -2,68 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from dataclasses import dataclass
-
-import anyio
 import pytest
 from starlette.testclient import TestClient
 
 from collab.app import create_app
 from collab.credentials import PICTURES
-from collab.models import Role
-from collab.seeding import DEMO_PASSWORDS, seed_demo
+from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from collab.store import Store
-
-
-@dataclass
-class DemoSchool:
-    code: str
-    lea_id: int
-    lea_pictures: tuple[int, ...]
-    other_class_pupil_id: int
-
-
-async def _seed(settings: Settings) -> DemoSchool:
-    store = await Store.open(settings.database_path)
-    try:
-        demo = await seed_demo(store)
-        lea = await store.accounts.get_user_by_login("lea.martin")
-        assert lea is not None
-        pictures = (await store.accounts.get_credentials(lea.id)).pictures
-        assert pictures is not None
-        school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
-        other = await store.schools.ensure_class(school.id, "CE2 Blanc", "CE2", "2026-2027")
-        stranger = await store.accounts.ensure_user("tom.autre", "Tom", Role.PUPIL)
-        await store.schools.add_pupil(other.id, stranger.id)
-        return DemoSchool(demo.class_code, lea.id, pictures, stranger.id)
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-def school(settings: Settings) -> DemoSchool:
-    return anyio.run(_seed, settings)
-
-
-@pytest.fixture
-def client(settings: Settings, school: DemoSchool) -> Iterator[TestClient]:
-    with TestClient(create_app(settings), base_url="http://127.0.0.1", follow_redirects=False) as test_client:
-        yield test_client
-
-
-def csrf_from(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "the page has no CSRF field"
-    return found.group(1)
-
-
-def sign_in_adult(client: TestClient, login: str, password: str) -> tuple[int, str]:
-    page = client.get("/connexion")
-    response = client.post("/connexion", data={"csrf": csrf_from(page.text), "login": login, "password": password})
-    return response.status_code, response.text
+from tests.web import DemoSchool, csrf_from, sign_in_adult
 
 
 def wrong_pictures(right: tuple[int, ...]) -> str:

@@ -50,6 +50,32 @@ class AccountStore:
         assert user is not None
         return user
 
+    async def create_user_with_unique_login(self, base_login: str, display_name: str, role: Role) -> User:
+        """A new account whose login is ``base_login``, or ``base_login-2``, ``-3``… if taken."""
+        suffix = 1
+        while True:
+            login = base_login if suffix == 1 else f"{base_login}-{suffix}"
+            async with self.db.write() as conn:
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?)",
+                    (login, display_name, role.value, time.time()),
+                )
+                created = cur.rowcount == 1
+            if created:
+                user = await self.get_user_by_login(login)
+                assert user is not None
+                return user
+            suffix += 1
+
+    async def get_user(self, user_id: int) -> User | None:
+        async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return _user(row) if row else None
+
+    async def rename(self, user_id: int, display_name: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE users SET display_name = ? WHERE id = ?", (display_name, user_id))
+
     async def get_user_by_login(self, login: str) -> User | None:
         async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", (login,)) as cur:
             row = await cur.fetchone()

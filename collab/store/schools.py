@@ -192,3 +192,15 @@ class SchoolStore:
                 "WHERE user_id = ? AND school_id IS ? AND commune_id IS ?)",
                 (user_id, school_id, commune_id, user_id, school_id, commune_id),
             )
+
+    async def parent_links(self, class_id: int) -> list[tuple[User, User]]:
+        """(parent, child) for the pupils of this class."""
+        async with self.db.conn.execute(
+            "SELECT pa.id, pa.login, pa.display_name, pa.role, pu.id, pu.login, pu.display_name, pu.role "
+            "FROM parent_links l JOIN users pa ON pa.id = l.parent_id JOIN users pu ON pu.id = l.pupil_id "
+            "JOIN class_pupils cp ON cp.user_id = pu.id WHERE cp.class_id = ? "
+            "ORDER BY pu.display_name, pa.display_name",
+            (class_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(_user(r[0:4]), _user(r[4:8])) for r in rows]

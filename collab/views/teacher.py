@@ -1,0 +1,284 @@
+"""The teacher's class screens: roster, pairs, sign-in sheet, pictures, parents.
+
+Every handler loads the class from the database, checks MANAGE_CLASS with the policy,
+and checks that every pupil id in the URL or form belongs to that class: a forged id
+gets 404, another teacher's class 403.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import segno
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.credentials import PICTURES, hash_password, picture_names, random_pictures
+from collab.errors import InvalidInput, NotFound
+from collab.logins import clean_name, login_base
+from collab.models import ClassTarget, Role, SchoolClass, User
+from collab.pairing import random_groups
+from collab.policy import Action, require
+from collab.store import Session, Store
+from collab.views.pages import hub_of, render
+
+MAX_PASTED_PUPILS = 40
+
+
+@dataclass(frozen=True)
+class ClassContext:
+    session: Session
+    store: Store
+    klass: SchoolClass
+    pupils: list[User]
+
+    def pupil(self, raw_id: object) -> User:
+        """The pupil of this class with that id, or 404 (forged or foreign ids)."""
+        try:
+            wanted = int(str(raw_id))
+        except ValueError as exc:
+            raise NotFound("no such pupil") from exc
+        for pupil in self.pupils:
+            if pupil.id == wanted:
+                return pupil
+        raise NotFound(f"pupil {wanted} is not in class {self.klass.id}")
+
+
+async def _class_context(request: Request, form: FormData | None = None) -> ClassContext:
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    if form is not None:
+        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    try:
+        class_id = int(request.path_params["class_id"])
+    except ValueError as exc:
+        raise NotFound("no such class") from exc
+    klass = await store.schools.get_class(class_id)
+    if klass is None:
+        raise NotFound(f"no class {class_id}")
+    principal = await store.accounts.load_principal(session.user)
+    require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
+    return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
+
+
+def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "") -> Response:
+    url = request.url_for(view, class_id=ctx.klass.id)
+    return RedirectResponse(f"{url}?ok={notice}" if notice else str(url), status_code=303)
+
+
+def _text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+# -- roster ----------------------------------------------------------------------------------
+
+
+async def class_roster(request: Request) -> Response:
+    ctx = await _class_context(request)
+    credentials = {p.id: await ctx.store.accounts.get_credentials(p.id) for p in ctx.pupils}
+    return render(
+        request,
+        "teacher/roster.html",
+        {
+            "klass": ctx.klass,
+            "pupils": ctx.pupils,
+            "credentials": credentials,
+            "parents": await ctx.store.schools.parent_links(ctx.klass.id),
+            "notice": request.query_params.get("ok", "")[:100],
+            "new_password": request.query_params.get("mdp", "")[:40],
+        },
+        session=ctx.session,
+    )
+
+
+async def _add_pupil(ctx: ClassContext, name: str) -> User:
+    pupil = await ctx.store.accounts.create_user_with_unique_login(login_base(name, ctx.klass.code), name, Role.PUPIL)
+    await ctx.store.schools.add_pupil(ctx.klass.id, pupil.id)
+    await ctx.store.accounts.set_pictures(pupil.id, random_pictures())
+    return pupil
+
+
+async def add_pupils(request: Request) -> Response:
+    """POST: one name (``name``) or a pasted list, one pupil per line (``names``)."""
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    raw = _text(form, "names", 4000) or _text(form, "name")
+    names = [n for n in (clean_name(line) for line in raw.splitlines()) if n]
+    if not names:
+        raise InvalidInput("Écrivez au moins un prénom.")
+    if len(names) + len(ctx.pupils) > MAX_PASTED_PUPILS:
+        raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
+    for name in names:
+        await _add_pupil(ctx, name)
+    return _back(request, ctx, notice=f"{len(names)} élève(s) ajouté(s)")
+
+
+async def rename_pupil(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    pupil = ctx.pupil(request.path_params["pupil_id"])
+    name = clean_name(_text(form, "name"))
+    if not name:
+        raise InvalidInput("Le prénom ne peut pas être vide.")
+    await ctx.store.accounts.rename(pupil.id, name)
+    return _back(request, ctx, notice="prénom modifié")
+
+
+async def remove_pupil(request: Request) -> Response:
+    """Take a pupil out of the class (the account and its texts stay; deletion is the admin's)."""
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    pupil = ctx.pupil(request.path_params["pupil_id"])
+    await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
+    return _back(request, ctx, notice=f"{pupil.display_name} a quitté la classe")
+
+
+async def reset_pictures(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    pupil = ctx.pupil(request.path_params["pupil_id"])
+    await ctx.store.accounts.set_pictures(pupil.id, random_pictures())  # also unlocks
+    return _back(request, ctx, notice=f"nouvelles images pour {pupil.display_name}")
+
+
+async def unlock_pupil(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    pupil = ctx.pupil(request.path_params["pupil_id"])
+    await ctx.store.accounts.clear_failed_sign_ins(pupil.id)
+    return _back(request, ctx, notice=f"compte de {pupil.display_name} débloqué")
+
+
+async def link_parent(request: Request) -> Response:
+    """POST: link a parent account to a pupil; a new account gets a password shown once."""
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    pupil = ctx.pupil(form.get("pupil_id"))
+    login = _text(form, "login", 80).lower()
+    name = clean_name(_text(form, "name"))
+    if not login:
+        raise InvalidInput("Indiquez l'identifiant du parent.")
+    parent = await ctx.store.accounts.get_user_by_login(login)
+    password = ""
+    if parent is None:
+        if not name:
+            raise InvalidInput("Ce parent n'a pas encore de compte : indiquez aussi son nom.")
+        parent = await ctx.store.accounts.ensure_user(login, name, Role.PARENT)
+        password = "-".join(random.SystemRandom().choice(_WORDS) for _ in range(3))
+        await ctx.store.accounts.set_password_hash(parent.id, hash_password(password))
+    elif parent.role is not Role.PARENT:
+        raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
+    await ctx.store.schools.link_parent(parent.id, pupil.id)
+    url = request.url_for("class_roster", class_id=ctx.klass.id)
+    query = f"?ok=parent relié à {pupil.display_name}" + (f"&mdp={password}" if password else "")
+    return RedirectResponse(f"{url}{query}", status_code=303)
+
+
+_WORDS = ["lune", "pomme", "cartable", "stylo", "vélo", "tulipe", "nuage", "castor", "plume", "orange", "piano"]
+
+
+# -- pairs -----------------------------------------------------------------------------------
+
+
+async def class_pairs(request: Request) -> Response:
+    ctx = await _class_context(request)
+    pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
+    apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
+    names = {p.id: p.display_name for p in ctx.pupils}
+    group_of = {m.id: pair.number for pair in pairs for m in pair.members}
+    return render(
+        request,
+        "teacher/pairs.html",
+        {
+            "klass": ctx.klass,
+            "pupils": ctx.pupils,
+            "pairs": pairs,
+            "group_of": group_of,
+            "apart": sorted(tuple(sorted(names.get(i, "?") for i in pair)) for pair in apart),
+            "apart_ids": sorted(tuple(sorted(pair)) for pair in apart),
+            "notice": request.query_params.get("ok", "")[:100],
+        },
+        session=ctx.session,
+    )
+
+
+async def random_pairs(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
+    groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
+    await ctx.store.pairs.arrange(ctx.klass.id, groups)
+    return _back(request, ctx, "class_pairs", "nouveaux binômes tirés au sort")
+
+
+async def arrange_pairs(request: Request) -> Response:
+    """POST: ``group-<pupil id>`` = group number for every pupil (arranged by hand)."""
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    groups: dict[int, list[int]] = {}
+    for pupil in ctx.pupils:
+        raw = _text(form, f"group-{pupil.id}", 4)
+        if not raw:
+            continue
+        try:
+            number = int(raw)
+        except ValueError as exc:
+            raise InvalidInput("Chaque numéro de binôme doit être un nombre.") from exc
+        groups.setdefault(number, []).append(pupil.id)
+    if any(len(g) > 3 for g in groups.values()):
+        raise InvalidInput("Un groupe compte au plus trois élèves.")
+    apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
+    for group in groups.values():
+        if any(frozenset((a, b)) in apart for a in group for b in group if a < b):
+            raise InvalidInput("Deux élèves que vous voulez séparer sont dans le même binôme.")
+    await ctx.store.pairs.arrange(ctx.klass.id, [groups[n] for n in sorted(groups)])
+    return _back(request, ctx, "class_pairs", "binômes enregistrés")
+
+
+async def keep_apart(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _class_context(request, form)
+    a = ctx.pupil(form.get("a"))
+    b = ctx.pupil(form.get("b"))
+    if a.id == b.id:
+        raise InvalidInput("Choisissez deux élèves différents.")
+    together = form.get("together") == "1"
+    await ctx.store.pairs.keep_apart(ctx.klass.id, a.id, b.id, apart=not together)
+    return _back(request, ctx, "class_pairs", "séparation enregistrée" if not together else "séparation retirée")
+
+
+# -- sign-in sheet ---------------------------------------------------------------------------
+
+
+async def sign_in_sheet(request: Request) -> Response:
+    """A printable sheet: one card per pupil with the class code, a QR code and the pictures."""
+    ctx = await _class_context(request)
+    class_url = str(request.url_for("class_names", code=ctx.klass.code))
+    cards = []
+    for pupil in ctx.pupils:
+        pictures = (await ctx.store.accounts.get_credentials(pupil.id)).pictures or ()
+        sign_in_url = str(request.url_for("pictures_page", code=ctx.klass.code, pupil_id=pupil.id))
+        cards.append(
+            {
+                "pupil": pupil,
+                "pictures": [PICTURES[n - 1] for n in pictures],
+                "names": picture_names(pictures),
+                "qr": _qr_svg(sign_in_url),
+            }
+        )
+    return render(
+        request,
+        "teacher/sheet.html",
+        {"klass": ctx.klass, "cards": cards, "class_url": class_url},
+        session=ctx.session,
+    )
+
+
+def _qr_svg(url: str) -> str:
+    svg: str = segno.make(url, error="m").svg_inline(scale=3, border=2)
+    return svg
+

@@ -1,0 +1,76 @@
+"""Helpers for page tests: the demo school, a TestClient, CSRF fields and sign-in."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from starlette.testclient import TestClient
+
+from collab.credentials import hash_password
+from collab.models import Role
+from collab.seeding import seed_demo
+from collab.settings import Settings
+from collab.store import Store
+
+OTHER_PASSWORD = "mot-de-passe-de-test"
+
+
+@dataclass
+class DemoSchool:
+    code: str
+    class_id: int
+    lea_id: int
+    noe_id: int
+    lea_pictures: tuple[int, ...]
+    other_class_id: int
+    other_class_pupil_id: int
+    other_school_class_id: int
+
+
+async def seed_demo_school(settings: Settings) -> DemoSchool:
+    store = await Store.open(settings.database_path)
+    try:
+        demo = await seed_demo(store)
+        lea = await store.accounts.get_user_by_login("lea.martin")
+        assert lea is not None
+        pictures = (await store.accounts.get_credentials(lea.id)).pictures
+        assert pictures is not None
+        school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+        other = await store.schools.ensure_class(school.id, "CE2 Blanc", "CE2", "2026-2027")
+        stranger = await store.accounts.ensure_user("tom.autre", "Tom", Role.PUPIL)
+        await store.schools.add_pupil(other.id, stranger.id)
+        # Another teacher (of the CE2), another school and its administrator.
+        blanc = await store.accounts.ensure_user("m.blanc", "M. Blanc", Role.TEACHER)
+        await store.schools.add_teacher(other.id, blanc.id)
+        hugo = await store.schools.ensure_school("Montpellier", "École Victor Hugo")
+        far = await store.schools.ensure_class(hugo.id, "CM2 Hugo", "CM2", "2026-2027")
+        admin = await store.accounts.ensure_user("admin.hugo", "Administration Hugo", Role.ADMIN)
+        await store.schools.add_admin_scope(admin.id, school_id=hugo.id)
+        for user in (blanc, admin):
+            await store.accounts.set_password_hash(user.id, hash_password(OTHER_PASSWORD))
+        noe = await store.accounts.get_user_by_login("noe.bernard")
+        demo_class = await store.schools.get_class_by_code(demo.class_code)
+        assert noe is not None and demo_class is not None
+        return DemoSchool(demo.class_code, demo_class.id, lea.id, noe.id, pictures, other.id, stranger.id, far.id)
+    finally:
+        await store.close()
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
+
+
+def sign_in_pupil(client: TestClient, school: DemoSchool) -> None:
+    url = f"/classe/{school.code}/{school.lea_id}"
+    page = client.get(url)
+    pictures = ",".join(str(n) for n in school.lea_pictures)
+    assert client.post(url, data={"csrf": csrf_from(page.text), "pictures": pictures}).status_code == 303
+
+
+def sign_in_adult(client: TestClient, login: str, password: str) -> tuple[int, str]:
+    page = client.get("/connexion")
+    response = client.post("/connexion", data={"csrf": csrf_from(page.text), "login": login, "password": password})
+    return response.status_code, response.text
