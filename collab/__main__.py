@@ -1,42 +1,18 @@
-"""The ``collab`` command line: serve, users, token, backup, loadtest-setup."""
+"""The ``collab`` command line: serve, users, token, backup, loadtest-setup, admin."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import json
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
 
-from collab import settings as settings_module
-from collab.settings import Settings
+from collab.cli_admin import add_admin_commands
+from collab.cli_common import settings_from, with_store
 from collab.store import Store, backup_database
-
-T = TypeVar("T")
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    base = settings_module.from_env()
-    return base.with_overrides(
-        data_dir=Path(args.data) if getattr(args, "data", None) else None,
-        host=getattr(args, "host", None),
-        port=getattr(args, "port", None),
-    )
-
-
-def _with_store(settings: Settings, action: Callable[[Store], Awaitable[T]], synchronous: str = "FULL") -> T:
-    async def run() -> T:
-        store = await Store.open(settings.database_path, synchronous=synchronous)
-        try:
-            return await action(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -45,10 +21,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from collab.seeding import seed_demo
     from collab.server import uvicorn_config
 
-    settings = _settings(args)
+    settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.demo:
-        demo = _with_store(settings, seed_demo)
+        demo = with_store(settings, seed_demo)
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
         print(f"École Jean Macé, classe CM1-CM2 (code {demo.class_code}) — comment se connecter :")
@@ -67,7 +43,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    listings = _with_store(_settings(args), lambda store: store.accounts.list_users())
+    listings = with_store(settings_from(args), lambda store: store.accounts.list_users())
     for item in listings:
         print(
             json.dumps(
@@ -85,7 +61,7 @@ def cmd_token(args: argparse.Namespace) -> int:
             return None
         return await store.accounts.create_token(user.id, label="cli")
 
-    token = _with_store(_settings(args), make)
+    token = with_store(settings_from(args), make)
     if token is None:
         print(f"collab: no account with login {args.login!r}", file=sys.stderr)
         return 1
@@ -94,7 +70,7 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = settings_from(args)
     try:
         backup_database(settings.database_path, Path(args.file))
     except FileNotFoundError as exc:
@@ -110,7 +86,7 @@ def cmd_loadtest_setup(args: argparse.Namespace) -> int:
     if args.pairs < 1:
         print("collab: --pairs must be at least 1", file=sys.stderr)
         return 2
-    pairs = _with_store(_settings(args), lambda store: setup_load_test(store, args.pairs), synchronous="NORMAL")
+    pairs = with_store(settings_from(args), lambda store: setup_load_test(store, args.pairs), synchronous="NORMAL")
     with open(args.out, "w", encoding="utf-8") as out:
         for pair in pairs:
             out.write(
@@ -150,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
     lt = command("loadtest-setup", cmd_loadtest_setup, "create the load-test school and write its tokens")
     lt.add_argument("--pairs", type=int, required=True)
     lt.add_argument("--out", required=True)
+    admin = command("admin", lambda args: 2, "school administration (see: collab admin --help)")
+    add_admin_commands(admin)
     return parser
 
 

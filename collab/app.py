@@ -22,6 +22,7 @@ from collab.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
 from collab.views import api, auth, health, home
+from collab.views.admin import admin_routes
 from collab.views.teacher_routes import teacher_routes
 from collab.ws import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
 
@@ -101,6 +102,7 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/deconnexion", auth.sign_out, methods=["POST"], name="sign_out"),
         Route("/deconnexion/partout", auth.sign_out, methods=["POST"], name="sign_out_everywhere"),
         *teacher_routes(),
+        *admin_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),

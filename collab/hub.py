@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 
-from collab.errors import CollabError, Locked, ServerError
+from collab.errors import CollabError, Locked, NotFound, ServerError
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
 from collab.models import Access, DocStatus, Document, User
@@ -79,6 +79,19 @@ class Hub:
             except CollabError:
                 continue  # e.g. a writer's document that is locked: it cannot be opened now
         return out
+
+    async def forget_documents(self, doc_ids: list[str]) -> None:
+        """Documents about to be deleted: close their peers (4404) and drop their rooms."""
+        for doc_id in doc_ids:
+            room = self.rooms.pop(doc_id, None)
+            timer = self._unload_timers.pop(doc_id, None)
+            if timer is not None:
+                timer.cancel()
+            if room is not None:
+                room.broken = True  # nothing more is accepted, nothing is snapshotted
+                room.close_all(NotFound(f"{doc_id} was deleted"))
+        self.metrics.rooms_open.set(len(self.rooms))
+        await self.update_log.flush()
 
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         """Lock, publish or reopen a document; writers connected to a closed one get 4409."""

@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,69 @@ async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
         await observer.append("non")
         assert await observer.wait_closed() == 4403
         await a.close()
+
+
+def test_admin_commands_from_school_to_rgpd(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    school = collab("admin", "create-school", "--commune", "Sète", "--name", "École Paul Valéry", data=data)
+    assert school.returncode == 0, school.stderr
+    school_id = school.stdout.strip()
+    klass = collab(
+        "admin",
+        "create-class",
+        "--school-id",
+        school_id,
+        "--name",
+        "CM2 Bleu",
+        "--level",
+        "CM2",
+        "--year",
+        "2026-2027",
+        data=data,
+    )
+    class_id, code = klass.stdout.split()
+    teacher = collab("admin", "create-teacher", "m.bleu", "--name", "M. Bleu", "--class-id", class_id, data=data)
+    assert teacher.returncode == 0 and len(teacher.stdout.strip()) >= 12  # the password, printed once
+    admin = collab("admin", "create-admin", "admin.sete", "--name", "Mairie de Sète", "--commune", "Sète", data=data)
+    assert admin.returncode == 0
+    csv_file = tmp_path / "liste.csv"
+    csv_file.write_text("prénom;nom\nLouise;Michel\nVictor;Hugo\n", encoding="utf-8")
+    imported = collab("admin", "import-class", "--class-id", class_id, str(csv_file), data=data)
+    assert imported.returncode == 0, imported.stderr
+    louise = imported.stdout.splitlines()[0].split("\t")
+    assert louise == [f"louise.m.{code.lower()}", "Louise M."]
+    users = [json.loads(line) for line in collab("users", data=data).stdout.splitlines()]
+    assert {"login": louise[0], "role": "pupil", "class": "CM2 Bleu", "pair": None} in users
+    out = tmp_path / "louise.zip"
+    assert collab("admin", "export-pupil", louise[0], "--out", str(out), data=data).returncode == 0
+    assert "compte.json" in zipfile.ZipFile(out).namelist()
+    refused = collab("admin", "delete-pupil", louise[0], data=data)
+    assert refused.returncode == 1 and "--yes" in refused.stderr
+    assert collab("admin", "delete-pupil", louise[0], "--yes", data=data).returncode == 0
+    assert louise[0] not in collab("users", data=data).stdout
+    rollover = collab("admin", "rollover", "--school-id", school_id, "--year", "2026-2027", data=data)
+    assert rollover.stdout.strip() == "1"
+
+
+def test_admin_command_errors_are_clear(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    missing = collab("admin", "create-teacher", "x", "--name", "X", "--class-id", "42", data=data)
+    assert missing.returncode == 1 and "Aucune classe" in missing.stderr
+    bad_csv = tmp_path / "image.csv"
+    bad_csv.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    school = collab("admin", "create-school", "--commune", "Sète", "--name", "École", data=data).stdout.strip()
+    klass = collab(
+        "admin",
+        "create-class",
+        "--school-id",
+        school,
+        "--name",
+        "CP",
+        "--level",
+        "CP",
+        "--year",
+        "2026-2027",
+        data=data,
+    ).stdout.split()[0]
+    result = collab("admin", "import-class", "--class-id", klass, str(bad_csv), data=data)
+    assert result.returncode == 1 and "CSV" in result.stderr

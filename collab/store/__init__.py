@@ -8,6 +8,7 @@ from collab.store.accounts import AccountStore, UserListing
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
 from collab.store.pairs import PairStore
+from collab.store.privacy import PrivacyStore
 from collab.store.schools import SchoolStore
 from collab.store.sessions import Session, SessionStore
 from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
@@ -39,6 +40,7 @@ class Store:
         self.schools = SchoolStore(db)
         self.pairs = PairStore(db)
         self.sessions = SessionStore(db)
+        self.privacy = PrivacyStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

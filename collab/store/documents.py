@@ -89,6 +89,12 @@ class DocumentStore:
             rows = await cur.fetchall()
         return [_target(r) for r in rows]
 
+    async def ids_for_pair(self, pair_id: int) -> list[str]:
+        async with self.db.conn.execute(
+            "SELECT id FROM documents WHERE pair_id = ? ORDER BY created_at, id", (pair_id,)
+        ) as cur:
+            return [str(r[0]) for r in await cur.fetchall()]
+
     # -- update log and snapshots ---------------------------------------------------------
 
     async def load(self, doc_id: str) -> LoadedDocument:

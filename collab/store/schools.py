@@ -61,6 +61,11 @@ class SchoolStore:
         assert school is not None
         return school
 
+    async def commune_id(self, name: str) -> int | None:
+        async with self.db.conn.execute("SELECT id FROM communes WHERE name = ?", (name,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
     async def get_school(self, school_id: int) -> School | None:
         async with self.db.conn.execute(
             "SELECT s.id, s.name, c.id, c.name FROM schools s JOIN communes c ON c.id = s.commune_id WHERE s.id = ?",
@@ -204,3 +209,38 @@ class SchoolStore:
         ) as cur:
             rows = await cur.fetchall()
         return [(_user(r[0:4]), _user(r[4:8])) for r in rows]
+
+    async def classes_of_pupil(self, user_id: int) -> list[SchoolClass]:
+        """Every class the pupil has been in, this year's and archived ones."""
+        async with self.db.conn.execute(
+            f"SELECT {_CLASS_COLUMNS} FROM classes c JOIN class_pupils p ON p.class_id = c.id "
+            "WHERE p.user_id = ? ORDER BY c.school_year DESC",
+            (user_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_school_class(r) for r in rows]
+
+    async def parents_of(self, pupil_id: int) -> list[User]:
+        async with self.db.conn.execute(
+            "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN parent_links l ON l.parent_id = u.id "
+            "WHERE l.pupil_id = ? ORDER BY u.display_name",
+            (pupil_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_user(r) for r in rows]
+
+    async def find_pupils(self, school_ids: frozenset[int], query: str) -> list[tuple[User, SchoolClass]]:
+        """Pupils of these schools whose name or login contains ``query`` (for the admin)."""
+        if not school_ids:
+            return []
+        marks = ",".join("?" for _ in school_ids)
+        pattern = f"%{query.strip()}%"
+        async with self.db.conn.execute(
+            f"SELECT u.id, u.login, u.display_name, u.role, {_CLASS_COLUMNS} FROM users u "
+            "JOIN class_pupils p ON p.user_id = u.id JOIN classes c ON c.id = p.class_id "
+            f"WHERE c.school_id IN ({marks}) AND (u.display_name LIKE ? OR u.login LIKE ?) "
+            "ORDER BY u.display_name LIMIT 50",
+            (*sorted(school_ids), pattern, pattern),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [(_user(r[0:4]), _school_class(r[4:])) for r in rows]

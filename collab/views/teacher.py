@@ -15,10 +15,11 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from collab.administration import add_pupil, create_adult
 from collab.auth import CSRF_FIELD, check_csrf, require_session
-from collab.credentials import PICTURES, hash_password, picture_names, random_pictures
+from collab.credentials import PICTURES, picture_names, random_pictures
 from collab.errors import InvalidInput, NotFound
-from collab.logins import clean_name, login_base
+from collab.logins import clean_name
 from collab.models import ClassTarget, Role, SchoolClass, User
 from collab.pairing import random_groups
 from collab.policy import Action, require
@@ -79,6 +80,10 @@ def _text(form: FormData, name: str, limit: int = 200) -> str:
 
 async def class_roster(request: Request) -> Response:
     ctx = await _class_context(request)
+    return await _roster(request, ctx, request.query_params.get("ok", "")[:100])
+
+
+async def _roster(request: Request, ctx: ClassContext, notice: str, new_password: str = "") -> Response:
     credentials = {p.id: await ctx.store.accounts.get_credentials(p.id) for p in ctx.pupils}
     return render(
         request,
@@ -88,18 +93,11 @@ async def class_roster(request: Request) -> Response:
             "pupils": ctx.pupils,
             "credentials": credentials,
             "parents": await ctx.store.schools.parent_links(ctx.klass.id),
-            "notice": request.query_params.get("ok", "")[:100],
-            "new_password": request.query_params.get("mdp", "")[:40],
+            "notice": notice,
+            "new_password": new_password,
         },
         session=ctx.session,
     )
-
-
-async def _add_pupil(ctx: ClassContext, name: str) -> User:
-    pupil = await ctx.store.accounts.create_user_with_unique_login(login_base(name, ctx.klass.code), name, Role.PUPIL)
-    await ctx.store.schools.add_pupil(ctx.klass.id, pupil.id)
-    await ctx.store.accounts.set_pictures(pupil.id, random_pictures())
-    return pupil
 
 
 async def add_pupils(request: Request) -> Response:
@@ -113,7 +111,7 @@ async def add_pupils(request: Request) -> Response:
     if len(names) + len(ctx.pupils) > MAX_PASTED_PUPILS:
         raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
     for name in names:
-        await _add_pupil(ctx, name)
+        await add_pupil(ctx.store, ctx.klass, name)
     return _back(request, ctx, notice=f"{len(names)} élève(s) ajouté(s)")
 
 
@@ -167,18 +165,15 @@ async def link_parent(request: Request) -> Response:
     if parent is None:
         if not name:
             raise InvalidInput("Ce parent n'a pas encore de compte : indiquez aussi son nom.")
-        parent = await ctx.store.accounts.ensure_user(login, name, Role.PARENT)
-        password = "-".join(random.SystemRandom().choice(_WORDS) for _ in range(3))
-        await ctx.store.accounts.set_password_hash(parent.id, hash_password(password))
+        parent, password = await create_adult(ctx.store, login, name, Role.PARENT)
     elif parent.role is not Role.PARENT:
         raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
     await ctx.store.schools.link_parent(parent.id, pupil.id)
-    url = request.url_for("class_roster", class_id=ctx.klass.id)
-    query = f"?ok=parent relié à {pupil.display_name}" + (f"&mdp={password}" if password else "")
-    return RedirectResponse(f"{url}{query}", status_code=303)
-
-
-_WORDS = ["lune", "pomme", "cartable", "stylo", "vélo", "tulipe", "nuage", "castor", "plume", "orange", "piano"]
+    if not password:
+        return _back(request, ctx, notice=f"parent relié à {pupil.display_name}")
+    # A new account: show its password on this page once, never in a URL.
+    refreshed = ClassContext(ctx.session, ctx.store, ctx.klass, ctx.pupils)
+    return await _roster(request, refreshed, f"parent relié à {pupil.display_name}", password)
 
 
 # -- pairs -----------------------------------------------------------------------------------
@@ -281,4 +276,3 @@ async def sign_in_sheet(request: Request) -> Response:
 def _qr_svg(url: str) -> str:
     svg: str = segno.make(url, error="m").svg_inline(scale=3, border=2)
     return svg
-

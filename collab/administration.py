@@ -1,0 +1,158 @@
+"""What a school administrator does, shared by the ``collab admin`` command and the admin
+screens: teacher accounts, class lists from CSV, and a pupil's data (RGPD export and erasure).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import secrets
+import time
+import zipfile
+from dataclasses import dataclass
+
+from pycrdt import Text
+
+from collab.credentials import hash_password, random_pictures
+from collab.errors import InvalidInput
+from collab.logins import clean_name, login_base
+from collab.models import Role, SchoolClass, User
+from collab.room import TEXT_NAME, build_doc
+from collab.store import Store
+
+MAX_IMPORT_BYTES = 200_000
+MAX_IMPORT_ROWS = 60
+_PASSWORD_WORDS = ["lune", "pomme", "cartable", "stylo", "tambour", "tulipe", "nuage", "castor", "plume", "piano"]
+
+
+def new_password() -> str:
+    """Three words and a number: easy to read out, hard to guess (for adults' first sign-in)."""
+    words = [secrets.choice(_PASSWORD_WORDS) for _ in range(3)]
+    return "-".join(words) + f"-{secrets.randbelow(90) + 10}"
+
+
+async def create_adult(store: Store, login: str, display_name: str, role: Role) -> tuple[User, str]:
+    """A new teacher, parent or admin account with a fresh password (returned once)."""
+    login = login.strip().lower()
+    if not login or len(login) > 80 or any(ch.isspace() for ch in login):
+        raise InvalidInput("L'identifiant doit être un seul mot, sans espace.")
+    if await store.accounts.get_user_by_login(login) is not None:
+        raise InvalidInput(f"L'identifiant {login} est déjà pris.")
+    name = clean_name(display_name)
+    if not name:
+        raise InvalidInput("Indiquez le nom de la personne.")
+    user = await store.accounts.ensure_user(login, name, role)
+    password = new_password()
+    await store.accounts.set_password_hash(user.id, hash_password(password))
+    return user, password
+
+
+async def add_pupil(store: Store, klass: SchoolClass, name: str) -> User:
+    """A pupil account in this class, with a login made from the name and random pictures."""
+    pupil = await store.accounts.create_user_with_unique_login(login_base(name, klass.code), name, Role.PUPIL)
+    await store.schools.add_pupil(klass.id, pupil.id)
+    await store.accounts.set_pictures(pupil.id, random_pictures())
+    return pupil
+
+
+def parse_class_list(data: bytes) -> list[str]:
+    """Pupil names from a CSV export (a spreadsheet's or the school software's).
+
+    Accepts UTF-8 or Windows-1252, ``;`` or ``,``, an optional header, and either one
+    column (the name) or two (first name, last name → "Léa M.").
+    """
+    if len(data) > MAX_IMPORT_BYTES:
+        raise InvalidInput("Le fichier est trop gros pour une liste de classe (200 Ko au plus).")
+    if b"\x00" in data:
+        raise InvalidInput("Ce fichier n'est pas un fichier CSV (texte).")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    delimiter = ";" if text.count(";") >= text.count(",") else ","
+    names = []
+    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+        cells = [clean_name(cell) for cell in row if clean_name(cell)]
+        if not cells or cells[0].lower() in ("prénom", "prenom", "nom", "élève", "eleve", "name"):
+            continue
+        first = cells[0]
+        names.append(f"{first} {cells[1][0].upper()}." if len(cells) > 1 else first)
+    if not names:
+        raise InvalidInput("Aucun prénom trouvé dans ce fichier.")
+    if len(names) > MAX_IMPORT_ROWS:
+        raise InvalidInput(f"Une liste de classe compte au plus {MAX_IMPORT_ROWS} élèves.")
+    return names
+
+
+async def import_class_list(store: Store, klass: SchoolClass, data: bytes) -> list[User]:
+    names = parse_class_list(data)
+    return [await add_pupil(store, klass, name) for name in names]
+
+
+# -- RGPD --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PupilData:
+    user: User
+    document_ids: list[str]
+    pair_partners: dict[str, list[str]]  # document id -> the partners' names
+
+
+async def pupil_data(store: Store, pupil: User) -> PupilData:
+    pairs = await store.pairs.pairs_of(pupil.id)
+    documents: list[str] = []
+    partners: dict[str, list[str]] = {}
+    for pair in pairs:
+        for doc_id in await store.documents.ids_for_pair(pair.id):
+            documents.append(doc_id)
+            partners[doc_id] = [m.display_name for m in pair.members if m.id != pupil.id]
+    return PupilData(pupil, documents, partners)
+
+
+async def export_pupil(store: Store, pupil: User) -> bytes:
+    """A zip of the pupil's data: ``compte.json`` and one ``textes/<id>.txt`` per text."""
+    data = await pupil_data(store, pupil)
+    classes = await store.schools.classes_of_pupil(pupil.id)
+    parents = await store.schools.parents_of(pupil.id)
+    texts = {}
+    contributions = {}
+    for doc_id in data.document_ids:
+        doc = build_doc(await store.documents.load(doc_id))
+        texts[doc_id] = str(doc.get(TEXT_NAME, type=Text))
+        log = await store.documents.read_log(doc_id)
+        contributions[doc_id] = [u.created_at for u in log if u.author_id == pupil.id]
+    account = {
+        "exporté_le": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "identifiant": pupil.login,
+        "prénom": pupil.display_name,
+        "rôle": pupil.role.value,
+        "classes": [{"nom": c.name, "niveau": c.level, "année": c.school_year} for c in classes],
+        "parents": [p.display_name for p in parents],
+        "textes": [
+            {
+                "id": doc_id,
+                "avec": data.pair_partners.get(doc_id, []),
+                "modifications": len(contributions[doc_id]),
+                "première_modification": min(contributions[doc_id], default=None),
+                "dernière_modification": max(contributions[doc_id], default=None),
+            }
+            for doc_id in data.document_ids
+        ],
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("compte.json", json.dumps(account, ensure_ascii=False, indent=2))
+        for doc_id, text in texts.items():
+            archive.writestr(f"textes/{doc_id}.txt", text)
+    return buffer.getvalue()
+
+
+async def delete_pupil(store: Store, pupil: User) -> PupilData:
+    """Erase the pupil: the account, the texts of their pairs, sessions, tokens, links."""
+    if pupil.role is not Role.PUPIL:
+        raise InvalidInput("Seuls les comptes d'élèves se suppriment ici.")
+    data = await pupil_data(store, pupil)
+    await store.privacy.erase_user(pupil.id, data.document_ids)
+    return data

@@ -1,0 +1,217 @@
+"""The school administrator's screens: classes, teacher accounts, class lists from CSV, the
+yearly roll-over, and a pupil's data (RGPD export and erasure, with a confirmation step).
+
+Admins manage accounts; they never see pupils' texts on screen (the RGPD export is a file
+handed to the family).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.datastructures import FormData, UploadFile
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from collab import administration
+from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.errors import InvalidInput, NotFound
+from collab.models import Level, PupilTarget, Role, School, SchoolTarget, User
+from collab.policy import Action, require
+from collab.store import Session, Store
+from collab.views.pages import hub_of, render
+
+
+@dataclass(frozen=True)
+class SchoolContext:
+    session: Session
+    store: Store
+    school: School
+
+
+def _int_param(request: Request, name: str) -> int:
+    try:
+        return int(request.path_params[name])
+    except ValueError as exc:
+        raise NotFound(f"no such {name}") from exc
+
+
+async def _school_context(request: Request, form: FormData | None = None) -> SchoolContext:
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    if form is not None:
+        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    school = await store.schools.get_school(_int_param(request, "school_id"))
+    if school is None:
+        raise NotFound("no such school")
+    principal = await store.accounts.load_principal(session.user)
+    require(principal, Action.MANAGE_SCHOOL, SchoolTarget(school.id))
+    return SchoolContext(session, store, school)
+
+
+def _text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", **extra: object) -> Response:
+    classes = await ctx.store.schools.list_classes(ctx.school.id, include_archived=True)
+    teachers = {k.id: await ctx.store.schools.list_teachers(k.id) for k in classes}
+    counts = {k.id: len(await ctx.store.schools.list_pupils(k.id)) for k in classes}
+    query = request.query_params.get("q", "")[:60]
+    found = await ctx.store.schools.find_pupils(frozenset({ctx.school.id}), query) if query else []
+    return render(
+        request,
+        "admin/school.html",
+        {
+            "school": ctx.school,
+            "classes": classes,
+            "teachers": teachers,
+            "counts": counts,
+            "levels": list(Level),
+            "query": query,
+            "found": found,
+            "notice": notice or request.query_params.get("ok", "")[:100],
+            **extra,
+        },
+        session=ctx.session,
+    )
+
+
+async def school_page(request: Request) -> Response:
+    return await _school_page(request, await _school_context(request))
+
+
+def _back(request: Request, ctx: SchoolContext, notice: str) -> Response:
+    url = request.url_for("admin_school", school_id=ctx.school.id)
+    return RedirectResponse(f"{url}?ok={notice}", status_code=303)
+
+
+async def create_class(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _school_context(request, form)
+    name, level, year = _text(form, "name", 60), _text(form, "level", 20), _text(form, "year", 20)
+    if not name or level not in {lv.value for lv in Level} or not year:
+        raise InvalidInput("Indiquez le nom, le niveau et l'année scolaire de la classe.")
+    await ctx.store.schools.ensure_class(ctx.school.id, name, level, year)
+    return _back(request, ctx, f"classe {name} créée")
+
+
+async def _school_class(ctx: SchoolContext, raw: object) -> int:
+    try:
+        class_id = int(str(raw))
+    except ValueError as exc:
+        raise NotFound("no such class") from exc
+    klass = await ctx.store.schools.get_class(class_id)
+    if klass is None or klass.school_id != ctx.school.id:
+        raise NotFound(f"class {class_id} is not in school {ctx.school.id}")
+    return klass.id
+
+
+async def create_teacher(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _school_context(request, form)
+    class_id = await _school_class(ctx, form.get("class_id"))
+    teacher, password = await administration.create_adult(
+        ctx.store, _text(form, "login", 80), _text(form, "name", 60), Role.TEACHER
+    )
+    await ctx.store.schools.add_teacher(class_id, teacher.id)
+    return await _school_page(
+        request, ctx, f"compte enseignant {teacher.login} créé", new_account=(teacher.login, password)
+    )
+
+
+async def import_class(request: Request) -> Response:
+    """POST (multipart): a CSV class list for one class of this school."""
+    async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
+        ctx = await _school_context(request, form)
+        class_id = await _school_class(ctx, form.get("class_id"))
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidInput("Choisissez le fichier CSV de la liste de classe.")
+        data = await upload.read(administration.MAX_IMPORT_BYTES + 1)
+    klass = await ctx.store.schools.get_class(class_id)
+    assert klass is not None
+    pupils = await administration.import_class_list(ctx.store, klass, data)
+    return _back(request, ctx, f"{len(pupils)} élève(s) importé(s) dans {klass.name}")
+
+
+async def roll_over(request: Request) -> Response:
+    form = await request.form()
+    ctx = await _school_context(request, form)
+    year = _text(form, "year", 20)
+    if form.get("confirm") != "oui" or not year:
+        raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
+    archived = await ctx.store.schools.archive_year(ctx.school.id, year)
+    return _back(request, ctx, f"{archived} classe(s) de {year} archivée(s)")
+
+
+# -- a pupil's data (RGPD) --------------------------------------------------------------------
+
+
+async def _pupil_context(request: Request, form: FormData | None = None) -> tuple[Session, Store, User]:
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    if form is not None:
+        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    pupil = await store.accounts.get_user(_int_param(request, "pupil_id"))
+    if pupil is None or pupil.role is not Role.PUPIL:
+        raise NotFound("no such pupil")
+    classes = await store.schools.classes_of_pupil(pupil.id)
+    target = PupilTarget(pupil.id, frozenset(c.id for c in classes), frozenset(c.school_id for c in classes))
+    require(await store.accounts.load_principal(session.user), Action.MANAGE_PUPIL_DATA, target)
+    return session, store, pupil
+
+
+async def pupil_page(request: Request) -> Response:
+    session, store, pupil = await _pupil_context(request)
+    data = await administration.pupil_data(store, pupil)
+    classes = await store.schools.classes_of_pupil(pupil.id)
+    return render(request, "admin/pupil.html", {"pupil": pupil, "data": data, "classes": classes}, session=session)
+
+
+async def export_pupil(request: Request) -> Response:
+    _, store, pupil = await _pupil_context(request)
+    archive = await administration.export_pupil(store, pupil)
+    return Response(
+        archive,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="donnees-{pupil.login}.zip"'},
+    )
+
+
+async def delete_pupil(request: Request) -> Response:
+    """POST: erase the pupil after the admin typed the login again (the confirmation step)."""
+    form = await request.form()
+    session, store, pupil = await _pupil_context(request, form)
+    if _text(form, "confirm", 100) != pupil.login:
+        data = await administration.pupil_data(store, pupil)
+        classes = await store.schools.classes_of_pupil(pupil.id)
+        context = {
+            "pupil": pupil,
+            "data": data,
+            "classes": classes,
+            "error": "Recopiez exactement l'identifiant de l'élève pour confirmer la suppression.",
+        }
+        return render(request, "admin/pupil.html", context, session=session, status=400)
+    data = await administration.pupil_data(store, pupil)
+    await hub_of(request).forget_documents(data.document_ids)
+    await administration.delete_pupil(store, pupil)
+    return render(request, "admin/deleted.html", {"pupil": pupil, "data": data}, session=session)
+
+
+def admin_routes() -> list[Route]:
+    post = ["POST"]
+    school = "/admin/ecole/{school_id}"
+    pupil = "/admin/eleve/{pupil_id}"
+    return [
+        Route(school, school_page, name="admin_school"),
+        Route(school + "/classes", create_class, methods=post, name="admin_create_class"),
+        Route(school + "/enseignants", create_teacher, methods=post, name="admin_create_teacher"),
+        Route(school + "/import", import_class, methods=post, name="admin_import_class"),
+        Route(school + "/annee", roll_over, methods=post, name="admin_roll_over"),
+        Route(pupil, pupil_page, name="admin_pupil"),
+        Route(pupil + "/export", export_pupil, name="admin_export_pupil"),
+        Route(pupil + "/supprimer", delete_pupil, methods=post, name="admin_delete_pupil"),
+    ]
