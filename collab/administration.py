@@ -16,8 +16,8 @@ from pycrdt import Text
 
 from collab.credentials import hash_password, random_pictures
 from collab.errors import InvalidInput
-from collab.logins import clean_name, login_base
 from collab.models import Role, SchoolClass, User
+from collab.names import clean_name, login_base
 from collab.room import TEXT_NAME, build_doc
 from collab.store import Store
 

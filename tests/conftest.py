@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -38,6 +39,13 @@ T = TypeVar("T")
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+def run_async(function: Callable[..., Coroutine[Any, Any, T]], *args: Any) -> T:
+    """Run a coroutine function to completion from sync code, even where an event loop is
+    already running in this thread (Playwright's sync API keeps one)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(anyio.run, function, *args).result()
 
 
 def free_port() -> int:
@@ -192,7 +200,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def school(settings: Settings) -> DemoSchool:
     """The demo École Jean Macé, plus a CE2 class with one pupil (Tom)."""
-    return anyio.run(seed_demo_school, settings)
+    return run_async(seed_demo_school, settings)
 
 
 @pytest.fixture
@@ -210,7 +218,7 @@ def server(settings: Settings) -> Iterator[ServerThread]:
 
 @pytest.fixture
 def pair(settings: Settings) -> Pair:
-    return anyio.run(seed_pair, settings)
+    return run_async(seed_pair, settings)
 
 
 @pytest.fixture

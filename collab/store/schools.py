@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from collab.models import Role, School, SchoolClass, User
+from collab.names import sort_key
 from collab.store.database import Database
 
 # Class codes avoid letters and digits a child confuses (0/O, 1/I/L, 5/S, 2/Z, 8/B).
@@ -166,11 +167,11 @@ class SchoolStore:
     async def list_pupils(self, class_id: int) -> list[User]:
         async with self.db.conn.execute(
             "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN class_pupils p ON p.user_id = u.id "
-            "WHERE p.class_id = ? ORDER BY u.display_name COLLATE NOCASE, u.id",
+            "WHERE p.class_id = ?",
             (class_id,),
         ) as cur:
             rows = await cur.fetchall()
-        return [_user(r) for r in rows]
+        return sorted((_user(r) for r in rows), key=lambda u: (sort_key(u.display_name), u.id))
 
     async def list_teachers(self, class_id: int) -> list[User]:
         async with self.db.conn.execute(

@@ -19,8 +19,8 @@ from collab.administration import add_pupil, create_adult
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.credentials import PICTURES, picture_names, random_pictures
 from collab.errors import InvalidInput, NotFound
-from collab.logins import clean_name
 from collab.models import ClassTarget, Role, SchoolClass, User
+from collab.names import clean_name
 from collab.pairing import random_groups
 from collab.policy import Action, require
 from collab.store import Session, Store

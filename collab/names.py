@@ -1,4 +1,4 @@
-"""Readable logins made from names (pure)."""
+"""Names and the logins made from them (pure)."""
 
 from __future__ import annotations
 
@@ -20,3 +20,8 @@ def login_base(name: str, suffix: str) -> str:
     words = [w for w in re.split(r"[^a-z0-9-]+", ascii_name) if w.strip("-")]
     stem = ".".join(words)[:40] or "eleve"
     return f"{stem}.{suffix.lower()}"
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order as in French: accents and case do not count (Léa before Lucas)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
