@@ -32,4 +32,3 @@ def test_random_groups_cover_everyone_once_and_respect_keep_apart() -> None:
 def test_impossible_constraints_are_explained_in_french() -> None:
     with pytest.raises(BadRequest, match="impossible de former des binômes"):
         random_groups([1, 2], {frozenset((1, 2))}, random.Random(0))
-
