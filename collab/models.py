@@ -123,6 +123,7 @@ class Principal:
     pair_ids: frozenset[int] = frozenset()
     children_class_ids: frozenset[int] = frozenset()
     admin_school_ids: frozenset[int] = frozenset()
+    admin_commune_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,3 +154,8 @@ class PupilTarget:
 @dataclass(frozen=True, slots=True)
 class SchoolTarget:
     school_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class CommuneTarget:
+    commune_id: int

@@ -13,6 +13,7 @@ from collab.errors import Forbidden, Locked, NotFound
 from collab.models import (
     Access,
     ClassTarget,
+    CommuneTarget,
     DocStatus,
     DocumentTarget,
     Principal,
@@ -28,10 +29,11 @@ class Action(enum.StrEnum):
     READ_CLASS_BLOG = "class.blog.read"
     MANAGE_CLASS = "class.manage"  # roster, pairs, sign-in sheet, pictures, parents
     MANAGE_SCHOOL = "school.manage"  # classes, teacher accounts, imports, roll-over
+    MANAGE_COMMUNE = "commune.manage"  # create the commune's schools
     MANAGE_PUPIL_DATA = "pupil.data"  # RGPD export and deletion
 
 
-Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget
+Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget | CommuneTarget
 
 
 def can(principal: Principal, action: Action, target: Target) -> bool:
@@ -59,6 +61,8 @@ def can(principal: Principal, action: Action, target: Target) -> bool:
             return role is Role.ADMIN and target.school_id in principal.admin_school_ids
     elif isinstance(target, PupilTarget) and action is Action.MANAGE_PUPIL_DATA:
         return role is Role.ADMIN and bool(target.school_ids & principal.admin_school_ids)
+    elif isinstance(target, CommuneTarget) and action is Action.MANAGE_COMMUNE:
+        return role is Role.ADMIN and target.commune_id in principal.admin_commune_ids
     return False
 
 

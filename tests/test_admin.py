@@ -223,3 +223,42 @@ def test_forged_ids_on_admin_pages(admin: TestClient, settings: Settings) -> Non
 def test_admin_cannot_open_pupils_texts(admin: TestClient) -> None:
     docs = admin.get("/api/docs").json()
     assert docs == []
+
+
+async def _commune_admin(settings: Settings) -> None:
+    from collab.credentials import hash_password
+    from collab.models import Role
+    from collab.store import Store
+
+    store = await Store.open(settings.database_path)
+    try:
+        mayor = await store.accounts.ensure_user("mairie.montpellier", "Mairie de Montpellier", Role.ADMIN)
+        commune_id = await store.schools.commune_id("Montpellier")
+        await store.schools.add_admin_scope(mayor.id, commune_id=commune_id)
+        await store.accounts.set_password_hash(mayor.id, hash_password(OTHER_PASSWORD))
+    finally:
+        await store.close()
+
+
+def test_commune_admin_creates_schools_and_school_admins_cannot(
+    client: TestClient, settings: Settings, school: DemoSchool
+) -> None:
+    from tests.conftest import run_async
+
+    run_async(_commune_admin, settings)
+    with sqlite3.connect(settings.database_path) as db:
+        (commune_id,) = db.execute("SELECT id FROM communes WHERE name = 'Montpellier'").fetchone()
+    assert sign_in_adult(client, "mairie.montpellier", OTHER_PASSWORD)[0] == 303
+    home = client.get("/").text
+    assert "Créer une école à Montpellier" in home
+    assert "École Victor Hugo" in home and "École Jean Macé" in home  # every school of the commune
+    created = client.post(
+        f"/admin/commune/{commune_id}/ecoles", data={"csrf": csrf_from(home), "name": "École Jules Ferry"}
+    )
+    assert created.status_code == 303
+    assert "École Jules Ferry" in client.get(created.headers["location"]).text
+    with TestClient(client.app, base_url="http://127.0.0.1", follow_redirects=False) as other:
+        assert sign_in_adult(other, "admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"])[0] == 303
+        csrf = csrf_from(other.get("/").text)
+        assert other.post(f"/admin/commune/{commune_id}/ecoles", data={"csrf": csrf, "name": "X"}).status_code == 403
+        assert other.post("/admin/commune/999/ecoles", data={"csrf": csrf, "name": "X"}).status_code == 404

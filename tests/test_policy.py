@@ -8,6 +8,7 @@ from collab.errors import CollabError, Forbidden, Locked, NotFound
 from collab.models import (
     Access,
     ClassTarget,
+    CommuneTarget,
     DocStatus,
     Document,
     DocumentTarget,
@@ -33,6 +34,8 @@ PRINCIPALS = {
     "teacher": principal(Role.TEACHER, taught_class_ids=frozenset({OWN_CLASS})),
     "parent": principal(Role.PARENT, children_class_ids=frozenset({OWN_CLASS})),
     "admin": principal(Role.ADMIN, admin_school_ids=frozenset({1})),
+    # An admin of commune 1 (school 1 is in it; school 2 is in commune 2).
+    "commune admin": principal(Role.ADMIN, admin_school_ids=frozenset({1}), admin_commune_ids=frozenset({1})),
     "stranger": principal(Role.PUPIL),
 }
 
@@ -55,15 +58,18 @@ TARGETS: dict[str, Target] = {
     "other school": SchoolTarget(2),
     "pupil of own school": PupilTarget(5, frozenset({OWN_CLASS}), frozenset({1})),
     "pupil of other school": PupilTarget(6, frozenset({OTHER_SCHOOL_CLASS}), frozenset({2})),
+    "own commune": CommuneTarget(1),
+    "other commune": CommuneTarget(2),
 }
 
-R, W, B, C, S, D = (
+R, W, B, C, S, D, M = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
     Action.MANAGE_CLASS,
     Action.MANAGE_SCHOOL,
     Action.MANAGE_PUPIL_DATA,
+    Action.MANAGE_COMMUNE,
 )
 
 # (who, target) -> the actions allowed; every other (who, target, action) must be refused.
@@ -82,6 +88,11 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("admin", "other class"): {C},
     ("admin", "own school"): {S},
     ("admin", "pupil of own school"): {D},
+    ("commune admin", "own class"): {C},
+    ("commune admin", "other class"): {C},
+    ("commune admin", "own school"): {S},
+    ("commune admin", "pupil of own school"): {D},
+    ("commune admin", "own commune"): {M},
 }
 
 CASES = [(who, target_name, action) for who in PRINCIPALS for target_name in TARGETS for action in Action]
@@ -95,7 +106,7 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 17
+    assert sum(len(v) for v in ALLOWED.values()) == 22
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

@@ -212,6 +212,9 @@ class AccountStore:
                 "SELECT p.class_id FROM parent_links l JOIN class_pupils p ON p.user_id = l.pupil_id "
                 "JOIN classes c ON c.id = p.class_id WHERE l.parent_id = :u AND c.archived_at IS NULL"
             ),
+            admin_commune_ids=await ids(
+                "SELECT commune_id FROM admin_scopes WHERE user_id = :u AND commune_id IS NOT NULL"
+            ),
             admin_school_ids=await ids(
                 "SELECT school_id FROM admin_scopes WHERE user_id = :u AND school_id IS NOT NULL "
                 "UNION SELECT s.id FROM admin_scopes a JOIN schools s ON s.commune_id = a.commune_id "

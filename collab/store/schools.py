@@ -62,6 +62,11 @@ class SchoolStore:
         assert school is not None
         return school
 
+    async def commune_name(self, commune_id: int) -> str | None:
+        async with self.db.conn.execute("SELECT name FROM communes WHERE id = ?", (commune_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
     async def commune_id(self, name: str) -> int | None:
         async with self.db.conn.execute("SELECT id FROM communes WHERE name = ?", (name,)) as cur:
             row = await cur.fetchone()

@@ -17,7 +17,7 @@ from starlette.routing import Route
 from collab import administration
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.errors import InvalidInput, NotFound
-from collab.models import Level, PupilTarget, Role, School, SchoolTarget, User
+from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
 from collab.views.pages import hub_of, render
@@ -147,6 +147,24 @@ async def roll_over(request: Request) -> Response:
     return _back(request, ctx, f"{archived} classe(s) de {year} archivée(s)")
 
 
+async def create_school(request: Request) -> Response:
+    """POST /admin/commune/{commune_id}/ecoles: a commune's administrator creates a school."""
+    store = hub_of(request).store
+    form = await request.form()
+    session = await require_session(store, request)
+    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    commune_id = _int_param(request, "commune_id")
+    commune = await store.schools.commune_name(commune_id)
+    if commune is None:
+        raise NotFound("no such commune")
+    require(await store.accounts.load_principal(session.user), Action.MANAGE_COMMUNE, CommuneTarget(commune_id))
+    name = _text(form, "name", 100)
+    if not name:
+        raise InvalidInput("Indiquez le nom de l'école.")
+    school = await store.schools.ensure_school(commune, name)
+    return RedirectResponse(request.url_for("admin_school", school_id=school.id), status_code=303)
+
+
 # -- a pupil's data (RGPD) --------------------------------------------------------------------
 
 
@@ -206,6 +224,7 @@ def admin_routes() -> list[Route]:
     school = "/admin/ecole/{school_id}"
     pupil = "/admin/eleve/{pupil_id}"
     return [
+        Route("/admin/commune/{commune_id}/ecoles", create_school, methods=post, name="admin_create_school"),
         Route(school, school_page, name="admin_school"),
         Route(school + "/classes", create_class, methods=post, name="admin_create_class"),
         Route(school + "/enseignants", create_teacher, methods=post, name="admin_create_teacher"),

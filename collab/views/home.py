@@ -25,7 +25,9 @@ async def home(request: Request) -> Response:
     if role is Role.ADMIN:
         principal = await hub.store.accounts.load_principal(session.user)
         schools = await hub.store.schools.list_schools(principal.admin_school_ids)
-        return render(request, "home/admin.html", {"schools": schools}, session=session)
+        communes = [(cid, await hub.store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
+        context = {"schools": schools, "communes": communes, "notice": request.query_params.get("ok", "")[:100]}
+        return render(request, "home/admin.html", context, session=session)
     if role is Role.PARENT:
         principal = await hub.store.accounts.load_principal(session.user)
         found = [await hub.store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
