@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from collab.cli_admin import add_admin_commands
-from collab.cli_common import settings_from, with_store
+from collab.cli_common import add_command, settings_from, with_store
 from collab.store import Store, backup_database
 
 
@@ -109,10 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help)
-        p.add_argument("--data", help="data directory (default: $COLLAB_DATA or ./collab-data)")
-        p.set_defaults(handler=handler)
-        return p
+        return add_command(sub, name, handler, help)
 
     serve = command("serve", cmd_serve, "run the server")
     serve.add_argument("--host")

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from collab import administration
-from collab.cli_common import settings_from, with_store
+from collab.cli_common import add_command, settings_from, with_store
 from collab.errors import CollabError, InvalidInput
 from collab.models import Level, Role, SchoolClass, User
 from collab.store import Store
@@ -145,10 +145,7 @@ def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     sub = admin.add_subparsers(dest="admin_command", required=True)
 
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help)
-        p.add_argument("--data", help="data directory (default: $COLLAB_DATA or ./collab-data)")
-        p.set_defaults(handler=handler)
-        return p
+        return add_command(sub, name, handler, help)
 
     p = command("create-school", create_school, "create a school (and its commune); prints its id")
     p.add_argument("--commune", required=True)

@@ -15,6 +15,19 @@ from collab.store import Store
 T = TypeVar("T")
 
 
+def add_command(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    help: str,
+) -> argparse.ArgumentParser:
+    """A subcommand that takes ``--data`` and runs ``handler``."""
+    parser = sub.add_parser(name, help=help)
+    parser.add_argument("--data", help="data directory (default: $COLLAB_DATA or ./collab-data)")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     base = settings_module.from_env()
     return base.with_overrides(

@@ -88,13 +88,11 @@ class SchoolStore:
 
     async def ensure_class(self, school_id: int, name: str, level: str, school_year: str) -> SchoolClass:
         """The class with this name and year in the school, created with a fresh code if new."""
-        async with self.db.conn.execute(
-            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.school_id = ? AND c.name = ? AND c.school_year = ?",
-            (school_id, name, school_year),
-        ) as cur:
-            row = await cur.fetchone()
-        if row is not None:
-            return _school_class(row)
+        existing = await self._classes(
+            "WHERE c.school_id = ? AND c.name = ? AND c.school_year = ?", (school_id, name, school_year)
+        )
+        if existing:
+            return existing[0]
         async with self.db.write() as conn:
             while True:
                 code = new_class_code()
@@ -110,37 +108,29 @@ class SchoolStore:
         assert found is not None
         return found
 
+    async def _classes(self, joins_and_where: str, args: tuple[object, ...]) -> list[SchoolClass]:
+        async with self.db.conn.execute(f"SELECT {_CLASS_COLUMNS} FROM classes c {joins_and_where}", args) as cur:
+            rows = await cur.fetchall()
+        return [_school_class(r) for r in rows]
+
     async def get_class(self, class_id: int) -> SchoolClass | None:
-        async with self.db.conn.execute(f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.id = ?", (class_id,)) as cur:
-            row = await cur.fetchone()
-        return _school_class(row) if row else None
+        found = await self._classes("WHERE c.id = ?", (class_id,))
+        return found[0] if found else None
 
     async def get_class_by_code(self, code: str) -> SchoolClass | None:
-        async with self.db.conn.execute(
-            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.code = ? AND c.archived_at IS NULL",
-            (code.strip().upper(),),
-        ) as cur:
-            row = await cur.fetchone()
-        return _school_class(row) if row else None
+        """The class a pupil joins with this code (archived classes cannot be joined)."""
+        found = await self._classes("WHERE c.code = ? AND c.archived_at IS NULL", (code.strip().upper(),))
+        return found[0] if found else None
 
     async def list_classes(self, school_id: int, *, include_archived: bool = False) -> list[SchoolClass]:
         archived = "" if include_archived else " AND c.archived_at IS NULL"
-        async with self.db.conn.execute(
-            f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.school_id = ?{archived} "
-            "ORDER BY c.school_year DESC, c.name",
-            (school_id,),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [_school_class(r) for r in rows]
+        return await self._classes(f"WHERE c.school_id = ?{archived} ORDER BY c.school_year DESC, c.name", (school_id,))
 
     async def classes_taught_by(self, user_id: int) -> list[SchoolClass]:
-        async with self.db.conn.execute(
-            f"SELECT {_CLASS_COLUMNS} FROM classes c JOIN class_teachers t ON t.class_id = c.id "
-            "WHERE t.user_id = ? AND c.archived_at IS NULL ORDER BY c.name",
+        return await self._classes(
+            "JOIN class_teachers t ON t.class_id = c.id WHERE t.user_id = ? AND c.archived_at IS NULL ORDER BY c.name",
             (user_id,),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [_school_class(r) for r in rows]
+        )
 
     async def archive_year(self, school_id: int, school_year: str) -> int:
         """Yearly roll-over: archive the school's classes of that year (their texts are kept)."""
@@ -218,13 +208,9 @@ class SchoolStore:
 
     async def classes_of_pupil(self, user_id: int) -> list[SchoolClass]:
         """Every class the pupil has been in, this year's and archived ones."""
-        async with self.db.conn.execute(
-            f"SELECT {_CLASS_COLUMNS} FROM classes c JOIN class_pupils p ON p.class_id = c.id "
-            "WHERE p.user_id = ? ORDER BY c.school_year DESC",
-            (user_id,),
-        ) as cur:
-            rows = await cur.fetchall()
-        return [_school_class(r) for r in rows]
+        return await self._classes(
+            "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? ORDER BY c.school_year DESC", (user_id,)
+        )
 
     async def parents_of(self, pupil_id: int) -> list[User]:
         async with self.db.conn.execute(
