@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,11 +19,13 @@ from starlette.types import Receive, Scope, Send
 
 from collab.errors import CollabError
 from collab.hub import Hub
+from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
 from collab.views import api, auth, health, home
 from collab.views.admin import admin_routes
+from collab.views.media import media_routes
 from collab.views.teacher_routes import teacher_routes
 from collab.ws import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
 
@@ -58,6 +61,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = _HTTP_MESSAGES.get(exc.status_code, exc.detail)
     return _error_response(request, exc.status_code, message, exc.detail)
+
+
+def _datetime_fr(timestamp: float) -> str:
+    """``12/11/2026 à 09:30`` in the server's local time."""
+    return time.strftime("%d/%m/%Y à %H:%M", time.localtime(timestamp))
 
 
 class BinomeApp:
@@ -103,6 +111,7 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/deconnexion/partout", auth.sign_out, methods=["POST"], name="sign_out_everywhere"),
         *teacher_routes(),
         *admin_routes(),
+        *media_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),
@@ -116,5 +125,8 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.channels = channels
-    app.state.templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
+    app.state.media = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+    templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
+    templates.env.filters["datetime_fr"] = _datetime_fr
+    app.state.templates = templates
     return BinomeApp(app)

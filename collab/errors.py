@@ -52,7 +52,7 @@ class Forbidden(CollabError):
     status = 403
     close_code = 4403
     reason = "forbidden"
-    public_message = "Tu n'as pas le droit d'ouvrir ce texte."
+    public_message = "Tu n'as pas le droit d'ouvrir cette page ou ce texte."
 
 
 class ReadOnly(Forbidden):

@@ -124,6 +124,9 @@ class Principal:
     children_class_ids: frozenset[int] = frozenset()
     admin_school_ids: frozenset[int] = frozenset()
     admin_commune_ids: frozenset[int] = frozenset()
+    #: Schools where this user teaches a class, and where they teach or learn.
+    teacher_school_ids: frozenset[int] = frozenset()
+    member_school_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +157,14 @@ class PupilTarget:
 @dataclass(frozen=True, slots=True)
 class SchoolTarget:
     school_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class MediaTarget:
+    """A file of the médiathèque: a class's own, or (class_id None) the school's shared shelf."""
+
+    school_id: int
+    class_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from collab.models import (
     CommuneTarget,
     DocStatus,
     DocumentTarget,
+    MediaTarget,
     Principal,
     PupilTarget,
     Role,
@@ -30,10 +31,12 @@ class Action(enum.StrEnum):
     MANAGE_CLASS = "class.manage"  # roster, pairs, sign-in sheet, pictures, parents
     MANAGE_SCHOOL = "school.manage"  # classes, teacher accounts, imports, roll-over
     MANAGE_COMMUNE = "commune.manage"  # create the commune's schools
+    READ_MEDIA = "media.read"  # listen to, look at a file of the médiathèque
+    MANAGE_MEDIA = "media.manage"  # add, rename, delete files
     MANAGE_PUPIL_DATA = "pupil.data"  # RGPD export and deletion
 
 
-Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget | CommuneTarget
+Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget | CommuneTarget | MediaTarget
 
 
 def can(principal: Principal, action: Action, target: Target) -> bool:
@@ -63,6 +66,16 @@ def can(principal: Principal, action: Action, target: Target) -> bool:
         return role is Role.ADMIN and bool(target.school_ids & principal.admin_school_ids)
     elif isinstance(target, CommuneTarget) and action is Action.MANAGE_COMMUNE:
         return role is Role.ADMIN and target.commune_id in principal.admin_commune_ids
+    elif isinstance(target, MediaTarget):
+        if target.class_id is None:  # the school's shared shelf: its teachers share, its classes use
+            if action is Action.READ_MEDIA:
+                return target.school_id in principal.member_school_ids
+            if action is Action.MANAGE_MEDIA:
+                return target.school_id in principal.teacher_school_ids
+        elif action is Action.READ_MEDIA:
+            return target.class_id in principal.taught_class_ids or target.class_id in principal.pupil_class_ids
+        elif action is Action.MANAGE_MEDIA:
+            return target.class_id in principal.taught_class_ids
     return False
 
 

@@ -31,6 +31,8 @@ class Settings:
     compact_after_updates: int = 500
     group_commit_ms: float = 2.0
     log_level: str = "info"
+    # Médiathèque.
+    max_media_bytes: int = 100 * 1024 * 1024
     # Sign-in.
     secure_cookies: bool = False  # set to true behind HTTPS
     sign_in_attempts: int = 5  # failed attempts in a row before an account is locked
@@ -39,6 +41,10 @@ class Settings:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "collab.sqlite3"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
 
     def with_overrides(self, **changes: Any) -> Settings:
         """A copy with some fields changed (values that are None are ignored)."""
@@ -86,6 +92,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         compact_after_updates=_int(env, "COLLAB_COMPACT_AFTER", d.compact_after_updates),
         group_commit_ms=_float(env, "COLLAB_GROUP_COMMIT_MS", d.group_commit_ms),
         log_level=env.get("COLLAB_LOG_LEVEL", d.log_level),
+        max_media_bytes=_int(env, "COLLAB_MAX_MEDIA_BYTES", d.max_media_bytes),
         secure_cookies=env.get("COLLAB_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         sign_in_attempts=_int(env, "COLLAB_SIGN_IN_ATTEMPTS", d.sign_in_attempts),
         sign_in_lock_seconds=_float(env, "COLLAB_SIGN_IN_LOCK_SECONDS", d.sign_in_lock_seconds),

@@ -12,6 +12,7 @@ from collab.models import (
     DocStatus,
     Document,
     DocumentTarget,
+    MediaTarget,
     Principal,
     PupilTarget,
     Role,
@@ -30,8 +31,18 @@ def principal(role: Role, **facts: frozenset[int]) -> Principal:
 
 
 PRINCIPALS = {
-    "pupil": principal(Role.PUPIL, pupil_class_ids=frozenset({OWN_CLASS}), pair_ids=frozenset({OWN_PAIR, OLD_PAIR})),
-    "teacher": principal(Role.TEACHER, taught_class_ids=frozenset({OWN_CLASS})),
+    "pupil": principal(
+        Role.PUPIL,
+        pupil_class_ids=frozenset({OWN_CLASS}),
+        pair_ids=frozenset({OWN_PAIR, OLD_PAIR}),
+        member_school_ids=frozenset({1}),
+    ),
+    "teacher": principal(
+        Role.TEACHER,
+        taught_class_ids=frozenset({OWN_CLASS}),
+        teacher_school_ids=frozenset({1}),
+        member_school_ids=frozenset({1}),
+    ),
     "parent": principal(Role.PARENT, children_class_ids=frozenset({OWN_CLASS})),
     "admin": principal(Role.ADMIN, admin_school_ids=frozenset({1})),
     # An admin of commune 1 (school 1 is in it; school 2 is in commune 2).
@@ -60,9 +71,14 @@ TARGETS: dict[str, Target] = {
     "pupil of other school": PupilTarget(6, frozenset({OTHER_SCHOOL_CLASS}), frozenset({2})),
     "own commune": CommuneTarget(1),
     "other commune": CommuneTarget(2),
+    "own class media": MediaTarget(1, OWN_CLASS),
+    "other class media": MediaTarget(1, OTHER_CLASS),
+    "other school class media": MediaTarget(2, OTHER_SCHOOL_CLASS),
+    "own school shelf": MediaTarget(1, None),
+    "other school shelf": MediaTarget(2, None),
 }
 
-R, W, B, C, S, D, M = (
+R, W, B, C, S, D, M, L, MM = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
@@ -70,6 +86,8 @@ R, W, B, C, S, D, M = (
     Action.MANAGE_SCHOOL,
     Action.MANAGE_PUPIL_DATA,
     Action.MANAGE_COMMUNE,
+    Action.READ_MEDIA,
+    Action.MANAGE_MEDIA,
 )
 
 # (who, target) -> the actions allowed; every other (who, target, action) must be refused.
@@ -93,6 +111,10 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("commune admin", "own school"): {S},
     ("commune admin", "pupil of own school"): {D},
     ("commune admin", "own commune"): {M},
+    ("pupil", "own class media"): {L},
+    ("pupil", "own school shelf"): {L},
+    ("teacher", "own class media"): {L, MM},
+    ("teacher", "own school shelf"): {L, MM},
 }
 
 CASES = [(who, target_name, action) for who in PRINCIPALS for target_name in TARGETS for action in Action]
@@ -106,7 +128,7 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 22
+    assert sum(len(v) for v in ALLOWED.values()) == 28
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

@@ -7,6 +7,7 @@ from pathlib import Path
 from collab.store.accounts import AccountStore, UserListing
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
+from collab.store.media import Media, MediaStore
 from collab.store.pairs import PairStore
 from collab.store.privacy import PrivacyStore
 from collab.store.schools import SchoolStore
@@ -18,6 +19,8 @@ __all__ = [
     "Database",
     "DocumentStore",
     "DurabilityListener",
+    "Media",
+    "MediaStore",
     "PairStore",
     "PendingUpdate",
     "SchoolStore",
@@ -41,6 +44,7 @@ class Store:
         self.pairs = PairStore(db)
         self.sessions = SessionStore(db)
         self.privacy = PrivacyStore(db)
+        self.media = MediaStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

@@ -212,6 +212,15 @@ class AccountStore:
                 "SELECT p.class_id FROM parent_links l JOIN class_pupils p ON p.user_id = l.pupil_id "
                 "JOIN classes c ON c.id = p.class_id WHERE l.parent_id = :u AND c.archived_at IS NULL"
             ),
+            teacher_school_ids=await ids(
+                "SELECT c.school_id FROM class_teachers t JOIN classes c ON c.id = t.class_id "
+                "WHERE t.user_id = :u AND c.archived_at IS NULL"
+            ),
+            member_school_ids=await ids(
+                "SELECT c.school_id FROM classes c WHERE c.archived_at IS NULL AND c.id IN "
+                "(SELECT class_id FROM class_teachers WHERE user_id = :u "
+                "UNION SELECT class_id FROM class_pupils WHERE user_id = :u)"
+            ),
             admin_commune_ids=await ids(
                 "SELECT commune_id FROM admin_scopes WHERE user_id = :u AND commune_id IS NOT NULL"
             ),

@@ -154,6 +154,29 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX documents_class ON documents(class_id);
         """,
     ),
+    (
+        "0003_media",
+        """
+        -- The médiathèque: files stored once by content (sha256) in the data directory.
+        -- A class's shelf (class_id set) or the school's shared shelf (class_id NULL).
+        CREATE TABLE media (
+            id INTEGER PRIMARY KEY,
+            school_id INTEGER NOT NULL REFERENCES schools(id),
+            class_id INTEGER REFERENCES classes(id),
+            name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('audio', 'image', 'pdf')),
+            mime TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            duration REAL,
+            uploaded_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX media_class ON media(class_id);
+        CREATE INDEX media_school ON media(school_id);
+        CREATE INDEX media_sha ON media(sha256);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,7 +48,7 @@ class ClassContext:
         raise NotFound(f"pupil {wanted} is not in class {self.klass.id}")
 
 
-async def _class_context(request: Request, form: FormData | None = None) -> ClassContext:
+async def class_context(request: Request, form: FormData | None = None) -> ClassContext:
     store = hub_of(request).store
     session = await require_session(store, request)
     if form is not None:
@@ -79,7 +79,7 @@ def _text(form: FormData, name: str, limit: int = 200) -> str:
 
 
 async def class_roster(request: Request) -> Response:
-    ctx = await _class_context(request)
+    ctx = await class_context(request)
     return await _roster(request, ctx, request.query_params.get("ok", "")[:100])
 
 
@@ -103,7 +103,7 @@ async def _roster(request: Request, ctx: ClassContext, notice: str, new_password
 async def add_pupils(request: Request) -> Response:
     """POST: one name (``name``) or a pasted list, one pupil per line (``names``)."""
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     raw = _text(form, "names", 4000) or _text(form, "name")
     names = [n for n in (clean_name(line) for line in raw.splitlines()) if n]
     if not names:
@@ -117,7 +117,7 @@ async def add_pupils(request: Request) -> Response:
 
 async def rename_pupil(request: Request) -> Response:
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     name = clean_name(_text(form, "name"))
     if not name:
@@ -129,7 +129,7 @@ async def rename_pupil(request: Request) -> Response:
 async def remove_pupil(request: Request) -> Response:
     """Take a pupil out of the class (the account and its texts stay; deletion is the admin's)."""
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
     return _back(request, ctx, notice=f"{pupil.display_name} a quitté la classe")
@@ -137,7 +137,7 @@ async def remove_pupil(request: Request) -> Response:
 
 async def reset_pictures(request: Request) -> Response:
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.set_pictures(pupil.id, random_pictures())  # also unlocks
     return _back(request, ctx, notice=f"nouvelles images pour {pupil.display_name}")
@@ -145,7 +145,7 @@ async def reset_pictures(request: Request) -> Response:
 
 async def unlock_pupil(request: Request) -> Response:
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.clear_failed_sign_ins(pupil.id)
     return _back(request, ctx, notice=f"compte de {pupil.display_name} débloqué")
@@ -154,7 +154,7 @@ async def unlock_pupil(request: Request) -> Response:
 async def link_parent(request: Request) -> Response:
     """POST: link a parent account to a pupil; a new account gets a password shown once."""
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     pupil = ctx.pupil(form.get("pupil_id"))
     login = _text(form, "login", 80).lower()
     name = clean_name(_text(form, "name"))
@@ -180,7 +180,7 @@ async def link_parent(request: Request) -> Response:
 
 
 async def class_pairs(request: Request) -> Response:
-    ctx = await _class_context(request)
+    ctx = await class_context(request)
     pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     names = {p.id: p.display_name for p in ctx.pupils}
@@ -203,7 +203,7 @@ async def class_pairs(request: Request) -> Response:
 
 async def random_pairs(request: Request) -> Response:
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
     await ctx.store.pairs.arrange(ctx.klass.id, groups)
@@ -213,7 +213,7 @@ async def random_pairs(request: Request) -> Response:
 async def arrange_pairs(request: Request) -> Response:
     """POST: ``group-<pupil id>`` = group number for every pupil (arranged by hand)."""
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     groups: dict[int, list[int]] = {}
     for pupil in ctx.pupils:
         raw = _text(form, f"group-{pupil.id}", 4)
@@ -236,7 +236,7 @@ async def arrange_pairs(request: Request) -> Response:
 
 async def keep_apart(request: Request) -> Response:
     form = await request.form()
-    ctx = await _class_context(request, form)
+    ctx = await class_context(request, form)
     a = ctx.pupil(form.get("a"))
     b = ctx.pupil(form.get("b"))
     if a.id == b.id:
@@ -251,7 +251,7 @@ async def keep_apart(request: Request) -> Response:
 
 async def sign_in_sheet(request: Request) -> Response:
     """A printable sheet: one card per pupil with the class code, a QR code and the pictures."""
-    ctx = await _class_context(request)
+    ctx = await class_context(request)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
     cards = []
     for pupil in ctx.pupils:

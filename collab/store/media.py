@@ -1,0 +1,101 @@
+"""The médiathèque's records (the files themselves live in the data directory)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from collab.media_types import MediaKind
+from collab.store.database import Database
+
+_COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    id: int
+    school_id: int
+    class_id: int | None  # None: the school's shared shelf
+    name: str
+    sha256: str
+    kind: MediaKind
+    mime: str
+    size: int
+    duration: float | None
+    created_at: float
+
+
+def _media(row: Any) -> Media:
+    return Media(
+        id=int(row[0]),
+        school_id=int(row[1]),
+        class_id=row[2],
+        name=str(row[3]),
+        sha256=str(row[4]),
+        kind=MediaKind(row[5]),
+        mime=str(row[6]),
+        size=int(row[7]),
+        duration=row[8],
+        created_at=float(row[9]),
+    )
+
+
+class MediaStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        *,
+        school_id: int,
+        class_id: int | None,
+        name: str,
+        sha256: str,
+        kind: MediaKind,
+        mime: str,
+        size: int,
+        duration: float | None,
+        uploaded_by: int,
+    ) -> Media:
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO media (school_id, class_id, name, sha256, kind, mime, size, duration, uploaded_by, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (school_id, class_id, name, sha256, kind.value, mime, size, duration, uploaded_by, time.time()),
+            )
+            media_id = int(cur.lastrowid or 0)
+        found = await self.get(media_id)
+        assert found is not None
+        return found
+
+    async def get(self, media_id: int) -> Media | None:
+        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM media WHERE id = ?", (media_id,)) as cur:
+            row = await cur.fetchone()
+        return _media(row) if row else None
+
+    async def list_for_class(self, class_id: int, school_id: int) -> list[Media]:
+        """The class's own files, then the school's shared shelf; newest first."""
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM media WHERE class_id = ? OR (class_id IS NULL AND school_id = ?) "
+            "ORDER BY class_id IS NULL, created_at DESC",
+            (class_id, school_id),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_media(r) for r in rows]
+
+    async def rename(self, media_id: int, name: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE media SET name = ? WHERE id = ?", (name, media_id))
+
+    async def delete(self, media_id: int) -> bool:
+        """Remove the record; True when no other record still uses the same file."""
+        async with self.db.write() as conn:
+            async with conn.execute("SELECT sha256 FROM media WHERE id = ?", (media_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
+            async with conn.execute("SELECT COUNT(*) FROM media WHERE sha256 = ?", (row[0],)) as cur:
+                left = await cur.fetchone()
+        return left is not None and int(left[0]) == 0

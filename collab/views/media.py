@@ -1,0 +1,162 @@
+"""The class médiathèque: upload, list, rename, delete, and serve files with Range requests."""
+
+from __future__ import annotations
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
+from collab.errors import InvalidInput, NotFound
+from collab.media_files import MediaLibrary, MediaTooLarge
+from collab.models import MediaTarget
+from collab.names import clean_name
+from collab.policy import Action, require
+from collab.store import Media, Session, Store
+from collab.views.pages import hub_of, render
+from collab.views.teacher import ClassContext, class_context
+
+#: Room for the form fields and multipart boundaries around the file itself.
+_FORM_OVERHEAD = 64 * 1024
+
+
+def _library(request: Request) -> MediaLibrary:
+    library: MediaLibrary = request.app.state.media
+    return library
+
+
+def _shelf(media: Media) -> MediaTarget:
+    return MediaTarget(media.school_id, media.class_id)
+
+
+async def mediatheque(request: Request) -> Response:
+    ctx = await class_context(request)
+    return await _page(request, ctx, request.query_params.get("ok", "")[:100])
+
+
+async def _page(request: Request, ctx: ClassContext, notice: str, status: int = 200, error: str = "") -> Response:
+    files = await ctx.store.media.list_for_class(ctx.klass.id, ctx.klass.school_id)
+    return render(
+        request,
+        "teacher/mediatheque.html",
+        {
+            "klass": ctx.klass,
+            "files": files,
+            "notice": notice,
+            "error": error,
+            "max_mb": _library(request).max_bytes // (1024 * 1024),
+        },
+        session=ctx.session,
+        status=status,
+    )
+
+
+async def upload(request: Request) -> Response:
+    """POST (multipart): ``file``, an optional ``name`` and ``shelf`` = ``class`` or ``school``."""
+    library = _library(request)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > library.max_bytes + _FORM_OVERHEAD:
+        raise MediaTooLarge(library.max_bytes)
+    async with request.form(max_files=1, max_fields=10) as form:
+        ctx = await class_context(request, form)
+        upload_file = form.get("file")
+        if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+            raise InvalidInput("Choisissez un fichier à déposer.")
+        shared = form.get("shelf") == "school"
+        target = MediaTarget(ctx.klass.school_id, None if shared else ctx.klass.id)
+        require(await ctx.store.accounts.load_principal(ctx.session.user), Action.MANAGE_MEDIA, target)
+        stored = await library.store(upload_file)
+        raw_name = form.get("name")
+        name = clean_name(raw_name if isinstance(raw_name, str) and raw_name.strip() else _stem(upload_file.filename))
+    media = await ctx.store.media.add(
+        school_id=ctx.klass.school_id,
+        class_id=target.class_id,
+        name=name or "Sans titre",
+        sha256=stored.sha256,
+        kind=stored.type.kind,
+        mime=stored.type.mime,
+        size=stored.size,
+        duration=stored.duration,
+        uploaded_by=ctx.session.user.id,
+    )
+    url = request.url_for("mediatheque", class_id=ctx.klass.id)
+    return RedirectResponse(f"{url}?ok={media.name} déposé", status_code=303)
+
+
+def _stem(filename: str) -> str:
+    """A display name from an uploaded file's name: no folders, no extension."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return base.rsplit(".", 1)[0] if "." in base else base
+
+
+async def _managed_media(request: Request) -> tuple[Session, Store, Media]:
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    form = await request.form()
+    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    media = await _media_from_path(request, store)
+    require(await store.accounts.load_principal(session.user), Action.MANAGE_MEDIA, _shelf(media))
+    request.state.form = form
+    return session, store, media
+
+
+async def _media_from_path(request: Request, store: Store) -> Media:
+    try:
+        media_id = int(request.path_params["media_id"])
+    except ValueError as exc:
+        raise NotFound("no such file") from exc
+    media = await store.media.get(media_id)
+    if media is None:
+        raise NotFound(f"no file {media_id}")
+    return media
+
+
+def _back_to(request: Request) -> str:
+    """Where to return: the class page the form came from (only ever a class id)."""
+    raw = request.state.form.get("class_id")
+    if isinstance(raw, str) and raw.isdigit():
+        return str(request.url_for("mediatheque", class_id=int(raw)))
+    return str(request.url_for("home"))
+
+
+async def rename(request: Request) -> Response:
+    _, store, media = await _managed_media(request)
+    raw = request.state.form.get("name")
+    name = clean_name(raw) if isinstance(raw, str) else ""
+    if not name:
+        raise InvalidInput("Le nom ne peut pas être vide.")
+    await store.media.rename(media.id, name)
+    return RedirectResponse(f"{_back_to(request)}?ok=fichier renommé", status_code=303)
+
+
+async def delete(request: Request) -> Response:
+    _, store, media = await _managed_media(request)
+    if await store.media.delete(media.id):
+        await _library(request).remove(media.sha256)
+    return RedirectResponse(f"{_back_to(request)}?ok={media.name} supprimé", status_code=303)
+
+
+async def serve(request: Request) -> Response:
+    """GET /media/{id}: the file, with Range support (seeking on tablets), to its class only."""
+    store = hub_of(request).store
+    user = await authenticate(store, request)
+    media = await _media_from_path(request, store)
+    require(await store.accounts.load_principal(user), Action.READ_MEDIA, _shelf(media))
+    return FileResponse(
+        _library(request).path_for(media.sha256),
+        media_type=media.mime,
+        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
+        content_disposition_type="inline",
+    )
+
+
+def media_routes() -> list[Route]:
+    post = ["POST"]
+    return [
+        Route("/enseignant/classe/{class_id}/mediatheque", mediatheque, name="mediatheque"),
+        Route("/enseignant/classe/{class_id}/mediatheque", upload, methods=post, name="upload_media"),
+        Route("/media/{media_id}", serve, name="media_file"),
+        Route("/media/{media_id}/nom", rename, methods=post, name="rename_media"),
+        Route("/media/{media_id}/supprimer", delete, methods=post, name="delete_media"),
+    ]
