@@ -67,15 +67,16 @@ class Hub:
     async def authorize(self, user: User, doc_id: str) -> Access:
         target = await self.store.documents.get_target(user.id, doc_id)
         principal = await self.store.accounts.load_principal(user)
-        return document_access(principal, target, doc_id)
+        return document_access(principal, target, doc_id, time.time())
 
     async def documents_for(self, user: User) -> list[tuple[Document, Access]]:
         """The documents this user may open now, with the access they would get."""
         principal = await self.store.accounts.load_principal(user)
+        now = time.time()
         out = []
         for target in await self.store.documents.list_targets_for_user(user.id):
             try:
-                out.append((target.document, document_access(principal, target, target.document.id)))
+                out.append((target.document, document_access(principal, target, target.document.id, now)))
             except CollabError:
                 continue  # e.g. a writer's document that is locked: it cannot be opened now
         return out

@@ -139,6 +139,12 @@ class DocumentTarget:
     pair_id: int | None
     #: A grant given to this principal on this document alone (load tests, inspectors).
     explicit: Access | None = None
+    #: The task's writing window (None: no limit on that side).
+    opens_at: float | None = None
+    closes_at: float | None = None
+
+    def open_at(self, now: float) -> bool:
+        return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,15 +39,17 @@ class Action(enum.StrEnum):
 Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget | CommuneTarget | MediaTarget
 
 
-def can(principal: Principal, action: Action, target: Target) -> bool:
-    """True when ``principal`` may perform ``action`` on ``target``."""
+def can(principal: Principal, action: Action, target: Target, *, now: float | None = None) -> bool:
+    """True when ``principal`` may perform ``action`` on ``target`` (at time ``now``, for the
+    writing window of a task's documents; without ``now`` the window is not considered)."""
     role = principal.user.role
     if isinstance(target, DocumentTarget):
         if action is Action.READ_DOCUMENT:
             return target.explicit is not None or _writes_as_pupil(principal, target) or _teaches(principal, target)
         if action is Action.WRITE_DOCUMENT:
             may_write = target.explicit is Access.WRITE or _writes_as_pupil(principal, target)
-            return may_write and target.document.status is DocStatus.OPEN
+            in_window = now is None or target.open_at(now)
+            return may_write and in_window and target.document.status is DocStatus.OPEN
     elif isinstance(target, ClassTarget):
         if action is Action.READ_CLASS_BLOG:
             return (
@@ -87,20 +89,21 @@ def _teaches(principal: Principal, target: DocumentTarget) -> bool:
     return target.class_id is not None and target.class_id in principal.taught_class_ids
 
 
-def document_access(principal: Principal, target: DocumentTarget | None, doc_id: str) -> Access:
+def document_access(principal: Principal, target: DocumentTarget | None, doc_id: str, now: float) -> Access:
     """The access a connection gets to a document, or the error that refuses it.
 
-    Writers get write while the document is open; once it is locked or published,
-    writers are refused (4409) and readers still read.
+    Writers get write while the document is open (and its task's window is); once it is
+    locked, published or outside the window, writers are refused (4409) and readers read.
     """
     if target is None:
         raise NotFound(f"no document {doc_id!r}")
     if not can(principal, Action.READ_DOCUMENT, target):
         raise Forbidden(f"{principal.user.login} may not open {doc_id}")
-    if can(principal, Action.WRITE_DOCUMENT, target):
+    if can(principal, Action.WRITE_DOCUMENT, target, now=now):
         return Access.WRITE
     if target.explicit is Access.WRITE or _writes_as_pupil(principal, target):
-        raise Locked(f"{doc_id} is {target.document.status.value}")
+        why = target.document.status.value if target.document.status is not DocStatus.OPEN else "outside its window"
+        raise Locked(f"{doc_id} is {why}")
     return Access.READ
 
 

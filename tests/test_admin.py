@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
 from tests.conftest import update_inserting
-from tests.web import OTHER_PASSWORD, DemoSchool, csrf_from, sign_in_adult
+from tests.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_create_a_class_and_a_teacher_who_then_signs_in(admin: TestClient, setti
     assert created.status_code == 200
     password = re.search(r"mot de passe\s*<strong>([^<]+)</strong>", created.text)
     assert password
-    with TestClient(admin.app, base_url="http://127.0.0.1", follow_redirects=False) as laptop:
+    with browser(settings) as laptop:
         assert sign_in_adult(laptop, "m.roux", password.group(1))[0] == 303
         assert "CE2 Roux" in laptop.get("/").text
 
@@ -257,7 +257,7 @@ def test_commune_admin_creates_schools_and_school_admins_cannot(
     )
     assert created.status_code == 303
     assert "École Jules Ferry" in client.get(created.headers["location"]).text
-    with TestClient(client.app, base_url="http://127.0.0.1", follow_redirects=False) as other:
+    with browser(settings) as other:
         assert sign_in_adult(other, "admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"])[0] == 303
         csrf = csrf_from(other.get("/").text)
         assert other.post(f"/admin/commune/{commune_id}/ecoles", data={"csrf": csrf, "name": "X"}).status_code == 403

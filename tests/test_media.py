@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
 from tests.conftest import make_settings
-from tests.web import OTHER_PASSWORD, DemoSchool, csrf_from, sign_in_adult, sign_in_pupil
+from tests.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 MAX_BYTES = 300_000
 
@@ -136,16 +136,15 @@ def test_files_are_served_only_to_their_class(client: TestClient, settings: Sett
     assert upload(client, school.class_id, tone_wav(0.5), "classe.wav") == 303
     assert upload(client, school.class_id, tone_wav(0.7), "ecole.wav", shelf="school") == 303
     class_file, school_file = (row[0] for row in media_rows(settings))
-    app = client.app
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as anonymous:
+    with browser(settings) as anonymous:
         assert anonymous.get(f"/media/{class_file}").status_code == 401
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as pupil:
+    with browser(settings) as pupil:
         sign_in_pupil(pupil, school)
         assert pupil.get(f"/media/{class_file}").status_code == 200
         assert pupil.get(f"/media/{school_file}").status_code == 200
         csrf = csrf_from(pupil.get("/").text)
         assert pupil.post(f"/media/{class_file}/supprimer", data={"csrf": csrf}).status_code == 403
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as other:
+    with browser(settings) as other:
         assert sign_in_adult(other, "m.blanc", OTHER_PASSWORD)[0] == 303
         assert other.get(f"/media/{class_file}").status_code == 403  # another class of the school
         assert other.get(f"/media/{school_file}").status_code == 200  # the school's shared shelf
@@ -159,7 +158,7 @@ def test_files_are_served_only_to_their_class(client: TestClient, settings: Sett
             files={"file": ("intrus.wav", tone_wav(0.5), "audio/wav")},
         )
         assert intrusion.status_code == 403
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as far:
+    with browser(settings) as far:
         assert sign_in_adult(far, "admin.hugo", OTHER_PASSWORD)[0] == 303
         assert far.get(f"/media/{school_file}").status_code == 403  # another school
     assert len(media_rows(settings)) == 2

@@ -156,7 +156,24 @@ def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> Docum
 )
 def test_document_access(who: str, target: DocumentTarget | None, expected: Access | type[CollabError]) -> None:
     if isinstance(expected, Access):
-        assert document_access(PRINCIPALS[who], target, "d") is expected
+        assert document_access(PRINCIPALS[who], target, "d", now=1000.0) is expected
     else:
         with pytest.raises(expected):
-            document_access(PRINCIPALS[who], target, "d")
+            document_access(PRINCIPALS[who], target, "d", now=1000.0)
+
+
+@pytest.mark.parametrize(
+    ("opens_at", "closes_at", "expected"),
+    [(None, None, Access.WRITE), (900.0, 1100.0, Access.WRITE), (1100.0, None, Locked), (None, 1000.0, Locked)],
+)
+def test_task_window(opens_at: float | None, closes_at: float | None, expected: Access | type[CollabError]) -> None:
+    target = DocumentTarget(
+        Document("d", "T", DocStatus.OPEN, 0.0), OWN_CLASS, 1, OWN_PAIR, opens_at=opens_at, closes_at=closes_at
+    )
+    if isinstance(expected, Access):
+        assert document_access(PRINCIPALS["pupil"], target, "d", now=1000.0) is expected
+        assert document_access(PRINCIPALS["teacher"], target, "d", now=1000.0) is Access.READ
+    else:
+        with pytest.raises(expected):
+            document_access(PRINCIPALS["pupil"], target, "d", now=1000.0)
+        assert document_access(PRINCIPALS["teacher"], target, "d", now=1000.0) is Access.READ

@@ -8,7 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.seeding import DEMO_PASSWORDS
-from tests.web import OTHER_PASSWORD, DemoSchool, csrf_from, sign_in_adult, sign_in_pupil
+from tests.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def test_linking_a_new_parent_shows_the_password_once(
     password = re.search(r"Mot de passe à transmettre : <strong>([^<]+)</strong>", page)
     assert password
     assert "Karim Bernard (k.bernard) → Noé" in page
-    with TestClient(teacher.app, base_url="http://127.0.0.1", follow_redirects=False) as parent:
+    with browser(settings) as parent:
         assert sign_in_adult(parent, "k.bernard", password.group(1))[0] == 303
         assert "CM1-CM2 Durand" in parent.get("/").text
 

@@ -57,6 +57,13 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
         await store.close()
 
 
+def browser(settings: Settings) -> TestClient:
+    """Another browser, on an app of its own over the same data (use it as a context manager)."""
+    from collab.app import create_app
+
+    return TestClient(create_app(settings), base_url="http://127.0.0.1", follow_redirects=False)
+
+
 def csrf_from(html: str) -> str:
     found = re.search(r'name="csrf" value="([^"]+)"', html)
     assert found, "the page has no CSRF field"

@@ -12,6 +12,7 @@ from collab.store.pairs import PairStore
 from collab.store.privacy import PrivacyStore
 from collab.store.schools import SchoolStore
 from collab.store.sessions import Session, SessionStore
+from collab.store.tasks import TaskStore
 from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
 
 __all__ = [
@@ -45,6 +46,7 @@ class Store:
         self.sessions = SessionStore(db)
         self.privacy = PrivacyStore(db)
         self.media = MediaStore(db)
+        self.tasks = TaskStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

@@ -177,6 +177,42 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX media_sha ON media(sha256);
         """,
     ),
+    (
+        "0004_tasks",
+        """
+        -- A writing task of a class: a dictation (audio + reference text) or a free writing.
+        CREATE TABLE tasks (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('dictation', 'free')),
+            title TEXT NOT NULL,
+            opens_at REAL,
+            closes_at REAL,
+            created_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX tasks_class ON tasks(class_id);
+        -- Differentiation: each group of pairs has its own instructions, media and reference.
+        CREATE TABLE task_groups (
+            id INTEGER PRIMARY KEY,
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            label TEXT NOT NULL,
+            instructions TEXT NOT NULL DEFAULT '',
+            media_id INTEGER REFERENCES media(id),
+            reference_text TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX task_groups_task ON task_groups(task_id);
+        CREATE INDEX task_groups_media ON task_groups(media_id);
+        -- Each (task, pair) writes its own document.
+        CREATE TABLE task_documents (
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            pair_id INTEGER NOT NULL REFERENCES pairs(id),
+            group_id INTEGER NOT NULL REFERENCES task_groups(id) ON DELETE CASCADE,
+            doc_id TEXT NOT NULL UNIQUE REFERENCES documents(id),
+            PRIMARY KEY (task_id, pair_id)
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

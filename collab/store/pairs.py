@@ -30,6 +30,10 @@ class PairStore:
     async def current_pairs(self, class_id: int) -> list[Pair]:
         return await self._pairs("p.class_id = ? AND p.dissolved_at IS NULL", (class_id,))
 
+    async def pairs_of_class(self, class_id: int) -> list[Pair]:
+        """Every pair the class has had, dissolved ones too (their documents remain)."""
+        return await self._pairs("p.class_id = ?", (class_id,))
+
     async def get_pair(self, pair_id: int) -> Pair | None:
         found = await self._pairs("p.id = ?", (pair_id,))
         return found[0] if found else None

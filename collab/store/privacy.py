@@ -17,7 +17,7 @@ class PrivacyStore:
         and the person's name is removed from the authorship of any other document."""
         docs = [(doc_id,) for doc_id in document_ids]
         async with self.db.write() as conn:
-            for table in ("doc_updates", "doc_snapshots", "document_members"):
+            for table in ("doc_updates", "doc_snapshots", "document_members", "task_documents"):
                 await conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", docs)
             await conn.executemany("DELETE FROM documents WHERE id = ?", docs)
             await conn.execute("UPDATE doc_updates SET author_id = NULL WHERE author_id = ?", (user_id,))

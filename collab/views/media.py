@@ -132,6 +132,8 @@ async def rename(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     _, store, media = await _managed_media(request)
+    if await store.tasks.media_in_use(media.id):
+        raise InvalidInput(f"« {media.name} » sert à une tâche : il est gardé.")
     if await store.media.delete(media.id):
         await _library(request).remove(media.sha256)
     return RedirectResponse(f"{_back_to(request)}?ok={media.name} supprimé", status_code=303)

@@ -1,0 +1,142 @@
+"""Writing tasks: their groups (differentiation) and one document per (task, pair)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from collab.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class TaskGroup:
+    id: int
+    label: str
+    instructions: str
+    media_id: int | None
+    reference_text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    id: int
+    class_id: int
+    kind: str  # "dictation" or "free"
+    title: str
+    opens_at: float | None
+    closes_at: float | None
+    created_at: float
+    groups: tuple[TaskGroup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskDocument:
+    task_id: int
+    pair_id: int
+    group_id: int
+    doc_id: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewGroup:
+    label: str
+    instructions: str
+    media_id: int | None
+    reference_text: str
+    pair_ids: Sequence[int]
+
+
+def document_id(task_id: int, pair_id: int) -> str:
+    return f"t{task_id}-p{pair_id}"
+
+
+def _group(row: Any) -> TaskGroup:
+    return TaskGroup(int(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]))
+
+
+class TaskStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        *,
+        class_id: int,
+        kind: str,
+        title: str,
+        opens_at: float | None,
+        closes_at: float | None,
+        created_by: int,
+        groups: Sequence[NewGroup],
+    ) -> int:
+        """The task, its groups, and a document for every pair of every group, in one go."""
+        now = time.time()
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO tasks (class_id, kind, title, opens_at, closes_at, created_by, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (class_id, kind, title, opens_at, closes_at, created_by, now),
+            )
+            task_id = int(cur.lastrowid or 0)
+            for group in groups:
+                cur = await conn.execute(
+                    "INSERT INTO task_groups (task_id, label, instructions, media_id, reference_text) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (task_id, group.label, group.instructions, group.media_id, group.reference_text),
+                )
+                group_id = int(cur.lastrowid or 0)
+                for pair_id in group.pair_ids:
+                    doc_id = document_id(task_id, pair_id)
+                    await conn.execute(
+                        "INSERT INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?)",
+                        (doc_id, title, now, class_id, pair_id),
+                    )
+                    await conn.execute(
+                        "INSERT INTO task_documents (task_id, pair_id, group_id, doc_id) VALUES (?, ?, ?, ?)",
+                        (task_id, pair_id, group_id, doc_id),
+                    )
+        return task_id
+
+    async def get(self, task_id: int) -> Task | None:
+        async with self.db.conn.execute(
+            "SELECT id, class_id, kind, title, opens_at, closes_at, created_at FROM tasks WHERE id = ?", (task_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        async with self.db.conn.execute(
+            "SELECT id, label, instructions, media_id, reference_text FROM task_groups WHERE task_id = ? ORDER BY id",
+            (task_id,),
+        ) as cur:
+            groups = tuple(_group(r) for r in await cur.fetchall())
+        return Task(int(row[0]), int(row[1]), str(row[2]), str(row[3]), row[4], row[5], float(row[6]), groups)
+
+    async def list_for_class(self, class_id: int) -> list[Task]:
+        async with self.db.conn.execute(
+            "SELECT id FROM tasks WHERE class_id = ? ORDER BY created_at DESC, id DESC", (class_id,)
+        ) as cur:
+            ids = [int(r[0]) for r in await cur.fetchall()]
+        tasks = [await self.get(task_id) for task_id in ids]
+        return [t for t in tasks if t is not None]
+
+    async def documents(self, task_id: int) -> list[TaskDocument]:
+        async with self.db.conn.execute(
+            "SELECT td.task_id, td.pair_id, td.group_id, td.doc_id, d.status FROM task_documents td "
+            "JOIN documents d ON d.id = td.doc_id JOIN pairs p ON p.id = td.pair_id "
+            "WHERE td.task_id = ? ORDER BY p.number, td.pair_id",
+            (task_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
+
+    async def task_of_document(self, doc_id: str) -> int | None:
+        async with self.db.conn.execute("SELECT task_id FROM task_documents WHERE doc_id = ?", (doc_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else None
+
+    async def media_in_use(self, media_id: int) -> bool:
+        async with self.db.conn.execute("SELECT 1 FROM task_groups WHERE media_id = ? LIMIT 1", (media_id,)) as cur:
+            return await cur.fetchone() is not None

@@ -1,0 +1,171 @@
+"""Writing tasks: the teacher creates a dictation or a free writing for all pairs or for
+groups of pairs (each with its own instructions, audio and reference), then locks or unlocks
+one pair's document or all of them."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.errors import InvalidInput, NotFound
+from collab.media_types import MediaKind
+from collab.models import ClassTarget, DocStatus
+from collab.names import clean_name
+from collab.policy import Action, require
+from collab.store import Media
+from collab.store.tasks import NewGroup, Task
+from collab.views.pages import hub_of, render
+from collab.views.teacher import ClassContext, class_context
+
+GROUP_LABELS = ("A", "B", "C")
+MAX_TEXT = 5000
+
+
+def _text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def parse_local_time(raw: str) -> float | None:
+    """``2026-11-24T09:30`` (an HTML datetime-local field, the school's time) → timestamp."""
+    if not raw:
+        return None
+    try:
+        return time.mktime(time.strptime(raw, "%Y-%m-%dT%H:%M"))
+    except ValueError as exc:
+        raise InvalidInput("La date n'est pas lisible.") from exc
+
+
+async def _class_audio(ctx: ClassContext) -> list[Media]:
+    """The recordings a task of this class may use: its own and the school's shelf."""
+    files = await ctx.store.media.list_for_class(ctx.klass.id, ctx.klass.school_id)
+    return [m for m in files if m.kind is MediaKind.AUDIO]
+
+
+async def task_list(request: Request) -> Response:
+    ctx = await class_context(request)
+    return await _page(request, ctx, request.query_params.get("ok", "")[:100])
+
+
+async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
+    tasks = await ctx.store.tasks.list_for_class(ctx.klass.id)
+    pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
+    all_pairs = {p.id: p for p in await ctx.store.pairs.pairs_of_class(ctx.klass.id)}
+    audio = await _class_audio(ctx)
+    documents = {task.id: await ctx.store.tasks.documents(task.id) for task in tasks}
+    return render(
+        request,
+        "teacher/tasks.html",
+        {
+            "klass": ctx.klass,
+            "tasks": tasks,
+            "documents": documents,
+            "pairs": pairs,
+            "all_pairs": all_pairs,
+            "audio": audio,
+            "labels": GROUP_LABELS,
+            "notice": notice,
+        },
+        session=ctx.session,
+    )
+
+
+async def create_task(request: Request) -> Response:
+    form = await request.form()
+    ctx = await class_context(request, form)
+    kind = _text(form, "kind", 20)
+    if kind not in ("dictation", "free"):
+        raise InvalidInput("Choisissez une dictée ou une écriture libre.")
+    title = clean_name(_text(form, "title", 100))
+    if not title:
+        raise InvalidInput("Donnez un titre à la tâche.")
+    opens_at, closes_at = parse_local_time(_text(form, "opens_at", 20)), parse_local_time(_text(form, "closes_at", 20))
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise InvalidInput("La fermeture doit venir après l'ouverture.")
+    pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
+    if not pairs:
+        raise InvalidInput("Formez d'abord les binômes de la classe.")
+    audio_ids = {m.id for m in await _class_audio(ctx)}
+    groups = []
+    for label in GROUP_LABELS:
+        members = [p.id for p in pairs if _text(form, f"pair-{p.id}", 2) == label]
+        if not members:
+            continue
+        media_raw = _text(form, f"media-{label}", 12)
+        media_id = int(media_raw) if media_raw.isdigit() else None
+        if media_id is not None and media_id not in audio_ids:
+            raise NotFound(f"audio {media_id} is not in this class's médiathèque")
+        reference = _text(form, f"reference-{label}", MAX_TEXT)
+        if kind == "dictation" and (media_id is None or not reference):
+            raise InvalidInput(f"Groupe {label} : une dictée a besoin d'un enregistrement et du texte de référence.")
+        groups.append(NewGroup(label, _text(form, f"instructions-{label}", MAX_TEXT), media_id, reference, members))
+    if not groups:
+        raise InvalidInput("Choisissez au moins un binôme pour cette tâche.")
+    await ctx.store.tasks.create(
+        class_id=ctx.klass.id,
+        kind=kind,
+        title=title,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        created_by=ctx.session.user.id,
+        groups=groups,
+    )
+    url = request.url_for("task_list", class_id=ctx.klass.id)
+    return RedirectResponse(f"{url}?ok=tâche « {title} » créée", status_code=303)
+
+
+async def _task_context(request: Request) -> tuple[Task, str]:
+    """The task in the URL, after checking the teacher manages its class and the CSRF token."""
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    form = await request.form()
+    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    try:
+        task = await store.tasks.get(int(request.path_params["task_id"]))
+    except ValueError as exc:
+        raise NotFound("no such task") from exc
+    if task is None:
+        raise NotFound("no such task")
+    klass = await store.schools.get_class(task.class_id)
+    assert klass is not None
+    require(
+        await store.accounts.load_principal(session.user), Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id)
+    )
+    return task, _text(form, "action", 10)
+
+
+async def lock_task(request: Request) -> Response:
+    """POST: ``action`` = lock or unlock, for every document of the task or (``doc_id`` in the
+    URL) for one pair's. Writers of a locked document are disconnected with 4409."""
+    hub = hub_of(request)
+    task, action = await _task_context(request)
+    if action not in ("lock", "unlock"):
+        raise InvalidInput("Choisissez verrouiller ou déverrouiller.")
+    documents = await hub.store.tasks.documents(task.id)
+    wanted = request.path_params.get("doc_id")
+    if wanted is not None:
+        documents = [d for d in documents if d.doc_id == wanted]
+        if not documents:
+            raise NotFound(f"{wanted} is not a document of task {task.id}")
+    for document in documents:
+        if document.status == DocStatus.PUBLISHED.value:
+            continue  # a published text stays published
+        await hub.set_status(document.doc_id, DocStatus.LOCKED if action == "lock" else DocStatus.OPEN)
+    url = request.url_for("task_list", class_id=task.class_id)
+    done = "verrouillé" if action == "lock" else "déverrouillé"
+    return RedirectResponse(f"{url}?ok={len(documents)} texte(s) {done}(s)", status_code=303)
+
+
+def task_routes() -> list[Route]:
+    post = ["POST"]
+    return [
+        Route("/enseignant/classe/{class_id}/taches", task_list, name="task_list"),
+        Route("/enseignant/classe/{class_id}/taches", create_task, methods=post, name="create_task"),
+        Route("/enseignant/tache/{task_id}/verrou", lock_task, methods=post, name="lock_task"),
+        Route("/enseignant/tache/{task_id}/document/{doc_id}/verrou", lock_task, methods=post, name="lock_document"),
+    ]
