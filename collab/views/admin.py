@@ -20,7 +20,7 @@ from collab.errors import InvalidInput, NotFound
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
-from collab.views.pages import hub_of, render
+from collab.views.pages import form_text, hub_of, path_id, render
 
 
 @dataclass(frozen=True)
@@ -30,29 +30,17 @@ class SchoolContext:
     school: School
 
 
-def _int_param(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except ValueError as exc:
-        raise NotFound(f"no such {name}") from exc
-
-
 async def _school_context(request: Request, form: FormData | None = None) -> SchoolContext:
     store = hub_of(request).store
     session = await require_session(store, request)
     if form is not None:
         check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    school = await store.schools.get_school(_int_param(request, "school_id"))
+    school = await store.schools.get_school(path_id(request, "school_id"))
     if school is None:
         raise NotFound("no such school")
     principal = await store.accounts.load_principal(session.user)
     require(principal, Action.MANAGE_SCHOOL, SchoolTarget(school.id))
     return SchoolContext(session, store, school)
-
-
-def _text(form: FormData, name: str, limit: int = 200) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", **extra: object) -> Response:
@@ -91,7 +79,7 @@ def _back(request: Request, ctx: SchoolContext, notice: str) -> Response:
 async def create_class(request: Request) -> Response:
     form = await request.form()
     ctx = await _school_context(request, form)
-    name, level, year = _text(form, "name", 60), _text(form, "level", 20), _text(form, "year", 20)
+    name, level, year = form_text(form, "name", 60), form_text(form, "level", 20), form_text(form, "year", 20)
     if not name or level not in {lv.value for lv in Level} or not year:
         raise InvalidInput("Indiquez le nom, le niveau et l'année scolaire de la classe.")
     await ctx.store.schools.ensure_class(ctx.school.id, name, level, year)
@@ -114,7 +102,7 @@ async def create_teacher(request: Request) -> Response:
     ctx = await _school_context(request, form)
     class_id = await _school_class(ctx, form.get("class_id"))
     teacher, password = await administration.create_adult(
-        ctx.store, _text(form, "login", 80), _text(form, "name", 60), Role.TEACHER
+        ctx.store, form_text(form, "login", 80), form_text(form, "name", 60), Role.TEACHER
     )
     await ctx.store.schools.add_teacher(class_id, teacher.id)
     return await _school_page(
@@ -140,7 +128,7 @@ async def import_class(request: Request) -> Response:
 async def roll_over(request: Request) -> Response:
     form = await request.form()
     ctx = await _school_context(request, form)
-    year = _text(form, "year", 20)
+    year = form_text(form, "year", 20)
     if form.get("confirm") != "oui" or not year:
         raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
     archived = await ctx.store.schools.archive_year(ctx.school.id, year)
@@ -153,12 +141,12 @@ async def create_school(request: Request) -> Response:
     form = await request.form()
     session = await require_session(store, request)
     check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    commune_id = _int_param(request, "commune_id")
+    commune_id = path_id(request, "commune_id")
     commune = await store.schools.commune_name(commune_id)
     if commune is None:
         raise NotFound("no such commune")
     require(await store.accounts.load_principal(session.user), Action.MANAGE_COMMUNE, CommuneTarget(commune_id))
-    name = _text(form, "name", 100)
+    name = form_text(form, "name", 100)
     if not name:
         raise InvalidInput("Indiquez le nom de l'école.")
     school = await store.schools.ensure_school(commune, name)
@@ -173,7 +161,7 @@ async def _pupil_context(request: Request, form: FormData | None = None) -> tupl
     session = await require_session(store, request)
     if form is not None:
         check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    pupil = await store.accounts.get_user(_int_param(request, "pupil_id"))
+    pupil = await store.accounts.get_user(path_id(request, "pupil_id"))
     if pupil is None or pupil.role is not Role.PUPIL:
         raise NotFound("no such pupil")
     classes = await store.schools.classes_of_pupil(pupil.id)
@@ -203,7 +191,7 @@ async def delete_pupil(request: Request) -> Response:
     """POST: erase the pupil after the admin typed the login again (the confirmation step)."""
     form = await request.form()
     session, store, pupil = await _pupil_context(request, form)
-    if _text(form, "confirm", 100) != pupil.login:
+    if form_text(form, "confirm", 100) != pupil.login:
         data = await administration.pupil_data(store, pupil)
         classes = await store.schools.classes_of_pupil(pupil.id)
         context = {

@@ -3,7 +3,6 @@ their name and three pictures."""
 
 from __future__ import annotations
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -19,14 +18,7 @@ from collab.auth import (
 from collab.credentials import PICTURE_COUNT, PICTURES, AccountLocked, WrongCredentials, check_sign_in
 from collab.errors import NotFound
 from collab.models import Role, SchoolClass, User
-from collab.views.pages import hub_of, render
-
-_MAX_FIELD = 200
-
-
-def _field(form: FormData, name: str) -> str:
-    value = form.get(name)
-    return value.strip()[:_MAX_FIELD] if isinstance(value, str) else ""
+from collab.views.pages import form_text, hub_of, path_id, render
 
 
 async def _open_session(request: Request, user: User) -> Response:
@@ -49,13 +41,13 @@ async def sign_in(request: Request) -> Response:
     hub = hub_of(request)
     form = await request.form()
     check_csrf(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_CSRF_COOKIE))
-    login = _field(form, "login")
+    login = form_text(form, "login")
     user = await hub.store.accounts.get_user_by_login(login) if login else None
     error = WrongCredentials().public_message
     status = 401
     if user is not None and user.role is not Role.PUPIL:
         try:
-            await check_sign_in(hub.store, hub.settings, user.id, password=_field(form, "password"))
+            await check_sign_in(hub.store, hub.settings, user.id, password=form_text(form, "password"))
         except AccountLocked as exc:
             error, status = exc.public_message, exc.status
         except WrongCredentials:
@@ -97,10 +89,7 @@ async def class_names(request: Request) -> Response:
 
 
 async def _pupil_of(request: Request, klass: SchoolClass) -> User:
-    try:
-        pupil_id = int(request.path_params["pupil_id"])
-    except ValueError as exc:
-        raise NotFound("no such pupil") from exc
+    pupil_id = path_id(request, "pupil_id")
     pupils = await hub_of(request).store.schools.list_pupils(klass.id)
     for pupil in pupils:
         if pupil.id == pupil_id:
@@ -126,7 +115,7 @@ async def pictures_sign_in(request: Request) -> Response:
     form = await request.form()
     check_csrf(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_CSRF_COOKIE))
     try:
-        await check_sign_in(hub.store, hub.settings, pupil.id, pictures=_field(form, "pictures"))
+        await check_sign_in(hub.store, hub.settings, pupil.id, pictures=form_text(form, "pictures"))
     except (AccountLocked, WrongCredentials) as exc:
         context = _pictures_context(klass, pupil) | {"error": exc.public_message}
         return render(request, "auth/pictures.html", context, status=exc.status)

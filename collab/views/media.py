@@ -14,7 +14,7 @@ from collab.models import MediaTarget
 from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media, Session, Store
-from collab.views.pages import hub_of, render
+from collab.views.pages import hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
 
 #: Room for the form fields and multipart boundaries around the file itself.
@@ -102,10 +102,7 @@ async def _managed_media(request: Request) -> tuple[Session, Store, Media]:
 
 
 async def _media_from_path(request: Request, store: Store) -> Media:
-    try:
-        media_id = int(request.path_params["media_id"])
-    except ValueError as exc:
-        raise NotFound("no such file") from exc
+    media_id = path_id(request, "media_id")
     media = await store.media.get(media_id)
     if media is None:
         raise NotFound(f"no file {media_id}")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from collab.auth import SIGN_IN_CSRF_COOKIE, set_cookie, sign_in_csrf_token
+from collab.errors import NotFound
 from collab.hub import Hub
 from collab.store import Session
 
@@ -31,3 +33,17 @@ def render(
     if session is None:
         set_cookie(response, request.app.state.settings, SIGN_IN_CSRF_COOKIE, csrf, 3600 * 12)
     return response
+
+
+def form_text(form: FormData, name: str, limit: int = 200) -> str:
+    """A text field, trimmed and cut to ``limit`` characters ("" when absent or a file)."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def path_id(request: Request, name: str) -> int:
+    """A numeric id from the URL; anything else is a 404 (forged ids get no hint)."""
+    try:
+        return int(request.path_params[name])
+    except ValueError as exc:
+        raise NotFound(f"no such {name}") from exc

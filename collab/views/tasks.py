@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -19,16 +18,11 @@ from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media
 from collab.store.tasks import NewGroup, Task
-from collab.views.pages import hub_of, render
+from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
 
 GROUP_LABELS = ("A", "B", "C")
 MAX_TEXT = 5000
-
-
-def _text(form: FormData, name: str, limit: int = 200) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 def parse_local_time(raw: str) -> float | None:
@@ -78,13 +72,16 @@ async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
 async def create_task(request: Request) -> Response:
     form = await request.form()
     ctx = await class_context(request, form)
-    kind = _text(form, "kind", 20)
+    kind = form_text(form, "kind", 20)
     if kind not in ("dictation", "free"):
         raise InvalidInput("Choisissez une dictée ou une écriture libre.")
-    title = clean_name(_text(form, "title", 100))
+    title = clean_name(form_text(form, "title", 100))
     if not title:
         raise InvalidInput("Donnez un titre à la tâche.")
-    opens_at, closes_at = parse_local_time(_text(form, "opens_at", 20)), parse_local_time(_text(form, "closes_at", 20))
+    opens_at, closes_at = (
+        parse_local_time(form_text(form, "opens_at", 20)),
+        parse_local_time(form_text(form, "closes_at", 20)),
+    )
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
         raise InvalidInput("La fermeture doit venir après l'ouverture.")
     pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
@@ -93,17 +90,17 @@ async def create_task(request: Request) -> Response:
     audio_ids = {m.id for m in await _class_audio(ctx)}
     groups = []
     for label in GROUP_LABELS:
-        members = [p.id for p in pairs if _text(form, f"pair-{p.id}", 2) == label]
+        members = [p.id for p in pairs if form_text(form, f"pair-{p.id}", 2) == label]
         if not members:
             continue
-        media_raw = _text(form, f"media-{label}", 12)
+        media_raw = form_text(form, f"media-{label}", 12)
         media_id = int(media_raw) if media_raw.isdigit() else None
         if media_id is not None and media_id not in audio_ids:
             raise NotFound(f"audio {media_id} is not in this class's médiathèque")
-        reference = _text(form, f"reference-{label}", MAX_TEXT)
+        reference = form_text(form, f"reference-{label}", MAX_TEXT)
         if kind == "dictation" and (media_id is None or not reference):
             raise InvalidInput(f"Groupe {label} : une dictée a besoin d'un enregistrement et du texte de référence.")
-        groups.append(NewGroup(label, _text(form, f"instructions-{label}", MAX_TEXT), media_id, reference, members))
+        groups.append(NewGroup(label, form_text(form, f"instructions-{label}", MAX_TEXT), media_id, reference, members))
     if not groups:
         raise InvalidInput("Choisissez au moins un binôme pour cette tâche.")
     await ctx.store.tasks.create(
@@ -125,10 +122,7 @@ async def _task_context(request: Request) -> tuple[Task, str]:
     session = await require_session(store, request)
     form = await request.form()
     check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    try:
-        task = await store.tasks.get(int(request.path_params["task_id"]))
-    except ValueError as exc:
-        raise NotFound("no such task") from exc
+    task = await store.tasks.get(path_id(request, "task_id"))
     if task is None:
         raise NotFound("no such task")
     klass = await store.schools.get_class(task.class_id)
@@ -136,7 +130,7 @@ async def _task_context(request: Request) -> tuple[Task, str]:
     require(
         await store.accounts.load_principal(session.user), Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id)
     )
-    return task, _text(form, "action", 10)
+    return task, form_text(form, "action", 10)
 
 
 async def lock_task(request: Request) -> Response:

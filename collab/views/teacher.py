@@ -24,7 +24,7 @@ from collab.names import clean_name
 from collab.pairing import random_groups
 from collab.policy import Action, require
 from collab.store import Session, Store
-from collab.views.pages import hub_of, render
+from collab.views.pages import form_text, hub_of, path_id, render
 
 MAX_PASTED_PUPILS = 40
 
@@ -53,10 +53,7 @@ async def class_context(request: Request, form: FormData | None = None) -> Class
     session = await require_session(store, request)
     if form is not None:
         check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    try:
-        class_id = int(request.path_params["class_id"])
-    except ValueError as exc:
-        raise NotFound("no such class") from exc
+    class_id = path_id(request, "class_id")
     klass = await store.schools.get_class(class_id)
     if klass is None:
         raise NotFound(f"no class {class_id}")
@@ -68,11 +65,6 @@ async def class_context(request: Request, form: FormData | None = None) -> Class
 def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "") -> Response:
     url = request.url_for(view, class_id=ctx.klass.id)
     return RedirectResponse(f"{url}?ok={notice}" if notice else str(url), status_code=303)
-
-
-def _text(form: FormData, name: str, limit: int = 200) -> str:
-    value = form.get(name)
-    return value.strip()[:limit] if isinstance(value, str) else ""
 
 
 # -- roster ----------------------------------------------------------------------------------
@@ -104,7 +96,7 @@ async def add_pupils(request: Request) -> Response:
     """POST: one name (``name``) or a pasted list, one pupil per line (``names``)."""
     form = await request.form()
     ctx = await class_context(request, form)
-    raw = _text(form, "names", 4000) or _text(form, "name")
+    raw = form_text(form, "names", 4000) or form_text(form, "name")
     names = [n for n in (clean_name(line) for line in raw.splitlines()) if n]
     if not names:
         raise InvalidInput("Écrivez au moins un prénom.")
@@ -119,7 +111,7 @@ async def rename_pupil(request: Request) -> Response:
     form = await request.form()
     ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
-    name = clean_name(_text(form, "name"))
+    name = clean_name(form_text(form, "name"))
     if not name:
         raise InvalidInput("Le prénom ne peut pas être vide.")
     await ctx.store.accounts.rename(pupil.id, name)
@@ -156,8 +148,8 @@ async def link_parent(request: Request) -> Response:
     form = await request.form()
     ctx = await class_context(request, form)
     pupil = ctx.pupil(form.get("pupil_id"))
-    login = _text(form, "login", 80).lower()
-    name = clean_name(_text(form, "name"))
+    login = form_text(form, "login", 80).lower()
+    name = clean_name(form_text(form, "name"))
     if not login:
         raise InvalidInput("Indiquez l'identifiant du parent.")
     parent = await ctx.store.accounts.get_user_by_login(login)
@@ -216,7 +208,7 @@ async def arrange_pairs(request: Request) -> Response:
     ctx = await class_context(request, form)
     groups: dict[int, list[int]] = {}
     for pupil in ctx.pupils:
-        raw = _text(form, f"group-{pupil.id}", 4)
+        raw = form_text(form, f"group-{pupil.id}", 4)
         if not raw:
             continue
         try:
