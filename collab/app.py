@@ -26,6 +26,8 @@ from collab.store import Store
 from collab.views import api, auth, health, home
 from collab.views.admin import admin_routes
 from collab.views.media import media_routes
+from collab.views.pupil import pupil_routes
+from collab.views.segments import segment_routes
 from collab.views.tasks import task_routes
 from collab.views.teacher_routes import teacher_routes
 from collab.ws import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
@@ -113,6 +115,8 @@ def create_app(settings: Settings) -> BinomeApp:
         *teacher_routes(),
         *admin_routes(),
         *media_routes(),
+        *segment_routes(),
+        *pupil_routes(),
         *task_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),

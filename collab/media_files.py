@@ -1,5 +1,6 @@
 """The médiathèque's files: checked from their content, stored once by sha256 in the data
-directory (``media/ab/abcdef…``), with the duration read from the audio (mutagen)."""
+directory (``media/ab/abcdef…``); audio is decoded once on the way in for its duration and
+its phrase segments."""
 
 from __future__ import annotations
 
@@ -11,11 +12,11 @@ from pathlib import Path
 from typing import Protocol
 
 import anyio
-import mutagen
-from mutagen import MutagenError
 
+from collab.audio import read_audio
 from collab.errors import InvalidInput, TooLarge
 from collab.media_types import SNIFF_BYTES, MediaKind, MediaType, sniff
+from collab.segments import detect_cuts
 
 _CHUNK = 256 * 1024
 
@@ -36,6 +37,7 @@ class StoredFile:
     size: int
     type: MediaType
     duration: float | None
+    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.segments)
 
 
 class MediaLibrary:
@@ -72,9 +74,10 @@ class MediaLibrary:
                     "Ce type de fichier n'est pas accepté : déposez un son (MP3, Ogg, M4A, WAV, WebM), "
                     "une image (PNG, JPEG, GIF, WebP) ou un PDF."
                 )
-            duration = (
-                await anyio.to_thread.run_sync(_audio_duration, tmp) if media_type.kind is MediaKind.AUDIO else None
-            )
+            duration: float | None = None
+            cuts: tuple[float, ...] = ()
+            if media_type.kind is MediaKind.AUDIO:
+                duration, cuts = await anyio.to_thread.run_sync(_audio_facts, tmp)
             sha = digest.hexdigest()
             final = self.path_for(sha)
             await anyio.Path(final.parent).mkdir(parents=True, exist_ok=True)
@@ -82,7 +85,12 @@ class MediaLibrary:
         finally:
             if await anyio.Path(tmp).exists():
                 await anyio.Path(tmp).unlink()
-        return StoredFile(sha, size, media_type, duration)
+        return StoredFile(sha, size, media_type, duration, cuts)
+
+    async def detect_cuts(self, sha256: str) -> tuple[float, ...]:
+        """Find a stored recording's phrases again (the teacher's "automatic" button)."""
+        _, cuts = await anyio.to_thread.run_sync(_audio_facts, self.path_for(sha256))
+        return cuts
 
     async def remove(self, sha256: str) -> None:
         path = anyio.Path(self.path_for(sha256))
@@ -90,18 +98,6 @@ class MediaLibrary:
             await path.unlink()
 
 
-def _audio_duration(path: Path) -> float | None:
-    """Seconds of audio; InvalidInput when the file is not readable audio.
-
-    WebM (what browsers record) has no duration mutagen can read: the player finds it.
-    """
-    with path.open("rb") as f:
-        if f.read(4) == b"\x1a\x45\xdf\xa3":
-            return None
-    try:
-        audio = mutagen.File(path)
-    except (MutagenError, ValueError, OSError) as exc:
-        raise InvalidInput("Ce fichier son est abîmé ou d'un format inconnu.") from exc
-    if audio is None or getattr(audio, "info", None) is None or not audio.info.length:
-        raise InvalidInput("Ce fichier son est abîmé ou d'un format inconnu.")
-    return float(audio.info.length)
+def _audio_facts(path: Path) -> tuple[float, tuple[float, ...]]:
+    audio = read_audio(path)
+    return audio.duration, tuple(detect_cuts(audio.envelope))

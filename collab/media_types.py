@@ -22,7 +22,20 @@ class MediaType:
 # Enough bytes to see every signature below.
 SNIFF_BYTES = 64
 
-_M4A_BRANDS = (b"M4A ", b"M4B ", b"mp42", b"mp41", b"isom", b"iso2", b"dash", b"3gp4", b"3gp5", b"MSNV")
+_M4A_BRANDS = (
+    b"M4A ",
+    b"M4B ",
+    b"mp42",
+    b"mp41",
+    b"isom",
+    b"iso2",
+    b"iso5",
+    b"iso6",
+    b"dash",
+    b"3gp4",
+    b"3gp5",
+    b"MSNV",
+)
 
 
 def sniff(head: bytes) -> MediaType | None:

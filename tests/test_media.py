@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import io
-import math
 import sqlite3
-import struct
-import wave
 from pathlib import Path
 
 import pytest
@@ -14,6 +10,7 @@ from starlette.testclient import TestClient
 
 from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
+from tests.audio_samples import tone_wav
 from tests.conftest import make_settings
 from tests.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
@@ -23,20 +20,6 @@ MAX_BYTES = 300_000
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", max_media_bytes=MAX_BYTES)
-
-
-def tone_wav(seconds: float = 2.0, rate: int = 8000) -> bytes:
-    """A real WAV file: a 440 Hz tone."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        frames = b"".join(
-            struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate))) for i in range(int(seconds * rate))
-        )
-        out.writeframes(frames)
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from collab.media_types import MediaKind
 from collab.store.database import Database
 
-_COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at"
+_COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at, cuts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,7 @@ class Media:
     size: int
     duration: float | None
     created_at: float
+    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.segments)
 
 
 def _media(row: Any) -> Media:
@@ -38,6 +40,7 @@ def _media(row: Any) -> Media:
         size=int(row[7]),
         duration=row[8],
         created_at=float(row[9]),
+        cuts=tuple(float(c) for c in json.loads(row[10])),
     )
 
 
@@ -56,13 +59,26 @@ class MediaStore:
         mime: str,
         size: int,
         duration: float | None,
+        cuts: tuple[float, ...],
         uploaded_by: int,
     ) -> Media:
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "INSERT INTO media (school_id, class_id, name, sha256, kind, mime, size, duration, uploaded_by, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (school_id, class_id, name, sha256, kind.value, mime, size, duration, uploaded_by, time.time()),
+                "INSERT INTO media (school_id, class_id, name, sha256, kind, mime, size, duration, cuts, "
+                "uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    school_id,
+                    class_id,
+                    name,
+                    sha256,
+                    kind.value,
+                    mime,
+                    size,
+                    duration,
+                    json.dumps(list(cuts)),
+                    uploaded_by,
+                    time.time(),
+                ),
             )
             media_id = int(cur.lastrowid or 0)
         found = await self.get(media_id)
@@ -87,6 +103,10 @@ class MediaStore:
     async def rename(self, media_id: int, name: str) -> None:
         async with self.db.write() as conn:
             await conn.execute("UPDATE media SET name = ? WHERE id = ?", (name, media_id))
+
+    async def set_cuts(self, media_id: int, cuts: list[float]) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE media SET cuts = ? WHERE id = ?", (json.dumps(cuts), media_id))
 
     async def delete(self, media_id: int) -> bool:
         """Remove the record; True when no other record still uses the same file."""

@@ -213,6 +213,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0005_media_segments",
+        """
+        -- Replay by phrase: where the segments of a recording meet, in seconds, as a JSON list.
+        ALTER TABLE media ADD COLUMN cuts TEXT NOT NULL DEFAULT '[]';
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

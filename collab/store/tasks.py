@@ -137,6 +137,18 @@ class TaskStore:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
+    async def assignment(self, doc_id: str) -> tuple[Task, TaskGroup] | None:
+        """The task a document was made for, and the group (instructions, media) of its pair."""
+        async with self.db.conn.execute(
+            "SELECT task_id, group_id FROM task_documents WHERE doc_id = ?", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        task = await self.get(int(row[0])) if row else None
+        if row is None or task is None:
+            return None
+        group = next(g for g in task.groups if g.id == int(row[1]))
+        return task, group
+
     async def media_in_use(self, media_id: int) -> bool:
         async with self.db.conn.execute("SELECT 1 FROM task_groups WHERE media_id = ? LIMIT 1", (media_id,)) as cur:
             return await cur.fetchone() is not None

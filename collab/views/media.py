@@ -78,6 +78,7 @@ async def upload(request: Request) -> Response:
         mime=stored.type.mime,
         size=stored.size,
         duration=stored.duration,
+        cuts=stored.cuts,
         uploaded_by=ctx.session.user.id,
     )
     url = request.url_for("mediatheque", class_id=ctx.klass.id)
