@@ -18,13 +18,15 @@ from collab.store import Store, backup_database
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from collab.media_files import MediaLibrary
     from collab.seeding import seed_demo
     from collab.server import uvicorn_config
 
     settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.demo:
-        demo = with_store(settings, seed_demo)
+        library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+        demo = with_store(settings, lambda store: seed_demo(store, library))
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
         print(f"École Jean Macé, classe CM1-CM2 (code {demo.class_code}) — comment se connecter :")
@@ -32,7 +34,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print(f"  {s.display_name:<26} {s.role.value:<8} {s.how}")
         print(f"\n  Élèves : {base}/connexion, le code de la classe, son prénom, puis ses trois images.")
         print(
-            f"  Client y-websocket (Léa) : ws://{settings.host}:{settings.port}/ws/doc/demo-dictee?token={demo.token}\n",
+            f"  Client y-websocket (Léa) : ws://{settings.host}:{settings.port}/ws/doc/{demo.doc}?token={demo.token}\n",
             flush=True,
         )
     config = uvicorn_config(settings)

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
+import anyio
+
+from collab import demo_dictation
 from collab.credentials import hash_password, picture_names, random_pictures
-from collab.models import Access, Role
+from collab.media_files import MediaLibrary
+from collab.models import Access, Role, SchoolClass, User
 from collab.store import Store
+from collab.store.tasks import NewGroup, document_id
 
-DEMO_DOC = "demo-dictee"
+DEMO_AUDIO = Path(__file__).resolve().parent.parent / "demo" / demo_dictation.AUDIO_FILE
 DEMO_SCHOOL_YEAR = "2026-2027"
 DEMO_PASSWORDS = {
     "mme.durand": "tableau-vert",
@@ -58,11 +64,13 @@ class Demo:
     class_code: str
     sign_ins: list[DemoSignIn]
     token: str  # a bearer token for Léa, for y-websocket clients outside the browser
+    doc: str  # Léa and Noé's dictation
 
 
-async def seed_demo(store: Store) -> Demo:
-    """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two
-    parents and the school's administrator. Running it again changes nothing but tokens."""
+async def seed_demo(store: Store, library: MediaLibrary) -> Demo:
+    """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two parents and
+    the school's administrator; a spoken dictation in the médiathèque, a dictation task and a
+    free-writing task for every pair. Running it again changes nothing but tokens."""
     school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
     klass = await store.schools.ensure_class(school.id, "CM1-CM2 Durand", "CM1-CM2", DEMO_SCHOOL_YEAR)
     pupils = []
@@ -86,9 +94,7 @@ async def seed_demo(store: Store) -> Demo:
     pairs = await store.pairs.current_pairs(klass.id)
     if not pairs:
         pairs = await store.pairs.arrange(klass.id, [[pupils[i].id, pupils[i + 1].id] for i in range(0, 24, 2)])
-    for pair in pairs:
-        doc_id = DEMO_DOC if pair.number == 1 else f"{DEMO_DOC}-{pair.number:02d}"
-        await store.documents.ensure_document(doc_id, "Dictée : l'automne", class_id=klass.id, pair_id=pair.id)
+    dictation_id = await _seed_tasks(store, library, klass, teacher, [p.id for p in pairs])
 
     sign_ins = []
     for pupil in pupils[:2]:
@@ -103,7 +109,50 @@ async def seed_demo(store: Store) -> Demo:
     for user in (teacher, parent_lea, parent_noe, admin):
         sign_ins.append(DemoSignIn(user.display_name, user.role, f"{user.login} / {DEMO_PASSWORDS[user.login]}"))
     token = await store.accounts.create_token(pupils[0].id, label="demo")
-    return Demo(class_code=klass.code, sign_ins=sign_ins, token=token)
+    return Demo(class_code=klass.code, sign_ins=sign_ins, token=token, doc=document_id(dictation_id, pairs[0].id))
+
+
+async def _seed_tasks(
+    store: Store, library: MediaLibrary, klass: SchoolClass, teacher: User, pair_ids: list[int]
+) -> int:
+    """The class's two demo tasks (once); returns the dictation's id."""
+    tasks = await store.tasks.list_for_class(klass.id)
+    if tasks:
+        return next(t.id for t in tasks if t.kind == "dictation")
+    async with await anyio.open_file(DEMO_AUDIO, "rb") as audio:
+        stored = await library.store(audio)
+    media = await store.media.add(
+        school_id=klass.school_id,
+        class_id=klass.id,
+        name="Dictée : le marché du village",
+        sha256=stored.sha256,
+        kind=stored.type.kind,
+        mime=stored.type.mime,
+        size=stored.size,
+        duration=stored.duration,
+        cuts=stored.cuts,
+        uploaded_by=teacher.id,
+    )
+    portrait = NewGroup("A", demo_dictation.PORTRAIT_INSTRUCTIONS, None, "", pair_ids)
+    await store.tasks.create(
+        class_id=klass.id,
+        kind="free",
+        title=demo_dictation.PORTRAIT_TITLE,
+        opens_at=None,
+        closes_at=None,
+        created_by=teacher.id,
+        groups=[portrait],
+    )
+    dictation = NewGroup("A", demo_dictation.INSTRUCTIONS, media.id, demo_dictation.REFERENCE, pair_ids)
+    return await store.tasks.create(
+        class_id=klass.id,
+        kind="dictation",
+        title=demo_dictation.TITLE,
+        opens_at=None,
+        closes_at=None,
+        created_by=teacher.id,
+        groups=[dictation],
+    )
 
 
 @dataclass(frozen=True)

@@ -140,16 +140,17 @@ def _write_text(settings: Settings, doc_id: str, author_id: int, text: str) -> N
 
 
 def test_rgpd_export_contains_the_pupils_texts(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
-    _write_text(settings, "demo-dictee", school.lea_id, "Les feuilles tombent.")
+    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     page = school_page(admin, settings, "Léa")
     assert f"/admin/eleve/{school.lea_id}" in page
     response = admin.get(f"/admin/eleve/{school.lea_id}/export")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
-    assert archive.read("textes/demo-dictee.txt").decode() == "Les feuilles tombent."
+    assert archive.read(f"textes/{school.lea_doc}.txt").decode() == "Les feuilles tombent."
     account = json.loads(archive.read("compte.json"))
     assert account["identifiant"] == "lea.martin" and account["parents"] == ["Pierre Martin"]
-    assert account["textes"][0]["avec"] == ["Noé"] and account["textes"][0]["modifications"] == 1
+    [text] = [t for t in account["textes"] if t["id"] == school.lea_doc]
+    assert text["avec"] == ["Noé"] and text["modifications"] == 1
 
 
 def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]:
@@ -177,17 +178,17 @@ def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]
 def test_rgpd_deletion_needs_confirmation_then_removes_every_row(
     admin: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
-    _write_text(settings, "demo-dictee", school.lea_id, "Les feuilles tombent.")
+    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     page = admin.get(f"/admin/eleve/{school.lea_id}")
     assert "Noé" in page.text  # the admin is told the shared texts go too
     url = f"/admin/eleve/{school.lea_id}/supprimer"
     wrong = admin.post(url, data={"csrf": csrf_from(page.text), "confirm": "lea"})
     assert wrong.status_code == 400
-    assert _rows_about(settings, school.lea_id, "demo-dictee")["users"] == 1
+    assert _rows_about(settings, school.lea_id, school.lea_doc)["users"] == 1
     done = admin.post(url, data={"csrf": csrf_from(page.text), "confirm": "lea.martin"})
     assert done.status_code == 200 and "Élève supprimé" in done.text
-    assert _rows_about(settings, school.lea_id, "demo-dictee") == dict.fromkeys(
-        _rows_about(settings, school.lea_id, "demo-dictee"), 0
+    assert _rows_about(settings, school.lea_id, school.lea_doc) == dict.fromkeys(
+        _rows_about(settings, school.lea_id, school.lea_doc), 0
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
-from collab.seeding import DEMO_PASSWORDS
+from collab.seeding import DEMO_AUDIO, DEMO_PASSWORDS
 from collab.settings import Settings
 from tests.audio_samples import tone_wav
 from tests.conftest import make_settings
@@ -39,14 +40,21 @@ def upload(client: TestClient, class_id: int, data: bytes, filename: str, **fiel
     return response.status_code
 
 
+DEMO_SHA = hashlib.sha256(DEMO_AUDIO.read_bytes()).hexdigest()
+
+
 def media_rows(settings: Settings) -> list[tuple[int, str, str, float | None, int | None]]:
+    """The médiathèque's records, but for the demo school's own dictation."""
     with sqlite3.connect(settings.database_path) as db:
-        return db.execute("SELECT id, name, sha256, duration, class_id FROM media ORDER BY id").fetchall()
+        return db.execute(
+            "SELECT id, name, sha256, duration, class_id FROM media WHERE sha256 != ? ORDER BY id", (DEMO_SHA,)
+        ).fetchall()
 
 
 def stored_files(settings: Settings) -> list[Path]:
     root = settings.media_dir
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    found = sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    return [p for p in found if p.name != DEMO_SHA]
 
 
 def test_upload_a_dictation_and_play_it_with_ranges(

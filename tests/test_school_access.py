@@ -6,9 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.models import DocStatus
-from collab.seeding import DEMO_PASSWORDS
 from tests.conftest import ServerThread
-from tests.web import OTHER_PASSWORD, DemoSchool, csrf_from, sign_in_adult, sign_in_pupil
+from tests.web import DemoSchool, csrf_from, sign_in_as
 from tests.yclient import YClient
 
 pytestmark = pytest.mark.anyio
@@ -16,17 +15,7 @@ pytestmark = pytest.mark.anyio
 
 def session_cookie(client: TestClient, who: str, school: DemoSchool) -> str:
     """Sign in (through the pages) and return the session cookie header."""
-    if who == "lea":
-        sign_in_pupil(client, school)
-    else:
-        login, password = {
-            "teacher": ("mme.durand", DEMO_PASSWORDS["mme.durand"]),
-            "other teacher": ("m.blanc", OTHER_PASSWORD),
-            "parent": ("p.martin", DEMO_PASSWORDS["p.martin"]),
-            "admin": ("admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"]),
-        }[who]
-        assert sign_in_adult(client, login, password)[0] == 303
-    return f"binome_session={client.cookies['binome_session']}"
+    return f"binome_session={sign_in_as(client, who, school)}"
 
 
 async def connect(server: ServerThread, doc: str, cookie: str | None) -> YClient:
@@ -37,20 +26,22 @@ async def connect(server: ServerThread, doc: str, cookie: str | None) -> YClient
 @pytest.mark.parametrize(
     ("who", "doc", "outcome"),
     [
-        ("lea", "demo-dictee", "write"),
-        ("lea", "demo-dictee-02", 4403),  # another pair's text, same class
-        ("teacher", "demo-dictee", "read"),
-        ("teacher", "demo-dictee-07", "read"),
-        ("other teacher", "demo-dictee", 4403),
-        ("parent", "demo-dictee", 4403),  # parents read the blog, never drafts
-        ("admin", "demo-dictee", 4403),  # admins manage accounts, never read texts
-        ("lea", "../demo-dictee", 4404),
-        ("lea", "demo-dictee-99", 4404),
+        ("lea", "lea_doc", "write"),
+        ("lea", "other_pair_doc", 4403),  # another pair's text, same class
+        ("teacher", "lea_doc", "read"),
+        ("teacher", "pair7_doc", "read"),
+        ("other teacher", "lea_doc", 4403),
+        ("parent", "lea_doc", 4403),  # parents read the blog, never drafts
+        ("admin", "lea_doc", 4403),  # admins manage accounts, never read texts
+        ("lea", "../lea_doc", 4404),
+        ("lea", "t999-p1", 4404),
     ],
 )
 async def test_access_by_role_over_websockets(
     server: ServerThread, client: TestClient, school: DemoSchool, who: str, doc: str, outcome: str | int
 ) -> None:
+    doc = doc.replace("lea_doc", school.lea_doc).replace("other_pair_doc", school.other_pair_doc)
+    doc = doc.replace("pair7_doc", school.pair7_doc)
     ws = await connect(server, doc, session_cookie(client, who, school))
     if isinstance(outcome, int):
         assert await ws.wait_closed() == outcome
@@ -71,17 +62,17 @@ async def test_signed_out_session_no_longer_opens_documents(
     cookie = session_cookie(client, "lea", school)
     home = client.get("/")
     assert client.post("/deconnexion", data={"csrf": csrf_from(home.text)}).status_code == 303
-    ws = await connect(server, "demo-dictee", cookie)
+    ws = await connect(server, school.lea_doc, cookie)
     assert await ws.wait_closed() == 4401
 
 
 async def test_locked_document_refuses_the_pair(server: ServerThread, client: TestClient, school: DemoSchool) -> None:
     cookie = session_cookie(client, "lea", school)
-    writer = await connect(server, "demo-dictee", cookie)
+    writer = await connect(server, school.lea_doc, cookie)
     await writer.wait_synced()
-    await server.call(server.hub.set_status("demo-dictee", DocStatus.LOCKED))
+    await server.call(server.hub.set_status(school.lea_doc, DocStatus.LOCKED))
     assert await writer.wait_closed() == 4409
-    again = await connect(server, "demo-dictee", cookie)
+    again = await connect(server, school.lea_doc, cookie)
     assert await again.wait_closed() == 4409
 
 
@@ -92,6 +83,6 @@ async def test_work_keeps_the_pair_it_was_done_by(server: ServerThread, client: 
     everyone = [m.id for p in pairs for m in p.members]
     regrouped = [everyone[i : i + 2] for i in range(1, len(everyone) - 1, 2)] + [[everyone[0], everyone[-1]]]
     await server.call(store.pairs.arrange(school.class_id, regrouped))
-    old = await connect(server, "demo-dictee", cookie)
+    old = await connect(server, school.lea_doc, cookie)
     await old.wait_synced()  # the text written with Noé is still Léa's
     await old.close()

@@ -9,6 +9,7 @@ import time
 import pytest
 from starlette.testclient import TestClient
 
+from collab import demo_dictation
 from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
 from tests.test_media import tone_wav, upload
@@ -62,12 +63,23 @@ def dictation(settings: Settings, school: DemoSchool, media_id: int, **extra: st
     return {**fields, **extra}
 
 
+DEMO_TITLES = (demo_dictation.TITLE, demo_dictation.PORTRAIT_TITLE)
+
+
 def task_documents(settings: Settings) -> list[tuple[str, int, str]]:
+    """The documents of the tasks a test created (not the demo school's own tasks)."""
     with sqlite3.connect(settings.database_path) as db:
         return db.execute(
             "SELECT td.doc_id, td.pair_id, g.label FROM task_documents td JOIN task_groups g ON g.id = td.group_id "
-            "ORDER BY td.doc_id"
+            "JOIN tasks t ON t.id = td.task_id WHERE t.title NOT IN (?, ?) ORDER BY td.doc_id",
+            DEMO_TITLES,
         ).fetchall()
+
+
+def latest_task(settings: Settings) -> int:
+    with sqlite3.connect(settings.database_path) as db:
+        (task_id,) = db.execute("SELECT MAX(id) FROM tasks").fetchone()
+    return int(task_id)
 
 
 def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
@@ -81,13 +93,15 @@ def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Sett
     assert {pair for _, pair, _ in documents} == set(pairs[:-1])
     assert sorted(label for *_, label in documents) == ["A"] * 6 + ["B"] * 5
     page = teacher.get(f"/enseignant/classe/{school.class_id}/taches").text
-    assert page.count("Verrouiller</button>") == 11
+    assert page.count("Verrouiller</button>") == 11 + 2 * 12  # and the two demo tasks
     with browser(settings) as lea:
         sign_in_pupil(lea, school)
-        mine = [d for d in lea.get("/api/docs").json() if d["id"].startswith("t")]
+        mine = [d for d in lea.get("/api/docs").json() if d["title"] not in DEMO_TITLES]
         lea_pair = pairs[0]
-        assert mine == [{"id": f"t1-p{lea_pair}", "title": "Dictée de l'automne", "access": "write"}]
-    teacher_docs = [d for d in teacher.get("/api/docs").json() if d["id"].startswith("t")]
+        assert mine == [
+            {"id": f"t{latest_task(settings)}-p{lea_pair}", "title": "Dictée de l'automne", "access": "write"}
+        ]
+    teacher_docs = [d for d in teacher.get("/api/docs").json() if d["title"] not in DEMO_TITLES]
     assert len(teacher_docs) == 11 and {d["access"] for d in teacher_docs} == {"read"}
 
 
@@ -112,7 +126,7 @@ def test_incomplete_tasks_are_explained(
 
 
 def test_free_writing_needs_no_audio(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
-    fields = {"kind": "free", "title": "Mon portrait physique et moral", "instructions-A": "Décris ton binôme."}
+    fields = {"kind": "free", "title": "Portrait de mon binôme", "instructions-A": "Décris ton binôme."}
     fields |= {f"pair-{p}": "A" for p in pair_ids(settings, school.class_id)}
     assert create_task(teacher, school, fields)[0] == 303
     assert len(task_documents(settings)) == 12
@@ -126,23 +140,25 @@ def lock(client: TestClient, school: DemoSchool, path: str, action: str) -> int:
 def writable(settings: Settings, school: DemoSchool) -> list[str]:
     with browser(settings) as lea:
         sign_in_pupil(lea, school)
-        return [d["id"] for d in lea.get("/api/docs").json() if d["access"] == "write" and d["id"].startswith("t")]
+        docs = lea.get("/api/docs").json()
+        return [d["id"] for d in docs if d["access"] == "write" and d["title"] not in DEMO_TITLES]
 
 
 def test_lock_and_unlock_one_pair_or_all(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
     media_id = audio_id(teacher, settings, school)
     create_task(teacher, school, dictation(settings, school, media_id))
-    lea_doc = f"t1-p{pair_ids(settings, school.class_id)[0]}"
+    task = latest_task(settings)
+    lea_doc = f"t{task}-p{pair_ids(settings, school.class_id)[0]}"
     assert writable(settings, school) == [lea_doc]
-    assert lock(teacher, school, f"/enseignant/tache/1/document/{lea_doc}/verrou", "lock") == 303
+    assert lock(teacher, school, f"/enseignant/tache/{task}/document/{lea_doc}/verrou", "lock") == 303
     assert writable(settings, school) == []
-    assert lock(teacher, school, f"/enseignant/tache/1/document/{lea_doc}/verrou", "unlock") == 303
+    assert lock(teacher, school, f"/enseignant/tache/{task}/document/{lea_doc}/verrou", "unlock") == 303
     assert writable(settings, school) == [lea_doc]
-    assert lock(teacher, school, "/enseignant/tache/1/verrou", "lock") == 303
+    assert lock(teacher, school, f"/enseignant/tache/{task}/verrou", "lock") == 303
     with sqlite3.connect(settings.database_path) as db:
-        statuses = {r[0] for r in db.execute("SELECT status FROM documents WHERE id LIKE 't1-%'")}
+        statuses = {r[0] for r in db.execute("SELECT status FROM documents WHERE id LIKE ?", (f"t{task}-%",))}
     assert statuses == {"locked"}
-    assert lock(teacher, school, "/enseignant/tache/1/verrou", "unlock") == 303
+    assert lock(teacher, school, f"/enseignant/tache/{task}/verrou", "unlock") == 303
     assert writable(settings, school) == [lea_doc]
 
 
@@ -169,17 +185,19 @@ def test_others_cannot_create_or_lock(client: TestClient, settings: Settings, sc
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     media_id = audio_id(client, settings, school)
     create_task(client, school, dictation(settings, school, media_id))
+    task = latest_task(settings)
     with browser(settings) as other:
         assert sign_in_adult(other, "m.blanc", OTHER_PASSWORD)[0] == 303
-        assert lock(other, school, "/enseignant/tache/1/verrou", "lock") == 403
+        assert lock(other, school, f"/enseignant/tache/{task}/verrou", "lock") == 403
         csrf = csrf_from(other.get("/").text)
         response = other.post(f"/enseignant/classe/{school.class_id}/taches", data={"csrf": csrf, "title": "x"})
         assert response.status_code == 403
     with browser(settings) as lea:
         sign_in_pupil(lea, school)
-        assert lock(lea, school, "/enseignant/tache/1/verrou", "lock") == 403
+        assert lock(lea, school, f"/enseignant/tache/{task}/verrou", "lock") == 403
     assert lock(client, school, "/enseignant/tache/999/verrou", "lock") == 404
-    assert lock(client, school, "/enseignant/tache/1/document/demo-dictee/verrou", "lock") == 404
+    # a document of another task
+    assert lock(client, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou", "lock") == 404
 
 
 def test_audio_of_another_class_cannot_be_used(client: TestClient, settings: Settings, school: DemoSchool) -> None:
@@ -203,7 +221,7 @@ def test_deleting_a_pupil_also_deletes_their_task_documents(
     with browser(settings) as admin:
         assert sign_in_adult(admin, "admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"])[0] == 303
         page = admin.get(f"/admin/eleve/{school.lea_id}")
-        assert re.search(r"2 texte\(s\)", page.text)  # the demo text and the task's
+        assert re.search(r"3 texte\(s\)", page.text)  # the two demo tasks' texts and this task's
         done = admin.post(
             f"/admin/eleve/{school.lea_id}/supprimer", data={"csrf": csrf_from(page.text), "confirm": "lea.martin"}
         )

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from starlette.testclient import TestClient
 
 from collab.credentials import hash_password
+from collab.media_files import MediaLibrary
 from collab.models import Role
-from collab.seeding import seed_demo
+from collab.seeding import DEMO_PASSWORDS, seed_demo
 from collab.settings import Settings
 from collab.store import Store
 
@@ -26,12 +27,17 @@ class DemoSchool:
     other_class_id: int
     other_class_pupil_id: int
     other_school_class_id: int
+    lea_doc: str  # Léa and Noé's dictation (pair 1)
+    other_pair_doc: str  # pair 2's dictation, same class
+    pair7_doc: str  # pair 7's dictation
+    dictation_task_id: int
+    demo_media_id: int  # the spoken dictation in the médiathèque
 
 
 async def seed_demo_school(settings: Settings) -> DemoSchool:
     store = await Store.open(settings.database_path)
     try:
-        demo = await seed_demo(store)
+        demo = await seed_demo(store, MediaLibrary(settings.media_dir, settings.max_media_bytes))
         lea = await store.accounts.get_user_by_login("lea.martin")
         assert lea is not None
         pictures = (await store.accounts.get_credentials(lea.id)).pictures
@@ -52,7 +58,24 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
         noe = await store.accounts.get_user_by_login("noe.bernard")
         demo_class = await store.schools.get_class_by_code(demo.class_code)
         assert noe is not None and demo_class is not None
-        return DemoSchool(demo.class_code, demo_class.id, lea.id, noe.id, pictures, other.id, stranger.id, far.id)
+        [dictation] = [t for t in await store.tasks.list_for_class(demo_class.id) if t.kind == "dictation"]
+        docs = {d.pair_id: d.doc_id for d in await store.tasks.documents(dictation.id)}
+        pairs = {p.number: p.id for p in await store.pairs.current_pairs(demo_class.id)}
+        return DemoSchool(
+            code=demo.class_code,
+            class_id=demo_class.id,
+            lea_id=lea.id,
+            noe_id=noe.id,
+            lea_pictures=pictures,
+            other_class_id=other.id,
+            other_class_pupil_id=stranger.id,
+            other_school_class_id=far.id,
+            lea_doc=demo.doc,
+            other_pair_doc=docs[pairs[2]],
+            pair7_doc=docs[pairs[7]],
+            dictation_task_id=dictation.id,
+            demo_media_id=dictation.groups[0].media_id or 0,
+        )
     finally:
         await store.close()
 
@@ -81,3 +104,20 @@ def sign_in_adult(client: TestClient, login: str, password: str) -> tuple[int, s
     page = client.get("/connexion")
     response = client.post("/connexion", data={"csrf": csrf_from(page.text), "login": login, "password": password})
     return response.status_code, response.text
+
+
+ADULTS = {
+    "teacher": ("mme.durand", DEMO_PASSWORDS["mme.durand"]),
+    "other teacher": ("m.blanc", OTHER_PASSWORD),
+    "parent": ("p.martin", DEMO_PASSWORDS["p.martin"]),
+    "admin": ("admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"]),
+}
+
+
+def sign_in_as(client: TestClient, who: str, school: DemoSchool) -> str:
+    """Sign ``who`` ("lea" or a key of ADULTS) in through the pages; return the session cookie's value."""
+    if who == "lea":
+        sign_in_pupil(client, school)
+    else:
+        assert sign_in_adult(client, *ADULTS[who])[0] == 303
+    return str(client.cookies["binome_session"])
