@@ -25,11 +25,12 @@
     let stopAt = null // end of the phrase being played, in seconds
 
     audio.controls = false
-    root.querySelectorAll('[hidden]').forEach((el) => { el.hidden = false })
+    root.querySelectorAll('div[hidden], p[hidden], details[hidden]').forEach((el) => { el.hidden = false })
 
     function show () {
       label.textContent = audio.paused ? 'Écouter' : 'Pause'
-      play.firstElementChild.textContent = audio.paused ? '▶' : '⏸'
+      play.querySelector('[data-icon="play"]').toggleAttribute('hidden', !audio.paused)
+      play.querySelector('[data-icon="pause"]').toggleAttribute('hidden', audio.paused)
       play.setAttribute('aria-pressed', String(!audio.paused))
       time.textContent = clock(audio.currentTime)
       if (Number.isFinite(audio.duration)) {
@@ -121,7 +122,7 @@
       else if (key === 'ArrowLeft' || key === 'j') back()
       else if (key === 'ArrowRight' || key === 'n') playPhrase(current + 1)
       else if (key === 'r') playPhrase(Math.max(current, 0))
-      else if (key === 'l') setRate(audio.playbackRate === 1 ? 0.75 : 1)
+      else if (key === 'l') setRate(audio.playbackRate < 1 ? 1 : 0.75)
       else return
       event.preventDefault()
     })

@@ -50,7 +50,7 @@
     startButton.disabled = state === 'recording' || state === 'paused'
     pauseButton.disabled = !(state === 'recording' || state === 'paused')
     stopButton.disabled = !(state === 'recording' || state === 'paused')
-    pauseButton.lastChild.textContent = state === 'paused' ? ' Reprendre' : ' Pause'
+    pauseButton.querySelector('span').textContent = state === 'paused' ? 'Reprendre' : 'Pause'
     done.hidden = state !== 'stopped'
   }
 
