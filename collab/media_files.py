@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -15,7 +14,7 @@ import anyio
 
 from collab.audio import read_audio
 from collab.errors import InvalidInput, TooLarge
-from collab.media_types import SNIFF_BYTES, MediaKind, MediaType, sniff
+from collab.media_types import SNIFF_BYTES, MediaKind, StoredFile, sniff
 from collab.segments import detect_cuts
 
 _CHUNK = 256 * 1024
@@ -29,15 +28,6 @@ class MediaTooLarge(TooLarge):
     def __init__(self, limit: int) -> None:
         super().__init__(f"file over {limit} bytes")
         self.public_message = f"Ce fichier est trop gros : {limit // (1024 * 1024)} Mo au plus."
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFile:
-    sha256: str
-    size: int
-    type: MediaType
-    duration: float | None
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.segments)
 
 
 class MediaLibrary:

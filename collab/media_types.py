@@ -38,6 +38,15 @@ _M4A_BRANDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    sha256: str
+    size: int
+    type: MediaType
+    duration: float | None
+    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.segments)
+
+
 def sniff(head: bytes) -> MediaType | None:
     """The media type these first bytes announce, or None for anything we do not accept."""
     if head.startswith(b"ID3") or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06):

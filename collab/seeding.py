@@ -116,43 +116,39 @@ async def _seed_tasks(
     store: Store, library: MediaLibrary, klass: SchoolClass, teacher: User, pair_ids: list[int]
 ) -> int:
     """The class's two demo tasks (once); returns the dictation's id."""
-    tasks = await store.tasks.list_for_class(klass.id)
-    if tasks:
-        return next(t.id for t in tasks if t.kind == "dictation")
+    existing = await store.tasks.list_for_class(klass.id)
+    if existing:
+        return next(t.id for t in existing if t.kind == "dictation")
     async with await anyio.open_file(DEMO_AUDIO, "rb") as audio:
         stored = await library.store(audio)
     media = await store.media.add(
-        school_id=klass.school_id,
-        class_id=klass.id,
-        name="Dictée : le marché du village",
-        sha256=stored.sha256,
-        kind=stored.type.kind,
-        mime=stored.type.mime,
-        size=stored.size,
-        duration=stored.duration,
-        cuts=stored.cuts,
-        uploaded_by=teacher.id,
+        stored, school_id=klass.school_id, class_id=klass.id, name=demo_dictation.TITLE, uploaded_by=teacher.id
     )
-    portrait = NewGroup("A", demo_dictation.PORTRAIT_INSTRUCTIONS, None, "", pair_ids)
-    await store.tasks.create(
-        class_id=klass.id,
-        kind="free",
-        title=demo_dictation.PORTRAIT_TITLE,
-        opens_at=None,
-        closes_at=None,
-        created_by=teacher.id,
-        groups=[portrait],
+    tasks = (
+        (
+            "free",
+            demo_dictation.PORTRAIT_TITLE,
+            NewGroup("A", demo_dictation.PORTRAIT_INSTRUCTIONS, None, "", pair_ids),
+        ),
+        (
+            "dictation",
+            demo_dictation.TITLE,
+            NewGroup("A", demo_dictation.INSTRUCTIONS, media.id, demo_dictation.REFERENCE, pair_ids),
+        ),
     )
-    dictation = NewGroup("A", demo_dictation.INSTRUCTIONS, media.id, demo_dictation.REFERENCE, pair_ids)
-    return await store.tasks.create(
-        class_id=klass.id,
-        kind="dictation",
-        title=demo_dictation.TITLE,
-        opens_at=None,
-        closes_at=None,
-        created_by=teacher.id,
-        groups=[dictation],
-    )
+    created = [
+        await store.tasks.create(
+            class_id=klass.id,
+            kind=kind,
+            title=title,
+            opens_at=None,
+            closes_at=None,
+            created_by=teacher.id,
+            groups=[group],
+        )
+        for kind, title, group in tasks
+    ]
+    return created[-1]
 
 
 @dataclass(frozen=True)

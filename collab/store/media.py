@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from collab.media_types import MediaKind
+from collab.media_types import MediaKind, StoredFile
 from collab.store.database import Database
 
 _COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at, cuts"
@@ -49,18 +49,7 @@ class MediaStore:
         self.db = db
 
     async def add(
-        self,
-        *,
-        school_id: int,
-        class_id: int | None,
-        name: str,
-        sha256: str,
-        kind: MediaKind,
-        mime: str,
-        size: int,
-        duration: float | None,
-        cuts: tuple[float, ...],
-        uploaded_by: int,
+        self, file: StoredFile, *, school_id: int, class_id: int | None, name: str, uploaded_by: int
     ) -> Media:
         async with self.db.write() as conn:
             cur = await conn.execute(
@@ -70,17 +59,17 @@ class MediaStore:
                     school_id,
                     class_id,
                     name,
-                    sha256,
-                    kind.value,
-                    mime,
-                    size,
-                    duration,
-                    json.dumps(list(cuts)),
+                    file.sha256,
+                    file.type.kind.value,
+                    file.type.mime,
+                    file.size,
+                    file.duration,
+                    json.dumps(list(file.cuts)),
                     uploaded_by,
                     time.time(),
                 ),
             )
-            media_id = int(cur.lastrowid or 0)
+        media_id = int(cur.lastrowid or 0)
         found = await self.get(media_id)
         assert found is not None
         return found

@@ -70,15 +70,10 @@ async def upload(request: Request) -> Response:
         raw_name = form.get("name")
         name = clean_name(raw_name if isinstance(raw_name, str) and raw_name.strip() else _stem(upload_file.filename))
     media = await ctx.store.media.add(
+        stored,
         school_id=ctx.klass.school_id,
         class_id=target.class_id,
         name=name or "Sans titre",
-        sha256=stored.sha256,
-        kind=stored.type.kind,
-        mime=stored.type.mime,
-        size=stored.size,
-        duration=stored.duration,
-        cuts=stored.cuts,
         uploaded_by=ctx.session.user.id,
     )
     url = request.url_for("mediatheque", class_id=ctx.klass.id)
