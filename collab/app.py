@@ -18,6 +18,7 @@ from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
 from collab.errors import CollabError
+from collab.http_sync import HttpSessions, http_sync_routes
 from collab.hub import Hub
 from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
@@ -25,6 +26,7 @@ from collab.settings import Settings
 from collab.store import Store
 from collab.views import api, auth, health, home
 from collab.views.admin import admin_routes
+from collab.views.blog import blog_routes
 from collab.views.media import media_routes
 from collab.views.pupil import pupil_routes
 from collab.views.segments import segment_routes
@@ -43,10 +45,13 @@ _HTTP_MESSAGES = {
 }
 
 
-def _error_response(request: Request, status: int, message: str, detail: str) -> Response:
-    """A French error page for browsers, JSON for the API and other clients."""
+def _error_response(
+    request: Request, status: int, message: str, detail: str, close_code: int | None = None
+) -> Response:
+    """A French error page for browsers, JSON for the API and other clients (with the close
+    code a socket would have got, for the page scripts)."""
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse({"error": message, "detail": detail}, status_code=status)
+        return JSONResponse({"error": message, "detail": detail, "close_code": close_code}, status_code=status)
     response: Response = request.app.state.templates.TemplateResponse(
         request, "error.html", {"message": message, "status": status, "session": None}, status_code=status
     )
@@ -57,7 +62,7 @@ async def _collab_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, CollabError)
     if exc.status == 401 and "text/html" in request.headers.get("accept", ""):
         return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
-    return _error_response(request, exc.status, exc.public_message, exc.detail)
+    return _error_response(request, exc.status, exc.public_message, exc.detail, exc.close_code)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -90,6 +95,8 @@ def create_app(settings: Settings) -> BinomeApp:
     channels: set[WebSocketChannel] = set()
     metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
 
+    http_sessions = HttpSessions()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await Store.open(settings.database_path, synchronous=settings.sqlite_synchronous)
@@ -99,6 +106,7 @@ def create_app(settings: Settings) -> BinomeApp:
         try:
             yield
         finally:
+            http_sessions.end_all()
             await hub.close()
             await store.close()
 
@@ -117,6 +125,8 @@ def create_app(settings: Settings) -> BinomeApp:
         *media_routes(),
         *segment_routes(),
         *pupil_routes(),
+        *blog_routes(),
+        *http_sync_routes(),
         *task_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
@@ -132,6 +142,7 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.metrics = metrics
     app.state.channels = channels
     app.state.media = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+    app.state.http_sessions = http_sessions
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
     templates.env.filters["datetime_fr"] = _datetime_fr
     app.state.templates = templates

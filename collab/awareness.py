@@ -62,3 +62,10 @@ class RoomAwareness:
             del self._owner[cid]
             self._states.pop(cid, None)
         return encode_awareness_update([AwarenessEntry(cid, self._clocks.get(cid, 0), "null") for cid in owned])
+
+    def set_own(self, client_id: int, state: str) -> bytes:
+        """Set a state the server itself announces (no connection owns it); return the update."""
+        clock = self._clocks.get(client_id, 0) + 1
+        self._clocks[client_id] = clock
+        self._states[client_id] = state
+        return encode_awareness_update([AwarenessEntry(client_id, clock, state)])

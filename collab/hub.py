@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
+from typing import Any
 
+from collab.agreement import REANNOUNCE_SECONDS, AgreementDesk
 from collab.errors import CollabError, Locked, NotFound, ServerError
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
@@ -41,14 +44,32 @@ class Hub:
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._memory_release: asyncio.TimerHandle | None = None
+        self.agreements = AgreementDesk(self)
+        self._reannounce: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
         self.update_log.start()
+        self._schedule_reannounce()
+
+    def _schedule_reannounce(self) -> None:
+        def tick() -> None:
+            self.agreements.reannounce()
+            self._schedule_reannounce()
+
+        self._reannounce = asyncio.get_running_loop().call_later(REANNOUNCE_SECONDS, tick)
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run background work that close() waits for."""
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
         """Flush every queued write and snapshot every loaded room."""
         if self._memory_release is not None:
             self._memory_release.cancel()
+        if self._reannounce is not None:
+            self._reannounce.cancel()
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()
@@ -137,6 +158,7 @@ class Hub:
                 metrics=self.metrics,
                 owner=self,
             )
+            await self.agreements.attach(room)
         except BaseException as exc:
             error = exc if isinstance(exc, CollabError) else ServerError(f"cannot load {doc_id}: {exc}")
             future.set_exception(error)
@@ -168,9 +190,7 @@ class Hub:
 
     def _start_unload(self, room: Room) -> None:
         self._unload_timers.pop(room.doc_id, None)
-        task = asyncio.get_running_loop().create_task(self._unload(room))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.spawn(self._unload(room))
 
     async def _unload(self, room: Room) -> None:
         if room.peers or room.unloading or self.rooms.get(room.doc_id) is not room:

@@ -33,6 +33,7 @@ __all__ = [
     "SyncUpdate",
     "decode_awareness",
     "decode_message",
+    "decode_state_vector",
     "encode_awareness",
     "encode_awareness_update",
     "encode_permission_denied",
@@ -167,6 +168,20 @@ def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
         entries.append(AwarenessEntry(client_id, clock, state))
     _expect_end(payload, pos)
     return entries
+
+
+def decode_state_vector(data: bytes) -> dict[int, int]:
+    """A Yjs state vector (a count, then client id and clock pairs) as {client: clock}.
+
+    Two encodings of one version may list the clients in different orders (Yjs and Yrs do):
+    compare the dictionaries, never the bytes."""
+    count, pos = read_var_uint(data, 0)
+    clocks: dict[int, int] = {}
+    for _ in range(count):
+        client, pos = read_var_uint(data, pos)
+        clocks[client], pos = read_var_uint(data, pos)
+    _expect_end(data, pos)
+    return {client: clock for client, clock in clocks.items() if clock > 0}
 
 
 def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:

@@ -7,7 +7,9 @@ Starlette, so it can be driven by in-memory channels in tests.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -123,6 +125,13 @@ class Room:
         self._bytes_since_snapshot = 0
         self._updates_since_snapshot = len(loaded.tail)
         self._compaction: asyncio.Task[None] | None = None
+        #: Called after every accepted update (the agreement desk clears agreements).
+        self.on_change: Callable[[Room], None] | None = None
+        #: The awareness client id under which the server announces the room's state.
+        self.server_client_id = secrets.randbits(31) + 1
+        #: user id -> the state vector they agreed on ("On est d'accord")
+        self.agreed: dict[int, bytes] = {}
+        self._announced: str | None = None
 
     # -- peers ---------------------------------------------------------------------------
 
@@ -228,6 +237,8 @@ class Room:
             )
         )
         self._metrics.counts.updates_received += 1
+        if self.on_change is not None:
+            self.on_change(self)
 
     def _would_change(self, update: bytes) -> bool:
         probe: Doc[Any] = Doc()
@@ -260,6 +271,17 @@ class Room:
         self.broken = True
         self.close_all(ServerError("document reloading after a server error"))
         self._owner.room_broken(self)
+
+    def announce(self, state: dict[str, object]) -> None:
+        """Tell every peer (and later newcomers) the room's state, as the server's own awareness."""
+        self._announced = json.dumps({"binome": state})
+        self.reannounce()
+
+    def reannounce(self) -> None:
+        """Say the room's state again (clients forget an awareness state after 30 s of silence)."""
+        if self._announced is not None:
+            update = self.awareness.set_own(self.server_client_id, self._announced)
+            self._broadcast(protocol.encode_awareness(update), exclude=None)
 
     def _broadcast(self, frame: bytes, *, exclude: Peer | None) -> int:
         sent = 0

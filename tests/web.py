@@ -24,6 +24,7 @@ class DemoSchool:
     lea_id: int
     noe_id: int
     lea_pictures: tuple[int, ...]
+    noe_pictures: tuple[int, ...]
     other_class_id: int
     other_class_pupil_id: int
     other_school_class_id: int
@@ -58,6 +59,8 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
         noe = await store.accounts.get_user_by_login("noe.bernard")
         demo_class = await store.schools.get_class_by_code(demo.class_code)
         assert noe is not None and demo_class is not None
+        noe_pictures = (await store.accounts.get_credentials(noe.id)).pictures
+        assert noe_pictures is not None
         [dictation] = [t for t in await store.tasks.list_for_class(demo_class.id) if t.kind == "dictation"]
         docs = {d.pair_id: d.doc_id for d in await store.tasks.documents(dictation.id)}
         pairs = {p.number: p.id for p in await store.pairs.current_pairs(demo_class.id)}
@@ -67,6 +70,7 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
             lea_id=lea.id,
             noe_id=noe.id,
             lea_pictures=pictures,
+            noe_pictures=noe_pictures,
             other_class_id=other.id,
             other_class_pupil_id=stranger.id,
             other_school_class_id=far.id,
@@ -93,10 +97,11 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
-def sign_in_pupil(client: TestClient, school: DemoSchool) -> None:
-    url = f"/classe/{school.code}/{school.lea_id}"
+def sign_in_pupil(client: TestClient, school: DemoSchool, who: str = "lea") -> None:
+    pupil_id, chosen = (school.lea_id, school.lea_pictures) if who == "lea" else (school.noe_id, school.noe_pictures)
+    url = f"/classe/{school.code}/{pupil_id}"
     page = client.get(url)
-    pictures = ",".join(str(n) for n in school.lea_pictures)
+    pictures = ",".join(str(n) for n in chosen)
     assert client.post(url, data={"csrf": csrf_from(page.text), "pictures": pictures}).status_code == 303
 
 
@@ -115,9 +120,9 @@ ADULTS = {
 
 
 def sign_in_as(client: TestClient, who: str, school: DemoSchool) -> str:
-    """Sign ``who`` ("lea" or a key of ADULTS) in through the pages; return the session cookie's value."""
-    if who == "lea":
-        sign_in_pupil(client, school)
+    """Sign ``who`` ("lea", "noe" or a key of ADULTS) in through the pages; return the session cookie."""
+    if who in ("lea", "noe"):
+        sign_in_pupil(client, school, who)
     else:
         assert sign_in_adult(client, *ADULTS[who])[0] == 303
     return str(client.cookies["binome_session"])

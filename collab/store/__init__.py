@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from collab.store.accounts import AccountStore, UserListing
+from collab.store.blog import BlogStore, Post
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
 from collab.store.media import Media, MediaStore
@@ -17,6 +18,7 @@ from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
 
 __all__ = [
     "AccountStore",
+    "BlogStore",
     "Database",
     "DocumentStore",
     "DurabilityListener",
@@ -24,6 +26,7 @@ __all__ = [
     "MediaStore",
     "PairStore",
     "PendingUpdate",
+    "Post",
     "SchoolStore",
     "Session",
     "SessionStore",
@@ -47,6 +50,7 @@ class Store:
         self.privacy = PrivacyStore(db)
         self.media = MediaStore(db)
         self.tasks = TaskStore(db)
+        self.blog = BlogStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from collab.errors import NotFound
 from collab.models import (
     Access,
     DocStatus,
@@ -61,6 +62,18 @@ class DocumentStore:
         async with self.db.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,)) as cur:
             row = await cur.fetchone()
         return _document(row) if row else None
+
+    async def status_of(self, doc_id: str) -> DocStatus:
+        async with self.db.conn.execute("SELECT status FROM documents WHERE id = ?", (doc_id,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no document {doc_id!r}")
+        return DocStatus(row[0])
+
+    async def pair_of(self, doc_id: str) -> int | None:
+        async with self.db.conn.execute("SELECT pair_id FROM documents WHERE id = ?", (doc_id,)) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row is not None and row[0] is not None else None
 
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         async with self.db.write() as conn:

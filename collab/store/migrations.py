@@ -220,6 +220,36 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE media ADD COLUMN cuts TEXT NOT NULL DEFAULT '[]';
         """,
     ),
+    (
+        "0006_agreement_and_blog",
+        """
+        -- "On est d'accord": each pupil's agreement with one precise version (a Yjs state vector).
+        CREATE TABLE agreements (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            state_vector BLOB NOT NULL,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (doc_id, user_id)
+        ) WITHOUT ROWID;
+        -- The class blog: a post is the text a pair agreed on, kept as it was then.
+        CREATE TABLE posts (
+            id INTEGER PRIMARY KEY,
+            class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+            doc_id TEXT NOT NULL UNIQUE REFERENCES documents(id) ON DELETE CASCADE,
+            pair_id INTEGER REFERENCES pairs(id),
+            task_id INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            state_vector BLOB NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('submitted', 'published')),
+            created_at REAL NOT NULL,
+            published_at REAL
+        );
+        CREATE INDEX posts_class ON posts(class_id, status);
+        -- Does a pair's agreed text wait for the teacher (1, the default) or go online at once (0)?
+        ALTER TABLE classes ADD COLUMN blog_moderated INTEGER NOT NULL DEFAULT 1;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

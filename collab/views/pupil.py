@@ -1,20 +1,27 @@
-"""The pair's task page: the instructions of their group and, for a dictation, the player
-with one button per phrase. The reference text of a dictation never reaches this page."""
+"""The pair's writing room: the shared editor (the bundle in static/dist/), their group's
+instructions and, for a dictation, the phrase player; « On est d'accord » and the room's state.
+The reference text of a dictation never reaches these pages."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import json
 import time
+from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.auth import require_session
-from collab.errors import Locked
+from collab.auth import check_csrf, require_session
+from collab.errors import InvalidInput, Locked
 from collab.media_types import MediaKind
 from collab.models import Access, DocStatus
 from collab.policy import Action, document_access, require
 from collab.segments import segments_of
+from collab.store import Post
 from collab.views.pages import hub_of, render
 
 _CLOSED = {
@@ -22,6 +29,10 @@ _CLOSED = {
     DocStatus.PUBLISHED: "Ce texte est publié : il ne change plus.",
 }
 _NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande à ton enseignant l'heure prévue."
+#: Partner colours: readable on white, told apart by colour-blind children too (Okabe–Ito).
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+#: The body of « On est d'accord »: a base64 state vector is a few hundred bytes at most.
+_MAX_AGREE_BODY = 4096
 
 
 async def writing_room(request: Request) -> Response:
@@ -47,6 +58,22 @@ async def writing_room(request: Request) -> Response:
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     members = pair.members if pair is not None else ()
     partners = [m for m in members if m.id != session.user.id]
+    post = await hub.store.blog.post_of_document(doc_id)
+    room = {
+        "doc": doc_id,
+        "socket": str(request.url_for("home")).replace("http", "ws", 1).rstrip("/") + "/ws/doc",
+        "access": access.value,
+        "me": session.user.id,
+        "members": [
+            {"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]} for i, m in enumerate(members)
+        ],
+        "agree": str(request.url_for("agree", doc_id=doc_id)),
+        "state": str(request.url_for("room_state", doc_id=doc_id)),
+        "blog": str(request.url_for("class_blog", class_id=target.class_id)) if target.class_id else None,
+        "sync": str(request.url_for("http_sync", doc_id=doc_id)),
+        "csrf": session.csrf_token,
+        "closed": closed,
+    }
     return render(
         request,
         "pupil/room.html",
@@ -59,10 +86,68 @@ async def writing_room(request: Request) -> Response:
             "partners": partners,
             "access": access.value,
             "closed": closed,
+            "post": post,
+            "room": json.dumps(room, ensure_ascii=False),
         },
         session=session,
     )
 
 
+def _post_json(request: Request, post: Post | None) -> dict[str, Any] | None:
+    if post is None:
+        return None
+    return {
+        "id": post.id,
+        "submitted": not post.published,
+        "url": str(request.url_for("class_blog", class_id=post.class_id)) + f"#billet-{post.id}",
+    }
+
+
+async def agree(request: Request) -> Response:
+    """POST JSON ``{"version": base64 state vector}`` with the ``X-CSRF-Token`` header."""
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
+    body = await request.body()
+    if len(body) > _MAX_AGREE_BODY:
+        raise InvalidInput("Demande trop longue.")
+    try:
+        version = base64.b64decode(json.loads(body)["version"], validate=True)
+    except (ValueError, KeyError, TypeError, binascii.Error) as exc:
+        raise InvalidInput("Version illisible.") from exc
+    outcome = await hub.agreements.agree(session.user, request.path_params["doc_id"], version)
+    return JSONResponse(
+        {"agreed": list(outcome.agreed), "members": list(outcome.members), "post": _post_json(request, outcome.post)}
+    )
+
+
+async def room_state(request: Request) -> Response:
+    """GET: the room's status for a page that lost its connection (locked? published?)."""
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    doc_id = request.path_params["doc_id"]
+    target = await hub.store.documents.get_target(session.user.id, doc_id)
+    principal = await hub.store.accounts.load_principal(session.user)
+    with contextlib.suppress(Locked):  # a writer of a closed text may still know why it closed
+        document_access(principal, target, doc_id, time.time())
+    status, agreed, members, post = await hub.agreements.state_of(doc_id)
+    message = "" if status is DocStatus.OPEN else _CLOSED.get(status, _NOT_OPEN)
+    if status is DocStatus.OPEN and target is not None and not target.open_at(time.time()):
+        message = _NOT_OPEN
+    return JSONResponse(
+        {
+            "status": status.value,
+            "message": message,
+            "agreed": list(agreed),
+            "members": list(members),
+            "post": _post_json(request, post),
+        }
+    )
+
+
 def pupil_routes() -> list[Route]:
-    return [Route("/ecrire/{doc_id}", writing_room, name="writing_room")]
+    return [
+        Route("/ecrire/{doc_id}", writing_room, name="writing_room"),
+        Route("/ecrire/{doc_id}/accord", agree, methods=["POST"], name="agree"),
+        Route("/ecrire/{doc_id}/etat", room_state, name="room_state"),
+    ]

@@ -1,0 +1,172 @@
+"""« On est d'accord »: each pupil of a pair agrees with one precise version of their text (a
+Yjs state vector); any edit afterwards clears every agreement; when all members of the pair agree
+on the version the server holds, the text becomes a blog post and the document closes to writing.
+
+The room's agreement state reaches the pupils' screens as the server's own awareness entry
+(``{"binome": {...}}``), which the stock y-websocket client passes on untouched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from collab.errors import CollabError, Forbidden, InvalidInput, Locked
+from collab.models import Access, DocStatus, User
+from collab.policy import document_access
+from collab.protocol import decode_state_vector
+from collab.room import Room
+from collab.store import Post
+
+if TYPE_CHECKING:
+    from collab.hub import Hub
+
+log = logging.getLogger(__name__)
+
+#: y-protocols forgets a remote awareness state after 30 s without news: say it again sooner.
+REANNOUNCE_SECONDS = 15.0
+
+
+class NotInSync(CollabError):
+    """The version a pupil agreed with is not the one the server holds (an edit crossed it)."""
+
+    status = 409
+    close_code = 4409
+    reason = "not_in_sync"
+    public_message = "Le texte vient de changer : relisez-le, puis appuyez de nouveau sur « On est d'accord »."
+
+
+class NotConnected(CollabError):
+    status = 409
+    close_code = 4409
+    reason = "not_connected"
+    public_message = "Ton texte n'est pas connecté : attends que le voyant soit vert, puis réessaie."
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    agreed: tuple[int, ...]  # user ids agreeing with the current version
+    members: tuple[int, ...]
+    post: Post | None  # set once the text is published (or submitted to the teacher)
+
+
+def same_version(a: bytes, b: bytes) -> bool:
+    return decode_state_vector(a) == decode_state_vector(b)
+
+
+class AgreementDesk:
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._members: dict[str, tuple[int, ...]] = {}
+
+    # -- the room's side -----------------------------------------------------------------
+
+    async def attach(self, room: Room) -> None:
+        """A room was loaded: recall the agreements still valid for its version, say them."""
+        store = self._hub.store
+        current = room.doc.get_state()
+        saved = await store.blog.agreements(room.doc_id)
+        room.agreed = {user: sv for user, sv in saved.items() if same_version(sv, current)}
+        self._members[room.doc_id] = await self._pair_members(room.doc_id)
+        room.on_change = self._on_change
+        post = await store.blog.post_of_document(room.doc_id)
+        room.announce(self._state(room, post))
+
+    def _on_change(self, room: Room) -> None:
+        """Any accepted edit clears every agreement (in memory now, on disk just after)."""
+        if not room.agreed:
+            return
+        room.agreed.clear()
+        room.announce(self._state(room, None))
+        since = time.time()
+        self._hub.spawn(self._forget_on_disk(room.doc_id, since))
+
+    async def _forget_on_disk(self, doc_id: str, since: float) -> None:
+        async with self._locks[doc_id]:
+            await self._hub.store.blog.clear_agreements(doc_id, before=since)
+
+    def reannounce(self) -> None:
+        for room in list(self._hub.rooms.values()):
+            if room.peers and not room.broken:
+                room.reannounce()
+
+    def _state(self, room: Room, post: Post | None) -> dict[str, object]:
+        return {
+            "agreed": sorted(room.agreed),
+            "members": list(self._members.get(room.doc_id, ())),
+            "published": post is not None,
+            "post": post.id if post is not None else None,
+            "submitted": post is not None and not post.published,
+        }
+
+    # -- the pupil's side ----------------------------------------------------------------
+
+    async def agree(self, user: User, doc_id: str, version: bytes) -> Outcome:
+        """Record ``user``'s agreement with ``version``; publish when the whole pair agrees."""
+        hub = self._hub
+        target = await hub.store.documents.get_target(user.id, doc_id)
+        principal = await hub.store.accounts.load_principal(user)
+        if document_access(principal, target, doc_id, time.time()) is not Access.WRITE:
+            raise Forbidden(f"{user.login} may not agree on {doc_id}")
+        assert target is not None
+        if target.pair_id is None:
+            raise InvalidInput("Ce texte n'est pas celui d'un binôme : il n'y a rien à publier.")
+        try:
+            decode_state_vector(version)
+        except CollabError as exc:
+            raise InvalidInput("Version illisible.") from exc
+        async with self._locks[doc_id]:
+            room = hub.rooms.get(doc_id)
+            if room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
+                raise NotConnected(f"{user.login} is not connected to {doc_id}")
+            await hub.update_log.wait_durable(room.last_ticket)
+            current = room.doc.get_state()
+            if not same_version(version, current):
+                raise NotInSync(f"{user.login} agreed with an old version of {doc_id}")
+            room.agreed[user.id] = current
+            await hub.store.blog.agree(doc_id, user.id, current)
+            members = self._members.get(doc_id) or await self._pair_members(doc_id)
+            post = None
+            if members and all(m in room.agreed for m in members):  # every agreement is for `current`
+                post = await self._publish(room, target.class_id, target.pair_id, target.document.title)
+            room.announce(self._state(room, post))
+            if post is not None:
+                room.close_writers(Locked(f"{doc_id} is published"))
+            return Outcome(tuple(sorted(room.agreed)), members, post)
+
+    async def _publish(self, room: Room, class_id: int | None, pair_id: int, title: str) -> Post:
+        store = self._hub.store
+        assert class_id is not None
+        post = await store.blog.publish(
+            doc_id=room.doc_id,
+            class_id=class_id,
+            pair_id=pair_id,
+            task_id=await store.tasks.task_of_document(room.doc_id),
+            title=title,
+            body=str(room.text),
+            state_vector=room.doc.get_state(),
+            moderated=await store.blog.is_moderated(class_id),
+        )
+        room.agreed.clear()
+        log.info("%s published as post %d (%s)", room.doc_id, post.id, post.status)
+        return post
+
+    async def state_of(self, doc_id: str) -> tuple[DocStatus, tuple[int, ...], tuple[int, ...], Post | None]:
+        """For the page: the document's status, who agrees now, the pair, and its post if any."""
+        store = self._hub.store
+        status = await store.documents.status_of(doc_id)
+        room = self._hub.rooms.get(doc_id)
+        agreed = tuple(sorted(room.agreed)) if room is not None else ()
+        members = self._members.get(doc_id) or await self._pair_members(doc_id)
+        return status, agreed, members, await store.blog.post_of_document(doc_id)
+
+    async def _pair_members(self, doc_id: str) -> tuple[int, ...]:
+        store = self._hub.store
+        pair_id = await store.documents.pair_of(doc_id)
+        pair = await store.pairs.get_pair(pair_id) if pair_id is not None else None
+        return tuple(sorted(m.id for m in pair.members)) if pair is not None else ()

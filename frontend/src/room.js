@@ -1,0 +1,360 @@
+// The pupils' writing room: one Y.Text ("text") shared live through the stock y-websocket
+// provider, edited in CodeMirror 6 with the partner's cursor; edits are kept in IndexedDB so that
+// a reload or a lost connection loses nothing; « On est d'accord » publishes when both agree.
+// When WebSockets are blocked (some school proxies), the same messages go over HTTP.
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { IndexeddbPersistence } from 'y-indexeddb'
+import { yCollab } from 'y-codemirror.next'
+import { EditorState, Compartment } from '@codemirror/state'
+import { EditorView, keymap, placeholder } from '@codemirror/view'
+import { defaultKeymap } from '@codemirror/commands'
+import { HttpProvider } from './http-provider.js'
+import { closeMessage, isPermanent } from './messages.js'
+
+const root = document.getElementById('room')
+const config = JSON.parse(root.dataset.room)
+const $ = (selector) => root.querySelector(selector)
+const me = config.members.find((m) => m.id === config.me) || { id: config.me, name: 'Moi', colour: '#0072B2' }
+const writer = config.access === 'write'
+
+// -- the document, kept on the tablet until the server has it --------------------------------
+
+const ydoc = new Y.Doc()
+const ytext = ydoc.getText('text')
+const local = writer ? new IndexeddbPersistence(`binome:${config.me}:${config.doc}`, ydoc) : null
+
+// -- connection: WebSocket first, HTTP when a proxy blocks it ----------------------------------
+
+const statusBox = $('[data-connection]')
+let provider = null
+let permanentlyClosed = false
+let attempts = 0
+let everOpened = false
+let unsent = false // local edits the server has not confirmed yet
+let reconnectTimer = null
+
+function showConnection (state, text) {
+  statusBox.dataset.state = state
+  statusBox.querySelector('[data-text]').textContent = text
+  root.dataset.link = state
+}
+
+function describe () {
+  if (permanentlyClosed) return
+  if (provider && provider.synced) {
+    showConnection('connected', provider instanceof HttpProvider
+      ? 'Connecté (connexion de secours, sans WebSocket)'
+      : 'Connecté : tout est enregistré')
+  } else if (!navigator.onLine) {
+    showConnection('offline', 'Hors ligne : ton texte est gardé sur la tablette')
+  } else if (attempts > 0 || everOpened) {
+    showConnection('reconnecting', unsent
+      ? 'Reconnexion… tes changements sont gardés sur la tablette'
+      : 'Reconnexion…')
+  } else {
+    showConnection('connecting', 'Connexion…')
+  }
+}
+
+// Jittered exponential back-off, so that a whole class does not reconnect in the same instant.
+function backoff () {
+  const base = Math.min(30000, 500 * 2 ** Math.min(attempts, 6))
+  return base / 2 + Math.random() * base / 2
+}
+
+async function closedForGood (code, reason) {
+  permanentlyClosed = true
+  clearTimeout(reconnectTimer)
+  let message = closeMessage(code)
+  if (code === 4409) {
+    try {
+      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
+      showOutcome(state.post)
+      if (state.message) message = state.message
+    } catch (error) { /* keep the generic message */ }
+  }
+  showConnection('closed', message)
+  setEditable(false)
+  root.dataset.closeCode = String(code)
+  if (reason) root.dataset.closeReason = reason
+}
+
+function useWebSocket () {
+  const ws = new WebsocketProvider(config.socket, config.doc, ydoc, {
+    connect: false,
+    disableBc: true,
+    // Every server close comes to us: permanent codes stop, others retry with jitter.
+    shouldReconnect: () => false
+  })
+  ws.on('status', ({ status }) => {
+    if (status === 'connected') {
+      everOpened = true
+      attempts = 0
+    }
+    describe()
+  })
+  ws.on('sync', (synced) => {
+    if (synced) unsent = false
+    describe()
+  })
+  ws.on('closed', ({ code, reason }) => {
+    if (isPermanent(code)) {
+      closedForGood(code, reason)
+      return
+    }
+    scheduleReconnect()
+  })
+  ws.on('connection-error', () => {
+    if (!everOpened && attempts >= 2 && config.sync) switchToHttp()
+  })
+  return ws
+}
+
+function scheduleReconnect () {
+  attempts += 1
+  describe()
+  clearTimeout(reconnectTimer)
+  if (!everOpened && attempts >= 3 && config.sync) {
+    switchToHttp()
+    return
+  }
+  reconnectTimer = setTimeout(() => { if (!permanentlyClosed) provider.connect() }, backoff())
+}
+
+function switchToHttp () {
+  if (provider instanceof HttpProvider || permanentlyClosed) return
+  const awarenessState = provider.awareness.getLocalState()
+  provider.destroy()
+  provider = new HttpProvider(config.sync, ydoc, { csrf: config.csrf })
+  provider.awareness.setLocalState(awarenessState)
+  wireCommon(provider)
+  provider.on('status', describe)
+  provider.on('sync', (synced) => {
+    if (synced) unsent = false
+    describe()
+  })
+  provider.on('closed', ({ code, reason }) => closedForGood(code, reason))
+  root.dataset.transport = 'http'
+  provider.connect()
+  attachEditor()
+}
+
+window.addEventListener('online', () => {
+  describe()
+  if (!permanentlyClosed && provider && !provider.synced) {
+    clearTimeout(reconnectTimer)
+    provider.connect()
+  }
+})
+window.addEventListener('offline', describe)
+
+// -- awareness: name, colour, role ------------------------------------------------------------
+
+const roleKey = `binome-role:${config.doc}`
+const defaultRole = config.members.length && config.members[0].id === config.me ? 'dicte' : 'tape'
+let myRole = sessionStorage.getItem(roleKey) || defaultRole
+
+function wireCommon (p) {
+  p.awareness.setLocalStateField('user', { name: me.name, color: me.colour, colorLight: me.colour + '33', id: me.id })
+  p.awareness.setLocalStateField('role', myRole)
+  p.awareness.on('change', ({ updated, added }) => {
+    const states = p.awareness.getStates()
+    for (const id of [...added, ...updated]) {
+      if (id === ydoc.clientID) continue
+      const state = states.get(id) || {}
+      if (state.binome) showRoomState(state.binome)
+      // two pupils: when my partner takes my role, I take the other one
+      if (state.user && state.user.id !== config.me && config.members.length === 2 && state.role === myRole) {
+        setRole(myRole === 'dicte' ? 'tape' : 'dicte', false)
+      }
+    }
+    showPresence(p)
+  })
+  p.awareness.on('update', () => showPresence(p))
+}
+
+function setRole (role, announce = true) {
+  myRole = role
+  sessionStorage.setItem(roleKey, role)
+  if (announce || provider) provider.awareness.setLocalStateField('role', role)
+  root.dataset.role = role
+  $('[data-role-label]').textContent = role === 'dicte' ? 'Je dicte' : 'Je tape'
+  const player = document.querySelector('[data-player]')
+  if (player) player.closest('[data-player-box]').dataset.forRole = role
+}
+
+function showPresence (p) {
+  const list = $('[data-presence]')
+  const here = new Set()
+  for (const [id, state] of p.awareness.getStates()) {
+    if (state.user && id !== ydoc.clientID) here.add(state.user.id)
+  }
+  list.innerHTML = ''
+  for (const member of config.members) {
+    const item = document.createElement('li')
+    const present = member.id === config.me || here.has(member.id)
+    item.className = present ? 'present' : 'absent'
+    item.style.setProperty('--colour', member.colour)
+    item.textContent = member.id === config.me ? member.name + ' (moi)' : member.name
+    item.title = present ? 'connecté' : 'pas connecté'
+    list.appendChild(item)
+  }
+}
+
+// -- the editor ----------------------------------------------------------------------------------
+
+const editable = new Compartment()
+let view = null
+
+function attachEditor () {
+  if (view) view.destroy()
+  const undoManager = new Y.UndoManager(ytext)
+  view = new EditorView({
+    parent: $('[data-editor]'),
+    state: EditorState.create({
+      doc: ytext.toString(),
+      extensions: [
+        keymap.of(defaultKeymap),
+        EditorView.lineWrapping,
+        EditorView.contentAttributes.of({ 'aria-label': 'Notre texte', spellcheck: 'false', autocorrect: 'off', autocapitalize: 'sentences' }),
+        placeholder(writer ? 'Écrivez ici votre texte…' : ''),
+        editable.of(editableExtensions(writer && !permanentlyClosed)),
+        yCollab(ytext, provider.awareness, { undoManager })
+      ]
+    })
+  })
+}
+
+function editableExtensions (on) {
+  return [EditorView.editable.of(on), EditorState.readOnly.of(!on)]
+}
+
+function setEditable (on) {
+  if (view) view.dispatch({ effects: editable.reconfigure(editableExtensions(on)) })
+  const agreeButton = $('[data-agree]')
+  if (agreeButton) agreeButton.disabled = !on
+}
+
+ydoc.on('update', (update, origin) => {
+  if (origin !== provider && !(provider && provider.synced)) unsent = true
+  if (origin !== provider) markMyAgreementStale()
+  describe()
+})
+
+// -- « On est d'accord » ---------------------------------------------------------------------
+
+let roomState = { agreed: [], members: config.members.map((m) => m.id), published: false, post: null }
+const agreeButton = $('[data-agree]')
+const agreeNote = $('[data-agree-note]')
+
+function markMyAgreementStale () {
+  if (roomState.agreed.length) showRoomState({ ...roomState, agreed: [] })
+}
+
+function showRoomState (state) {
+  roomState = state
+  const list = $('[data-agreements]')
+  list.innerHTML = ''
+  for (const member of config.members) {
+    const item = document.createElement('li')
+    const agreed = state.agreed.includes(member.id)
+    item.dataset.agreed = String(agreed)
+    item.textContent = (member.id === config.me ? 'Moi' : member.name) + (agreed ? ' : d’accord ✓' : ' : pas encore')
+    list.appendChild(item)
+  }
+  root.dataset.agreed = state.agreed.join(',')
+  if (agreeButton) {
+    const mine = state.agreed.includes(config.me)
+    agreeButton.setAttribute('aria-pressed', String(mine))
+    agreeButton.textContent = mine ? 'Je suis d’accord ✓' : 'On est d’accord'
+  }
+  if (state.published) showOutcome(state.post ? { id: state.post, submitted: state.submitted, url: config.blog } : null)
+}
+
+function showOutcome (post) {
+  const box = $('[data-outcome]')
+  setEditable(false)
+  root.dataset.published = 'true'
+  box.hidden = false
+  box.querySelector('[data-outcome-text]').textContent = post && post.submitted
+    ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est envoyé à votre enseignant, qui le publiera sur le blog.'
+    : 'Bravo ! Vous êtes d’accord tous les deux : votre texte est publié sur le blog de la classe.'
+  const link = box.querySelector('a')
+  if (link && config.blog) link.href = post && post.url ? post.url : config.blog
+}
+
+async function agree () {
+  agreeNote.textContent = ''
+  if (!provider || !provider.synced || unsent) {
+    agreeNote.textContent = 'Attends que le voyant soit vert (tout est enregistré), puis réessaie.'
+    return
+  }
+  agreeButton.disabled = true
+  try {
+    const version = btoa(String.fromCharCode(...Y.encodeStateVector(ydoc)))
+    const response = await fetch(config.agree, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': config.csrf },
+      body: JSON.stringify({ version })
+    })
+    const answer = await response.json()
+    if (!response.ok) {
+      agreeNote.textContent = answer.error || 'Ça n’a pas marché. Réessaie.'
+    } else {
+      showRoomState({ ...roomState, agreed: answer.agreed, published: !!answer.post, post: answer.post && answer.post.id, submitted: answer.post && answer.post.submitted })
+      if (answer.post) showOutcome(answer.post)
+      else agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera publié.'
+    }
+  } catch (error) {
+    agreeNote.textContent = 'Le serveur ne répond pas. Réessaie dans un instant.'
+  } finally {
+    if (!root.dataset.published) agreeButton.disabled = false
+  }
+}
+
+// -- reading comfort ---------------------------------------------------------------------------
+
+function comfort (name) {
+  const box = $(`[data-comfort="${name}"]`)
+  const key = `binome-${name}`
+  const apply = (on) => {
+    document.body.classList.toggle(name, on)
+    box.setAttribute('aria-pressed', String(on))
+  }
+  apply(localStorage.getItem(key) === '1')
+  box.addEventListener('click', () => {
+    const on = box.getAttribute('aria-pressed') !== 'true'
+    localStorage.setItem(key, on ? '1' : '0')
+    apply(on)
+  })
+}
+
+// -- start ---------------------------------------------------------------------------------------
+
+async function start () {
+  comfort('dyslexic-font')
+  comfort('large-text')
+  if (local) await local.whenSynced // edits not sent before a reload come back first
+  provider = useWebSocket()
+  wireCommon(provider)
+  setRole(myRole, false)
+  attachEditor()
+  showPresence(provider)
+  showRoomState(roomState)
+  if (agreeButton) agreeButton.addEventListener('click', agree)
+  $('[data-swap]').addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
+  const showPlayer = $('[data-show-player]')
+  if (showPlayer) showPlayer.addEventListener('click', () => showPlayer.closest('[data-player-box]').classList.toggle('show'))
+  if (config.closed) {
+    closedForGood(4409, '')
+  } else {
+    provider.connect()
+  }
+  describe()
+  window.binomeRoom = { ydoc, ytext, get provider () { return provider }, get view () { return view } }
+  root.dataset.ready = 'true'
+}
+
+start()
