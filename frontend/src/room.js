@@ -277,6 +277,14 @@ function showOutcome (post) {
   setEditable(false)
   root.dataset.published = 'true'
   box.hidden = false
+  // published: everyone agreed; the button and its hints are done
+  $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
+    const member = config.members[i]
+    item.dataset.agreed = 'true'
+    item.textContent = (member.id === config.me ? 'Moi' : member.name) + ' : d’accord ✓'
+  })
+  agreeNote.textContent = ''
+  if (agreeButton) agreeButton.hidden = true
   box.querySelector('[data-outcome-text]').textContent = post && post.submitted
     ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est envoyé à votre enseignant, qui le publiera sur le blog.'
     : 'Bravo ! Vous êtes d’accord tous les deux : votre texte est publié sur le blog de la classe.'

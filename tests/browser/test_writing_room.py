@@ -114,14 +114,19 @@ def test_offline_edits_merge_when_the_connection_comes_back(open_as: OpenAs, sch
 def test_unsent_edits_survive_a_reload(open_as: OpenAs, school: DemoSchool) -> None:
     noe = open_as("noe", f"/ecrire/{school.lea_doc}")
     wait_connected(noe)
-    # The school network drops the socket: the page keeps trying, the edits stay on the tablet.
-    blocked: list[WebSocketRoute] = []
-    noe.route_web_socket("**/ws/doc/**", lambda ws: blocked.append(ws))
+    # The school network swallows the socket: the page keeps trying, the edits stay on the tablet.
+    network = {"up": False}
+
+    def socket(ws: WebSocketRoute) -> None:
+        if network["up"]:
+            ws.connect_to_server()
+
+    noe.route_web_socket("**/ws/doc/**", socket)
     noe.evaluate("window.binomeRoom.provider.ws.close()")
     expect(noe.locator("[data-connection]")).not_to_have_attribute("data-state", "connected")
     type_into(noe, "Ma grand-mère choisit les pommes.")
     noe.wait_for_timeout(300)  # y-indexeddb writes in its own transaction
-    noe.unroute_all()
+    network["up"] = True
     noe.reload()
     wait_connected(noe)
     lea = open_as("lea", f"/ecrire/{school.lea_doc}")
