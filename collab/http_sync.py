@@ -22,7 +22,7 @@ from starlette.routing import Route
 from collab.auth import check_csrf, require_session
 from collab.errors import BadRequest, CollabError, NotFound, Overloaded, TooLarge
 from collab.hub import Hub
-from collab.protocol import read_var_bytes
+from collab.protocol import encode_var_bytes, read_var_bytes
 from collab.room import Peer, Room
 from collab.views.pages import hub_of
 
@@ -34,15 +34,6 @@ POLL_SECONDS = 20.0
 IDLE_SECONDS = 60.0
 #: Frames a client may send in one request.
 _MAX_FRAMES_PER_REQUEST = 256
-
-
-def _varuint(n: int) -> bytes:
-    out = bytearray()
-    while n > 0x7F:
-        out.append((n & 0x7F) | 0x80)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
 
 
 class HttpChannel:
@@ -81,7 +72,7 @@ class HttpChannel:
         frames = list(self._queue)
         self._queue.clear()
         self._bytes = 0
-        return b"".join(_varuint(len(f)) + f for f in frames)
+        return b"".join(encode_var_bytes(f) for f in frames)
 
 
 @dataclass

@@ -41,6 +41,7 @@ __all__ = [
     "encode_sync_step1",
     "encode_sync_step2",
     "encode_update",
+    "encode_var_bytes",
 ]
 
 MESSAGE_SYNC: Final = 0
@@ -191,6 +192,11 @@ def encode_awareness_update(entries: list[AwarenessEntry]) -> bytes:
         state = entry.state.encode("utf-8")
         parts += [write_var_uint(entry.client_id), write_var_uint(entry.clock), write_var_uint(len(state)), state]
     return b"".join(parts)
+
+
+def encode_var_bytes(data: bytes) -> bytes:
+    """A lib0 varUint8Array: the length, then the bytes (frames in an HTTP sync body)."""
+    return write_var_uint(len(data)) + data
 
 
 def encode_sync_step1(state: bytes) -> bytes:

@@ -80,7 +80,7 @@ class WebSocketChannel:
             while True:
                 await self._ready.wait()
                 self._ready.clear()
-                while queue and self._close is None:
+                while queue:  # what was queued before a close still goes first (an overflow cleared it)
                     frame = queue.popleft()
                     self._queued_bytes -= len(frame)
                     await send({"type": "websocket.send", "bytes": frame})

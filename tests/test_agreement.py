@@ -1,0 +1,202 @@
+"""« On est d'accord » over a real server: real sockets for the pair, HTTP for the agreement."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sqlite3
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from collab.settings import Settings
+from tests.conftest import ServerThread
+from tests.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.yclient import YClient
+
+pytestmark = pytest.mark.anyio
+
+
+@dataclass
+class Pupil:
+    cookie: str
+    csrf: str
+
+
+def signed_in(settings: Settings, school: DemoSchool, who: str) -> Pupil:
+    with browser(settings) as client:
+        cookie = sign_in_as(client, who, school)
+        return Pupil(cookie, csrf_from(client.get("/").text))
+
+
+async def join(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
+    client = await YClient.connect(server.doc_url(doc), additional_headers={"Cookie": f"binome_session={pupil.cookie}"})
+    await client.wait_synced()
+    return client
+
+
+async def agree(server: ServerThread, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        return await http.post(
+            f"/ecrire/{doc}/accord",
+            content=json.dumps({"version": base64.b64encode(version).decode()}),
+            headers={"Cookie": f"binome_session={pupil.cookie}", "x-csrf-token": pupil.csrf, **headers},
+        )
+
+
+def posts(settings: Settings) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(settings.database_path) as db:
+        return db.execute("SELECT doc_id, body, status FROM posts ORDER BY id").fetchall()
+
+
+def room_state(client: YClient) -> dict[str, object]:
+    for state in client.awareness.values():
+        parsed = json.loads(state)
+        if isinstance(parsed, dict) and "binome" in parsed:
+            found: dict[str, object] = parsed["binome"]
+            return found
+    return {}
+
+
+@pytest.fixture
+def pair(settings: Settings, school: DemoSchool) -> tuple[Pupil, Pupil]:
+    return signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
+
+
+async def test_both_agree_and_the_text_is_posted_once(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    lea, noe = pair
+    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+    await a.append("Le marché du village.")
+    await b.wait_text("Le marché du village.")
+    first = await agree(server, school.lea_doc, lea, a.doc.get_state())
+    assert first.status_code == 200 and first.json()["agreed"] == [school.lea_id] and first.json()["post"] is None
+    await b.wait_for(lambda c: room_state(c).get("agreed") == [school.lea_id])
+    second = await agree(server, school.lea_doc, noe, b.doc.get_state())
+    assert second.status_code == 200 and second.json()["post"]["submitted"] is True
+    assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
+    assert await a.wait_closed() == 4409 and await b.wait_closed() == 4409  # closed to writing
+    assert room_state(a)["published"] is True
+    again = await YClient.connect(
+        server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea.cookie}"}
+    )
+    assert await again.wait_closed() == 4409
+
+
+async def test_agreeing_at_the_same_instant_makes_one_post(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    lea, noe = pair
+    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+    await a.append("Ensemble.")
+    await b.wait_text("Ensemble.")
+    answers = await asyncio.gather(
+        agree(server, school.lea_doc, lea, a.doc.get_state()), agree(server, school.lea_doc, noe, b.doc.get_state())
+    )
+    assert [r.status_code for r in answers] == [200, 200]
+    assert len(posts(settings)) == 1
+
+
+async def test_an_edit_after_an_agreement_clears_it(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    lea, noe = pair
+    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+    await a.append("Il pleut.")
+    await b.wait_text("Il pleut.")
+    assert (await agree(server, school.lea_doc, lea, a.doc.get_state())).status_code == 200
+    await b.append(" Il neige.")  # Noé changes the text after Léa agreed
+    await a.wait_text("Il pleut. Il neige.")
+    await a.wait_for(lambda c: room_state(c).get("agreed") == [])
+    answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
+    assert answer.json()["agreed"] == [school.noe_id] and answer.json()["post"] is None
+    assert posts(settings) == []
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT user_id FROM agreements").fetchall() == [(school.noe_id,)]
+
+
+async def test_an_old_version_is_refused(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    lea, noe = pair
+    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+    await a.append("Avant.")
+    await b.wait_text("Avant.")
+    seen_by_noe = b.doc.get_state()
+    await a.append(" Après.")
+    await b.wait_text("Avant. Après.")
+    answer = await agree(server, school.lea_doc, noe, seen_by_noe)
+    assert answer.status_code == 409 and "Le texte vient de changer" in answer.json()["error"]
+
+
+async def test_agreeing_needs_a_connection(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    lea, _ = pair
+    answer = await agree(server, school.lea_doc, lea, b"\x00")
+    assert answer.status_code == 409 and "n'est pas connecté" in answer.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("who", "doc", "body", "headers", "status"),
+    [
+        ("teacher", "lea_doc", None, {}, 403),  # readers do not publish
+        ("lea", "other_pair_doc", None, {}, 403),
+        ("lea", "t999-p1", None, {}, 404),
+        ("lea", "lea_doc", None, {"x-csrf-token": "forged"}, 403),
+        ("lea", "lea_doc", b"{not json", {}, 400),
+        ("lea", "lea_doc", b'{"version": "%%%"}', {}, 400),
+        ("lea", "lea_doc", b'{"version": "gICAgICAgICAgIA="}', {}, 400),  # a varint that never ends
+        ("lea", "lea_doc", b"x" * 5000, {}, 400),
+    ],
+)
+async def test_bad_agreements_are_refused(
+    server: ServerThread,
+    settings: Settings,
+    school: DemoSchool,
+    who: str,
+    doc: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    user = signed_in(settings, school, who)
+    doc_id = getattr(school, doc, doc)
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        answer = await http.post(
+            f"/ecrire/{doc_id}/accord",
+            content=body if body is not None else json.dumps({"version": base64.b64encode(b"\x00").decode()}),
+            headers={"Cookie": f"binome_session={user.cookie}", "x-csrf-token": user.csrf, **headers},
+        )
+    assert answer.status_code == status
+    assert answer.json()["error"]  # a French sentence for the page
+    assert posts(settings) == []
+
+
+async def test_signed_out_agreement_is_refused(server: ServerThread, school: DemoSchool) -> None:
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        answer = await http.post(f"/ecrire/{school.lea_doc}/accord", content=b"{}")
+    assert answer.status_code == 401
+
+
+async def test_without_moderation_the_post_is_published_at_once(
+    server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
+) -> None:
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        page = teacher.get(f"/blog/classe/{school.class_id}")
+        response = teacher.post(
+            f"/blog/classe/{school.class_id}/reglage", data={"csrf": csrf_from(page.text), "moderated": "0"}
+        )
+        assert response.status_code == 303
+    lea, noe = pair
+    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+    await a.append("Tout de suite.")
+    await b.wait_text("Tout de suite.")
+    await agree(server, school.lea_doc, lea, a.doc.get_state())
+    answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
+    assert answer.json()["post"]["submitted"] is False
+    assert posts(settings) == [(school.lea_doc, "Tout de suite.", "published")]
