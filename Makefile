@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA ?= collab-data
 
-.PHONY: run test check bench install install-test js-deps clean
+.PHONY: run test check bench install install-test js-deps bundle bundle-check clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,19 @@ tests/js/node_modules/.installed: tests/js/package.json tests/js/package-lock.js
 
 js-deps: tests/js/node_modules/.installed
 
+# The writing room's browser bundle (Yjs, y-websocket, CodeMirror) is built with esbuild from the
+# pinned packages of frontend/ into static/dist/, which is committed: running Binôme needs no Node.
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bundle: frontend/node_modules/.installed
+	cd frontend && node build.mjs
+
+# Fails when the committed static/dist/ is not what its sources build to.
+bundle-check: frontend/node_modules/.installed
+	cd frontend && node build.mjs --check
+
 run: install
 	$(BIN)/collab serve --demo --host $(HOST) --port $(PORT) --data $(DATA)
 
@@ -38,6 +51,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff check collab tests bench
 	$(BIN)/ruff format --check collab tests bench
 	$(BIN)/mypy
+	$(MAKE) --no-print-directory bundle-check
 
 test: install-test check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -46,4 +60,4 @@ bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) tests/js/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) tests/js/node_modules frontend/node_modules .mypy_cache .ruff_cache .pytest_cache
