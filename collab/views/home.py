@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.auth import current_session
-from collab.models import Role
+from collab.models import DocStatus, Role
+from collab.policy import Action, can
 from collab.store import Session
 from collab.views.pages import hub_of, render
 
@@ -37,16 +41,64 @@ async def home(request: Request) -> Response:
 
 
 async def _pupil_home(request: Request, session: Session) -> Response:
+    """The pupil's texts, newest first: those to write now, then the closed and published ones."""
     hub = hub_of(request)
-    pairs = [p for p in await hub.store.pairs.pairs_of(session.user.id) if not p.dissolved]
-    partners = [m for p in pairs for m in p.members if m.id != session.user.id]
-    documents = await _open_documents(request, session)
-    return render(request, "home/pupil.html", {"partners": partners, "documents": documents}, session=session)
+    pairs = {p.id: p for p in await hub.store.pairs.pairs_of(session.user.id)}
+    current = [p for p in pairs.values() if not p.dissolved]
+    partners = [m for p in current for m in p.members if m.id != session.user.id]
+    principal = await hub.store.accounts.load_principal(session.user)
+    now = time.time()
+    texts: list[dict[str, Any]] = []
+    for target in reversed(await hub.store.documents.list_targets_for_user(session.user.id)):
+        pair = pairs.get(target.pair_id) if target.pair_id is not None else None
+        if pair is None and target.explicit is None:
+            continue  # a class's document that is not this pupil's
+        writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
+        status = target.document.status
+        label = (
+            "à écrire"
+            if writable
+            else "publié"
+            if status is DocStatus.PUBLISHED
+            else "en pause"
+            if status is DocStatus.LOCKED
+            else "pas encore ouvert"
+            if target.opens_at is not None and now < target.opens_at
+            else "fermé"
+        )
+        with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
+        texts.append(
+            {
+                "id": target.document.id,
+                "title": target.document.title,
+                "label": label,
+                "open": writable,
+                "with": with_whom,
+            }
+        )
+    texts.sort(key=lambda t: not t["open"])
+    blog_classes = sorted(principal.pupil_class_ids)
+    return render(
+        request,
+        "home/pupil.html",
+        {"partners": partners, "texts": texts, "blog_classes": blog_classes},
+        session=session,
+    )
 
 
 async def _documents_home(request: Request, session: Session) -> Response:
     documents = await _open_documents(request, session)
-    return render(request, "home/pupil.html", {"partners": [], "documents": documents}, session=session)
+    texts: list[dict[str, Any]] = [
+        {
+            "id": d["id"],
+            "title": d["title"],
+            "label": "à écrire" if d["access"] == "write" else "à lire",
+            "open": d["access"] == "write",
+            "with": [],
+        }
+        for d in documents
+    ]
+    return render(request, "home/pupil.html", {"partners": [], "texts": texts, "blog_classes": []}, session=session)
 
 
 async def _open_documents(request: Request, session: Session) -> list[dict[str, str]]:
