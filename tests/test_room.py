@@ -60,7 +60,12 @@ async def join(hub: Hub, uid: int, access: Access = Access.WRITE) -> tuple[Room,
 
 async def test_join_sends_the_state_vector(hub: Hub) -> None:
     room, _, channel = await join(hub, 1)
-    assert channel.messages() == [protocol.SyncStep1(room.doc.get_state())]
+    step1, awareness = channel.messages()
+    assert step1 == protocol.SyncStep1(room.doc.get_state())
+    # then who is here: only the server, with the room's agreement state
+    assert isinstance(awareness, protocol.AwarenessUpdate)
+    [entry] = protocol.decode_awareness(awareness.payload)
+    assert entry.client_id == room.server_client_id and "binome" in json.loads(entry.state)
 
 
 async def test_update_is_relayed_only_once_committed(hub: Hub) -> None:
@@ -107,7 +112,9 @@ async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> No
     [removal] = b_channel.messages()
     assert isinstance(removal, protocol.AwarenessUpdate)
     assert protocol.decode_awareness(removal.payload) == [protocol.AwarenessEntry(77, 1, "null")]
-    assert room.awareness.states_update() is None
+    left = room.awareness.states_update()
+    assert left is not None  # the server's own entry stays
+    assert [e.client_id for e in protocol.decode_awareness(left)] == [room.server_client_id]
 
 
 async def test_sync_step1_answer_waits_for_pending_writes(hub: Hub) -> None:
