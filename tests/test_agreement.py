@@ -60,6 +60,16 @@ def room_state(client: YClient) -> dict[str, object]:
     return {}
 
 
+async def typed_together(
+    server: ServerThread, school: DemoSchool, pair: tuple[Pupil, Pupil], text: str
+) -> tuple[YClient, YClient]:
+    """Léa and Noé connected to their dictation; Léa typed ``text`` and Noé has it."""
+    a, b = await join(server, school.lea_doc, pair[0]), await join(server, school.lea_doc, pair[1])
+    await a.append(text)
+    await b.wait_text(text)
+    return a, b
+
+
 @pytest.fixture
 def pair(settings: Settings, school: DemoSchool) -> tuple[Pupil, Pupil]:
     return signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
@@ -69,9 +79,7 @@ async def test_both_agree_and_the_text_is_posted_once(
     server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
 ) -> None:
     lea, noe = pair
-    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
-    await a.append("Le marché du village.")
-    await b.wait_text("Le marché du village.")
+    a, b = await typed_together(server, school, pair, "Le marché du village.")
     first = await agree(server, school.lea_doc, lea, a.doc.get_state())
     assert first.status_code == 200 and first.json()["agreed"] == [school.lea_id] and first.json()["post"] is None
     await b.wait_for(lambda c: room_state(c).get("agreed") == [school.lea_id])
@@ -90,9 +98,7 @@ async def test_agreeing_at_the_same_instant_makes_one_post(
     server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
 ) -> None:
     lea, noe = pair
-    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
-    await a.append("Ensemble.")
-    await b.wait_text("Ensemble.")
+    a, b = await typed_together(server, school, pair, "Ensemble.")
     answers = await asyncio.gather(
         agree(server, school.lea_doc, lea, a.doc.get_state()), agree(server, school.lea_doc, noe, b.doc.get_state())
     )
@@ -104,9 +110,7 @@ async def test_an_edit_after_an_agreement_clears_it(
     server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
 ) -> None:
     lea, noe = pair
-    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
-    await a.append("Il pleut.")
-    await b.wait_text("Il pleut.")
+    a, b = await typed_together(server, school, pair, "Il pleut.")
     assert (await agree(server, school.lea_doc, lea, a.doc.get_state())).status_code == 200
     await b.append(" Il neige.")  # Noé changes the text after Léa agreed
     await a.wait_text("Il pleut. Il neige.")
@@ -121,10 +125,8 @@ async def test_an_edit_after_an_agreement_clears_it(
 async def test_an_old_version_is_refused(
     server: ServerThread, settings: Settings, school: DemoSchool, pair: tuple[Pupil, Pupil]
 ) -> None:
-    lea, noe = pair
-    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
-    await a.append("Avant.")
-    await b.wait_text("Avant.")
+    _, noe = pair
+    a, b = await typed_together(server, school, pair, "Avant.")
     seen_by_noe = b.doc.get_state()
     await a.append(" Après.")
     await b.wait_text("Avant. Après.")
@@ -193,9 +195,7 @@ async def test_without_moderation_the_post_is_published_at_once(
         )
         assert response.status_code == 303
     lea, noe = pair
-    a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
-    await a.append("Tout de suite.")
-    await b.wait_text("Tout de suite.")
+    a, b = await typed_together(server, school, pair, "Tout de suite.")
     await agree(server, school.lea_doc, lea, a.doc.get_state())
     answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
     assert answer.json()["post"]["submitted"] is False

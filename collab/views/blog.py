@@ -9,8 +9,9 @@ from starlette.routing import Route
 
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.errors import NotFound
-from collab.models import ClassTarget
+from collab.models import ClassTarget, SchoolClass
 from collab.policy import Action, can, require
+from collab.store import Session
 from collab.views.pages import form_text, hub_of, path_id, render
 
 
@@ -44,17 +45,31 @@ async def class_blog(request: Request) -> Response:
     )
 
 
-async def approve(request: Request) -> Response:
+async def _form_session(request: Request) -> Session:
     hub = hub_of(request)
     session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    post = await hub.store.blog.get(path_id(request, "post_id"))
-    klass = await hub.store.schools.get_class(post.class_id) if post is not None else None
-    if post is None or klass is None:
-        raise NotFound("no such post")
+    check_csrf((await request.form()).get(CSRF_FIELD), session.csrf_token)
+    return session
+
+
+async def _managed_class(request: Request, session: Session, class_id: int) -> SchoolClass:
+    """The class of a teacher's form, which they must teach."""
+    hub = hub_of(request)
+    klass = await hub.store.schools.get_class(class_id)
+    if klass is None:
+        raise NotFound("no such class")
     principal = await hub.store.accounts.load_principal(session.user)
     require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
+    return klass
+
+
+async def approve(request: Request) -> Response:
+    hub = hub_of(request)
+    session = await _form_session(request)
+    post = await hub.store.blog.get(path_id(request, "post_id"))
+    if post is None:
+        raise NotFound("no such post")
+    klass = await _managed_class(request, session, post.class_id)
     await hub.store.blog.approve(post.id)
     url = request.url_for("class_blog", class_id=klass.id)
     return RedirectResponse(f"{url}?ok=texte publié", status_code=303)
@@ -63,15 +78,8 @@ async def approve(request: Request) -> Response:
 async def moderation(request: Request) -> Response:
     """POST ``moderated`` = ``1`` (texts wait for the teacher) or ``0`` (online at once)."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    klass = await hub.store.schools.get_class(path_id(request, "class_id"))
-    if klass is None:
-        raise NotFound("no such class")
-    principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
-    moderated = form_text(form, "moderated", 1) != "0"
+    klass = await _managed_class(request, await _form_session(request), path_id(request, "class_id"))
+    moderated = form_text(await request.form(), "moderated", 1) != "0"
     await hub.store.blog.set_moderated(klass.id, moderated)
     notice = "les textes attendront votre accord" if moderated else "les textes seront publiés dès l'accord"
     return RedirectResponse(f"{request.url_for('class_blog', class_id=klass.id)}?ok={notice}", status_code=303)

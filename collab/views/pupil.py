@@ -18,10 +18,10 @@ from starlette.routing import Route
 from collab.auth import check_csrf, require_session
 from collab.errors import InvalidInput, Locked
 from collab.media_types import MediaKind
-from collab.models import Access, DocStatus
+from collab.models import Access, DocStatus, DocumentTarget
 from collab.policy import Action, document_access, require
 from collab.segments import segments_of
-from collab.store import Post
+from collab.store import Post, Session
 from collab.views.pages import hub_of, render
 
 _CLOSED = {
@@ -35,20 +35,28 @@ COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 _MAX_AGREE_BODY = 4096
 
 
-async def writing_room(request: Request) -> Response:
+async def _opened(request: Request) -> tuple[Session, DocumentTarget, Access | None]:
+    """The signed-in user, the document of the path and their access to it now; access is None
+    for a writer of a closed document (locked, published, outside its window), who may still read."""
     hub = hub_of(request)
     session = await require_session(hub.store, request)
     doc_id = request.path_params["doc_id"]
     target = await hub.store.documents.get_target(session.user.id, doc_id)
     principal = await hub.store.accounts.load_principal(session.user)
-    closed = ""
-    try:
+    access: Access | None = None
+    with contextlib.suppress(Locked):
         access = document_access(principal, target, doc_id, time.time())
-    except Locked:  # a writer of a closed document still reads it and listens
-        access = Access.READ
-        closed = _CLOSED.get(target.document.status if target else DocStatus.LOCKED, _NOT_OPEN)
     assert target is not None  # document_access raised NotFound otherwise
     require(principal, Action.READ_DOCUMENT, target)
+    return session, target, access
+
+
+async def writing_room(request: Request) -> Response:
+    hub = hub_of(request)
+    session, target, access = await _opened(request)
+    doc_id = target.document.id
+    closed = "" if access is not None else _CLOSED.get(target.document.status, _NOT_OPEN)
+    access = access or Access.READ  # a writer of a closed document still reads it and listens
     assignment = await hub.store.tasks.assignment(doc_id)
     media = segments = None
     if assignment is not None and assignment[1].media_id is not None:
@@ -124,15 +132,10 @@ async def agree(request: Request) -> Response:
 async def room_state(request: Request) -> Response:
     """GET: the room's status for a page that lost its connection (locked? published?)."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    doc_id = request.path_params["doc_id"]
-    target = await hub.store.documents.get_target(session.user.id, doc_id)
-    principal = await hub.store.accounts.load_principal(session.user)
-    with contextlib.suppress(Locked):  # a writer of a closed text may still know why it closed
-        document_access(principal, target, doc_id, time.time())
-    status, agreed, members, post = await hub.agreements.state_of(doc_id)
+    _, target, _ = await _opened(request)  # a writer of a closed text may still know why it closed
+    status, agreed, members, post = await hub.agreements.state_of(target.document.id)
     message = "" if status is DocStatus.OPEN else _CLOSED.get(status, _NOT_OPEN)
-    if status is DocStatus.OPEN and target is not None and not target.open_at(time.time()):
+    if status is DocStatus.OPEN and not target.open_at(time.time()):
         message = _NOT_OPEN
     return JSONResponse(
         {
