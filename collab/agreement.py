@@ -73,13 +73,13 @@ class AgreementDesk:
         saved = await store.blog.agreements(room.doc_id)
         room.agreed = {user: sv for user, sv in saved.items() if same_version(sv, current)}
         self._members[room.doc_id] = await self._pair_members(room.doc_id)
-        room.on_change = self._on_change
+        room.observers.append(self._on_event)
         post = await store.blog.post_of_document(room.doc_id)
         room.announce(self._state(room, post))
 
-    def _on_change(self, room: Room) -> None:
+    def _on_event(self, room: Room, event: str) -> None:
         """Any accepted edit clears every agreement (in memory now, on disk just after)."""
-        if not room.agreed:
+        if event != "edit" or not room.agreed:
             return
         room.agreed.clear()
         room.announce(self._state(room, None))
@@ -135,6 +135,7 @@ class AgreementDesk:
             if members and all(m in room.agreed for m in members):  # every agreement is for `current`
                 post = await self._publish(room, target.class_id, target.pair_id, target.document.title)
             room.announce(self._state(room, post))
+            hub.feeds.changed(doc_id, DocStatus.PUBLISHED if post is not None else None)
             if post is not None:
                 room.close_writers(Locked(f"{doc_id} is published"))
             return Outcome(tuple(sorted(room.agreed)), members, post)

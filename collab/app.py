@@ -27,6 +27,7 @@ from collab.store import Store
 from collab.views import api, auth, health, home
 from collab.views.admin import admin_routes
 from collab.views.blog import blog_routes
+from collab.views.dashboard import dashboard_routes
 from collab.views.media import media_routes
 from collab.views.pupil import pupil_routes
 from collab.views.segments import segment_routes
@@ -127,6 +128,7 @@ def create_app(settings: Settings) -> BinomeApp:
         *pupil_routes(),
         *blog_routes(),
         *http_sync_routes(),
+        *dashboard_routes(),
         *task_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),

@@ -15,6 +15,7 @@ from typing import Any
 
 from collab.agreement import REANNOUNCE_SECONDS, AgreementDesk
 from collab.errors import CollabError, Locked, NotFound, ServerError
+from collab.feed import ClassFeeds
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
 from collab.models import Access, DocStatus, Document, User
@@ -45,6 +46,7 @@ class Hub:
         self._tasks: set[asyncio.Task[None]] = set()
         self._memory_release: asyncio.TimerHandle | None = None
         self.agreements = AgreementDesk(self)
+        self.feeds = ClassFeeds(self)
         self._reannounce: asyncio.TimerHandle | None = None
 
     async def start(self) -> None:
@@ -118,6 +120,7 @@ class Hub:
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         """Lock, publish or reopen a document; writers connected to a closed one get 4409."""
         await self.store.documents.set_status(doc_id, status)
+        self.feeds.changed(doc_id, status)
         room = self.rooms.get(doc_id)
         if room is not None and status is not DocStatus.OPEN:
             room.close_writers(Locked(f"{doc_id} is {status.value}"))
@@ -159,6 +162,7 @@ class Hub:
                 owner=self,
             )
             await self.agreements.attach(room)
+            self.feeds.attach(room)
         except BaseException as exc:
             error = exc if isinstance(exc, CollabError) else ServerError(f"cannot load {doc_id}: {exc}")
             future.set_exception(error)

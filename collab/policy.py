@@ -29,6 +29,7 @@ class Action(enum.StrEnum):
     WRITE_DOCUMENT = "document.write"
     READ_CLASS_BLOG = "class.blog.read"
     MANAGE_CLASS = "class.manage"  # roster, pairs, sign-in sheet, pictures, parents
+    TEACH_CLASS = "class.teach"  # watch pairs live, replay, moderate the blog: its teachers, never admins
     MANAGE_SCHOOL = "school.manage"  # classes, teacher accounts, imports, roll-over
     MANAGE_COMMUNE = "commune.manage"  # create the commune's schools
     READ_MEDIA = "media.read"  # listen to, look at a file of the médiathèque
@@ -57,6 +58,8 @@ def can(principal: Principal, action: Action, target: Target, *, now: float | No
                 or target.class_id in principal.pupil_class_ids
                 or target.class_id in principal.children_class_ids
             )
+        if action is Action.TEACH_CLASS:
+            return target.class_id in principal.taught_class_ids
         if action is Action.MANAGE_CLASS:
             return target.class_id in principal.taught_class_ids or (
                 role is Role.ADMIN and target.school_id in principal.admin_school_ids

@@ -7,6 +7,7 @@ Starlette, so it can be driven by in-memory channels in tests.
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import logging
 import secrets
@@ -36,6 +37,9 @@ from collab.store import DocumentStore, PendingUpdate, UpdateLog
 log = logging.getLogger(__name__)
 
 TEXT_NAME = "text"
+#: The dashboard's activity bars: edits per 10 s over the last 2 minutes.
+ACTIVITY_BUCKET = 10.0
+ACTIVITY_BUCKETS = 12
 _FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
 
 
@@ -125,19 +129,26 @@ class Room:
         self._bytes_since_snapshot = 0
         self._updates_since_snapshot = len(loaded.tail)
         self._compaction: asyncio.Task[None] | None = None
-        #: Called after every accepted update (the agreement desk clears agreements).
-        self.on_change: Callable[[Room], None] | None = None
+        #: Told of every accepted edit ("edit") and arrival or departure ("presence"): the
+        #: agreement desk clears agreements, class feeds mark the pair as changed. O(1) each.
+        self.observers: list[Callable[[Room, str], None]] = []
+        #: The last accepted edit: when, by whom; and edits per ACTIVITY_BUCKET seconds, recent first.
+        self.last_edit_at: float | None = None
+        self.last_author_id: int | None = None
+        self.activity: collections.deque[list[int]] = collections.deque(maxlen=ACTIVITY_BUCKETS)
         #: The awareness client id under which the server announces the room's state.
         self.server_client_id = secrets.randbits(31) + 1
         #: user id -> the state vector they agreed on ("On est d'accord")
         self.agreed: dict[int, bytes] = {}
         self._announced: str | None = None
+        self._state: dict[str, object] = {}
 
     # -- peers ---------------------------------------------------------------------------
 
     def join(self, peer: Peer) -> None:
         """Add a peer and start the sync: our state vector, then who is here."""
         self.peers.append(peer)
+        self._notify("presence")
         peer.channel.send(protocol.encode_sync_step1(self.doc.get_state()))
         states = self.awareness.states_update()
         if states is not None:
@@ -147,6 +158,7 @@ class Room:
         if peer not in self.peers:
             return
         self.peers.remove(peer)
+        self._notify("presence")
         removal = self.awareness.remove(peer.awareness_ids, peer)
         if removal is not None:
             self._broadcast(protocol.encode_awareness(removal), exclude=peer)
@@ -237,8 +249,14 @@ class Room:
             )
         )
         self._metrics.counts.updates_received += 1
-        if self.on_change is not None:
-            self.on_change(self)
+        now = self._clock()
+        self.last_edit_at, self.last_author_id = now, peer.user.id
+        bucket = int(now // ACTIVITY_BUCKET)
+        if self.activity and self.activity[0][0] == bucket:
+            self.activity[0][1] += 1
+        else:
+            self.activity.appendleft([bucket, 1])
+        self._notify("edit")
 
     def _would_change(self, update: bytes) -> bool:
         probe: Doc[Any] = Doc()
@@ -272,9 +290,15 @@ class Room:
         self.close_all(ServerError("document reloading after a server error"))
         self._owner.room_broken(self)
 
-    def announce(self, state: dict[str, object]) -> None:
-        """Tell every peer (and later newcomers) the room's state, as the server's own awareness."""
-        self._announced = json.dumps({"binome": state})
+    def _notify(self, event: str) -> None:
+        for observer in self.observers:
+            observer(self, event)
+
+    def announce(self, fields: dict[str, object]) -> None:
+        """Tell every peer (and later newcomers) the room's state, as the server's own awareness:
+        ``fields`` change some keys of it (agreement, teacher's message)."""
+        self._state.update(fields)
+        self._announced = json.dumps({"binome": self._state})
         self.reannounce()
 
     def reannounce(self) -> None:

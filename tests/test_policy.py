@@ -78,11 +78,12 @@ TARGETS: dict[str, Target] = {
     "other school shelf": MediaTarget(2, None),
 }
 
-R, W, B, C, S, D, M, L, MM = (
+R, W, B, C, T, S, D, M, L, MM = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
     Action.MANAGE_CLASS,
+    Action.TEACH_CLASS,
     Action.MANAGE_SCHOOL,
     Action.MANAGE_PUPIL_DATA,
     Action.MANAGE_COMMUNE,
@@ -100,7 +101,7 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("teacher", "old pair doc"): {R},
     ("teacher", "locked own doc"): {R},
     ("teacher", "other pair doc"): {R},
-    ("teacher", "own class"): {B, C},
+    ("teacher", "own class"): {B, C, T},  # only teachers watch, replay and moderate: never admins
     ("parent", "own class"): {B},
     ("admin", "own class"): {C},
     ("admin", "other class"): {C},
@@ -128,7 +129,7 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 28
+    assert sum(len(v) for v in ALLOWED.values()) == 29
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

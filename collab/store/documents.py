@@ -127,6 +127,14 @@ class DocumentStore:
         last_seq = int(rows[-1][0]) if rows else snapshot_seq
         return LoadedDocument(snapshot=snapshot, snapshot_seq=snapshot_seq, tail=tail, last_seq=last_seq)
 
+    async def last_update(self, doc_id: str) -> tuple[int | None, float] | None:
+        """The author and time of a document's latest update, if any."""
+        async with self.db.conn.execute(
+            "SELECT author_id, created_at FROM doc_updates WHERE doc_id = ? ORDER BY seq DESC LIMIT 1", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return (row[0], float(row[1])) if row else None
+
     async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:
         """Replace the document's snapshot atomically (never with an older one)."""
         async with self.db.write() as conn:

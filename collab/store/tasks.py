@@ -149,6 +149,14 @@ class TaskStore:
         group = next(g for g in task.groups if g.id == int(row[1]))
         return task, group
 
+    async def end(self, task_id: int, at: float) -> None:
+        """Close the task's writing window now (if it was still open)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE tasks SET closes_at = ? WHERE id = ? AND (closes_at IS NULL OR closes_at > ?)",
+                (at, task_id, at),
+            )
+
     async def media_in_use(self, media_id: int) -> bool:
         async with self.db.conn.execute("SELECT 1 FROM task_groups WHERE media_id = ? LIMIT 1", (media_id,)) as cur:
             return await cur.fetchone() is not None

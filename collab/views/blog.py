@@ -24,7 +24,7 @@ async def class_blog(request: Request) -> Response:
     principal = await hub.store.accounts.load_principal(session.user)
     target = ClassTarget(klass.id, klass.school_id)
     require(principal, Action.READ_CLASS_BLOG, target)
-    teacher = can(principal, Action.MANAGE_CLASS, target)
+    teacher = can(principal, Action.TEACH_CLASS, target)
     posts = await hub.store.blog.posts_of_class(klass.id, with_submitted=teacher)
     authors = {}
     for post in posts:
@@ -59,7 +59,7 @@ async def _managed_class(request: Request, session: Session, class_id: int) -> S
     if klass is None:
         raise NotFound("no such class")
     principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
+    require(principal, Action.TEACH_CLASS, ClassTarget(klass.id, klass.school_id))
     return klass
 
 

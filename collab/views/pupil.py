@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from collab.auth import check_csrf, require_session
 from collab.errors import InvalidInput, Locked
+from collab.feed import COLOURS
 from collab.media_types import MediaKind
 from collab.models import Access, DocStatus, DocumentTarget
 from collab.policy import Action, document_access, require
@@ -28,11 +29,18 @@ _CLOSED = {
     DocStatus.LOCKED: "Ton enseignant a mis ce texte en pause : tu peux le relire, pas l'écrire.",
     DocStatus.PUBLISHED: "Ce texte est publié : il ne change plus.",
 }
+_ENDED = "Le temps est écoulé : ton enseignant a terminé ce travail. Ton texte est gardé."
 _NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande à ton enseignant l'heure prévue."
-#: Partner colours: readable on white, told apart by colour-blind children too (Okabe–Ito).
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 #: The body of « On est d'accord »: a base64 state vector is a few hundred bytes at most.
 _MAX_AGREE_BODY = 4096
+
+
+def _closed_message(target: DocumentTarget) -> str:
+    if target.document.status in _CLOSED:
+        return _CLOSED[target.document.status]
+    if target.closes_at is not None and time.time() >= target.closes_at:
+        return _ENDED
+    return _NOT_OPEN
 
 
 async def _opened(request: Request) -> tuple[Session, DocumentTarget, Access | None]:
@@ -55,7 +63,7 @@ async def writing_room(request: Request) -> Response:
     hub = hub_of(request)
     session, target, access = await _opened(request)
     doc_id = target.document.id
-    closed = "" if access is not None else _CLOSED.get(target.document.status, _NOT_OPEN)
+    closed = "" if access is not None else _closed_message(target)
     access = access or Access.READ  # a writer of a closed document still reads it and listens
     assignment = await hub.store.tasks.assignment(doc_id)
     media = segments = None
@@ -134,9 +142,7 @@ async def room_state(request: Request) -> Response:
     hub = hub_of(request)
     _, target, _ = await _opened(request)  # a writer of a closed text may still know why it closed
     status, agreed, members, post = await hub.agreements.state_of(target.document.id)
-    message = "" if status is DocStatus.OPEN else _CLOSED.get(status, _NOT_OPEN)
-    if status is DocStatus.OPEN and not target.open_at(time.time()):
-        message = _NOT_OPEN
+    message = "" if status is DocStatus.OPEN and target.open_at(time.time()) else _closed_message(target)
     return JSONResponse(
         {
             "status": status.value,

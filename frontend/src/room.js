@@ -252,7 +252,18 @@ function markMyAgreementStale () {
   if (roomState.agreed.length) showRoomState({ ...roomState, agreed: [] })
 }
 
+let lastMessageAt = 0
+
+function showTeacherMessage (message) {
+  if (!message || message.at <= lastMessageAt) return
+  lastMessageAt = message.at
+  const box = $('[data-teacher-message]')
+  box.querySelector('[data-teacher-text]').textContent = message.text
+  box.hidden = false
+}
+
 function showRoomState (state) {
+  showTeacherMessage(state.message)
   roomState = state
   const list = $('[data-agreements]')
   list.innerHTML = ''
@@ -353,6 +364,7 @@ async function start () {
   showRoomState(roomState)
   if (agreeButton) agreeButton.addEventListener('click', agree)
   $('[data-swap]').addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
+  $('[data-teacher-message] button').addEventListener('click', () => { $('[data-teacher-message]').hidden = true })
   const showPlayer = $('[data-show-player]')
   if (showPlayer) showPlayer.addEventListener('click', () => showPlayer.closest('[data-player-box]').classList.toggle('show'))
   if (config.closed) {

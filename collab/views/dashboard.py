@@ -1,0 +1,191 @@
+"""The teacher's live dashboard of a task: one socket per dashboard (the class feed), the actions
+(lock, message to a pair, end the task) and the replay of how a pair's text was written."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
+from collab.errors import CollabError, InvalidInput, Locked, NotFound
+from collab.feed import COLOURS
+from collab.hub import Hub
+from collab.models import ClassTarget, User
+from collab.policy import Action, require
+from collab.replay import replay_steps
+from collab.store.tasks import Task
+from collab.views.pages import form_text, hub_of, path_id, render
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 200
+
+
+async def _taught_task(hub: Hub, user: User, task_id: int) -> Task:
+    """The task, whose class ``user`` must teach (404 / 403 otherwise)."""
+    task = await hub.store.tasks.get(task_id)
+    klass = await hub.store.schools.get_class(task.class_id) if task is not None else None
+    if task is None or klass is None:
+        raise NotFound(f"no task {task_id}")
+    principal = await hub.store.accounts.load_principal(user)
+    require(principal, Action.TEACH_CLASS, ClassTarget(klass.id, klass.school_id))
+    return task
+
+
+# -- the page and its feed -----------------------------------------------------------------------
+
+
+async def dashboard(request: Request) -> Response:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    task = await _taught_task(hub, session.user, path_id(request, "task_id"))
+    klass = await hub.store.schools.get_class(task.class_id)
+    feed_url = str(request.url_for("task_feed", task_id=task.id)).replace("http", "ws", 1)
+    config = {
+        "feed": feed_url,
+        "csrf": session.csrf_token,
+        "lockAll": str(request.url_for("lock_task", task_id=task.id)),
+        "lockOne": str(request.url_for("lock_document", task_id=task.id, doc_id="DOC")),
+        "message": str(request.url_for("pair_message", task_id=task.id, doc_id="DOC")),
+        "room": str(request.url_for("writing_room", doc_id="DOC")),
+        "replay": str(request.url_for("replay_page", doc_id="DOC")),
+        "end": str(request.url_for("end_task", task_id=task.id)),
+    }
+    return render(request, "teacher/dashboard.html", {"task": task, "klass": klass, "config": config}, session=session)
+
+
+async def task_feed(websocket: WebSocket) -> None:
+    """``/ws/tableau/{task_id}``: JSON messages, a snapshot then updates of the changed pairs."""
+    hub: Hub = websocket.app.state.hub
+    await websocket.accept()
+    try:
+        user = await authenticate(hub.store, websocket)
+        raw = str(websocket.path_params["task_id"])
+        if not raw.isdigit() or len(raw) > 12:
+            raise NotFound("no such task")
+        task = await _taught_task(hub, user, int(raw))
+    except CollabError as exc:
+        await websocket.close(exc.close_code, exc.detail[:120])
+        return
+    feed, screen = await hub.feeds.subscribe(task, websocket.send_json)
+    sender = None
+    try:
+        await websocket.send_json(feed.snapshot())
+        sender = asyncio.get_running_loop().create_task(screen.run())
+        with contextlib.suppress(WebSocketDisconnect):
+            while True:
+                await websocket.receive_text()  # nothing is expected: this notices the close
+    finally:
+        hub.feeds.unsubscribe(feed, screen)
+        if sender is not None:
+            sender.cancel()
+            with contextlib.suppress(BaseException):
+                await sender
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+async def _action(request: Request) -> tuple[Hub, Task, dict[str, Any]]:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    form = await request.form()
+    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    task = await _taught_task(hub, session.user, path_id(request, "task_id"))
+    return hub, task, {"text": form_text(form, "text", MAX_MESSAGE)}
+
+
+async def pair_message(request: Request) -> Response:
+    """POST ``text``: a short message shown on the pair's screens (while they are connected)."""
+    hub, task, fields = await _action(request)
+    doc_id = request.path_params["doc_id"]
+    if doc_id not in {d.doc_id for d in await hub.store.tasks.documents(task.id)}:
+        raise NotFound(f"{doc_id} is not a document of task {task.id}")
+    text = fields["text"].strip()
+    if not text:
+        raise InvalidInput("Écrivez un message.")
+    room = hub.rooms.get(doc_id)
+    if room is None or not any(p.can_write for p in room.peers):
+        raise Locked("the pair is not connected")
+    room.announce({"message": {"text": text, "at": time.time()}})
+    return JSONResponse({"sent": True})
+
+
+async def end_task(request: Request) -> Response:
+    """POST: writing closes for every pair now; texts without both agreements stay unpublished."""
+    hub, task, _ = await _action(request)
+    now = time.time()
+    await hub.store.tasks.end(task.id, now)
+    for document in await hub.store.tasks.documents(task.id):
+        room = hub.rooms.get(document.doc_id)
+        if room is not None:
+            room.close_writers(Locked(f"task {task.id} ended"))
+    hub.feeds.ended(task.id)
+    url = request.url_for("task_list", class_id=task.class_id)
+    return RedirectResponse(f"{url}?ok=tâche « {task.title} » terminée", status_code=303)
+
+
+# -- replay -------------------------------------------------------------------------------------
+
+
+async def _replayable(request: Request) -> tuple[Hub, str, list[dict[str, Any]]]:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    doc_id = request.path_params["doc_id"]
+    target = await hub.store.documents.get_target(session.user.id, doc_id)
+    if target is None or target.class_id is None or target.school_id is None:
+        raise NotFound(f"no document {doc_id!r}")
+    principal = await hub.store.accounts.load_principal(session.user)
+    require(principal, Action.TEACH_CLASS, ClassTarget(target.class_id, target.school_id))
+    pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
+    members = [
+        {"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]}
+        for i, m in enumerate(pair.members if pair is not None else ())
+    ]
+    return hub, target.document.title, members
+
+
+async def replay_page(request: Request) -> Response:
+    hub, title, members = await _replayable(request)
+    session = await require_session(hub.store, request)
+    doc_id = request.path_params["doc_id"]
+    return render(
+        request,
+        "teacher/replay.html",
+        {"title": title, "members": members, "data_url": request.url_for("replay_data", doc_id=doc_id)},
+        session=session,
+    )
+
+
+async def replay_data(request: Request) -> Response:
+    hub, title, members = await _replayable(request)
+    log_rows = await hub.store.documents.read_log(request.path_params["doc_id"])
+    steps = await anyio.to_thread.run_sync(replay_steps, log_rows)
+    return JSONResponse(
+        {
+            "title": title,
+            "members": members,
+            "steps": [{"at": s.at, "author": s.author, "ops": [list(op) for op in s.ops]} for s in steps],
+        }
+    )
+
+
+def dashboard_routes() -> list[BaseRoute]:
+    post = ["POST"]
+    return [
+        Route("/enseignant/tache/{task_id}/tableau", dashboard, name="dashboard"),
+        WebSocketRoute("/ws/tableau/{task_id}", task_feed, name="task_feed"),
+        Route("/enseignant/tache/{task_id}/document/{doc_id}/message", pair_message, methods=post, name="pair_message"),
+        Route("/enseignant/tache/{task_id}/terminer", end_task, methods=post, name="end_task"),
+        Route("/enseignant/document/{doc_id}/replay", replay_page, name="replay_page"),
+        Route("/enseignant/document/{doc_id}/replay.json", replay_data, name="replay_data"),
+    ]
