@@ -67,17 +67,41 @@ async function closedForGood (code, reason) {
   permanentlyClosed = true
   clearTimeout(reconnectTimer)
   let message = closeMessage(code)
+  let paused = false
   if (code === 4409) {
     try {
       const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
-      showOutcome(state.post)
+      if (state.post) showOutcome(state.post)
       if (state.message) message = state.message
+      paused = state.status === 'locked' || (state.status === 'open' && !state.post)
     } catch (error) { /* keep the generic message */ }
   }
   showConnection('closed', message)
   setEditable(false)
+  if (paused) waitForReopening()
   root.dataset.closeCode = String(code)
   if (reason) root.dataset.closeReason = reason
+}
+
+// A text the teacher paused (or whose time has not come) may open again: ask now and then, and
+// come back by ourselves when it does.
+function waitForReopening () {
+  setTimeout(async () => {
+    try {
+      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
+      if (state.status === 'open' && !state.message) {
+        permanentlyClosed = false
+        delete root.dataset.closeCode
+        setEditable(writer)
+        attempts = 0
+        provider.connect()
+        describe()
+        return
+      }
+      if (state.post) { showOutcome(state.post); return }
+    } catch (error) { /* try again later */ }
+    waitForReopening()
+  }, 3000 + Math.random() * 3000)
 }
 
 function useWebSocket () {
