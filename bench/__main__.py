@@ -21,11 +21,12 @@ import uvloop
 
 from bench import report
 from bench.coldload import DEFAULT_TRACE, run_coldload
+from bench.dashboards import run_dashboards
 from bench.load import LoadConfig, run_load, run_ramp
 from bench.memory import run_memory
 from bench.server import Server, kill_leftovers, loadtest_setup
 
-PHASES = ("load", "ramp", "memory", "coldload")
+PHASES = ("load", "ramp", "memory", "coldload", "dashboards")
 
 
 def _int_list(text: str) -> list[int]:
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--trace", type=Path, default=DEFAULT_TRACE, help="editing trace (flat JSON, gzip)")
     p.add_argument("--reloads", type=int, default=5, help="warm reloads after the cold load")
     p.add_argument("--profile", action="store_true", help="py-spy the server during each load window")
+    p.add_argument("--classes", type=int, default=30, help="classes of 15 pairs in the dashboards phase")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     return p
@@ -118,6 +120,17 @@ async def _load_phase(args: argparse.Namespace, workdir: Path, cpu: int | None, 
         await server.stop()
 
 
+def _base_config(args: argparse.Namespace) -> LoadConfig:
+    return LoadConfig(
+        pairs=args.pairs,
+        rate=args.rate,
+        duration=args.duration,
+        warmup=args.warmup,
+        observers=False,
+        seed=args.seed,
+    )
+
+
 def _phase_table(name: str, result: dict[str, Any]) -> str:
     if "error" in result:
         return f"{name}: FAILED: {result['error']}"
@@ -127,6 +140,8 @@ def _phase_table(name: str, result: dict[str, Any]) -> str:
         return report.ramp_table(result)
     if name == "memory":
         return report.memory_table(result)
+    if name == "dashboards":
+        return report.dashboards_table(result)
     return report.coldload_table(result)
 
 
@@ -136,6 +151,7 @@ async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, 
         "load": lambda: _load_phase(args, workdir, cpu, ramp=False),
         "ramp": lambda: _load_phase(args, workdir, cpu, ramp=True),
         "memory": lambda: run_memory(workdir, cpu, args.rooms, args.room_chars, args.memory_cycles, say),
+        "dashboards": lambda: run_dashboards(workdir, cpu, _base_config(args), args.classes, say),
         "coldload": lambda: run_coldload(
             workdir, cpu, args.coldload_updates, args.trace if args.trace.exists() else None, args.reloads, say
         ),

@@ -222,6 +222,16 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
                     f"{growth} MB more after {len(memory['cycles'])} cycles (≤ {REUSE_TOLERANCE_MB:g} MB)",
                 )
             )
+    boards = results.get("dashboards", {})
+    if "cpu_added_pct" in boards:
+        out.append(
+            (
+                f"dashboards add < 10 % to the server CPU ({boards['classes']} classes × 15 pairs, one per class)",
+                boards["held"],
+                f"+{boards['cpu_added_pct']} % ({boards['server_cpu_pct_without']} → {boards['server_cpu_pct_with']} % "
+                f"of a core), feed p99 {boards['feed_latency_ms']['p99']} ms, errors {boards['errors_total']}",
+            )
+        )
     cold = results.get("coldload", {})
     if "cold_load_ms" in cold:
         ms = cold["cold_load_ms"]
@@ -234,6 +244,26 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
             )
         )
     return out
+
+
+def dashboards_table(r: dict[str, Any]) -> str:
+    return table(
+        "Dashboards",
+        [
+            ("load", f"{r['classes']} classes × 15 pairs = {r['pairs']:,} pairs × {r['rate_per_s']:g} keystrokes/s"),
+            ("dashboards", f"{r['dashboards']} (one per class), {r['dashboard_connect_failures']} failed to connect"),
+            ("feed", f"{r['feed_messages_per_s']} messages/s, {r['feed_cards_per_s']} pair cards/s"),
+            ("edit accepted→dashboard ms", _lat(r["feed_latency_ms"])),
+            (
+                "server CPU",
+                f"{r['server_cpu_pct_without']} % without dashboards, {r['server_cpu_pct_with']} % with "
+                f"(+{r['cpu_added_pct']} %)",
+            ),
+            ("keystroke→partner ms without", _lat(r["latency_partner_ms_without"])),
+            ("keystroke→partner ms with", _lat(r["latency_partner_ms_with"])),
+            ("errors", r["errors_total"]),
+        ],
+    )
 
 
 def targets_table(results: dict[str, Any]) -> str:

@@ -98,6 +98,8 @@ def cmd_loadtest_setup(args: argparse.Namespace) -> int:
                         "token_a": pair.token_a,
                         "token_b": pair.token_b,
                         "token_observer": pair.token_observer,
+                        "task": pair.task,
+                        "token_teacher": pair.token_teacher,
                     }
                 )
                 + "\n"

@@ -157,6 +157,8 @@ class LoadTestPair:
     token_a: str
     token_b: str
     token_observer: str
+    task: int  # the class's task, for a dashboard feed (/ws/tableau/{task})
+    token_teacher: str  # the class's teacher: may watch that feed
 
 
 PAIRS_PER_OBSERVER = 15
@@ -165,7 +167,8 @@ LOADTEST_LABEL = "loadtest"
 
 async def setup_load_test(store: Store, pairs: int) -> list[LoadTestPair]:
     """A separate load-test school: classes of 15 pairs, one writable document per pair, and
-    per class a read-only observer account (it reads every document of its class).
+    per class a read-only observer account (it reads every document of its class), a teacher and
+    a task grouping the class's documents (for the dashboard benchmark).
 
     Running it again keeps the accounts and documents and hands out fresh tokens
     (the previous load-test tokens are revoked).
@@ -178,6 +181,9 @@ async def setup_load_test(store: Store, pairs: int) -> list[LoadTestPair]:
         klass = await store.schools.ensure_class(school.id, f"Classe de test {group:04d}", "CM2", "test")
         observer = await store.accounts.ensure_user(f"lt-observer-{group:04d}", f"Observateur {group}", Role.OBSERVER)
         observer_token = await store.accounts.create_token(observer.id, label=LOADTEST_LABEL)
+        teacher = await store.accounts.ensure_user(f"lt-teacher-{group:04d}", f"Enseignant {group}", Role.TEACHER)
+        await store.schools.add_teacher(klass.id, teacher.id)
+        teacher_token = await store.accounts.create_token(teacher.id, label=LOADTEST_LABEL)
         members = []
         for i in range(group_start, min(pairs, group_start + PAIRS_PER_OBSERVER)):
             a = await store.accounts.ensure_user(f"lt-p{i:05d}-a", f"Élève {i}A", Role.PUPIL)
@@ -186,16 +192,32 @@ async def setup_load_test(store: Store, pairs: int) -> list[LoadTestPair]:
             for pupil in (a, b):
                 await store.schools.add_pupil(klass.id, pupil.id)
         class_pairs = await store.pairs.arrange(klass.id, [[a.id, b.id] for _, a, b in members])
-        for (i, a, b), pair in zip(members, class_pairs, strict=True):
+        documents = []
+        for (i, _, _), pair in zip(members, class_pairs, strict=True):
             doc_id = f"lt-doc-{i:05d}"
             await store.documents.ensure_document(doc_id, f"Test de charge {i}", class_id=klass.id, pair_id=pair.id)
             await store.documents.set_members(doc_id, [(observer.id, Access.READ)])
+            documents.append((pair.id, doc_id))
+        task_id = await _load_test_task(store, klass.id, teacher.id, documents)
+        for (_, a, b), (_, doc_id) in zip(members, documents, strict=True):
             out.append(
                 LoadTestPair(
                     doc=doc_id,
                     token_a=await store.accounts.create_token(a.id, label=LOADTEST_LABEL),
                     token_b=await store.accounts.create_token(b.id, label=LOADTEST_LABEL),
                     token_observer=observer_token,
+                    task=task_id,
+                    token_teacher=teacher_token,
                 )
             )
     return out
+
+
+async def _load_test_task(store: Store, class_id: int, teacher_id: int, documents: list[tuple[int, str]]) -> int:
+    """The class's load-test task, made once; a class that grew gets a new one."""
+    for task in await store.tasks.list_for_class(class_id):
+        if {d.doc_id for d in await store.tasks.documents(task.id)} == {doc for _, doc in documents}:
+            return task.id
+    return await store.tasks.adopt(
+        class_id=class_id, title="Test de charge", created_by=teacher_id, documents=documents
+    )

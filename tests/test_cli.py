@@ -84,11 +84,15 @@ def test_loadtest_setup_is_idempotent(tmp_path: Path) -> None:
     assert collab("loadtest-setup", "--pairs", "16", "--out", str(second), data=data).returncode == 0
     rows = [json.loads(line) for line in second.read_text().splitlines()]
     assert len(rows) == 16
-    assert set(rows[0]) == {"doc", "token_a", "token_b", "token_observer"}
+    # the contract's fields, and for the dashboard benchmark each class's task and teacher
+    assert set(rows[0]) == {"doc", "token_a", "token_b", "token_observer", "task", "token_teacher"}
     assert len({r["doc"] for r in rows}) == 16
     assert len({r["token_observer"] for r in rows}) == 2  # one observer per 15 pairs
+    assert len({r["task"] for r in rows}) == len({r["token_teacher"] for r in rows}) == 2  # one per class
+    old_tasks = {r["task"] for r in (json.loads(line) for line in first.read_text().splitlines())}
+    assert {r["task"] for r in rows} == old_tasks  # not made twice
     users = collab("users", data=data).stdout.splitlines()
-    assert len(users) == 16 * 2 + 2  # no duplicates on the second run
+    assert len(users) == 16 * 2 + 2 + 2  # no duplicates on the second run
     old = [json.loads(line) for line in first.read_text().splitlines()]
     assert old[0]["token_a"] != rows[0]["token_a"]  # previous tokens revoked, fresh ones issued
 

@@ -1,0 +1,122 @@
+"""The dashboards phase: classes of 15 pairs typing, with and without one teacher's dashboard per
+class (the class feed, /ws/tableau/{task}); reports the feed latency and the server CPU that the
+dashboards add. Feed latency = when a dashboard receives a pair's card − when the server accepted
+that pair's last edit (the card's ``last_edit``): the same machine's clock on both sides."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from bench.load import LoadConfig, run_load, wait_idle
+from bench.server import HOST, Server, loadtest_setup
+from bench.stats import percentiles_ms
+
+#: dashboards may add at most this much to the server's CPU (% of what it uses without them)
+CPU_ADDED_TARGET_PCT = 10.0
+
+
+class Dashboards:
+    """One feed socket per class, read by this process; latencies kept inside the window."""
+
+    def __init__(self) -> None:
+        self.sockets: list[ClientConnection] = []
+        self.readers: list[asyncio.Task[None]] = []
+        self.latencies: list[float] = []
+        self.messages = 0
+        self.cards = 0
+        self.window = (float("inf"), float("inf"))  # wall-clock times
+        self.failures = 0
+
+    async def open(self, server: Server, rows: Sequence[dict[str, Any]]) -> None:
+        tasks = {int(row["task"]): row["token_teacher"] for row in rows}
+        for task, token in tasks.items():
+            try:
+                ws = await connect(f"ws://{HOST}:{server.port}/ws/tableau/{task}?token={token}", max_size=None)
+            except (OSError, ConnectionClosed):
+                self.failures += 1
+                continue
+            self.sockets.append(ws)
+            self.readers.append(asyncio.get_running_loop().create_task(self._read(ws)))
+
+    async def _read(self, ws: ClientConnection) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            async for raw in ws:
+                received = time.time()
+                message = json.loads(raw)
+                start, end = self.window
+                if message["type"] != "update" or not start <= received < end:
+                    continue
+                self.messages += 1
+                for card in message["pairs"]:
+                    self.cards += 1
+                    if card["last_edit"] is not None:
+                        self.latencies.append(received - card["last_edit"])
+
+    async def close(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
+        for reader in self.readers:
+            reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reader
+
+
+async def run_dashboards(
+    workdir: Path, cpu: int | None, base: LoadConfig, classes: int, say: Callable[[str], None]
+) -> dict[str, Any]:
+    data = workdir / "dashboards"
+    data.mkdir()
+    pairs = classes * 15
+    rows = await loadtest_setup(data, pairs)
+    config = replace(base, pairs=pairs, observers=False, profile=None)
+    server = Server(data, cpu=cpu)
+    await server.start()
+    try:
+        say(f"  without dashboards: {classes} classes × 15 pairs at {config.rate:g} keys/s")
+        without = await run_load(server, rows, config, say)
+        await wait_idle(server)
+        say(f"  with one dashboard per class ({classes} feeds)")
+        screens = Dashboards()
+        await screens.open(server, rows)
+        # measured from the end of the warm-up (the pupils' connections take about a second more)
+        screens.window = (time.time() + config.warmup, float("inf"))
+        try:
+            with_dashboards = await run_load(server, rows, config, say)
+        finally:
+            measured = time.time() - screens.window[0]
+            await screens.close()
+    finally:
+        await server.stop()
+    base_cpu, cpu_with = without["server_cpu_pct"], with_dashboards["server_cpu_pct"]
+    added = round(100.0 * (cpu_with - base_cpu) / base_cpu, 1) if base_cpu else None
+    return {
+        "classes": classes,
+        "pairs": pairs,
+        "rate_per_s": config.rate,
+        "duration_s": config.duration,
+        "dashboards": len(screens.sockets),
+        "dashboard_connect_failures": screens.failures,
+        "feed_messages_per_s": round(screens.messages / measured, 1),
+        "feed_cards_per_s": round(screens.cards / measured, 1),
+        "feed_latency_ms": percentiles_ms(screens.latencies),
+        "server_cpu_pct_without": base_cpu,
+        "server_cpu_pct_with": cpu_with,
+        "cpu_added_pct": added,
+        "latency_partner_ms_without": without["latency_partner_ms"],
+        "latency_partner_ms_with": with_dashboards["latency_partner_ms"],
+        "errors_total": without["errors_total"] + with_dashboards["errors_total"],
+        "disturbed": without["disturbed"] or with_dashboards["disturbed"],
+        "held": added is not None
+        and added < CPU_ADDED_TARGET_PCT
+        and without["errors_total"] + with_dashboards["errors_total"] == 0,
+    }
