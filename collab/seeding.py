@@ -219,5 +219,9 @@ async def _load_test_task(store: Store, class_id: int, teacher_id: int, document
         if {d.doc_id for d in await store.tasks.documents(task.id)} == {doc for _, doc in documents}:
             return task.id
     return await store.tasks.adopt(
-        class_id=class_id, title="Test de charge", created_by=teacher_id, documents=documents
+        class_id=class_id,
+        title="Test de charge",
+        reference=demo_dictation.REFERENCE,  # so that dashboards also measure the dictation progress
+        created_by=teacher_id,
+        documents=documents,
     )

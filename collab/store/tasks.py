@@ -149,17 +149,21 @@ class TaskStore:
         group = next(g for g in task.groups if g.id == int(row[1]))
         return task, group
 
-    async def adopt(self, *, class_id: int, title: str, created_by: int, documents: Sequence[tuple[int, str]]) -> int:
-        """A free-writing task made of documents that already exist ((pair id, doc id) pairs): the
-        load-test school's, so that its classes have a dashboard feed. Returns the task's id."""
+    async def adopt(
+        self, *, class_id: int, title: str, reference: str, created_by: int, documents: Sequence[tuple[int, str]]
+    ) -> int:
+        """A dictation made of documents that already exist ((pair id, doc id) pairs): the load-test
+        school's, so that its classes have a dashboard feed. Returns the task's id."""
         now = time.time()
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "INSERT INTO tasks (class_id, kind, title, created_by, created_at) VALUES (?, 'free', ?, ?, ?)",
+                "INSERT INTO tasks (class_id, kind, title, created_by, created_at) VALUES (?, 'dictation', ?, ?, ?)",
                 (class_id, title, created_by, now),
             )
             task_id = int(cur.lastrowid or 0)
-            cur = await conn.execute("INSERT INTO task_groups (task_id, label) VALUES (?, 'A')", (task_id,))
+            cur = await conn.execute(
+                "INSERT INTO task_groups (task_id, label, reference_text) VALUES (?, 'A', ?)", (task_id, reference)
+            )
             group_id = int(cur.lastrowid or 0)
             await conn.executemany(
                 "INSERT INTO task_documents (task_id, pair_id, group_id, doc_id) VALUES (?, ?, ?, ?)",
