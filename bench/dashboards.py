@@ -36,6 +36,7 @@ class Dashboards:
         self.cards = 0
         self.window = (float("inf"), float("inf"))  # wall-clock times
         self.failures = 0
+        self._seen: dict[str, float] = {}  # doc -> the last edit time already counted
 
     async def open(self, server: Server, rows: Sequence[dict[str, Any]]) -> None:
         tasks = {int(row["task"]): row["token_teacher"] for row in rows}
@@ -59,8 +60,10 @@ class Dashboards:
                 self.messages += 1
                 for card in message["pairs"]:
                     self.cards += 1
-                    if card["last_edit"] is not None:
-                        self.latencies.append(received - card["last_edit"])
+                    edit = card["last_edit"]
+                    if edit is not None and self._seen.get(card["doc"]) != edit:  # a card with a new edit
+                        self._seen[card["doc"]] = edit
+                        self.latencies.append(received - edit)
 
     async def close(self) -> None:
         for ws in self.sockets:

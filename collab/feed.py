@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.1
-PROGRESS_SECONDS = 1.0
 #: Partner colours, shared with the writing room (Okabe–Ito: told apart by colour-blind eyes too).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 
@@ -46,17 +45,13 @@ class PairCard:
     text: str = ""
     last_author: int | None = None
     last_edit: float | None = None
-    #: Progress against the reference is an alignment (costly next to the rest): recomputed at
-    #: most every PROGRESS_SECONDS, and words only when the text changed.
-    _progress: tuple[int, int] = (0, 0)
-    _progress_at: float = float("-inf")
-    _progress_text: str | None = None
+    #: Words and progress are counted again only when the text changed.
     _counted: str | None = None
     _words: int = 0
+    _matched: int = 0
 
-    @property
-    def progress_stale(self) -> bool:
-        return bool(self.reference) and self._progress_text != self.text
+    def __post_init__(self) -> None:
+        self._expected = words(self.reference)
 
     def as_json(self, room: Room | None, now: float) -> dict[str, Any]:
         if room is not None:
@@ -73,10 +68,7 @@ class PairCard:
                     activity[ACTIVITY_BUCKETS - 1 - age] = count
         if self._counted != self.text:
             self._counted, self._words = self.text, len(words(self.text))
-        if self.progress_stale and now - self._progress_at >= PROGRESS_SECONDS:
-            self._progress, self._progress_at = matched_words(self.reference, self.text), now
-            self._progress_text = self.text
-        matched, total = self._progress
+            self._matched = matched_words(self._expected, self.text) if self._expected else 0
         return {
             "doc": self.doc_id,
             "pair": self.pair_number,
@@ -90,7 +82,7 @@ class PairCard:
             "last_edit": self.last_edit,
             "activity": activity,
             "agreed": sorted(room.agreed) if room is not None else [],
-            "progress": {"matched": matched, "total": total} if self.reference else None,
+            "progress": {"matched": self._matched, "total": len(self._expected)} if self._expected else None,
         }
 
 
@@ -130,7 +122,6 @@ class TaskFeed:
         self._dirty: set[str] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
-        self._progress_tick: asyncio.TimerHandle | None = None
 
     def observe(self, room: Room, event: str) -> None:
         self.mark(room.doc_id)
@@ -153,22 +144,6 @@ class TaskFeed:
         for dashboard in self.dashboards:
             dashboard.push(cards)
 
-    def start_progress_tick(self) -> None:
-        """Every PROGRESS_SECONDS, resend the cards whose progress lags behind their text."""
-        if self._progress_tick is not None:
-            return
-
-        def tick() -> None:
-            self._progress_tick = None
-            if not self.dashboards:
-                return
-            for doc_id, card in self.cards.items():
-                if card.progress_stale:
-                    self.mark(doc_id)
-            self.start_progress_tick()
-
-        self._progress_tick = asyncio.get_running_loop().call_later(PROGRESS_SECONDS, tick)
-
     def snapshot(self) -> dict[str, Any]:
         now = time.time()
         return {
@@ -181,8 +156,7 @@ class TaskFeed:
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        if self._progress_tick is not None:
-            self._progress_tick.cancel()
+
         for doc_id in self.cards:
             room = self._hub.rooms.get(doc_id)
             if room is not None and self.observe in room.observers:
@@ -221,7 +195,6 @@ class ClassFeeds:
                     room.observers.append(feed.observe)
         dashboard = Dashboard(send)
         feed.dashboards.add(dashboard)
-        feed.start_progress_tick()
         return feed, dashboard
 
     def unsubscribe(self, feed: TaskFeed, dashboard: Dashboard) -> None:
