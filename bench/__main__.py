@@ -151,7 +151,14 @@ async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, 
         "load": lambda: _load_phase(args, workdir, cpu, ramp=False),
         "ramp": lambda: _load_phase(args, workdir, cpu, ramp=True),
         "memory": lambda: run_memory(workdir, cpu, args.rooms, args.room_chars, args.memory_cycles, say),
-        "dashboards": lambda: run_dashboards(workdir, cpu, _base_config(args), args.classes, say),
+        "dashboards": lambda: run_dashboards(
+            workdir,
+            cpu,
+            _base_config(args),
+            args.classes,
+            say,
+            (report.RESULTS_DIR / f"{args.stamp}-profile-dashboards.txt") if args.profile else None,
+        ),
         "coldload": lambda: run_coldload(
             workdir, cpu, args.coldload_updates, args.trace if args.trace.exists() else None, args.reloads, say
         ),

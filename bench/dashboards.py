@@ -75,7 +75,12 @@ class Dashboards:
 
 
 async def run_dashboards(
-    workdir: Path, cpu: int | None, base: LoadConfig, classes: int, say: Callable[[str], None]
+    workdir: Path,
+    cpu: int | None,
+    base: LoadConfig,
+    classes: int,
+    say: Callable[[str], None],
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     data = workdir / "dashboards"
     data.mkdir()
@@ -94,7 +99,7 @@ async def run_dashboards(
         # measured from the end of the warm-up (the pupils' connections take about a second more)
         screens.window = (time.time() + config.warmup, float("inf"))
         try:
-            with_dashboards = await run_load(server, rows, config, say)
+            with_dashboards = await run_load(server, rows, replace(config, profile=profile), say)
         finally:
             measured = time.time() - screens.window[0]
             await screens.close()
@@ -119,6 +124,7 @@ async def run_dashboards(
         "latency_partner_ms_with": with_dashboards["latency_partner_ms"],
         "errors_total": without["errors_total"] + with_dashboards["errors_total"],
         "disturbed": without["disturbed"] or with_dashboards["disturbed"],
+        "server_profile_with": with_dashboards.get("server_profile"),
         "held": added is not None
         and added < CPU_ADDED_TARGET_PCT
         and without["errors_total"] + with_dashboards["errors_total"] == 0,

@@ -53,7 +53,8 @@ class PairCard:
     def __post_init__(self) -> None:
         self._expected = words(self.reference)
 
-    def as_json(self, room: Room | None, now: float) -> dict[str, Any]:
+    def as_json(self, room: Room | None, now: float, *, full: bool = False) -> dict[str, Any]:
+        """The card's live fields; with ``full``, also those that never change (for a snapshot)."""
         if room is not None:
             self.text = str(room.text)
             if room.last_edit_at is not None:
@@ -67,13 +68,11 @@ class PairCard:
                 if 0 <= age < ACTIVITY_BUCKETS:
                     activity[ACTIVITY_BUCKETS - 1 - age] = count
         if self._counted != self.text:
-            self._counted, self._words = self.text, len(words(self.text))
-            self._matched = matched_words(self._expected, self.text) if self._expected else 0
-        return {
+            written = words(self.text)
+            self._counted, self._words = self.text, len(written)
+            self._matched = matched_words(self._expected, written) if self._expected else 0
+        card: dict[str, Any] = {
             "doc": self.doc_id,
-            "pair": self.pair_number,
-            "group": self.group,
-            "members": self.members,
             "status": self.status,
             "text": self.text,
             "words": self._words,
@@ -84,6 +83,9 @@ class PairCard:
             "agreed": sorted(room.agreed) if room is not None else [],
             "progress": {"matched": self._matched, "total": len(self._expected)} if self._expected else None,
         }
+        if full:
+            card.update(pair=self.pair_number, group=self.group, members=self.members)
+        return card
 
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -150,7 +152,7 @@ class TaskFeed:
             "type": "snapshot",
             "now": now,
             "task": {"id": self.task.id, "title": self.task.title, "kind": self.task.kind},
-            "pairs": [card.as_json(self._hub.rooms.get(card.doc_id), now) for card in self.cards.values()],
+            "pairs": [card.as_json(self._hub.rooms.get(card.doc_id), now, full=True) for card in self.cards.values()],
         }
 
     def close(self) -> None:

@@ -16,13 +16,13 @@ LOOKAHEAD = 5
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return _WORD.findall(text.lower().replace("’", "'"))
 
 
-def matched_words(expected: Sequence[str], text: str) -> int:
-    """How many of the reference words ``expected`` appear in ``text``, in order."""
+def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
+    """How many of the reference words ``expected`` appear in the pupils' ``written`` words, in order."""
     position = matched = 0
-    for word in words(text):
+    for word in written:
         for k in range(position, min(position + LOOKAHEAD, len(expected))):
             if expected[k] == word:
                 matched += 1

@@ -8,21 +8,21 @@ REFERENCE = words("Chaque samedi matin, le marché s'installe sur la place du vi
 
 
 def test_case_and_punctuation_do_not_count() -> None:
-    assert matched_words(REFERENCE, "chaque Samedi matin le marché s'installe") == 6
+    assert matched_words(REFERENCE, words("chaque Samedi matin le marché s'installe")) == 6
 
 
 def test_a_left_out_word_does_not_stop_the_count() -> None:
-    assert matched_words(REFERENCE, "Chaque matin, le marché s'installe sur la place") == 8
+    assert matched_words(REFERENCE, words("Chaque matin, le marché s'installe sur la place")) == 8
 
 
 def test_added_and_misspelt_words_do_not_match() -> None:
-    assert matched_words(REFERENCE, "Chaque chaque samedis matin le le marcher") == 3
+    assert matched_words(REFERENCE, words("Chaque chaque samedis matin le le marcher")) == 3
 
 
 def test_nothing_written_or_nothing_to_match() -> None:
-    assert matched_words(REFERENCE, "") == 0
-    assert matched_words([], "Chaque samedi") == 0
-    assert matched_words(REFERENCE, "Tout autre chose ici") == 0
+    assert matched_words(REFERENCE, words("")) == 0
+    assert matched_words([], words("Chaque samedi")) == 0
+    assert matched_words(REFERENCE, words("Tout autre chose ici")) == 0
 
 
 def test_words_keep_apostrophes_and_hyphens() -> None:

@@ -68,7 +68,7 @@
       entry = { element, pair }
       cards.set(pair.doc, entry)
     }
-    entry.pair = pair
+    entry.pair = { ...entry.pair, ...pair } // updates carry only what changes
     draw(entry)
   }
 
