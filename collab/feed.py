@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FLUSH_SECONDS = 0.1
+FLUSH_SECONDS = 0.2
+#: Words and dictation progress are counted again at most this often per pair (a pair that
+#: stops typing gets its final count by a refresh just after).
+COUNT_SECONDS = 1.0
 #: Partner colours, shared with the writing room (Okabe–Ito: told apart by colour-blind eyes too).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 
@@ -45,10 +48,16 @@ class PairCard:
     text: str = ""
     last_author: int | None = None
     last_edit: float | None = None
-    #: Words and progress are counted again only when the text changed.
+    #: Words and progress: counted again when the text changed, at most every COUNT_SECONDS.
     _counted: str | None = None
+    _counted_at: float = float("-inf")
     _words: int = 0
     _matched: int = 0
+
+    @property
+    def count_due(self) -> float | None:
+        """When the counts of a changed text may be refreshed (None: they are up to date)."""
+        return None if self._counted == self.text else self._counted_at + COUNT_SECONDS
 
     def __post_init__(self) -> None:
         self._expected = words(self.reference)
@@ -67,9 +76,9 @@ class PairCard:
                 age = newest - bucket
                 if 0 <= age < ACTIVITY_BUCKETS:
                     activity[ACTIVITY_BUCKETS - 1 - age] = count
-        if self._counted != self.text:
+        if self._counted != self.text and now >= self._counted_at + COUNT_SECONDS:
             written = words(self.text)
-            self._counted, self._words = self.text, len(written)
+            self._counted, self._counted_at, self._words = self.text, now, len(written)
             self._matched = matched_words(self._expected, written) if self._expected else 0
         card: dict[str, Any] = {
             "doc": self.doc_id,
@@ -124,6 +133,7 @@ class TaskFeed:
         self._dirty: set[str] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
+        self._recount: dict[str, asyncio.TimerHandle] = {}
 
     def observe(self, room: Room, event: str) -> None:
         self.mark(room.doc_id)
@@ -145,6 +155,16 @@ class TaskFeed:
         cards = [self.cards[d].as_json(self._hub.rooms.get(d), now) for d in sorted(dirty)]
         for dashboard in self.dashboards:
             dashboard.push(cards)
+        for doc_id in dirty:
+            due = self.cards[doc_id].count_due
+            if due is not None and doc_id not in self._recount:
+                self._recount[doc_id] = asyncio.get_running_loop().call_later(
+                    max(0.0, due - now) + 0.01, self._refresh, doc_id
+                )
+
+    def _refresh(self, doc_id: str) -> None:
+        self._recount.pop(doc_id, None)
+        self.mark(doc_id)
 
     def snapshot(self) -> dict[str, Any]:
         now = time.time()
@@ -158,6 +178,8 @@ class TaskFeed:
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        for timer in self._recount.values():
+            timer.cancel()
 
         for doc_id in self.cards:
             room = self._hub.rooms.get(doc_id)
