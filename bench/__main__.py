@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reloads", type=int, default=5, help="warm reloads after the cold load")
     p.add_argument("--profile", action="store_true", help="py-spy the server during each load window")
     p.add_argument("--classes", type=int, default=30, help="classes of 15 pairs in the dashboards phase")
+    p.add_argument("--dashboard-rounds", type=int, default=2, help="runs without, then with dashboards, averaged")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     return p
@@ -158,6 +159,7 @@ async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, 
             args.classes,
             say,
             (report.RESULTS_DIR / f"{args.stamp}-profile-dashboards.txt") if args.profile else None,
+            args.dashboard_rounds,
         ),
         "coldload": lambda: run_coldload(
             workdir, cpu, args.coldload_updates, args.trace if args.trace.exists() else None, args.reloads, say

@@ -257,7 +257,8 @@ def dashboards_table(r: dict[str, Any]) -> str:
             (
                 "server CPU",
                 f"{r['server_cpu_pct_without']} % without dashboards, {r['server_cpu_pct_with']} % with "
-                f"(+{r['cpu_added_pct']} %)",
+                f"(+{r['cpu_added_pct']} %), mean of {r['rounds']} alternating runs each: "
+                f"{r['server_cpu_pct_each_run']}",
             ),
             ("keystroke→partner ms without", _lat(r["latency_partner_ms_without"])),
             ("keystroke→partner ms with", _lat(r["latency_partner_ms_with"])),

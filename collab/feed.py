@@ -163,7 +163,15 @@ class TaskFeed:
                 )
 
     def _refresh(self, doc_id: str) -> None:
+        """Counts left behind their text: recount now if the pair stopped typing; while it
+        types, its next edit brings the recount anyway (no extra card)."""
         self._recount.pop(doc_id, None)
+        if self.cards[doc_id].count_due is None:
+            return
+        room = self._hub.rooms.get(doc_id)
+        if room is not None and room.last_edit_at is not None and time.time() - room.last_edit_at < COUNT_SECONDS:
+            self._recount[doc_id] = asyncio.get_running_loop().call_later(COUNT_SECONDS, self._refresh, doc_id)
+            return
         self.mark(doc_id)
 
     def snapshot(self) -> dict[str, Any]:
