@@ -141,6 +141,15 @@ async def run_dashboards(
             "without": [r["server_cpu_pct"] for r in withouts],
             "with": [r["server_cpu_pct"] for r in withs],
         },
+        # where the difference goes: the event loop (feeds run there) or the SQLite thread
+        "server_loop_thread_cpu_pct_each_run": {
+            "without": [r["server_loop_thread_cpu_pct"] for r in withouts],
+            "with": [r["server_loop_thread_cpu_pct"] for r in withs],
+        },
+        "server_other_threads_cpu_pct_each_run": {
+            "without": [r["server_other_threads_cpu_pct"] for r in withouts],
+            "with": [r["server_other_threads_cpu_pct"] for r in withs],
+        },
         "errors_total": errors,
         "disturbed": any(r["disturbed"] for r in [*withouts, *withs]),
         "server_profile_with": with_dashboards.get("server_profile"),
