@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pycrdt import Text
 
-from collab.models import DocStatus
+from collab.models import DocStatus, User
 from collab.progress import matched_words, words
 from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, TEXT_NAME, Room, build_doc
 from collab.store.tasks import Task
@@ -33,6 +33,12 @@ FLUSH_SECONDS = 0.2
 COUNT_SECONDS = 1.0
 #: Partner colours, shared with the writing room (Okabe–Ito: told apart by colour-blind eyes too).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+
+
+def coloured(members: Sequence[User]) -> list[dict[str, Any]]:
+    """A pair's members as the pages draw them: id, name and their colour (same order, same colour
+    on the pupils' screens, the dashboard and the replay)."""
+    return [{"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]} for i, m in enumerate(members)]
 
 
 @dataclass
@@ -269,10 +275,7 @@ class ClassFeeds:
         cards: dict[str, PairCard] = {}
         for document in await store.tasks.documents(task.id):
             pair = await store.pairs.get_pair(document.pair_id)
-            members = [
-                {"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]}
-                for i, m in enumerate(pair.members if pair is not None else ())
-            ]
+            members = coloured(pair.members if pair is not None else ())
             group = groups[document.group_id]
             card = PairCard(
                 doc_id=document.doc_id,

@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
-from collab.feed import COLOURS
+from collab.feed import coloured
 from collab.hub import Hub
 from collab.models import ClassTarget, User
 from collab.policy import Action, require
@@ -147,11 +147,7 @@ async def _replayable(request: Request) -> tuple[Hub, str, list[dict[str, Any]]]
     principal = await hub.store.accounts.load_principal(session.user)
     require(principal, Action.TEACH_CLASS, ClassTarget(target.class_id, target.school_id))
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
-    members = [
-        {"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]}
-        for i, m in enumerate(pair.members if pair is not None else ())
-    ]
-    return hub, target.document.title, members
+    return hub, target.document.title, coloured(pair.members if pair is not None else ())
 
 
 async def replay_page(request: Request) -> Response:

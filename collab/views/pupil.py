@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from collab.auth import check_csrf, require_session
 from collab.errors import InvalidInput, Locked
-from collab.feed import COLOURS
+from collab.feed import coloured
 from collab.media_types import MediaKind
 from collab.models import Access, DocStatus, DocumentTarget
 from collab.policy import Action, document_access, require
@@ -80,9 +80,7 @@ async def writing_room(request: Request) -> Response:
         "socket": str(request.url_for("home")).replace("http", "ws", 1).rstrip("/") + "/ws/doc",
         "access": access.value,
         "me": session.user.id,
-        "members": [
-            {"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]} for i, m in enumerate(members)
-        ],
+        "members": coloured(members),
         "agree": str(request.url_for("agree", doc_id=doc_id)),
         "state": str(request.url_for("room_state", doc_id=doc_id)),
         "blog": str(request.url_for("class_blog", class_id=target.class_id)) if target.class_id else None,
