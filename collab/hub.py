@@ -13,7 +13,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any
 
-from collab.agreement import REANNOUNCE_SECONDS, AgreementDesk
+from collab.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDesk
 from collab.errors import CollabError, Locked, NotFound, ServerError
 from collab.feed import ClassFeeds
 from collab.memory import release_free_memory
@@ -53,12 +53,12 @@ class Hub:
         self.update_log.start()
         self._schedule_reannounce()
 
-    def _schedule_reannounce(self) -> None:
-        def tick() -> None:
-            self.agreements.reannounce()
-            self._schedule_reannounce()
+    def _schedule_reannounce(self, tick: int = 0) -> None:
+        def run() -> None:
+            self.agreements.reannounce(tick)
+            self._schedule_reannounce(tick + 1)
 
-        self._reannounce = asyncio.get_running_loop().call_later(REANNOUNCE_SECONDS, tick)
+        self._reannounce = asyncio.get_running_loop().call_later(REANNOUNCE_SECONDS / REANNOUNCE_SLICES, run)
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run background work that close() waits for."""
