@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pycrdt import Text
 
 from collab.models import DocStatus, User
-from collab.progress import matched_words, words
+from collab.progress import Progress, words
 from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, TEXT_NAME, Room, build_doc
 from collab.store.tasks import Task
 
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.2
-#: Words and dictation progress are counted again at most this often per pair (a pair that
-#: stops typing gets its final count by a refresh just after).
-COUNT_SECONDS = 1.0
 #: Partner colours, shared with the writing room (Okabe–Ito: told apart by colour-blind eyes too).
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 
@@ -54,19 +51,14 @@ class PairCard:
     text: str = ""
     last_author: int | None = None
     last_edit: float | None = None
-    #: Words and progress: counted again when the text changed, at most every COUNT_SECONDS.
+    #: Words and progress, counted on every change (only the new words, while pupils type at the end).
     _counted: str | None = None
-    _counted_at: float = float("-inf")
     _words: int = 0
     _matched: int = 0
 
-    @property
-    def count_due(self) -> float | None:
-        """When the counts of a changed text may be refreshed (None: they are up to date)."""
-        return None if self._counted == self.text else self._counted_at + COUNT_SECONDS
-
     def __post_init__(self) -> None:
         self._expected = words(self.reference)
+        self._progress = Progress(self._expected)
 
     def as_json(self, room: Room | None, now: float, *, full: bool = False) -> dict[str, Any]:
         """The card's live fields; with ``full``, also those that never change (for a snapshot)."""
@@ -82,10 +74,9 @@ class PairCard:
                 age = newest - bucket
                 if 0 <= age < ACTIVITY_BUCKETS:
                     activity[ACTIVITY_BUCKETS - 1 - age] = count
-        if self._counted != self.text and now >= self._counted_at + COUNT_SECONDS:
-            written = words(self.text)
-            self._counted, self._counted_at, self._words = self.text, now, len(written)
-            self._matched = matched_words(self._expected, written) if self._expected else 0
+        if self._counted != self.text:
+            self._counted = self.text
+            self._words, self._matched = self._progress.update(self.text)
         card: dict[str, Any] = {
             "doc": self.doc_id,
             "status": self.status,
@@ -139,7 +130,6 @@ class TaskFeed:
         self._dirty: set[str] = set()
         self._timer: asyncio.TimerHandle | None = None
         self._last_flush = 0.0
-        self._recount: dict[str, asyncio.TimerHandle] = {}
 
     def observe(self, room: Room, event: str) -> None:
         self.mark(room.doc_id)
@@ -161,24 +151,6 @@ class TaskFeed:
         cards = [self.cards[d].as_json(self._hub.rooms.get(d), now) for d in sorted(dirty)]
         for dashboard in self.dashboards:
             dashboard.push(cards)
-        for doc_id in dirty:
-            due = self.cards[doc_id].count_due
-            if due is not None and doc_id not in self._recount:
-                self._recount[doc_id] = asyncio.get_running_loop().call_later(
-                    max(0.0, due - now) + 0.01, self._refresh, doc_id
-                )
-
-    def _refresh(self, doc_id: str) -> None:
-        """Counts left behind their text: recount now if the pair stopped typing; while it
-        types, its next edit brings the recount anyway (no extra card)."""
-        self._recount.pop(doc_id, None)
-        if self.cards[doc_id].count_due is None:
-            return
-        room = self._hub.rooms.get(doc_id)
-        if room is not None and room.last_edit_at is not None and time.time() - room.last_edit_at < COUNT_SECONDS:
-            self._recount[doc_id] = asyncio.get_running_loop().call_later(COUNT_SECONDS, self._refresh, doc_id)
-            return
-        self.mark(doc_id)
 
     def snapshot(self) -> dict[str, Any]:
         now = time.time()
@@ -192,8 +164,6 @@ class TaskFeed:
     def close(self) -> None:
         if self._timer is not None:
             self._timer.cancel()
-        for timer in self._recount.values():
-            timer.cancel()
 
         for doc_id in self.cards:
             room = self._hub.rooms.get(doc_id)

@@ -1,5 +1,8 @@
 """How far a pair has got in a dictation: the reference words already there, in order. Pure.
 
+``Progress`` follows one pair's text as it grows: typing at the end (the usual case) only looks at
+the new words, so that the dashboard can count on every change; any other edit counts again.
+
 Words are compared without case and without the punctuation around them, so that a pair is not
 "behind" for a comma (the dictation correction is where every difference counts). The alignment
 is greedy with a short look-ahead: a skipped word or two does not stop the count, an added word
@@ -29,3 +32,47 @@ def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
                 position = k + 1
                 break
     return matched
+
+
+def _word(match: re.Match[str]) -> str:
+    return match.group().lower().replace("’", "'")
+
+
+class Progress:
+    """Words written and reference words matched, for one text that changes a little at a time."""
+
+    def __init__(self, expected: Sequence[str]) -> None:
+        self.expected = expected
+        self._reset()
+
+    def _reset(self) -> None:
+        # Everything before the last word of the text counted so far: that last word may still
+        # grow ("marc" becomes "marché"), the ones before it are settled.
+        self._settled_text = ""
+        self._settled_words = 0
+        self._position = 0
+        self._matched = 0
+
+    def _step(self, position: int, word: str) -> int:
+        """The reference position after ``word`` (unchanged when it does not match)."""
+        for k in range(position, min(position + LOOKAHEAD, len(self.expected))):
+            if self.expected[k] == word:
+                return k + 1
+        return position
+
+    def update(self, text: str) -> tuple[int, int]:
+        """(words in ``text``, reference words matched in order)."""
+        if not text.startswith(self._settled_text):
+            self._reset()
+        base = len(self._settled_text)
+        found = list(_WORD.finditer(text, base))
+        if not found:
+            return self._settled_words, self._matched
+        for match in found[:-1]:
+            after = self._step(self._position, _word(match))
+            self._matched += after != self._position
+            self._position = after
+        self._settled_words += len(found) - 1
+        self._settled_text = text[: found[-1].start()]
+        last = self._step(self._position, _word(found[-1])) != self._position
+        return self._settled_words + 1, self._matched + last
