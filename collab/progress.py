@@ -19,7 +19,7 @@ LOOKAHEAD = 5
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower().replace("’", "'"))
+    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
 
 
 def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
@@ -32,10 +32,6 @@ def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
                 position = k + 1
                 break
     return matched
-
-
-def _word(match: re.Match[str]) -> str:
-    return match.group().lower().replace("’", "'")
 
 
 class Progress:
@@ -53,26 +49,27 @@ class Progress:
         self._position = 0
         self._matched = 0
 
-    def _step(self, position: int, word: str) -> int:
-        """The reference position after ``word`` (unchanged when it does not match)."""
-        for k in range(position, min(position + LOOKAHEAD, len(self.expected))):
-            if self.expected[k] == word:
-                return k + 1
-        return position
-
     def update(self, text: str) -> tuple[int, int]:
         """(words in ``text``, reference words matched in order)."""
-        if not text.startswith(self._settled_text):
+        if text.startswith(self._settled_text):
+            base, found = len(self._settled_text), self._settled_words
+        else:  # an edit before the end: count again from the start
             self._reset()
-        base = len(self._settled_text)
-        found = list(_WORD.finditer(text, base))
-        if not found:
-            return self._settled_words, self._matched
-        for match in found[:-1]:
-            after = self._step(self._position, _word(match))
-            self._matched += after != self._position
-            self._position = after
-        self._settled_words += len(found) - 1
-        self._settled_text = text[: found[-1].start()]
-        last = self._step(self._position, _word(found[-1])) != self._position
-        return self._settled_words + 1, self._matched + last
+            base, found = 0, 0
+        spans = list(_WORD.finditer(text, base))
+        if not spans:
+            return found, self._matched
+        written = [m.group().lower().replace("’", "'") for m in spans]
+        expected, end = self.expected, len(self.expected)
+        position, matched = self._position, self._matched
+        for word in written[:-1]:  # settled words (inlined: this runs on every change)
+            for k in range(position, min(position + LOOKAHEAD, end)):
+                if expected[k] == word:
+                    matched += 1
+                    position = k + 1
+                    break
+        self._position, self._matched = position, matched
+        self._settled_words = found + len(written) - 1
+        self._settled_text = text[: spans[-1].start()]
+        last = any(expected[k] == written[-1] for k in range(position, min(position + LOOKAHEAD, end)))
+        return self._settled_words + 1, matched + last
