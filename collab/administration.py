@@ -12,13 +12,11 @@ import time
 import zipfile
 from dataclasses import dataclass
 
-from pycrdt import Text
-
 from collab.credentials import hash_password, random_pictures
 from collab.errors import InvalidInput
 from collab.models import Role, SchoolClass, User
 from collab.names import clean_name, login_base
-from collab.room import TEXT_NAME, build_doc
+from collab.room import stored_text
 from collab.store import Store
 
 MAX_IMPORT_BYTES = 200_000
@@ -119,8 +117,7 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
     texts = {}
     contributions = {}
     for doc_id in data.document_ids:
-        doc = build_doc(await store.documents.load(doc_id))
-        texts[doc_id] = str(doc.get(TEXT_NAME, type=Text))
+        texts[doc_id] = stored_text(await store.documents.load(doc_id))
         log = await store.documents.read_log(doc_id)
         contributions[doc_id] = [u.created_at for u in log if u.author_id == pupil.id]
     account = {

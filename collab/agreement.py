@@ -8,10 +8,8 @@ The room's agreement state reaches the pupils' screens as the server's own aware
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -64,8 +62,6 @@ def same_version(a: bytes, b: bytes) -> bool:
 class AgreementDesk:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._members: dict[str, tuple[int, ...]] = {}
 
     # -- the room's side -----------------------------------------------------------------
 
@@ -75,7 +71,7 @@ class AgreementDesk:
         current = room.doc.get_state()
         saved = await store.blog.agreements(room.doc_id)
         room.agreed = {user: sv for user, sv in saved.items() if same_version(sv, current)}
-        self._members[room.doc_id] = await self._pair_members(room.doc_id)
+        room.members = await self._pair_members(room.doc_id)
         room.observers.append(self._on_event)
         post = await store.blog.post_of_document(room.doc_id)
         room.announce(self._state(room, post))
@@ -86,12 +82,11 @@ class AgreementDesk:
             return
         room.agreed.clear()
         room.announce(self._state(room, None))
-        since = time.time()
-        self._hub.spawn(self._forget_on_disk(room.doc_id, since))
+        self._hub.spawn(self._forget_on_disk(room, time.time()))
 
-    async def _forget_on_disk(self, doc_id: str, since: float) -> None:
-        async with self._locks[doc_id]:
-            await self._hub.store.blog.clear_agreements(doc_id, before=since)
+    async def _forget_on_disk(self, room: Room, since: float) -> None:
+        async with room.agreement_lock:
+            await self._hub.store.blog.clear_agreements(room.doc_id, before=since)
 
     def reannounce(self, tick: int) -> None:
         """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
@@ -102,7 +97,7 @@ class AgreementDesk:
     def _state(self, room: Room, post: Post | None) -> dict[str, object]:
         return {
             "agreed": sorted(room.agreed),
-            "members": list(self._members.get(room.doc_id, ())),
+            "members": list(room.members),
             "published": post is not None,
             "post": post.id if post is not None else None,
             "submitted": post is not None and not post.published,
@@ -124,17 +119,17 @@ class AgreementDesk:
             decode_state_vector(version)
         except CollabError as exc:
             raise InvalidInput("Version illisible.") from exc
-        async with self._locks[doc_id]:
-            room = hub.rooms.get(doc_id)
-            if room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
-                raise NotConnected(f"{user.login} is not connected to {doc_id}")
+        room = hub.rooms.get(doc_id)
+        if room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
+            raise NotConnected(f"{user.login} is not connected to {doc_id}")
+        async with room.agreement_lock:
             await hub.update_log.wait_durable(room.last_ticket)
             current = room.doc.get_state()
             if not same_version(version, current):
                 raise NotInSync(f"{user.login} agreed with an old version of {doc_id}")
             room.agreed[user.id] = current
             await hub.store.blog.agree(doc_id, user.id, current)
-            members = self._members.get(doc_id) or await self._pair_members(doc_id)
+            members = room.members
             post = None
             if members and all(m in room.agreed for m in members):  # every agreement is for `current`
                 post = await self._publish(room, target.class_id, target.pair_id, target.document.title)
@@ -167,7 +162,7 @@ class AgreementDesk:
         status = await store.documents.status_of(doc_id)
         room = self._hub.rooms.get(doc_id)
         agreed = tuple(sorted(room.agreed)) if room is not None else ()
-        members = self._members.get(doc_id) or await self._pair_members(doc_id)
+        members = room.members if room is not None else await self._pair_members(doc_id)
         return status, agreed, members, await store.blog.post_of_document(doc_id)
 
     async def _pair_members(self, doc_id: str) -> tuple[int, ...]:

@@ -15,11 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pycrdt import Text
-
 from collab.models import DocStatus, User
 from collab.progress import Progress, words
-from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, TEXT_NAME, Room, build_doc
+from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, Room, stored_text
 from collab.store.tasks import Task
 
 if TYPE_CHECKING:
@@ -256,7 +254,7 @@ class ClassFeeds:
                 status=_window_status(task, document.status, now),
             )
             if document.doc_id not in self._hub.rooms:
-                card.text = str(build_doc(await store.documents.load(document.doc_id)).get(TEXT_NAME, type=Text))
+                card.text = stored_text(await store.documents.load(document.doc_id))
                 last = await store.documents.last_update(document.doc_id)
                 if last is not None:
                     card.last_author, card.last_edit = last

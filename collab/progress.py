@@ -18,20 +18,29 @@ _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 LOOKAHEAD = 5
 
 
+def _normal(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
 def words(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [_normal(w) for w in _WORD.findall(text)]
 
 
-def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
-    """How many of the reference words ``expected`` appear in the pupils' ``written`` words, in order."""
-    position = matched = 0
+def advance(expected: Sequence[str], written: Sequence[str], position: int = 0, matched: int = 0) -> tuple[int, int]:
+    """Align ``written`` words after ``position`` in the reference: (new position, words matched)."""
+    end = len(expected)
     for word in written:
-        for k in range(position, min(position + LOOKAHEAD, len(expected))):
+        for k in range(position, min(position + LOOKAHEAD, end)):
             if expected[k] == word:
                 matched += 1
                 position = k + 1
                 break
-    return matched
+    return position, matched
+
+
+def matched_words(expected: Sequence[str], written: Sequence[str]) -> int:
+    """How many of the reference words ``expected`` appear in the pupils' ``written`` words, in order."""
+    return advance(expected, written)[1]
 
 
 class Progress:
@@ -59,17 +68,9 @@ class Progress:
         spans = list(_WORD.finditer(text, base))
         if not spans:
             return found, self._matched
-        written = [m.group().lower().replace("’", "'") for m in spans]
-        expected, end = self.expected, len(self.expected)
-        position, matched = self._position, self._matched
-        for word in written[:-1]:  # settled words (inlined: this runs on every change)
-            for k in range(position, min(position + LOOKAHEAD, end)):
-                if expected[k] == word:
-                    matched += 1
-                    position = k + 1
-                    break
-        self._position, self._matched = position, matched
+        written = [_normal(m.group()) for m in spans]
+        self._position, self._matched = advance(self.expected, written[:-1], self._position, self._matched)
         self._settled_words = found + len(written) - 1
         self._settled_text = text[: spans[-1].start()]
-        last = any(expected[k] == written[-1] for k in range(position, min(position + LOOKAHEAD, end)))
-        return self._settled_words + 1, matched + last
+        _, matched = advance(self.expected, written[-1:], self._position, self._matched)  # the last word may still grow
+        return self._settled_words + 1, matched

@@ -80,6 +80,11 @@ def build_doc(loaded: LoadedDocument) -> Doc[Any]:
     return doc
 
 
+def stored_text(loaded: LoadedDocument) -> str:
+    """The text of a document that is not loaded in a room (an export, a dashboard card)."""
+    return str(build_doc(loaded).get(TEXT_NAME, type=Text))
+
+
 def _has_structs(update: bytes) -> bool:
     """True when a (v1) update carries any struct, i.e. its client count is not zero."""
     return update[:1] != b"\x00"
@@ -138,8 +143,11 @@ class Room:
         self.activity: collections.deque[list[int]] = collections.deque(maxlen=ACTIVITY_BUCKETS)
         #: The awareness client id under which the server announces the room's state.
         self.server_client_id = secrets.randbits(31) + 1
-        #: user id -> the state vector they agreed on ("On est d'accord")
+        #: "On est d'accord" (collab.agreement): the pair's members, user id -> the state vector
+        #: they agreed on, and the lock that orders agreeing and forgetting agreements.
+        self.members: tuple[int, ...] = ()
         self.agreed: dict[int, bytes] = {}
+        self.agreement_lock = asyncio.Lock()
         self._announced: str | None = None
         self._state: dict[str, object] = {}
 
@@ -237,19 +245,19 @@ class Room:
         self._bytes_since_snapshot += len(update)
         self._updates_since_snapshot += 1
         relay = frame if frame is not None else protocol.encode_update(update)
+        now = self._clock()
         self.last_ticket = self._log.append(
             PendingUpdate(
                 doc_id=self.doc_id,
                 seq=self.last_seq,
                 data=update,
                 author_id=peer.user.id,
-                created_at=self._clock(),
+                created_at=now,
                 listener=self,
                 context=(peer, relay),
             )
         )
         self._metrics.counts.updates_received += 1
-        now = self._clock()
         self.last_edit_at, self.last_author_id = now, peer.user.id
         bucket = int(now // ACTIVITY_BUCKET)
         if self.activity and self.activity[0][0] == bucket:

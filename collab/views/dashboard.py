@@ -15,30 +15,20 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
+from collab.auth import authenticate, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.feed import coloured
 from collab.hub import Hub
-from collab.models import ClassTarget, User
+from collab.models import ClassTarget
 from collab.policy import Action, require
 from collab.replay import replay_steps
-from collab.store.tasks import Task
+from collab.store import Session
 from collab.views.pages import form_text, hub_of, path_id, render
+from collab.views.tasks import task_for, task_form
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE = 200
-
-
-async def _taught_task(hub: Hub, user: User, task_id: int) -> Task:
-    """The task, whose class ``user`` must teach (404 / 403 otherwise)."""
-    task = await hub.store.tasks.get(task_id)
-    klass = await hub.store.schools.get_class(task.class_id) if task is not None else None
-    if task is None or klass is None:
-        raise NotFound(f"no task {task_id}")
-    principal = await hub.store.accounts.load_principal(user)
-    require(principal, Action.TEACH_CLASS, ClassTarget(klass.id, klass.school_id))
-    return task
 
 
 # -- the page and its feed -----------------------------------------------------------------------
@@ -47,7 +37,7 @@ async def _taught_task(hub: Hub, user: User, task_id: int) -> Task:
 async def dashboard(request: Request) -> Response:
     hub = hub_of(request)
     session = await require_session(hub.store, request)
-    task = await _taught_task(hub, session.user, path_id(request, "task_id"))
+    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
     klass = await hub.store.schools.get_class(task.class_id)
     feed_url = str(request.url_for("task_feed", task_id=task.id)).replace("http", "ws", 1)
     config = {
@@ -72,7 +62,7 @@ async def task_feed(websocket: WebSocket) -> None:
         raw = str(websocket.path_params["task_id"])
         if not raw.isdigit() or len(raw) > 12:
             raise NotFound("no such task")
-        task = await _taught_task(hub, user, int(raw))
+        task = await task_for(hub.store, user, int(raw), Action.TEACH_CLASS)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
@@ -95,22 +85,14 @@ async def task_feed(websocket: WebSocket) -> None:
 # -- actions ------------------------------------------------------------------------------------
 
 
-async def _action(request: Request) -> tuple[Hub, Task, dict[str, Any]]:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    task = await _taught_task(hub, session.user, path_id(request, "task_id"))
-    return hub, task, {"text": form_text(form, "text", MAX_MESSAGE)}
-
-
 async def pair_message(request: Request) -> Response:
     """POST ``text``: a short message shown on the pair's screens (while they are connected)."""
-    hub, task, fields = await _action(request)
+    hub = hub_of(request)
+    task, form = await task_form(request, Action.TEACH_CLASS)
     doc_id = request.path_params["doc_id"]
     if doc_id not in {d.doc_id for d in await hub.store.tasks.documents(task.id)}:
         raise NotFound(f"{doc_id} is not a document of task {task.id}")
-    text = fields["text"].strip()
+    text = form_text(form, "text", MAX_MESSAGE)
     if not text:
         raise InvalidInput("Écrivez un message.")
     room = hub.rooms.get(doc_id)
@@ -122,7 +104,8 @@ async def pair_message(request: Request) -> Response:
 
 async def end_task(request: Request) -> Response:
     """POST: writing closes for every pair now; texts without both agreements stay unpublished."""
-    hub, task, _ = await _action(request)
+    hub = hub_of(request)
+    task, _ = await task_form(request, Action.TEACH_CLASS)
     now = time.time()
     await hub.store.tasks.end(task.id, now)
     for document in await hub.store.tasks.documents(task.id):
@@ -137,7 +120,7 @@ async def end_task(request: Request) -> Response:
 # -- replay -------------------------------------------------------------------------------------
 
 
-async def _replayable(request: Request) -> tuple[Hub, str, list[dict[str, Any]]]:
+async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]]]:
     hub = hub_of(request)
     session = await require_session(hub.store, request)
     doc_id = request.path_params["doc_id"]
@@ -147,12 +130,11 @@ async def _replayable(request: Request) -> tuple[Hub, str, list[dict[str, Any]]]
     principal = await hub.store.accounts.load_principal(session.user)
     require(principal, Action.TEACH_CLASS, ClassTarget(target.class_id, target.school_id))
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
-    return hub, target.document.title, coloured(pair.members if pair is not None else ())
+    return session, target.document.title, coloured(pair.members if pair is not None else ())
 
 
 async def replay_page(request: Request) -> Response:
-    hub, title, members = await _replayable(request)
-    session = await require_session(hub.store, request)
+    session, title, members = await _replayable(request)
     doc_id = request.path_params["doc_id"]
     return render(
         request,
@@ -163,8 +145,8 @@ async def replay_page(request: Request) -> Response:
 
 
 async def replay_data(request: Request) -> Response:
-    hub, title, members = await _replayable(request)
-    log_rows = await hub.store.documents.read_log(request.path_params["doc_id"])
+    _, title, members = await _replayable(request)
+    log_rows = await hub_of(request).store.documents.read_log(request.path_params["doc_id"])
     steps = await anyio.to_thread.run_sync(replay_steps, log_rows)
     return JSONResponse(
         {

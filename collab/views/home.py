@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.auth import current_session
-from collab.models import DocStatus, Role
+from collab.models import DocStatus, DocumentTarget, Role
 from collab.policy import Action, can
 from collab.store import Session
 from collab.views.pages import hub_of, render
@@ -40,6 +40,16 @@ async def home(request: Request) -> Response:
     return await _documents_home(request, session)
 
 
+_STATUS_LABELS = {DocStatus.PUBLISHED: "publié", DocStatus.LOCKED: "en pause"}
+
+
+def _closed_label(target: DocumentTarget, now: float) -> str:
+    """Why a pupil's text cannot be written now, in a word or two."""
+    if target.document.status in _STATUS_LABELS:
+        return _STATUS_LABELS[target.document.status]
+    return "pas encore ouvert" if target.opens_at is not None and now < target.opens_at else "fermé"
+
+
 async def _pupil_home(request: Request, session: Session) -> Response:
     """The pupil's texts, newest first: those to write now, then the closed and published ones."""
     hub = hub_of(request)
@@ -54,18 +64,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
         if pair is None and target.explicit is None:
             continue  # a class's document that is not this pupil's
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
-        status = target.document.status
-        label = (
-            "à écrire"
-            if writable
-            else "publié"
-            if status is DocStatus.PUBLISHED
-            else "en pause"
-            if status is DocStatus.LOCKED
-            else "pas encore ouvert"
-            if target.opens_at is not None and now < target.opens_at
-            else "fermé"
-        )
+        label = "à écrire" if writable else _closed_label(target, now)
         with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
         texts.append(
             {

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -13,10 +14,10 @@ from starlette.routing import Route
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.errors import InvalidInput, NotFound
 from collab.media_types import MediaKind
-from collab.models import ClassTarget, DocStatus
+from collab.models import ClassTarget, DocStatus, User
 from collab.names import clean_name
 from collab.policy import Action, require
-from collab.store import Media
+from collab.store import Media, Store
 from collab.store.tasks import NewGroup, Task
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
@@ -116,28 +117,31 @@ async def create_task(request: Request) -> Response:
     return RedirectResponse(f"{url}?ok=tâche « {title} » créée", status_code=303)
 
 
-async def _task_context(request: Request) -> tuple[Task, str]:
-    """The task in the URL, after checking the teacher manages its class and the CSRF token."""
+async def task_for(store: Store, user: User, task_id: int, action: Action) -> Task:
+    """The task, on whose class ``user`` may do ``action`` (404 / 403 otherwise)."""
+    task = await store.tasks.get(task_id)
+    klass = await store.schools.get_class(task.class_id) if task is not None else None
+    if task is None or klass is None:
+        raise NotFound(f"no task {task_id}")
+    require(await store.accounts.load_principal(user), action, ClassTarget(klass.id, klass.school_id))
+    return task
+
+
+async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
+    """A form posted about the task in the URL: CSRF checked, ``action`` allowed on its class."""
     store = hub_of(request).store
     session = await require_session(store, request)
     form = await request.form()
     check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    task = await store.tasks.get(path_id(request, "task_id"))
-    if task is None:
-        raise NotFound("no such task")
-    klass = await store.schools.get_class(task.class_id)
-    assert klass is not None
-    require(
-        await store.accounts.load_principal(session.user), Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id)
-    )
-    return task, form_text(form, "action", 10)
+    return await task_for(store, session.user, path_id(request, "task_id"), action), form
 
 
 async def lock_task(request: Request) -> Response:
     """POST: ``action`` = lock or unlock, for every document of the task or (``doc_id`` in the
     URL) for one pair's. Writers of a locked document are disconnected with 4409."""
     hub = hub_of(request)
-    task, action = await _task_context(request)
+    task, form = await task_form(request, Action.MANAGE_CLASS)
+    action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
         raise InvalidInput("Choisissez verrouiller ou déverrouiller.")
     documents = await hub.store.tasks.documents(task.id)

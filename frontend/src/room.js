@@ -256,7 +256,6 @@ function editableExtensions (on) {
 
 function setEditable (on) {
   if (view) view.dispatch({ effects: editable.reconfigure(editableExtensions(on)) })
-  const agreeButton = $('[data-agree]')
   if (agreeButton) agreeButton.disabled = !on
 }
 
