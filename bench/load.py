@@ -204,6 +204,7 @@ async def run_load(
     gc.freeze()
     gc.disable()
     before = await server.metrics()
+    cpu_before = server.cpu_seconds()
     sampler = RssSampler(server)
     sampler.start()
     start = time.perf_counter() + 0.5
@@ -224,6 +225,7 @@ async def run_load(
     gc.enable()
     gc.unfreeze()
     after = await server.metrics()
+    cpu_used = server.cpu_seconds() - cpu_before
     peak_rss = await sampler.stop()
     await close_links([*writers, *observers])
 
@@ -270,6 +272,9 @@ async def run_load(
         "server_peak_rss_mb": round(peak_rss / 2**20, 1),
         "send_lag_ms": percentiles_ms(played.lags),
         "server": _server_figures(before, after, config.duration + config.warmup),
+        # the server's own count of the CPU its dashboards' feeds used, over the same span
+        "server_cpu_s": round(cpu_used, 3),
+        "feed_cpu_s": round(metric_delta(before, after, "collab_feed_cpu_seconds_total"), 3),
         "server_log_warnings": len(warnings),
         "server_log_sample": warnings[:5],
         "server_profile": cpu.get("profile"),

@@ -28,12 +28,15 @@ class FrameCounts:
     updates_received: int = 0
     updates_relayed: int = 0
     awareness_relayed: int = 0
+    #: CPU time of the event-loop thread spent on teachers' dashboards (building and sending cards)
+    feed_cpu_seconds: float = 0.0
 
 
 _COUNT_HELP = {
     "updates_received": "Document updates accepted from clients",
     "updates_relayed": "Document updates sent to other peers after commit",
     "awareness_relayed": "Awareness messages sent to other peers",
+    "feed_cpu_seconds": "CPU seconds the dashboards' class feeds used (cards built, encoded and sent)",
 }
 
 

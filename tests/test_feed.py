@@ -45,12 +45,13 @@ class Feed:
             pass
 
     def card(self, doc: str) -> dict[str, Any] | None:
-        for _, message in reversed(self.messages):
+        """The pair's card as the dashboard knows it: its snapshot with every change since applied."""
+        state: dict[str, Any] | None = None
+        for _, message in self.messages:
             for pair in message["pairs"]:
                 if pair["doc"] == doc:
-                    found: dict[str, Any] = pair
-                    return found
-        return None
+                    state = apply_change(state, pair)
+        return state
 
     async def wait_card(self, doc: str, predicate: Any, seconds: float = 5.0) -> dict[str, Any]:
         with anyio.fail_after(seconds):
@@ -60,6 +61,15 @@ class Feed:
                     return card
                 self.changed.clear()
                 await self.changed.wait()
+
+
+def apply_change(state: dict[str, Any] | None, change: dict[str, Any]) -> dict[str, Any]:
+    """A card updated with a feed message's change (only what changed; the text as kept + added)."""
+    updated = {**(state or {}), **{k: v for k, v in change.items() if k not in ("keep", "add")}}
+    if "add" in change:
+        assert state is not None, "a text change before the snapshot"
+        updated["text"] = state["text"][: change["keep"]] + change["add"]
+    return updated
 
 
 OPEN: list[ClientConnection] = []
@@ -115,8 +125,8 @@ async def test_typing_shows_on_the_dashboard(
     await lea.append("Le marché du village. Chaque samedi matin")
     card = await feed.wait_card(school.lea_doc, lambda c: c["text"].endswith("matin"))
     assert card["last_author"] == school.lea_id
-    # words and progress are recounted at most once a second, then refreshed by themselves
-    card = await feed.wait_card(school.lea_doc, lambda c: c["words"] == 7)
+    # words and progress are recounted at most every three seconds, then refreshed by themselves
+    card = await feed.wait_card(school.lea_doc, lambda c: c["words"] == 7, seconds=10)
     assert card["progress"]["matched"] == 7  # every word so far is the dictation's
     assert sum(card["activity"]) >= 1 and card["last_edit"] is not None
     other = feed.card(school.other_pair_doc)
@@ -238,3 +248,23 @@ async def test_ending_the_task_closes_writing_and_publishes_nothing(
     assert await late.wait_closed() == 4409
     with sqlite3.connect(settings.database_path) as db:
         assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (0,)
+
+
+async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
+    await lea.append("Le marché 🐟 du village")
+    await feed.wait_card(school.lea_doc, lambda c: c["text"] == "Le marché 🐟 du village")
+    lea.text.insert(len(b"Le "), "petit ")  # an edit before the end (pycrdt counts UTF-8 bytes)
+    await lea.flush()
+    card = await feed.wait_card(school.lea_doc, lambda c: c["text"] == "Le petit marché 🐟 du village")
+    updates = [p for _, m in feed.messages if m["type"] == "update" for p in m["pairs"] if p["doc"] == school.lea_doc]
+    assert all("members" not in p and "pair" not in p and "text" not in p for p in updates)
+    assert updates[-1]["keep"] == len("Le ") and updates[-1]["add"].startswith("petit marché 🐟")
+    card = await feed.wait_card(
+        school.lea_doc, lambda c: c["words"] == 5, seconds=10
+    )  # counted again within three seconds
+    assert card["progress"]["matched"] >= 2

@@ -66,10 +66,10 @@ async def task_feed(websocket: WebSocket) -> None:
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
-    feed, screen = await hub.feeds.subscribe(task, websocket.send_json)
+    feed, screen = await hub.feeds.subscribe(task, websocket.send_text)
     sender = None
     try:
-        await websocket.send_json(feed.snapshot())
+        await websocket.send_text(screen.first(feed.snapshot()))
         sender = asyncio.get_running_loop().create_task(screen.run())
         with contextlib.suppress(WebSocketDisconnect):
             while True:

@@ -68,7 +68,12 @@
       entry = { element, pair }
       cards.set(pair.doc, entry)
     }
-    entry.pair = { ...entry.pair, ...pair } // updates carry only what changes
+    const { keep, add, ...changed } = pair // updates carry only what changes
+    if (add !== undefined) {
+      // the text's first `keep` characters (code points, as the server counts them) stay
+      changed.text = Array.from(entry.pair.text || '').slice(0, keep).join('') + add
+    }
+    entry.pair = { ...entry.pair, ...changed }
     draw(entry)
   }
 
