@@ -1,4 +1,4 @@
-"""The ``collab`` command line: serve, users, token, backup, loadtest-setup, admin."""
+"""The ``collab`` command line: serve, users, token, backup, loadtest-setup, correct, admin."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.demo:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
-        demo = with_store(settings, lambda store: seed_demo(store, library))
+        demo = with_store(settings, lambda store: seed_demo(store, library, after_lesson=True))
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
         print(f"École Jean Macé, classe CM1-CM2 (code {demo.class_code}) — comment se connecter :")
@@ -108,6 +108,23 @@ def cmd_loadtest_setup(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_correct(args: argparse.Namespace) -> int:
+    from collab.correction import correct
+
+    texts: list[str] = []
+    for name in (args.reference, args.text):
+        try:
+            texts.append(Path(name).read_bytes().decode("utf-8"))  # as is: offsets count "\r\n" as two
+        except UnicodeDecodeError:
+            print(f"collab: {name} is not UTF-8 text", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"collab: cannot read {name}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    print(json.dumps(correct(texts[0], texts[1]).as_json(), ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="collab", description="Binôme: writing in pairs, live.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -127,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     lt = command("loadtest-setup", cmd_loadtest_setup, "create the load-test school and write its tokens")
     lt.add_argument("--pairs", type=int, required=True)
     lt.add_argument("--out", required=True)
+    correct = command("correct", cmd_correct, "correct a dictation: JSON errors and counts per category")
+    correct.add_argument("reference", help="the dictation's reference text (UTF-8 file)")
+    correct.add_argument("text", help="the pupils' text (UTF-8 file)")
     admin = command("admin", lambda args: 2, "school administration (see: collab admin --help)")
     add_admin_commands(admin)
     return parser

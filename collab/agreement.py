@@ -88,6 +88,13 @@ class AgreementDesk:
         async with room.agreement_lock:
             await self._hub.store.blog.clear_agreements(room.doc_id, before=since)
 
+    def reopened(self, doc_id: str) -> None:
+        """The document is open again (unlocked, or its post sent back to the pair): a room still
+        loaded tells its clients that nothing is published any more."""
+        room = self._hub.rooms.get(doc_id)
+        if room is not None:
+            room.announce(self._state(room, None))
+
     def reannounce(self, tick: int) -> None:
         """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
         for room in list(self._hub.rooms.values()):

@@ -28,6 +28,8 @@ from collab.views import api, auth, health, home
 from collab.views.admin import admin_routes
 from collab.views.blog import blog_routes
 from collab.views.dashboard import dashboard_routes
+from collab.views.exports import export_routes
+from collab.views.followup import follow_up_routes
 from collab.views.media import media_routes
 from collab.views.pupil import pupil_routes
 from collab.views.segments import segment_routes
@@ -129,6 +131,8 @@ def create_app(settings: Settings) -> BinomeApp:
         *blog_routes(),
         *http_sync_routes(),
         *dashboard_routes(),
+        *follow_up_routes(),
+        *export_routes(),
         *task_routes(),
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),

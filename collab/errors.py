@@ -78,6 +78,15 @@ class Locked(CollabError):
     public_message = "Ce texte est fermé : on ne peut plus l'écrire."
 
 
+class Conflict(CollabError):
+    """The thing asked for already exists or the state changed meanwhile (a second draft twice)."""
+
+    status = 409
+    close_code = 4409
+    reason = "conflict"
+    public_message = "C'est déjà fait."
+
+
 class TooLarge(CollabError):
     status = 413
     close_code = 4413

@@ -124,6 +124,8 @@ class Hub:
         room = self.rooms.get(doc_id)
         if room is not None and status is not DocStatus.OPEN:
             room.close_writers(Locked(f"{doc_id} is {status.value}"))
+        if status is DocStatus.OPEN:
+            self.agreements.reopened(doc_id)
 
     # -- joining and leaving -------------------------------------------------------------
 
@@ -213,6 +215,7 @@ class Hub:
         if room.peers:
             return  # someone came back meanwhile: keep the room
         if self.rooms.get(room.doc_id) is room:
+            self.feeds.detach(room)
             del self.rooms[room.doc_id]
             self.metrics.rooms_open.set(len(self.rooms))
             self._schedule_memory_release()

@@ -42,6 +42,16 @@ class Document:
 
 
 @dataclass(frozen=True, slots=True)
+class Lineage:
+    """A text's drafts: the first ("premier jet") has no parent, a second draft's parent is the first."""
+
+    doc_id: str
+    draft: int
+    parent_id: str | None
+    child_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class StoredUpdate:
     """One row of a document's update log."""
 

@@ -35,6 +35,9 @@ class Action(enum.StrEnum):
     READ_MEDIA = "media.read"  # listen to, look at a file of the médiathèque
     MANAGE_MEDIA = "media.manage"  # add, rename, delete files
     MANAGE_PUPIL_DATA = "pupil.data"  # RGPD export and deletion
+    FOLLOW_UP = "document.follow_up"  # correct, annotate, comment a text: the class's teachers
+    READ_OWN_CORRECTION = "document.own_correction"  # the reference and the corrected text: the pair, once closed
+    START_DRAFT = "document.next_draft"  # a second draft of a published text: the pair or its teacher
 
 
 Target = DocumentTarget | ClassTarget | SchoolTarget | PupilTarget | CommuneTarget | MediaTarget
@@ -51,6 +54,13 @@ def can(principal: Principal, action: Action, target: Target, *, now: float | No
             may_write = target.explicit is Access.WRITE or _writes_as_pupil(principal, target)
             in_window = now is None or target.open_at(now)
             return may_write and in_window and target.document.status is DocStatus.OPEN
+        if action is Action.FOLLOW_UP:
+            return _teaches(principal, target)
+        published = target.document.status is DocStatus.PUBLISHED
+        if action is Action.READ_OWN_CORRECTION:
+            return published and _writes_as_pupil(principal, target)
+        if action is Action.START_DRAFT:
+            return published and (_writes_as_pupil(principal, target) or _teaches(principal, target))
     elif isinstance(target, ClassTarget):
         if action is Action.READ_CLASS_BLOG:
             return (

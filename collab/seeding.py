@@ -9,6 +9,7 @@ import anyio
 
 from collab import demo_dictation
 from collab.credentials import hash_password, picture_names, random_pictures
+from collab.demo_followup import seed_follow_up
 from collab.media_files import MediaLibrary
 from collab.models import Access, Role, SchoolClass, User
 from collab.store import Store
@@ -67,10 +68,11 @@ class Demo:
     doc: str  # Léa and Noé's dictation
 
 
-async def seed_demo(store: Store, library: MediaLibrary) -> Demo:
+async def seed_demo(store: Store, library: MediaLibrary, *, after_lesson: bool = False) -> Demo:
     """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two parents and
     the school's administrator; a spoken dictation in the médiathèque, a dictation task and a
-    free-writing task for every pair. Running it again changes nothing but tokens."""
+    free-writing task for every pair; ``after_lesson`` adds what pairs 8 to 12 wrote and the
+    teacher's follow-up (``collab.demo_followup``). Running it again changes nothing but tokens."""
     school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
     klass = await store.schools.ensure_class(school.id, "CM1-CM2 Durand", "CM1-CM2", DEMO_SCHOOL_YEAR)
     pupils = []
@@ -95,6 +97,8 @@ async def seed_demo(store: Store, library: MediaLibrary) -> Demo:
     if not pairs:
         pairs = await store.pairs.arrange(klass.id, [[pupils[i].id, pupils[i + 1].id] for i in range(0, 24, 2)])
     dictation_id = await _seed_tasks(store, library, klass, teacher, [p.id for p in pairs])
+    if after_lesson:
+        await seed_follow_up(store, klass, teacher, pairs)
 
     sign_ins = []
     for pupil in pupils[:2]:

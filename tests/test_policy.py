@@ -59,6 +59,9 @@ TARGETS: dict[str, Target] = {
     "own pair doc": doc(OWN_CLASS, 1, OWN_PAIR),
     "old pair doc": doc(OWN_CLASS, 1, OLD_PAIR),
     "locked own doc": doc(OWN_CLASS, 1, OWN_PAIR, DocStatus.LOCKED),
+    "published own doc": doc(OWN_CLASS, 1, OWN_PAIR, DocStatus.PUBLISHED),
+    "published other pair doc": doc(OWN_CLASS, 1, OTHER_PAIR, DocStatus.PUBLISHED),
+    "published other class doc": doc(OTHER_CLASS, 1, 102, DocStatus.PUBLISHED),
     "other pair doc": doc(OWN_CLASS, 1, OTHER_PAIR),
     "other class doc": doc(OTHER_CLASS, 1, 102),
     "other school doc": doc(OTHER_SCHOOL_CLASS, 2, 103),
@@ -78,7 +81,7 @@ TARGETS: dict[str, Target] = {
     "other school shelf": MediaTarget(2, None),
 }
 
-R, W, B, C, T, S, D, M, L, MM = (
+R, W, B, C, T, S, D, M, L, MM, F, OWN, J = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
@@ -89,6 +92,9 @@ R, W, B, C, T, S, D, M, L, MM = (
     Action.MANAGE_COMMUNE,
     Action.READ_MEDIA,
     Action.MANAGE_MEDIA,
+    Action.FOLLOW_UP,
+    Action.READ_OWN_CORRECTION,
+    Action.START_DRAFT,
 )
 
 # (who, target) -> the actions allowed; every other (who, target, action) must be refused.
@@ -96,11 +102,16 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("pupil", "own pair doc"): {R, W},
     ("pupil", "old pair doc"): {R, W},  # work already done keeps the pair it was done by
     ("pupil", "locked own doc"): {R},
+    # the reference and a second draft only once the pair's text is closed by publication
+    ("pupil", "published own doc"): {R, OWN, J},
+    ("pupil", "published other pair doc"): set(),
     ("pupil", "own class"): {B},
-    ("teacher", "own pair doc"): {R},
-    ("teacher", "old pair doc"): {R},
-    ("teacher", "locked own doc"): {R},
-    ("teacher", "other pair doc"): {R},
+    ("teacher", "own pair doc"): {R, F},
+    ("teacher", "old pair doc"): {R, F},
+    ("teacher", "locked own doc"): {R, F},
+    ("teacher", "other pair doc"): {R, F},
+    ("teacher", "published own doc"): {R, F, J},
+    ("teacher", "published other pair doc"): {R, F, J},
     ("teacher", "own class"): {B, C, T},  # only teachers watch, replay and moderate: never admins
     ("parent", "own class"): {B},
     ("admin", "own class"): {C},
@@ -129,7 +140,7 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 29
+    assert sum(len(v) for v in ALLOWED.values()) == 42
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

@@ -8,6 +8,7 @@ from collab.store.accounts import AccountStore, UserListing
 from collab.store.blog import BlogStore, Post
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
+from collab.store.followup import Annotation, FollowUpStore, TeacherComment
 from collab.store.media import Media, MediaStore
 from collab.store.pairs import PairStore
 from collab.store.privacy import PrivacyStore
@@ -18,10 +19,12 @@ from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
 
 __all__ = [
     "AccountStore",
+    "Annotation",
     "BlogStore",
     "Database",
     "DocumentStore",
     "DurabilityListener",
+    "FollowUpStore",
     "Media",
     "MediaStore",
     "PairStore",
@@ -31,6 +34,7 @@ __all__ = [
     "Session",
     "SessionStore",
     "Store",
+    "TeacherComment",
     "UpdateLog",
     "UserListing",
     "backup_database",
@@ -51,6 +55,7 @@ class Store:
         self.media = MediaStore(db)
         self.tasks = TaskStore(db)
         self.blog = BlogStore(db)
+        self.follow_up = FollowUpStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

@@ -1,7 +1,9 @@
-"""Agreements on a version, and the class blog's posts."""
+"""Agreements on a version, and the class blog: posts, their comments, the class's settings
+(moderation, comments, the kill switch) and the private key of its Atom feed."""
 
 from __future__ import annotations
 
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +11,13 @@ from typing import Any
 from collab.models import DocStatus
 from collab.store.database import Database
 
-_POST_COLUMNS = "id, class_id, doc_id, pair_id, task_id, title, body, status, created_at, published_at"
+_POST_COLUMNS = "id, class_id, doc_id, pair_id, task_id, title, body, status, created_at, published_at, comments_mode"
+_COMMENT_SELECT = (
+    "SELECT c.id, c.post_id, p.class_id, c.author_id, u.display_name, c.body, c.status, c.created_at "
+    "FROM comments c JOIN posts p ON p.id = c.post_id LEFT JOIN users u ON u.id = c.author_id"
+)
+#: How a class (and, by default, each of its posts) takes comments.
+COMMENT_MODES = ("off", "immediate", "held")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +32,55 @@ class Post:
     status: str  # "submitted" (waits for the teacher) or "published"
     created_at: float
     published_at: float | None
+    #: The post's own comment mode ("off", "immediate", "held"); None follows the class's.
+    comments_mode: str | None = None
 
     @property
     def published(self) -> bool:
         return self.status == "published"
+
+
+@dataclass(frozen=True, slots=True)
+class BlogSettings:
+    moderated: bool  # agreed texts wait for the teacher
+    comments_mode: str  # the default of the class's posts
+    comments_closed: bool  # the kill switch: no comment anywhere, existing ones hidden but from the teacher
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    id: int
+    post_id: int
+    class_id: int
+    author_id: int | None
+    author_name: str | None  # None once the account is gone
+    body: str
+    status: str  # "held" (waits for the teacher), "visible" or "refused"
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A text of the class still being written (no post yet)."""
+
+    doc_id: str
+    title: str
+    status: str  # "open" or "locked"
+    pair_id: int | None
+    draft: int  # 1 for a first draft, 2 for a second one
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """What waits for the class's teacher."""
+
+    posts: int
+    comments: int
+
+    @property
+    def total(self) -> int:
+        return self.posts + self.comments
 
 
 def _post(row: Any) -> Post:
@@ -42,7 +95,12 @@ def _post(row: Any) -> Post:
         str(row[7]),
         float(row[8]),
         row[9],
+        row[10],
     )
+
+
+def _comment(row: Any) -> Comment:
+    return Comment(int(row[0]), int(row[1]), int(row[2]), row[3], row[4], str(row[5]), str(row[6]), float(row[7]))
 
 
 class BlogStore:
@@ -123,22 +181,73 @@ class BlogStore:
             row = await cur.fetchone()
         return _post(row) if row else None
 
-    async def posts_of_class(self, class_id: int, *, with_submitted: bool) -> list[Post]:
-        """Newest first; the submitted ones only for those who moderate."""
+    async def posts_of_class(self, class_id: int, *, with_submitted: bool, limit: int = -1) -> list[Post]:
+        """Newest first; the submitted ones only for those who moderate; at most ``limit`` (-1: all)."""
         where = "class_id = ?" + ("" if with_submitted else " AND status = 'published'")
         async with self.db.conn.execute(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE {where} "
-            "ORDER BY COALESCE(published_at, created_at) DESC, id DESC",
-            (class_id,),
+            "ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT ?",
+            (class_id, limit),
         ) as cur:
             return [_post(r) for r in await cur.fetchall()]
 
-    async def approve(self, post_id: int) -> None:
+    async def approve(self, post_id: int) -> bool:
+        """A submitted post goes online; False if it was not waiting."""
         async with self.db.write() as conn:
-            await conn.execute(
+            cur = await conn.execute(
                 "UPDATE posts SET status = 'published', published_at = ? WHERE id = ? AND status = 'submitted'",
                 (time.time(), post_id),
             )
+            return cur.rowcount > 0
+
+    async def unpublish(self, post_id: int) -> bool:
+        """A published post is withdrawn: back to the teacher's queue; False if it was not online."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE posts SET status = 'submitted', published_at = NULL WHERE id = ? AND status = 'published'",
+                (post_id,),
+            )
+            return cur.rowcount > 0
+
+    async def send_back(self, post_id: int) -> str | None:
+        """A submitted post goes back to its pair: the post is deleted and its document reopens to
+        writing, in one transaction. The document's id, or None if the post was not waiting."""
+        async with self.db.write() as conn:
+            async with conn.execute(
+                "SELECT doc_id FROM posts WHERE id = ? AND status = 'submitted'", (post_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            doc_id = str(row[0])
+            await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
+            await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (DocStatus.OPEN.value, doc_id))
+            await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
+        return doc_id
+
+    async def drafts_of_class(self, class_id: int, *, limit: int = 200) -> list[Draft]:
+        """The class's texts being written (open or locked, no post yet), newest first."""
+        async with self.db.conn.execute(
+            "SELECT d.id, d.title, d.status, d.pair_id, d.draft, d.created_at FROM documents d "
+            "WHERE d.class_id = ? AND d.status IN ('open', 'locked') "
+            "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.doc_id = d.id) "
+            "ORDER BY d.created_at DESC, d.id LIMIT ?",
+            (class_id, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Draft(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
+
+    async def waiting(self, class_id: int) -> Waiting:
+        async with self.db.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM posts WHERE class_id = :c AND status = 'submitted'), "
+            "(SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id "
+            "WHERE p.class_id = :c AND c.status = 'held')",
+            {"c": class_id},
+        ) as cur:
+            row = await cur.fetchone()
+        return Waiting(int(row[0]), int(row[1])) if row else Waiting(0, 0)
+
+    # -- the class's settings ------------------------------------------------------------
 
     async def is_moderated(self, class_id: int) -> bool:
         async with self.db.conn.execute("SELECT blog_moderated FROM classes WHERE id = ?", (class_id,)) as cur:
@@ -148,3 +257,108 @@ class BlogStore:
     async def set_moderated(self, class_id: int, moderated: bool) -> None:
         async with self.db.write() as conn:
             await conn.execute("UPDATE classes SET blog_moderated = ? WHERE id = ?", (int(moderated), class_id))
+
+    async def settings(self, class_id: int) -> BlogSettings:
+        async with self.db.conn.execute(
+            "SELECT blog_moderated, comments_mode, comments_closed FROM classes WHERE id = ?", (class_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            return BlogSettings(moderated=True, comments_mode="off", comments_closed=True)
+        return BlogSettings(moderated=bool(row[0]), comments_mode=str(row[1]), comments_closed=bool(row[2]))
+
+    async def set_comments_mode(self, class_id: int, mode: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE classes SET comments_mode = ? WHERE id = ?", (mode, class_id))
+
+    async def set_comments_closed(self, class_id: int, closed: bool) -> None:
+        """The kill switch; the posts' own modes are kept for when comments open again."""
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE classes SET comments_closed = ? WHERE id = ?", (int(closed), class_id))
+
+    async def set_post_comments_mode(self, post_id: int, mode: str | None) -> None:
+        """The post's own mode, or None to follow the class's."""
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE posts SET comments_mode = ? WHERE id = ?", (mode, post_id))
+
+    # -- the Atom feed's private key -----------------------------------------------------
+
+    async def feed_key(self, class_id: int) -> str | None:
+        async with self.db.conn.execute("SELECT feed_key FROM classes WHERE id = ?", (class_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row is not None and row[0] is not None else None
+
+    async def ensure_feed_key(self, class_id: int) -> str:
+        """The class's feed key, made on first need."""
+        found = await self.feed_key(class_id)
+        if found is not None:
+            return found
+        async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE classes SET feed_key = ? WHERE id = ? AND feed_key IS NULL", (_new_feed_key(), class_id)
+            )
+        made = await self.feed_key(class_id)
+        assert made is not None
+        return made
+
+    async def renew_feed_key(self, class_id: int) -> str:
+        """A new key: the old feed address stops working."""
+        key = _new_feed_key()
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE classes SET feed_key = ? WHERE id = ?", (key, class_id))
+        return key
+
+    # -- comments ------------------------------------------------------------------------
+
+    async def add_comment(self, post_id: int, author_id: int, body: str, status: str) -> Comment | None:
+        """A comment on a published post of a class whose comments are not closed (checked in the
+        same statement); None when that no longer holds."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "INSERT INTO comments (post_id, author_id, body, status, created_at) SELECT ?, ?, ?, ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM posts p JOIN classes k ON k.id = p.class_id "
+                "WHERE p.id = ? AND p.status = 'published' AND k.comments_closed = 0)",
+                (post_id, author_id, body, status, time.time(), post_id),
+            )
+            comment_id = int(cur.lastrowid or 0) if cur.rowcount > 0 else None
+        return await self.get_comment(comment_id) if comment_id is not None else None
+
+    async def get_comment(self, comment_id: int) -> Comment | None:
+        async with self.db.conn.execute(f"{_COMMENT_SELECT} WHERE c.id = ?", (comment_id,)) as cur:
+            row = await cur.fetchone()
+        return _comment(row) if row else None
+
+    async def comments_of_post(self, post_id: int) -> list[Comment]:
+        """Every comment of the post, whatever its status, oldest first (the views pick what to show)."""
+        async with self.db.conn.execute(
+            f"{_COMMENT_SELECT} WHERE c.post_id = ? ORDER BY c.created_at, c.id", (post_id,)
+        ) as cur:
+            return [_comment(r) for r in await cur.fetchall()]
+
+    async def held_comments(self, class_id: int) -> list[Comment]:
+        """The class's comments waiting for the teacher, oldest first."""
+        async with self.db.conn.execute(
+            f"{_COMMENT_SELECT} WHERE p.class_id = ? AND c.status = 'held' ORDER BY c.created_at, c.id", (class_id,)
+        ) as cur:
+            return [_comment(r) for r in await cur.fetchall()]
+
+    async def visible_comment_counts(self, class_id: int) -> dict[int, int]:
+        """Post id → number of comments shown to everyone."""
+        async with self.db.conn.execute(
+            "SELECT c.post_id, COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id "
+            "WHERE p.class_id = ? AND c.status = 'visible' GROUP BY c.post_id",
+            (class_id,),
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+
+    async def set_comment_status(self, comment_id: int, status: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE comments SET status = ? WHERE id = ?", (status, comment_id))
+
+    async def delete_comment(self, comment_id: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("DELETE FROM comments WHERE id = ?", (comment_id,))
+
+
+def _new_feed_key() -> str:
+    return secrets.token_urlsafe(24)

@@ -6,12 +6,13 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from collab.errors import NotFound
+from collab.errors import Conflict, NotFound
 from collab.models import (
     Access,
     DocStatus,
     Document,
     DocumentTarget,
+    Lineage,
     LoadedDocument,
     StoredUpdate,
 )
@@ -153,6 +154,66 @@ class DocumentStore:
         ) as cur:
             rows = await cur.fetchall()
         return [StoredUpdate(seq=int(r[0]), data=bytes(r[1]), author_id=r[2], created_at=float(r[3])) for r in rows]
+
+    async def append_updates(self, doc_id: str, updates: Iterable[tuple[bytes, int | None, float]]) -> None:
+        """Add (update, author, time) to a document's log, after what is there: for imports and
+        the demo (live edits go through the hub's group commit)."""
+        async with self.db.write() as conn:
+            async with conn.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,)) as cur:
+                row = await cur.fetchone()
+            last = int(row[0]) if row else 0
+            await conn.executemany(
+                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                [(doc_id, last + i, data, author, at) for i, (data, author, at) in enumerate(updates, start=1)],
+            )
+
+    # -- drafts --------------------------------------------------------------------------
+
+    async def lineage(self, doc_id: str) -> Lineage:
+        """Which draft this document is, the one it was started from and the one started from it."""
+        async with self.db.conn.execute(
+            "SELECT d.draft, d.parent_id, (SELECT c.id FROM documents c WHERE c.parent_id = d.id) "
+            "FROM documents d WHERE d.id = ?",
+            (doc_id,),
+        ) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise NotFound(f"no document {doc_id!r}")
+        return Lineage(doc_id=doc_id, draft=int(row[0]), parent_id=row[1], child_id=row[2])
+
+    async def create_draft(self, parent_id: str, doc_id: str, title: str, seed: bytes) -> Document:
+        """A new draft of ``parent_id``: same class, pair and members, open, its history starting
+        with ``seed`` (the parent's whole CRDT state, as one update with no author). Conflict if
+        the parent already has a next draft."""
+        now = time.time()
+        async with self.db.write() as conn:
+            async with conn.execute(
+                "SELECT class_id, pair_id, draft, (SELECT id FROM documents WHERE parent_id = ?) "
+                "FROM documents WHERE id = ?",
+                (parent_id, parent_id),
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise NotFound(f"no document {parent_id!r}")
+            if row[3] is not None:
+                raise Conflict(f"{parent_id} already has a next draft: {row[3]}")
+            await conn.execute(
+                "INSERT INTO documents (id, title, created_at, class_id, pair_id, parent_id, draft) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, title, now, row[0], row[1], parent_id, int(row[2]) + 1),
+            )
+            await conn.execute(
+                "INSERT INTO document_members (doc_id, user_id, access) "
+                "SELECT ?, user_id, access FROM document_members WHERE doc_id = ?",
+                (doc_id, parent_id),
+            )
+            await conn.execute(
+                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, 1, ?, NULL, ?)",
+                (doc_id, seed, now),
+            )
+        doc = await self.get_document(doc_id)
+        assert doc is not None
+        return doc
 
     async def count_updates(self, doc_id: str) -> int:
         async with self.db.conn.execute("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,)) as cur:

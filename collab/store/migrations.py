@@ -250,6 +250,79 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE classes ADD COLUMN blog_moderated INTEGER NOT NULL DEFAULT 1;
         """,
     ),
+    (
+        "0007_comments_and_feed",
+        """
+        -- Comments on the class blog: off, shown at once, or held for the teacher: the class's
+        -- choice is the default of its posts, and one switch closes and hides every comment.
+        ALTER TABLE classes ADD COLUMN comments_mode TEXT NOT NULL DEFAULT 'held'
+            CHECK (comments_mode IN ('off', 'immediate', 'held'));
+        ALTER TABLE classes ADD COLUMN comments_closed INTEGER NOT NULL DEFAULT 0;
+        -- The private key of the class blog's Atom feed (families' apps), NULL until made.
+        ALTER TABLE classes ADD COLUMN feed_key TEXT;
+        ALTER TABLE posts ADD COLUMN comments_mode TEXT CHECK (comments_mode IN ('off', 'immediate', 'held'));
+        CREATE TABLE comments (
+            id INTEGER PRIMARY KEY,
+            post_id INTEGER NOT NULL REFERENCES posts(id) ON DELETE CASCADE,
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('held', 'visible', 'refused')),
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX comments_post ON comments(post_id, status);
+        CREATE INDEX comments_author ON comments(author_id);
+        """,
+    ),
+    (
+        "0008_follow_up",
+        """
+        -- Second drafts: a document started from another one's final state (its parent).
+        ALTER TABLE documents ADD COLUMN parent_id TEXT REFERENCES documents(id) ON DELETE SET NULL;
+        ALTER TABLE documents ADD COLUMN draft INTEGER NOT NULL DEFAULT 1;
+        CREATE UNIQUE INDEX documents_parent ON documents(parent_id);
+        -- How a dictation task is marked: counts per category, classic fault count, weighted.
+        ALTER TABLE tasks ADD COLUMN marking TEXT NOT NULL DEFAULT 'counts'
+            CHECK (marking IN ('counts', 'classic', 'weighted'));
+        -- Spellings the teacher accepts for a task's reference word ("clef" for "clé").
+        CREATE TABLE accepted_variants (
+            task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+            expected TEXT NOT NULL,
+            got TEXT NOT NULL,
+            PRIMARY KEY (task_id, expected, got)
+        ) WITHOUT ROWID;
+        -- The teacher's word on one difference the correction found (by its place in the text):
+        -- another category, or NULL for "not a mistake".
+        CREATE TABLE correction_overrides (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            category TEXT,
+            set_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            set_at REAL NOT NULL,
+            PRIMARY KEY (doc_id, start, "end")
+        ) WITHOUT ROWID;
+        -- The teacher's typed annotations on a text (with the words they were put on) and comment.
+        CREATE TABLE annotations (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            quote TEXT NOT NULL,
+            kind TEXT NOT NULL
+                CHECK (kind IN ('accord_gn', 'accord_verbe', 'homophone', 'lexique', 'ponctuation', 'autre')),
+            note TEXT NOT NULL DEFAULT '',
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX annotations_doc ON annotations(doc_id);
+        CREATE TABLE teacher_comments (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            body TEXT NOT NULL,
+            author_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

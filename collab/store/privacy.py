@@ -21,4 +21,5 @@ class PrivacyStore:
                 await conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", docs)
             await conn.executemany("DELETE FROM documents WHERE id = ?", docs)
             await conn.execute("UPDATE doc_updates SET author_id = NULL WHERE author_id = ?", (user_id,))
+            await conn.execute("DELETE FROM comments WHERE author_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))

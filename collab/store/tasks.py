@@ -9,6 +9,13 @@ from typing import Any
 
 from collab.store.database import Database
 
+#: The task_documents row of a document or, for a later draft, of the first draft it comes from.
+_FIRST_DRAFT_ROW = (
+    "WITH RECURSIVE chain(id) AS (SELECT ? UNION ALL "
+    "SELECT d.parent_id FROM documents d JOIN chain ON d.id = chain.id WHERE d.parent_id IS NOT NULL), "
+    "first AS (SELECT td.task_id, td.group_id FROM task_documents td JOIN chain ON td.doc_id = chain.id LIMIT 1)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class TaskGroup:
@@ -133,15 +140,15 @@ class TaskStore:
         return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
 
     async def task_of_document(self, doc_id: str) -> int | None:
-        async with self.db.conn.execute("SELECT task_id FROM task_documents WHERE doc_id = ?", (doc_id,)) as cur:
+        """The task a document was made for (for a second draft: its first draft's)."""
+        async with self.db.conn.execute(f"{_FIRST_DRAFT_ROW} SELECT task_id FROM first", (doc_id,)) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else None
 
     async def assignment(self, doc_id: str) -> tuple[Task, TaskGroup] | None:
-        """The task a document was made for, and the group (instructions, media) of its pair."""
-        async with self.db.conn.execute(
-            "SELECT task_id, group_id FROM task_documents WHERE doc_id = ?", (doc_id,)
-        ) as cur:
+        """The task a document was made for, and the group (instructions, media) of its pair; a
+        second draft belongs to its first draft's."""
+        async with self.db.conn.execute(f"{_FIRST_DRAFT_ROW} SELECT task_id, group_id FROM first", (doc_id,)) as cur:
             row = await cur.fetchone()
         task = await self.get(int(row[0])) if row else None
         if row is None or task is None:

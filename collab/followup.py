@@ -1,0 +1,198 @@
+"""The teacher's follow-up of a task: each pair's text with its correction, annotations and
+score, as the follow-up pages, the pupils' correction page and the exports show them.
+
+The correction itself is pure (``collab.correction``); here it meets what the teacher decided
+(accepted spellings, overrides, the marking scheme) and the texts' places (post or document).
+The first correction loads the French lexicon (about a second): it runs in a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from collab.correction import Category, Correction, CorrectionError, correct
+from collab.feed import coloured
+from collab.marking import Score, apply_overrides, score
+from collab.models import DocStatus
+from collab.room import stored_text
+from collab.store import Annotation, Post, TeacherComment
+from collab.store.tasks import Task, TaskGroup
+
+if TYPE_CHECKING:
+    from collab.hub import Hub
+
+#: The categories as the pages name them, for teachers, pupils and families.
+CATEGORY_NAMES = {
+    Category.PUNCTUATION.value: "ponctuation",
+    Category.CAPITAL.value: "majuscule",
+    Category.ACCENT.value: "accent",
+    Category.SEGMENTATION.value: "découpage des mots",
+    Category.AGREEMENT.value: "accord",
+    Category.HOMOPHONE.value: "homophone",
+    Category.LEXICAL.value: "orthographe du mot",
+    Category.OMISSION.value: "mot oublié",
+    Category.ADDITION.value: "mot en trop",
+}
+DETAIL_NAMES = {
+    "noun_group": "accord dans le groupe nominal",
+    "subject_verb": "accord du verbe avec le sujet",
+    "past_participle": "accord du participe passé",
+    "e_er_ez": "-é, -er ou -ez ?",
+    "apostrophe": "apostrophe",
+    "hyphen": "trait d'union",
+    "split": "mot coupé en deux",
+    "merge": "mots collés",
+    "word_order": "mots inversés",
+}
+ANNOTATION_NAMES = {
+    "accord_gn": "accord dans le groupe nominal",
+    "accord_verbe": "accord du verbe",
+    "homophone": "homophone",
+    "lexique": "orthographe du mot",
+    "ponctuation": "ponctuation",
+    "autre": "autre",
+}
+MARKING_NAMES = {
+    "counts": "nombre d'erreurs par catégorie",
+    "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",
+    "weighted": "barème pondéré (½ pour ponctuation, majuscule, accent, découpage ; 1 pour le reste)",
+}
+STATUS_NAMES = {"draft": "brouillon", "locked": "verrouillé", "submitted": "soumis", "published": "publié"}
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of the text and what covers it: errors and annotations (by index); an empty
+    stretch stands where something is missing (an omission)."""
+
+    text: str
+    start: int
+    errors: tuple[int, ...] = ()
+    notes: tuple[int, ...] = ()
+
+
+@dataclass
+class Production:
+    """One pair's text of a task, with everything the teacher put on it."""
+
+    doc_id: str
+    title: str
+    draft: int
+    pair_number: int
+    members: list[dict[str, object]]
+    status: str  # draft, locked, submitted, published
+    text: str
+    post: Post | None
+    reference: str
+    correction: Correction | None
+    automatic: Correction | None  # before the teacher's overrides
+    score: Score | None
+    annotations: list[Annotation]
+    comment: TeacherComment | None
+    parent_id: str | None
+    child_id: str | None
+    #: The teacher's decisions, by span: a category, or None for "not a mistake".
+    decisions: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    pieces: list[Piece] = field(default_factory=list)
+
+    @property
+    def names(self) -> str:
+        return " et ".join(str(m["name"]) for m in self.members)
+
+
+def pieces(text: str, errors: Sequence[CorrectionError], notes: Sequence[Annotation]) -> list[Piece]:
+    """Cut ``text`` where an error or an annotation starts or ends."""
+    spans = [(e.start, e.end) for e in errors] + [(n.start, n.end) for n in notes]
+    cuts = sorted({0, len(text), *(min(max(p, 0), len(text)) for span in spans for p in span)})
+    out: list[Piece] = []
+    for left, right in zip(cuts, [*cuts[1:], None], strict=True):
+        missing = tuple(i for i, e in enumerate(errors) if e.start == e.end == left)
+        if missing:
+            out.append(Piece("", left, errors=missing))
+        if right is None:
+            break
+        covering = tuple(i for i, e in enumerate(errors) if e.start <= left and right <= e.end and e.start < e.end)
+        noted = tuple(i for i, n in enumerate(notes) if n.start <= left and right <= n.end and n.start < n.end)
+        out.append(Piece(text[left:right], left, covering, noted))
+    return out
+
+
+def status_of(document_status: DocStatus, post: Post | None) -> str:
+    if post is not None:
+        return "published" if post.published else "submitted"
+    return "locked" if document_status is DocStatus.LOCKED else "draft"
+
+
+async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup | None) -> Production:
+    """One text with its correction (for a dictation) and the teacher's annotations."""
+    store = hub.store
+    document = await store.documents.get_document(doc_id)
+    assert document is not None
+    post = await store.blog.post_of_document(doc_id)
+    if post is not None:
+        text = post.body
+    else:
+        room = hub.rooms.get(doc_id)
+        text = str(room.text) if room is not None else stored_text(await store.documents.load(doc_id))
+    pair_id = await store.documents.pair_of(doc_id)
+    pair = await store.pairs.get_pair(pair_id) if pair_id is not None else None
+    reference = group.reference_text if task is not None and group is not None and task.kind == "dictation" else ""
+    automatic = corrected = marked = None
+    decisions: dict[tuple[int, int], str | None] = {}
+    if reference:
+        accepted = await store.follow_up.accepted_variants(task.id) if task is not None else []
+        automatic = await asyncio.to_thread(correct, reference, text, accepted)
+        decisions = await store.follow_up.overrides(doc_id)
+        corrected = apply_overrides(automatic, decisions)
+        marked = score(corrected, await store.follow_up.marking(task.id) if task is not None else "counts")
+    lineage = await store.documents.lineage(doc_id)
+    notes = await store.follow_up.annotations(doc_id)
+    result = Production(
+        doc_id=doc_id,
+        title=document.title,
+        draft=lineage.draft,
+        pair_number=pair.number if pair is not None else 0,
+        members=coloured(pair.members if pair is not None else ()),
+        status=status_of(document.status, post),
+        text=text,
+        post=post,
+        reference=reference,
+        correction=corrected,
+        automatic=automatic,
+        score=marked,
+        annotations=notes,
+        comment=await store.follow_up.comment(doc_id),
+        parent_id=lineage.parent_id,
+        child_id=lineage.child_id,
+        decisions=decisions,
+    )
+    result.pieces = pieces(text, corrected.errors if corrected is not None else [], notes)
+    return result
+
+
+async def productions(hub: Hub, task: Task) -> list[Production]:
+    """Every pair's text of a task, each followed by its later drafts."""
+    groups = {g.id: g for g in task.groups}
+    out: list[Production] = []
+    for document in await hub.store.tasks.documents(task.id):
+        doc_id: str | None = document.doc_id
+        while doc_id is not None:
+            item = await production(hub, doc_id, task, groups[document.group_id])
+            out.append(item)
+            doc_id = item.child_id
+    return out
+
+
+def class_profile(items: Sequence[Production]) -> tuple[Counter[str], int]:
+    """Errors per category over the class's corrected first drafts, and how many texts that is."""
+    total: Counter[str] = Counter({category.value: 0 for category in Category})
+    texts = 0
+    for item in items:
+        if item.correction is not None and item.draft == 1 and item.text.strip():
+            total.update({k: v for k, v in item.correction.counts.items() if v})
+            texts += 1
+    return total, texts

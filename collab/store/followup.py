@@ -1,0 +1,145 @@
+"""The teacher's follow-up of a task's texts: marking scheme, accepted spellings, the teacher's
+word on each difference the correction found, typed annotations and a comment per text."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from collab.store.database import Database
+
+ANNOTATION_KINDS = ("accord_gn", "accord_verbe", "homophone", "lexique", "ponctuation", "autre")
+MARKINGS = ("counts", "classic", "weighted")
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    id: int
+    doc_id: str
+    start: int
+    end: int
+    quote: str  # the words it was put on, to find them again if the text moved
+    kind: str
+    note: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeacherComment:
+    body: str
+    updated_at: float
+
+
+class FollowUpStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- per task ------------------------------------------------------------------------
+
+    async def marking(self, task_id: int) -> str:
+        async with self.db.conn.execute("SELECT marking FROM tasks WHERE id = ?", (task_id,)) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else "counts"
+
+    async def set_marking(self, task_id: int, marking: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute("UPDATE tasks SET marking = ? WHERE id = ?", (marking, task_id))
+
+    async def accepted_variants(self, task_id: int) -> list[tuple[str, str]]:
+        async with self.db.conn.execute(
+            "SELECT expected, got FROM accepted_variants WHERE task_id = ? ORDER BY expected, got", (task_id,)
+        ) as cur:
+            return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]
+
+    async def accept_variant(self, task_id: int, expected: str, got: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT OR IGNORE INTO accepted_variants (task_id, expected, got) VALUES (?, ?, ?)",
+                (task_id, expected, got),
+            )
+
+    async def refuse_variant(self, task_id: int, expected: str, got: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                "DELETE FROM accepted_variants WHERE task_id = ? AND expected = ? AND got = ?",
+                (task_id, expected, got),
+            )
+
+    # -- per text ------------------------------------------------------------------------
+
+    async def overrides(self, doc_id: str) -> dict[tuple[int, int], str | None]:
+        """(start, end) in the text → the category the teacher chose, or None: not a mistake."""
+        async with self.db.conn.execute(
+            'SELECT start, "end", category FROM correction_overrides WHERE doc_id = ?', (doc_id,)
+        ) as cur:
+            return {(int(r[0]), int(r[1])): r[2] for r in await cur.fetchall()}
+
+    async def overrides_of_task(self, task_id: int) -> dict[str, dict[tuple[int, int], str | None]]:
+        async with self.db.conn.execute(
+            'SELECT o.doc_id, o.start, o."end", o.category FROM correction_overrides o '
+            "JOIN task_documents td ON td.doc_id = o.doc_id WHERE td.task_id = ?",
+            (task_id,),
+        ) as cur:
+            out: dict[str, dict[tuple[int, int], str | None]] = {}
+            for r in await cur.fetchall():
+                out.setdefault(str(r[0]), {})[(int(r[1]), int(r[2]))] = r[3]
+            return out
+
+    async def override(self, doc_id: str, start: int, end: int, category: str | None, by: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                'INSERT INTO correction_overrides (doc_id, start, "end", category, set_by, set_at) '
+                'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id, start, "end") DO UPDATE SET '
+                "category = excluded.category, set_by = excluded.set_by, set_at = excluded.set_at",
+                (doc_id, start, end, category, by, time.time()),
+            )
+
+    async def clear_override(self, doc_id: str, start: int, end: int) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                'DELETE FROM correction_overrides WHERE doc_id = ? AND start = ? AND "end" = ?', (doc_id, start, end)
+            )
+
+    async def annotations(self, doc_id: str) -> list[Annotation]:
+        async with self.db.conn.execute(
+            'SELECT id, doc_id, start, "end", quote, kind, note, created_at FROM annotations '
+            "WHERE doc_id = ? ORDER BY start, id",
+            (doc_id,),
+        ) as cur:
+            return [
+                Annotation(int(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]), str(r[5]), str(r[6]), float(r[7]))
+                for r in await cur.fetchall()
+            ]
+
+    async def annotate(self, doc_id: str, start: int, end: int, quote: str, kind: str, note: str, by: int) -> int:
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                'INSERT INTO annotations (doc_id, start, "end", quote, kind, note, author_id, created_at) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc_id, start, end, quote, kind, note, by, time.time()),
+            )
+            return int(cur.lastrowid or 0)
+
+    async def remove_annotation(self, doc_id: str, annotation_id: int) -> bool:
+        async with self.db.write() as conn:
+            cur = await conn.execute("DELETE FROM annotations WHERE id = ? AND doc_id = ?", (annotation_id, doc_id))
+            return cur.rowcount > 0
+
+    async def comment(self, doc_id: str) -> TeacherComment | None:
+        async with self.db.conn.execute(
+            "SELECT body, updated_at FROM teacher_comments WHERE doc_id = ?", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return TeacherComment(str(row[0]), float(row[1])) if row else None
+
+    async def set_comment(self, doc_id: str, body: str, by: int) -> None:
+        async with self.db.write() as conn:
+            if body:
+                await conn.execute(
+                    "INSERT INTO teacher_comments (doc_id, body, author_id, updated_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (doc_id) DO UPDATE SET body = excluded.body, author_id = excluded.author_id, "
+                    "updated_at = excluded.updated_at",
+                    (doc_id, body, by, time.time()),
+                )
+            else:
+                await conn.execute("DELETE FROM teacher_comments WHERE doc_id = ?", (doc_id,))

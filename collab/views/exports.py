@@ -1,0 +1,96 @@
+"""A task's productions for the teacher's bag: a page to print, a PDF, the scores as CSV and the
+class's error profile."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from collab.auth import require_session
+from collab.exports import productions_pdf, profile_svg, scores_csv
+from collab.followup import class_profile, productions
+from collab.policy import Action
+from collab.store.tasks import Task
+from collab.views.followup import NAMES
+from collab.views.pages import hub_of, path_id, render
+from collab.views.tasks import task_for
+
+
+async def _task(request: Request) -> Task:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    return await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+
+
+def _file_name(task: Task, extension: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", task.title.lower().encode("ascii", "ignore").decode()).strip("-") or "tache"
+    return f"binome-{task.id}-{slug[:40]}.{extension}"
+
+
+async def export_page(request: Request) -> Response:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    items = await productions(hub, task)
+    return render(
+        request,
+        "teacher/export.html",
+        {**NAMES, "task": task, "klass": await hub.store.schools.get_class(task.class_id), "items": items},
+        session=session,
+    )
+
+
+async def export_pdf(request: Request) -> Response:
+    hub = hub_of(request)
+    task = await _task(request)
+    klass = await hub.store.schools.get_class(task.class_id)
+    items = await productions(hub, task)
+    pdf = await asyncio.to_thread(productions_pdf, task.title, klass.name if klass else "", items)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(task, "pdf")}"'},
+    )
+
+
+async def export_csv(request: Request) -> Response:
+    hub = hub_of(request)
+    task = await _task(request)
+    return Response(
+        scores_csv(await productions(hub, task)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{_file_name(task, "csv")}"'},
+    )
+
+
+async def error_profile(request: Request) -> Response:
+    hub = hub_of(request)
+    session = await require_session(hub.store, request)
+    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    totals, texts = class_profile(await productions(hub, task))
+    return render(
+        request,
+        "teacher/profile.html",
+        {
+            **NAMES,
+            "task": task,
+            "klass": await hub.store.schools.get_class(task.class_id),
+            "chart": profile_svg(totals, texts),
+            "totals": sorted(totals.items(), key=lambda kv: -kv[1]),
+            "texts": texts,
+        },
+        session=session,
+    )
+
+
+def export_routes() -> list[Route]:
+    return [
+        Route("/enseignant/tache/{task_id}/export", export_page, name="export_page"),
+        Route("/enseignant/tache/{task_id}/export.pdf", export_pdf, name="export_pdf"),
+        Route("/enseignant/tache/{task_id}/notes.csv", export_csv, name="export_csv"),
+        Route("/enseignant/tache/{task_id}/profil", error_profile, name="error_profile"),
+    ]

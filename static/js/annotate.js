@@ -1,0 +1,39 @@
+// The teacher selects words of a text to annotate them: the selection becomes the form's
+// start and end (character offsets in the text, read from each piece's data-start).
+(function () {
+  'use strict'
+  const text = document.querySelector('[data-annotated]')
+  const form = document.querySelector('[data-annotate-form]')
+  if (!text || !form) return
+  const startField = form.querySelector('[data-start-field]')
+  const endField = form.querySelector('[data-end-field]')
+  const button = form.querySelector('[data-annotate]')
+  const shown = form.querySelector('[data-selection]')
+
+  // The offset in the text of a point (node, offset) of the page, or null outside the text.
+  function offsetOf (node, offset) {
+    let element = node.nodeType === Node.TEXT_NODE ? node.parentElement : node
+    if (element && element.classList.contains('mark-label')) return null
+    while (element && element !== text && !element.hasAttribute('data-start')) element = element.parentElement
+    if (!element || element === text || element.classList.contains('missing')) return null
+    const base = Number(element.dataset.start)
+    return node.nodeType === Node.TEXT_NODE ? base + offset : base + (offset > 0 ? element.textContent.length : 0)
+  }
+
+  function update () {
+    const selection = window.getSelection()
+    if (!selection || selection.rangeCount === 0 || selection.isCollapsed) return
+    const range = selection.getRangeAt(0)
+    if (!text.contains(range.commonAncestorContainer)) return
+    const start = offsetOf(range.startContainer, range.startOffset)
+    const end = offsetOf(range.endContainer, range.endOffset)
+    if (start === null || end === null || end <= start) return
+    startField.value = String(start)
+    endField.value = String(end)
+    shown.textContent = 'Mots choisis : « ' + selection.toString().trim() + ' »'
+    button.disabled = false
+  }
+
+  document.addEventListener('selectionchange', update)
+  text.addEventListener('keyup', update)
+})()

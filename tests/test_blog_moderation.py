@@ -1,0 +1,241 @@
+"""The blog's life cycle over a real server: two pupils agree, the text waits in the teacher's
+queue, the teacher publishes it, withdraws it or sends it back to the pair (the document opens
+again for writing); texts still being written show as drafts; CSRF and forged ids."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import httpx
+import pytest
+
+from collab.settings import Settings
+from tests.conftest import ServerThread
+from tests.test_agreement import Pupil, agree, join, room_state, signed_in, typed_together
+from tests.test_blog import BODY, blog, page, publish
+from tests.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.yclient import YClient
+
+HTML = {"accept": "text/html"}
+
+
+def adult(settings: Settings, school: DemoSchool, who: str) -> Pupil:
+    """Anyone signed in through the pages: their session cookie and CSRF token."""
+    return signed_in(settings, school, who)
+
+
+def client_of(server: ServerThread, who: Pupil) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=server.http_url, timeout=10, headers={**HTML, "Cookie": f"binome_session={who.cookie}"}
+    )
+
+
+def db_row(settings: Settings, sql: str, *args: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(settings.database_path) as db:
+        return db.execute(sql, args).fetchall()
+
+
+@pytest.mark.anyio
+async def test_agree_queue_publish_send_back_and_agree_again(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    lea, noe = signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
+    teacher, parent = adult(settings, school, "teacher"), adult(settings, school, "parent")
+    a, b = await typed_together(server, school, (lea, noe), "Le marché du village.")
+    await agree(server, school.lea_doc, lea, a.doc.get_state())
+    answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
+    post_id = answer.json()["post"]["id"]
+    assert answer.json()["post"]["submitted"] is True
+    # The teacher watches the text (a reader of the room): it stays loaded after the pupils leave.
+    watcher = await YClient.connect(
+        server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={teacher.cookie}"}
+    )
+    await watcher.wait_synced()
+    await watcher.wait_for(lambda c: room_state(c).get("published") is True)
+
+    async with client_of(server, teacher) as http_teacher, client_of(server, parent) as http_parent:
+        queue = await http_teacher.get(f"/blog/classe/{school.class_id}/moderation")
+        assert queue.status_code == 200
+        assert "Textes à publier (1)" in queue.text and "Le marché du village." in queue.text
+        front = await http_teacher.get(f"/blog/classe/{school.class_id}")
+        assert re.search(r"À valider :</strong>\s*1 texte et 0 commentaire", front.text)
+        # The parent sees nothing of it yet, not even its page.
+        assert "Le marché du village." not in (await http_parent.get(f"/blog/classe/{school.class_id}")).text
+        assert (await http_parent.get(f"/blog/billet/{post_id}")).status_code == 404
+
+        # Sent back: the post is gone, the document open again, the room no longer says "published".
+        sent = await http_teacher.post(
+            f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "retour": "moderation"}
+        )
+        assert sent.status_code == 303 and "/moderation?ok=renvoye" in sent.headers["location"]
+        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("open",)]
+        assert db_row(settings, "SELECT COUNT(*) FROM posts") == [(0,)]
+        assert (await http_teacher.get(f"/blog/billet/{post_id}")).status_code == 404
+        await watcher.wait_for(lambda c: room_state(c).get("published") is False)
+        queue = await http_teacher.get(sent.headers["location"])
+        assert "Le texte est renvoyé au binôme" in queue.text and "Textes à publier (0)" in queue.text
+        assert "brouillon" in queue.text  # back among the texts being written
+
+        # The pair writes again and agrees again: a new post, which the teacher publishes.
+        a2, b2 = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+        await a2.append(" Il y a des fruits.")
+        await b2.wait_text("Le marché du village. Il y a des fruits.")
+        await agree(server, school.lea_doc, lea, a2.doc.get_state())
+        again = await agree(server, school.lea_doc, noe, b2.doc.get_state())
+        new_id = again.json()["post"]["id"]
+        published = await http_teacher.post(f"/blog/billet/{new_id}/publier", data={"csrf": teacher.csrf})
+        assert published.status_code == 303 and "ok=publie" in published.headers["location"]
+        reading = await http_parent.get(f"/blog/billet/{new_id}")
+        assert reading.status_code == 200 and "Le marché du village. Il y a des fruits." in reading.text
+        assert "Par <strong>Léa et Noé</strong>" in reading.text
+
+        # Withdrawn: back in the queue, out of the parent's sight.
+        withdrawn = await http_teacher.post(
+            f"/blog/billet/{new_id}/retirer", data={"csrf": teacher.csrf, "retour": "billet"}
+        )
+        assert withdrawn.status_code == 303 and f"/blog/billet/{new_id}?ok=retire" in withdrawn.headers["location"]
+        assert (await http_parent.get(f"/blog/billet/{new_id}")).status_code == 404
+        assert "Textes à publier (1)" in (await http_teacher.get(f"/blog/classe/{school.class_id}/moderation")).text
+    for client in (a, b, a2, b2, watcher):
+        await client.close()
+
+
+def test_texts_being_written_are_drafts_for_the_teacher(settings: Settings, school: DemoSchool) -> None:
+    publish(settings, school, moderated=False)  # Léa and Noé's text is published: no longer a draft
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        queue = page(teacher, f"/blog/classe/{school.class_id}/moderation")
+        assert queue.status_code == 200
+        section = queue.text.split('id="en-cours"')[1].split("</section>")[0]
+        assert f'/ecrire/{school.other_pair_doc}"' in section and "brouillon" in section
+        assert f'/ecrire/{school.lea_doc}"' not in section
+        assert "Textes en cours d'écriture (23)" in queue.text  # 2 demo tasks for 12 pairs, one text published
+    for who in ("parent", "lea", "other teacher", "admin"):
+        with browser(settings) as other:
+            sign_in_as(other, who, school)
+            refused = page(other, f"/blog/classe/{school.class_id}/moderation")
+            assert refused.status_code == 403 and school.other_pair_doc not in refused.text
+
+
+def test_a_published_text_is_withdrawn_before_it_is_sent_back(settings: Settings, school: DemoSchool) -> None:
+    post_id = publish(settings, school, moderated=False)
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        csrf = csrf_from(blog(teacher, school))
+        refused = teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": csrf}, headers=HTML)
+        assert refused.status_code == 409 and "retirez-le d&#39;abord" in refused.text
+        assert teacher.post(f"/blog/billet/{post_id}/retirer", data={"csrf": csrf}).status_code == 303
+        assert teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": csrf}).status_code == 303
+        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("open",)]
+        # Twice: the post is gone.
+        assert teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": csrf}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["other teacher", "parent", "lea", "admin"])
+def test_only_the_class_teacher_acts(settings: Settings, school: DemoSchool, who: str) -> None:
+    waiting = publish(settings, school)
+    online = publish(settings, school, moderated=False, doc=school.other_pair_doc, title="Autre")
+    with browser(settings) as other:
+        sign_in_as(other, who, school)
+        csrf = csrf_from(other.get("/").text)
+        for url in (
+            f"/blog/billet/{waiting}/publier",
+            f"/blog/billet/{waiting}/renvoyer",
+            f"/blog/billet/{online}/retirer",
+            f"/blog/billet/{online}/commentaires/reglage",
+            f"/blog/classe/{school.class_id}/reglage",
+            f"/blog/classe/{school.class_id}/commentaires",
+            f"/blog/classe/{school.class_id}/commentaires/fermeture",
+            f"/blog/classe/{school.class_id}/atom/nouvelle-cle",
+        ):
+            assert other.post(url, data={"csrf": csrf, "mode": "off", "fermer": "1"}).status_code == 403, url
+    assert db_row(settings, "SELECT id, status FROM posts ORDER BY id") == [
+        (waiting, "submitted"),
+        (online, "published"),
+    ]
+    assert db_row(settings, "SELECT comments_mode, comments_closed FROM classes WHERE id = ?", school.class_id) == [
+        ("held", 0)
+    ]
+
+
+def test_every_form_needs_the_csrf_token(settings: Settings, school: DemoSchool) -> None:
+    waiting = publish(settings, school)
+    online = publish(settings, school, moderated=False, doc=school.other_pair_doc, title="Autre")
+    with_store_comment = db_insert_comment(settings, online)
+    posts = [
+        f"/blog/billet/{waiting}/publier",
+        f"/blog/billet/{waiting}/renvoyer",
+        f"/blog/billet/{online}/retirer",
+        f"/blog/billet/{online}/commentaires",
+        f"/blog/billet/{online}/commentaires/reglage",
+        f"/blog/commentaire/{with_store_comment}",
+        f"/blog/classe/{school.class_id}/reglage",
+        f"/blog/classe/{school.class_id}/commentaires",
+        f"/blog/classe/{school.class_id}/commentaires/fermeture",
+        f"/blog/classe/{school.class_id}/atom/nouvelle-cle",
+    ]
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        for url in posts:
+            for data in ({}, {"csrf": "forged"}):
+                form = {**data, "mode": "off", "fermer": "1", "action": "supprimer", "commentaire": "Bravo"}
+                assert teacher.post(url, data=form).status_code == 403, url
+    assert db_row(settings, "SELECT id, status FROM posts ORDER BY id") == [
+        (waiting, "submitted"),
+        (online, "published"),
+    ]
+    assert db_row(settings, "SELECT COUNT(*) FROM comments") == [(1,)]
+
+
+def db_insert_comment(settings: Settings, post_id: int) -> int:
+    with sqlite3.connect(settings.database_path) as db:
+        cur = db.execute(
+            "INSERT INTO comments (post_id, author_id, body, status, created_at) VALUES (?, NULL, 'Bravo', 'held', 0)",
+            (post_id,),
+        )
+        return int(cur.lastrowid or 0)
+
+
+def test_forged_and_unknown_ids_are_404(settings: Settings, school: DemoSchool) -> None:
+    publish(settings, school, moderated=False)
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        csrf = csrf_from(blog(teacher, school))
+        for url in (
+            "/blog/billet/abc",
+            "/blog/billet/9999",
+            "/blog/billet/-1",
+            "/blog/classe/abc/moderation",
+            "/blog/classe/9999/moderation",
+            "/blog/classe/9999/atom?cle=x",
+            "/blog/classe/abc/atom",
+        ):
+            assert page(teacher, url).status_code == 404, url
+        for url in (
+            "/blog/billet/abc/publier",
+            "/blog/billet/9999/retirer",
+            "/blog/billet/9999/renvoyer",
+            "/blog/billet/9999/commentaires",
+            "/blog/billet/abc/commentaires/reglage",
+            "/blog/commentaire/abc",
+            "/blog/commentaire/9999",
+            "/blog/classe/abc/commentaires",
+            "/blog/classe/9999/commentaires/fermeture",
+            "/blog/classe/9999/atom/nouvelle-cle",
+        ):
+            assert teacher.post(url, data={"csrf": csrf, "action": "accepter"}).status_code == 404, url
+
+
+def test_the_teacher_sees_what_waits(settings: Settings, school: DemoSchool) -> None:
+    publish(settings, school)
+    publish(settings, school, doc=school.other_pair_doc, title="Le deuxième texte", body="Il fait beau.")
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        front = blog(teacher, school)
+        assert re.search(r"À valider :</strong>\s*2 textes et 0 commentaire\.", front)
+        assert '<span class="count" aria-label="2 à valider">2</span>' in front
+        assert BODY in front and "Il fait beau." in front
+    with browser(settings) as parent:
+        sign_in_as(parent, "parent", school)
+        assert "À valider" not in blog(parent, school) and "Modération" not in blog(parent, school)
