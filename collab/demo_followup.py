@@ -65,7 +65,7 @@ DICTATIONS: tuple[tuple[int, list[tuple[str, str]], bool], ...] = (
 
 PORTRAIT_PAIR = 12
 PORTRAIT_FIRST = (
-    "Mila est une fille de dix ans. Elle a des cheveux noir et frisés, et des yeux marron. "
+    "{name} est une fille de dix ans. Elle a des cheveux noir et frisés, et des yeux marron. "
     "Elle porte souvent un pull rouge. Elle est grande et elle cour très vite."
 )
 #: What the pair changes for the second draft, after the teacher's annotations: (old, new).
@@ -74,7 +74,7 @@ PORTRAIT_CHANGES = (
     ("elle cour très vite", "elle court très vite"),
 )
 PORTRAIT_ADDED = (
-    " Mila est joyeuse et généreuse : elle prête toujours ses feutres. "
+    " {name} est joyeuse et généreuse : elle prête toujours ses feutres. "
     "Elle adore les blagues et elle rit si fort que toute la classe rit avec elle."
 )
 PORTRAIT_ANNOTATIONS = (
@@ -83,7 +83,7 @@ PORTRAIT_ANNOTATIONS = (
 )
 PORTRAIT_COMMENT = (
     "Un beau portrait physique, bien construit ! Pour le deuxième jet : corrigez les deux mots "
-    "soulignés, puis ajoutez le portrait moral de Mila (son caractère, ce qu'elle aime)."
+    "soulignés, puis ajoutez le portrait moral de {name} (son caractère, ce qu'elle aime)."
 )
 COMMENT_DICTATION = "Bonne écoute ! Relisez les accords dans le groupe nominal : « les plus belles pommes »."
 #: The lesson took place the day before the demo was seeded.
@@ -190,19 +190,21 @@ async def _portrait(
     store: Store, klass: SchoolClass, teacher: User, pair: Pair, task_id: int, title: str, start: float
 ) -> None:
     doc_id = document_id(task_id, pair.id)
+    name = pair.members[0].display_name  # Emma, in the demo class
+    first_text = PORTRAIT_FIRST.format(name=name)
     typist = Typist(Doc(), pair.members, start + 3600)
-    for turn, sentence in enumerate(PORTRAIT_FIRST.split(". ")):
+    for turn, sentence in enumerate(first_text.split(". ")):
         typist.type(sentence + (". " if not sentence.endswith(".") else ""), turn)
     await _publish(store, klass, pair, task_id, doc_id, title, typist, moderated=False)
     for quote, kind, note in PORTRAIT_ANNOTATIONS:
-        at = PORTRAIT_FIRST.index(quote)
+        at = first_text.index(quote)
         await store.follow_up.annotate(doc_id, at, at + len(quote), quote, kind, note, teacher.id)
-    await store.follow_up.set_comment(doc_id, PORTRAIT_COMMENT, teacher.id)
+    await store.follow_up.set_comment(doc_id, PORTRAIT_COMMENT.format(name=name), teacher.id)
     # The teacher sends it back; the pair rewrites it a week later, from the first draft's state.
     second = await create_next_draft(store, doc_id)
     again = Typist(build_doc(await store.documents.load(second.id)), pair.members, start + 7 * 24 * 3600)
     for turn, (old, new) in enumerate(PORTRAIT_CHANGES):
         again.replace(old, new, turn)
-    again.type(PORTRAIT_ADDED, 1)
+    again.type(PORTRAIT_ADDED.format(name=name), 1)
     await _publish(store, klass, pair, task_id, second.id, second.title, again, moderated=False)
     assert (await store.documents.status_of(second.id)) is DocStatus.PUBLISHED

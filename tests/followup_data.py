@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 from pycrdt import Doc
 
 from collab.demo_followup import Typist
 from collab.settings import Settings
 from collab.store import Store
-from tests.conftest import run_async
+from tests.test_blog import with_store
 from tests.web import DemoSchool
 
-T = TypeVar("T")
+__all__ = ["LEA_DICTATION", "with_store", "write_and_agree"]
 
-#: Léa and Noé's dictation, with a mistake of each kind the table below expects.
+#: Léa and Noé's dictation, with three mistakes: an agreement (arrive), a lexical one (légummes), a homophone (a).
 LEA_DICTATION = (
     "Le marché du village.\n"
     "Chaque samedi matin, le marché s'installe sur la place du village. Les marchands arrive très tôt "
@@ -24,17 +21,6 @@ LEA_DICTATION = (
     "regarder les poissons brillants posés sur la glace. À midi, nous rentrons à la maison, les paniers pleins "
     "et le ventre vide."
 )
-
-
-def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
-    async def run() -> T:
-        store = await Store.open(settings.database_path)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return run_async(run)
 
 
 def write_and_agree(

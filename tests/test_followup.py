@@ -11,11 +11,13 @@ import pytest
 from pycrdt import Text
 from starlette.testclient import TestClient
 
+from collab.media_files import MediaLibrary
 from collab.room import TEXT_NAME, build_doc, stored_text
+from collab.seeding import seed_demo
 from collab.settings import Settings
 from collab.store import Store
 from tests.followup_data import LEA_DICTATION, with_store, write_and_agree
-from tests.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.web import ADULTS, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_as
 
 HTML = {"accept": "text/html"}
 
@@ -61,6 +63,8 @@ def test_the_task_shows_every_pair_with_its_correction(
     settings: Settings, school: DemoSchool, teacher: TestClient
 ) -> None:
     write_and_agree(settings, school)
+    tasks = teacher.get(f"/enseignant/classe/{school.class_id}/taches", headers=HTML).text
+    assert f"/enseignant/tache/{school.dictation_task_id}/suivi" in tasks
     page = teacher.get(f"/enseignant/tache/{school.dictation_task_id}/suivi", headers=HTML)
     assert page.status_code == 200
     assert page.text.count('class="card production"') == 12
@@ -165,7 +169,9 @@ def test_the_pupils_see_the_reference_only_once_published(
     assert lea.get(url, headers=HTML).status_code == 403
     write_and_agree(settings, school, moderated=True)  # waiting for the teacher: still hidden
     assert lea.get(url, headers=HTML).status_code == 403
+    assert "Voir la correction" not in lea.get("/", headers=HTML).text
     with_store(settings, _approve_all(school))
+    assert f'href="http://127.0.0.1{url}">Voir la correction' in lea.get("/", headers=HTML).text
     page = lea.get(url, headers=HTML)
     assert page.status_code == 200
     assert "Le texte de la dictée" in page.text and "« arrive » → « arrivent »" in page.text
@@ -269,3 +275,44 @@ def test_a_free_writing_has_no_correction_but_takes_annotations(
     url = f"/enseignant/texte/{doc}/annotations"
     assert post(teacher, url, page, {"start": str(at), "end": str(at + 3), "kind": "autre", "note": "Joli !"}) == 303
     assert "« rit »" in text_page(teacher, doc)
+
+
+def test_the_demo_class_after_the_lesson(settings: Settings) -> None:
+    """What `make run` shows: published dictations with their corrections, one waiting, and a
+    portrait in two drafts, annotated, side by side on the blog."""
+
+    async def seed(store: Store) -> tuple[int, list[int]]:
+        library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+        await seed_demo(store, library, after_lesson=True)
+        await seed_demo(store, library, after_lesson=True)  # twice: nothing more
+        lea = await store.accounts.get_user_by_login("lea.martin")
+        assert lea is not None
+        [klass] = await store.schools.classes_of_pupil(lea.id)
+        return klass.id, [t.id for t in await store.tasks.list_for_class(klass.id)]
+
+    class_id, task_ids = with_store(settings, seed)
+    with browser(settings) as teacher:
+        assert sign_in_adult(teacher, *ADULTS["teacher"])[0] == 303
+        for task_id in task_ids:
+            page = teacher.get(f"/enseignant/tache/{task_id}/suivi", headers=HTML)
+            assert page.status_code == 200
+        pages = [teacher.get(f"/enseignant/tache/{t}/suivi", headers=HTML).text for t in task_ids]
+        assert sum(p.count(">publié<") for p in pages) == 5 and sum(p.count(">soumis<") for p in pages) == 1
+        assert any("deuxième jet" in p and "cheveux noirs" in p for p in pages)
+        blog = teacher.get(f"/blog/classe/{class_id}", headers=HTML).text
+        assert blog.count("Mon portrait physique et moral") >= 2
+    with_store(settings, _demo_lineage)
+
+
+async def _demo_lineage(store: Store) -> None:
+    lea = await store.accounts.get_user_by_login("lea.martin")
+    assert lea is not None
+    [klass] = await store.schools.classes_of_pupil(lea.id)
+    posts = await store.blog.posts_of_class(klass.id, with_submitted=True)
+    second = [p for p in posts if p.doc_id.endswith("-j2")]
+    assert len(second) == 1 and "Emma est joyeuse et généreuse" in second[0].body
+    lineage = await store.documents.lineage(second[0].doc_id)
+    first = await store.blog.post_of_document(lineage.parent_id or "")
+    assert first is not None and "cheveux noir et" in first.body and "cheveux noirs" in second[0].body
+    for post in posts:  # every post is its document's text: typed into real CRDT documents
+        assert stored_text(await store.documents.load(post.doc_id)) == post.body

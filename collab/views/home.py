@@ -66,6 +66,11 @@ async def _pupil_home(request: Request, session: Session) -> Response:
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
         label = "à écrire" if writable else _closed_label(target, now)
         with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
+        post = (
+            await hub.store.blog.post_of_document(target.document.id)
+            if can(principal, Action.READ_OWN_CORRECTION, target)
+            else None
+        )
         texts.append(
             {
                 "id": target.document.id,
@@ -73,6 +78,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
                 "label": label,
                 "open": writable,
                 "with": with_whom,
+                "correction": post is not None and post.published,  # its correction and the dictation's text
             }
         )
     texts.sort(key=lambda t: not t["open"])
