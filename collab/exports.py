@@ -60,7 +60,7 @@ def profile_svg(totals: Mapping[str, int], texts: int) -> str:
     label_width, bar_width, row_height = 190, 420, 34
     height = row_height * len(rows) + 10
     parts = [
-        f'<svg class="profile-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_width + bar_width + 120} '
+        f'<svg class="profile-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_width + bar_width + 210} '
         f'{height}" role="img" aria-labelledby="profile-title"><title id="profile-title">Erreurs de la classe par '
         f"catégorie, sur {texts} texte{'s' if texts > 1 else ''}</title>"
     ]

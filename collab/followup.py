@@ -143,7 +143,7 @@ async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup 
     reference = group.reference_text if task is not None and group is not None and task.kind == "dictation" else ""
     automatic = corrected = marked = None
     decisions: dict[tuple[int, int], str | None] = {}
-    if reference:
+    if reference and text.strip():  # nothing written yet: nothing to correct
         accepted = await store.follow_up.accepted_variants(task.id) if task is not None else []
         automatic = await asyncio.to_thread(correct, reference, text, accepted)
         decisions = await store.follow_up.overrides(doc_id)

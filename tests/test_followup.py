@@ -316,3 +316,12 @@ async def _demo_lineage(store: Store) -> None:
     assert first is not None and "cheveux noir et" in first.body and "cheveux noirs" in second[0].body
     for post in posts:  # every post is its document's text: typed into real CRDT documents
         assert stored_text(await store.documents.load(post.doc_id)) == post.body
+
+
+def test_a_text_not_written_yet_is_not_corrected(settings: Settings, school: DemoSchool, teacher: TestClient) -> None:
+    csv = teacher.get(f"/enseignant/tache/{school.dictation_task_id}/notes.csv").text.lstrip("\ufeff")
+    header, *rows = csv.splitlines()
+    assert len(rows) == 12
+    for row in rows:  # no text yet: no count, no fault, no mark (not 78 "forgotten words")
+        cells = row.split(";")
+        assert cells[3] == "brouillon" and cells[4] == "0" and set(cells[5:]) == {""}, row
