@@ -85,6 +85,8 @@ async def test_both_agree_and_the_text_is_posted_once(
     await b.wait_for(lambda c: room_state(c).get("agreed") == [school.lea_id])
     second = await agree(server, school.lea_doc, noe, b.doc.get_state())
     assert second.status_code == 200 and second.json()["post"]["submitted"] is True
+    post_id = second.json()["post"]["id"]  # a submitted text's page is the teacher's: the room links to the blog
+    assert second.json()["post"]["url"].endswith(f"/blog/classe/{school.class_id}#billet-{post_id}")
     assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
     assert await a.wait_closed() == 4409 and await b.wait_closed() == 4409  # closed to writing
     assert room_state(a)["published"] is True
@@ -199,4 +201,5 @@ async def test_without_moderation_the_post_is_published_at_once(
     await agree(server, school.lea_doc, lea, a.doc.get_state())
     answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
     assert answer.json()["post"]["submitted"] is False
+    assert answer.json()["post"]["url"].endswith(f"/blog/billet/{answer.json()['post']['id']}")
     assert posts(settings) == [(school.lea_doc, "Tout de suite.", "published")]

@@ -320,7 +320,7 @@ async def _demo_lineage(store: Store) -> None:
 
 def test_a_text_not_written_yet_is_not_corrected(settings: Settings, school: DemoSchool, teacher: TestClient) -> None:
     csv = teacher.get(f"/enseignant/tache/{school.dictation_task_id}/notes.csv").text.lstrip("\ufeff")
-    header, *rows = csv.splitlines()
+    _, *rows = csv.splitlines()
     assert len(rows) == 12
     for row in rows:  # no text yet: no count, no fault, no mark (not 78 "forgotten words")
         cells = row.split(";")

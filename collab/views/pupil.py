@@ -107,13 +107,15 @@ async def writing_room(request: Request) -> Response:
 
 
 def _post_json(request: Request, post: Post | None) -> dict[str, Any] | None:
+    """The pair's post for the room: a published one links to its page; a submitted one to the
+    class's blog (its page is the teacher's until published: pupils would get a 404)."""
     if post is None:
         return None
-    return {
-        "id": post.id,
-        "submitted": not post.published,
-        "url": str(request.url_for("class_blog", class_id=post.class_id)) + f"#billet-{post.id}",
-    }
+    if post.published:
+        url = str(request.url_for("blog_post", post_id=post.id))
+    else:
+        url = str(request.url_for("class_blog", class_id=post.class_id)) + f"#billet-{post.id}"
+    return {"id": post.id, "submitted": not post.published, "url": url}
 
 
 async def agree(request: Request) -> Response:
