@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reloads", type=int, default=5, help="warm reloads after the cold load")
     p.add_argument("--profile", action="store_true", help="py-spy the server during each load window")
     p.add_argument("--classes", type=int, default=30, help="classes of 15 pairs in the dashboards phase")
-    p.add_argument("--dashboard-rounds", type=int, default=2, help="runs without, then with dashboards, averaged")
+    p.add_argument("--dashboard-rounds", type=int, default=3, help="runs without, then with dashboards, averaged")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     return p

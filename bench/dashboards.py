@@ -81,7 +81,7 @@ async def run_dashboards(
     classes: int,
     say: Callable[[str], None],
     profile: Path | None = None,
-    rounds: int = 2,
+    rounds: int = 3,
 ) -> dict[str, Any]:
     data = workdir / "dashboards"
     data.mkdir()
@@ -120,8 +120,8 @@ async def run_dashboards(
     cpu_with = round(sum(r["server_cpu_pct"] for r in withs) / rounds, 1)
     added = round(100.0 * (cpu_with - base_cpu) / base_cpu, 1) if base_cpu else None
     errors = sum(r["errors_total"] for r in [*withouts, *withs])
-    # Direct measure, free of run-to-run noise: the CPU the server counted in its feeds, against
-    # the rest of its CPU in the same runs (what it would have used without dashboards).
+    # Cross-check, free of run-to-run noise: the CPU the server counted in its feeds, against the
+    # rest of its CPU in the same runs.
     feed_cpu = sum(r["feed_cpu_s"] for r in withs)
     rest_cpu = sum(r["server_cpu_s"] for r in withs) - feed_cpu
     feed_added = round(100.0 * feed_cpu / rest_cpu, 1) if rest_cpu > 0 else None
@@ -159,5 +159,7 @@ async def run_dashboards(
         "errors_total": errors,
         "disturbed": any(r["disturbed"] for r in [*withouts, *withs]),
         "server_profile_with": with_dashboards.get("server_profile"),
-        "held": feed_added is not None and feed_added < CPU_ADDED_TARGET_PCT and errors == 0,
+        # The target is what the server's CPU gains (alternating runs); the feeds' own count is
+        # an upper bound (it also holds the garbage collections their allocations set off).
+        "held": added is not None and added < CPU_ADDED_TARGET_PCT and errors == 0,
     }

@@ -110,7 +110,8 @@ async def pupil_data(store: Store, pupil: User) -> PupilData:
 
 
 async def export_pupil(store: Store, pupil: User) -> bytes:
-    """A zip of the pupil's data: ``compte.json`` and one ``textes/<id>.txt`` per text."""
+    """A zip of the pupil's data: ``compte.json`` (with the blog comments they wrote) and one
+    ``textes/<id>.txt`` per text."""
     data = await pupil_data(store, pupil)
     classes = await store.schools.classes_of_pupil(pupil.id)
     parents = await store.schools.parents_of(pupil.id)
@@ -136,6 +137,15 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
                 "dernière_modification": max(contributions[doc_id], default=None),
             }
             for doc_id in data.document_ids
+        ],
+        "commentaires": [
+            {
+                "billet": comment.post_id,
+                "texte": comment.body,
+                "état": comment.status,
+                "écrit_le": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(comment.created_at)),
+            }
+            for comment in await store.blog.comments_by(pupil.id)
         ],
     }
     buffer = io.BytesIO()

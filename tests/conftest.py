@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import socket
 import subprocess
@@ -29,7 +30,7 @@ from collab.models import Access, Role
 from collab.server import uvicorn_config
 from collab.settings import Settings
 from collab.store import Store
-from tests.web import DemoSchool, seed_demo_school
+from tests.web import DemoSchool, browser, seed_demo_school, sign_in_as
 from tests.yclient import YClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -208,6 +209,24 @@ def client(settings: Settings, school: DemoSchool) -> Iterator[TestClient]:
     """A browser-like client of an app serving the demo school."""
     with TestClient(create_app(settings), base_url="http://127.0.0.1", follow_redirects=False) as test_client:
         yield test_client
+
+
+#: ``as_who("parent")``: a browser (a TestClient of its own) signed in as that person.
+AsWho = Callable[[str], TestClient]
+
+
+@pytest.fixture
+def as_who(settings: Settings, school: DemoSchool) -> Iterator[AsWho]:
+    """Browsers signed in as "lea", "teacher", "parent"… (see tests.web.sign_in_as), each with its
+    own session, closed at the end of the test."""
+    with contextlib.ExitStack() as stack:
+
+        def open_as(who: str) -> TestClient:
+            client = stack.enter_context(browser(settings))
+            sign_in_as(client, who, school)
+            return client
+
+        yield open_as
 
 
 @pytest.fixture

@@ -139,8 +139,23 @@ def _write_text(settings: Settings, doc_id: str, author_id: int, text: str) -> N
         )
 
 
+def _write_comment(settings: Settings, school: DemoSchool, author_id: int, body: str) -> None:
+    """A published post of the other pair, and a comment on it."""
+    with sqlite3.connect(settings.database_path) as db:
+        post = db.execute(
+            "INSERT INTO posts (class_id, doc_id, title, body, state_vector, status, created_at, published_at) "
+            "VALUES (?, ?, 'Dictée', 'Texte', x'00', 'published', 0, 0)",
+            (school.class_id, school.other_pair_doc),
+        ).lastrowid
+        db.execute(
+            "INSERT INTO comments (post_id, author_id, body, status, created_at) VALUES (?, ?, ?, 'visible', 0)",
+            (post, author_id, body),
+        )
+
+
 def test_rgpd_export_contains_the_pupils_texts(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
     _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = school_page(admin, settings, "Léa")
     assert f"/admin/eleve/{school.lea_id}" in page
     response = admin.get(f"/admin/eleve/{school.lea_id}/export")
@@ -151,6 +166,7 @@ def test_rgpd_export_contains_the_pupils_texts(admin: TestClient, settings: Sett
     assert account["identifiant"] == "lea.martin" and account["parents"] == ["Pierre Martin"]
     [text] = [t for t in account["textes"] if t["id"] == school.lea_doc]
     assert text["avec"] == ["Noé"] and text["modifications"] == 1
+    assert [c["texte"] for c in account["commentaires"]] == ["Bravo les amis !"]
 
 
 def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]:
@@ -164,6 +180,7 @@ def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]
         "parent_links": ("SELECT COUNT(*) FROM parent_links WHERE pupil_id = ?", user_id),
         "kept_apart": ("SELECT COUNT(*) FROM kept_apart WHERE user_a = ? OR user_b = ?", user_id),
         "doc_updates by author": ("SELECT COUNT(*) FROM doc_updates WHERE author_id = ?", user_id),
+        "comments by author": ("SELECT COUNT(*) FROM comments WHERE author_id = ?", user_id),
         "documents": ("SELECT COUNT(*) FROM documents WHERE id = ?", doc_id),
         "doc_updates": ("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", doc_id),
         "doc_snapshots": ("SELECT COUNT(*) FROM doc_snapshots WHERE doc_id = ?", doc_id),
@@ -179,6 +196,7 @@ def test_rgpd_deletion_needs_confirmation_then_removes_every_row(
     admin: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
     _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = admin.get(f"/admin/eleve/{school.lea_id}")
     assert "Noé" in page.text  # the admin is told the shared texts go too
     url = f"/admin/eleve/{school.lea_id}/supprimer"

@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterator
 
 import pytest
 from pycrdt import Doc, merge_updates
-from starlette.testclient import TestClient
 
 from collab.settings import Settings
 from collab.store import Store
+from tests.conftest import AsWho
 from tests.test_blog import BODY, blog, page, publish, with_store
-from tests.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.web import DemoSchool, csrf_from
 
 FIRST = "Le chat noir dort sur le tapis.\n\nIl reve de souris."
 SECOND = "Le chat noir dort sur le grand tapis.\n\nIl rêve de souris grises."
 
 
-@pytest.fixture
-def as_who(settings: Settings, school: DemoSchool) -> Iterator[Callable[[str], TestClient]]:
-    """``as_who("parent")``: a browser signed in as that person (closed at the end of the test)."""
-    with contextlib.ExitStack() as stack:
-
-        def open_as(who: str) -> TestClient:
-            client = stack.enter_context(browser(settings))
-            sign_in_as(client, who, school)
-            return client
-
-        yield open_as
-
-
-def test_the_post_page(settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]) -> None:
+def test_the_post_page(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     body = "Premier paragraphe,\nsur deux lignes.\n\n\nSecond paragraphe."
     post_id = publish(settings, school, moderated=False, body=body)
     shown = page(as_who("parent"), f"/blog/billet/{post_id}")
@@ -45,9 +30,7 @@ def test_the_post_page(settings: Settings, school: DemoSchool, as_who: Callable[
     assert "Du premier au deuxième jet" not in shown.text
 
 
-def test_the_list_shows_excerpts_that_lead_to_the_posts(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
-) -> None:
+def test_the_list_shows_excerpts_that_lead_to_the_posts(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     long_body = "Il était une fois un petit marché. " * 20 + "LA FIN."
     post_id = publish(settings, school, moderated=False, body=long_body)
     listing = blog(as_who("lea"), school)
@@ -57,9 +40,7 @@ def test_the_list_shows_excerpts_that_lead_to_the_posts(
     assert "LA FIN." in page(as_who("lea"), f"/blog/billet/{post_id}").text
 
 
-def test_titles_and_texts_are_escaped(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
-) -> None:
+def test_titles_and_texts_are_escaped(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     post_id = publish(
         settings, school, moderated=False, title="<script>alert(1)</script>", body='<img src=x onerror="alert(2)">'
     )
@@ -72,7 +53,7 @@ def test_titles_and_texts_are_escaped(
 
 
 def test_parents_read_only_published_posts_of_their_childs_class(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
+    settings: Settings, school: DemoSchool, as_who: AsWho
 ) -> None:
     waiting = publish(settings, school)
     online = publish(settings, school, moderated=False, doc=school.other_pair_doc, title="En ligne", body="Visible.")
@@ -96,9 +77,7 @@ def test_parents_read_only_published_posts_of_their_childs_class(
 
 
 @pytest.mark.parametrize("who", ["admin", "other teacher"])
-def test_admins_and_other_teachers_see_nothing(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient], who: str
-) -> None:
+def test_admins_and_other_teachers_see_nothing(settings: Settings, school: DemoSchool, as_who: AsWho, who: str) -> None:
     post_id = publish(settings, school, moderated=False)
     client = as_who(who)
     answer = page(client, f"/blog/billet/{post_id}")
@@ -150,9 +129,7 @@ def second_draft(settings: Settings, school: DemoSchool, *, first_published: boo
     return first_id, with_store(settings, make)
 
 
-def test_a_second_draft_beside_its_first(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
-) -> None:
+def test_a_second_draft_beside_its_first(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     first_id, second_id = second_draft(settings, school)
     shown = page(as_who("parent"), f"/blog/billet/{second_id}").text
     assert "Du premier au deuxième jet" in shown and "Légende" in shown
@@ -177,7 +154,7 @@ def test_a_second_draft_beside_its_first(
 
 
 def test_an_unpublished_first_draft_is_not_shown_beside_the_second(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
+    settings: Settings, school: DemoSchool, as_who: AsWho
 ) -> None:
     first_id, second_id = second_draft(settings, school, first_published=False)
     shown = page(as_who("parent"), f"/blog/billet/{second_id}").text
@@ -185,9 +162,7 @@ def test_an_unpublished_first_draft_is_not_shown_beside_the_second(
     assert "Du premier au deuxième jet" in page(as_who("teacher"), f"/blog/billet/{second_id}").text
 
 
-def test_a_first_draft_with_a_second_is_not_sent_back(
-    settings: Settings, school: DemoSchool, as_who: Callable[[str], TestClient]
-) -> None:
+def test_a_first_draft_with_a_second_is_not_sent_back(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     first_id, _ = second_draft(settings, school, first_published=False)
     teacher = as_who("teacher")
     csrf = csrf_from(blog(teacher, school))

@@ -3,9 +3,7 @@ comments, marking schemes, accepted spellings, the pupils' own correction and se
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Callable, Iterator
 
 import pytest
 from pycrdt import Text
@@ -16,31 +14,16 @@ from collab.room import TEXT_NAME, build_doc, stored_text
 from collab.seeding import seed_demo
 from collab.settings import Settings
 from collab.store import Store
+from tests.conftest import AsWho
 from tests.followup_data import LEA_DICTATION, with_store, write_and_agree
-from tests.web import ADULTS, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_as
+from tests.web import ADULTS, DemoSchool, browser, csrf_from, sign_in_adult
 
 HTML = {"accept": "text/html"}
 
 
-SignIn = Callable[[str], TestClient]
-
-
 @pytest.fixture
-def signed_in(settings: Settings, school: DemoSchool) -> Iterator[SignIn]:
-    """Browsers of their own, signed in as "lea", "teacher"…, closed at the end of the test."""
-    with contextlib.ExitStack() as stack:
-
-        def open_as(who: str) -> TestClient:
-            client = stack.enter_context(browser(settings))
-            sign_in_as(client, who, school)
-            return client
-
-        yield open_as
-
-
-@pytest.fixture
-def teacher(signed_in: SignIn) -> TestClient:
-    return signed_in("teacher")
+def teacher(as_who: AsWho) -> TestClient:
+    return as_who("teacher")
 
 
 def text_page(client: TestClient, doc: str) -> str:
@@ -74,9 +57,9 @@ def test_the_task_shows_every_pair_with_its_correction(
 
 
 @pytest.mark.parametrize("who", ["other teacher", "lea", "parent", "admin"])
-def test_only_the_class_teacher_follows_up(settings: Settings, school: DemoSchool, signed_in: SignIn, who: str) -> None:
+def test_only_the_class_teacher_follows_up(settings: Settings, school: DemoSchool, as_who: AsWho, who: str) -> None:
     write_and_agree(settings, school)
-    client = signed_in(who)
+    client = as_who(who)
     assert client.get(f"/enseignant/tache/{school.dictation_task_id}/suivi", headers=HTML).status_code == 403
     assert client.get(f"/enseignant/texte/{school.lea_doc}", headers=HTML).status_code == 403
     assert client.get(f"/enseignant/tache/{school.dictation_task_id}/notes.csv").status_code == 403
@@ -160,9 +143,9 @@ def test_marking_schemes_and_accepted_spellings(settings: Settings, school: Demo
 
 
 def test_the_pupils_see_the_reference_only_once_published(
-    settings: Settings, school: DemoSchool, signed_in: SignIn
+    settings: Settings, school: DemoSchool, as_who: AsWho
 ) -> None:
-    lea = signed_in("lea")
+    lea = as_who("lea")
     url = f"/texte/{school.lea_doc}/correction"
     room = lea.get(f"/ecrire/{school.lea_doc}", headers=HTML)
     assert "poissons brillants posés sur la glace" not in room.text  # the reference never shows while writing
@@ -175,9 +158,9 @@ def test_the_pupils_see_the_reference_only_once_published(
     page = lea.get(url, headers=HTML)
     assert page.status_code == 200
     assert "Le texte de la dictée" in page.text and "« arrive » → « arrivent »" in page.text
-    other_pair = signed_in("noe")  # Noé is Léa's partner: allowed
+    other_pair = as_who("noe")  # Noé is Léa's partner: allowed
     assert other_pair.get(url, headers=HTML).status_code == 200
-    parent = signed_in("parent")
+    parent = as_who("parent")
     assert parent.get(url, headers=HTML).status_code == 403
 
 
@@ -190,9 +173,9 @@ def _approve_all(school: DemoSchool):  # type: ignore[no-untyped-def]
 
 
 def test_a_second_draft_starts_from_the_published_crdt_state(
-    settings: Settings, school: DemoSchool, signed_in: SignIn
+    settings: Settings, school: DemoSchool, as_who: AsWho
 ) -> None:
-    lea = signed_in("lea")
+    lea = as_who("lea")
     url = f"/texte/{school.lea_doc}/jet-suivant"
     home = lea.get("/", headers=HTML).text
     assert post(lea, url, home, {}) == 403  # not published yet
@@ -222,7 +205,7 @@ def test_a_second_draft_starts_from_the_published_crdt_state(
     with_store(settings, check)
     assert "deuxième jet" in lea.get("/", headers=HTML).text
     assert lea.get(f"/ecrire/{second}", headers=HTML).status_code == 200
-    stranger = signed_in("other teacher")
+    stranger = as_who("other teacher")
     assert post(stranger, url, stranger.get("/", headers=HTML).text, {}) == 403
 
 
@@ -325,3 +308,23 @@ def test_a_text_not_written_yet_is_not_corrected(settings: Settings, school: Dem
     for row in rows:  # no text yet: no count, no fault, no mark (not 78 "forgotten words")
         cells = row.split(";")
         assert cells[3] == "brouillon" and cells[4] == "0" and set(cells[5:]) == {""}, row
+
+
+def test_the_second_draft_shows_what_the_teacher_wrote_on_the_first(
+    settings: Settings, school: DemoSchool, as_who: AsWho, teacher: TestClient
+) -> None:
+    write_and_agree(settings, school)
+    page = text_page(teacher, school.lea_doc)
+    at = LEA_DICTATION.index("arrive")
+    annotate = f"/enseignant/texte/{school.lea_doc}/annotations"
+    data = {"start": str(at), "end": str(at + 6), "kind": "accord_verbe", "note": "Qui arrive ?"}
+    assert post(teacher, annotate, page, data) == 303
+    assert post(teacher, f"/enseignant/texte/{school.lea_doc}/commentaire", page, {"body": "Relisez-vous."}) == 303
+    assert teacher.post(f"/texte/{school.lea_doc}/jet-suivant", data={"csrf": csrf_from(page)}).status_code == 303
+    lea = as_who("lea")
+    room = lea.get(f"/ecrire/{school.lea_doc}-j2", headers=HTML).text
+    assert "Ce que la maîtresse ou le maître a écrit sur le premier jet" in room
+    assert "Relisez-vous." in room and "« arrive »</strong> : accord du verbe — Qui arrive ?" in room
+    assert f"/texte/{school.lea_doc}/correction" in room
+    first = lea.get(f"/ecrire/{school.lea_doc}", headers=HTML).text
+    assert "Ce que la maîtresse" not in first

@@ -335,6 +335,13 @@ class BlogStore:
         ) as cur:
             return [_comment(r) for r in await cur.fetchall()]
 
+    async def comments_by(self, author_id: int) -> list[Comment]:
+        """Every comment one person wrote (their data, for an RGPD export), oldest first."""
+        async with self.db.conn.execute(
+            f"{_COMMENT_SELECT} WHERE c.author_id = ? ORDER BY c.created_at, c.id", (author_id,)
+        ) as cur:
+            return [_comment(r) for r in await cur.fetchall()]
+
     async def held_comments(self, class_id: int) -> list[Comment]:
         """The class's comments waiting for the teacher, oldest first."""
         async with self.db.conn.execute(

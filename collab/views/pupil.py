@@ -16,8 +16,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.auth import check_csrf, require_session
+from collab.drafts import draft_name
 from collab.errors import InvalidInput, Locked
 from collab.feed import coloured
+from collab.followup import ANNOTATION_NAMES
 from collab.media_types import MediaKind
 from collab.models import Access, DocStatus, DocumentTarget
 from collab.policy import document_access
@@ -74,6 +76,7 @@ async def writing_room(request: Request) -> Response:
     members = pair.members if pair is not None else ()
     partners = [m for m in members if m.id != session.user.id]
     post = await hub.store.blog.post_of_document(doc_id)
+    previous = await _previous_draft(request, doc_id)
     room = {
         "doc": doc_id,
         "socket": str(request.url_for("home")).replace("http", "ws", 1).rstrip("/") + "/ws/doc",
@@ -100,10 +103,29 @@ async def writing_room(request: Request) -> Response:
             "access": access.value,
             "closed": closed,
             "post": post,
+            "previous": previous,
+            "annotation_names": ANNOTATION_NAMES,
             "room": json.dumps(room, ensure_ascii=False),
         },
         session=session,
     )
+
+
+async def _previous_draft(request: Request, doc_id: str) -> dict[str, Any] | None:
+    """For a second draft: what the teacher wrote on the first (comment, annotations), shown
+    beside the text being rewritten, and the way to the first draft's correction."""
+    store = hub_of(request).store
+    parent = (await store.documents.lineage(doc_id)).parent_id
+    if parent is None:
+        return None
+    lineage = await store.documents.lineage(parent)
+    comment = await store.follow_up.comment(parent)
+    return {
+        "name": draft_name(lineage.draft),
+        "comment": comment.body if comment is not None else "",
+        "annotations": await store.follow_up.annotations(parent),
+        "correction": str(request.url_for("own_correction", doc_id=parent)),
+    }
 
 
 def _post_json(request: Request, post: Post | None) -> dict[str, Any] | None:
