@@ -23,8 +23,8 @@ from collab.models import ClassTarget
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
-from collab.views.pages import form_text, hub_of, path_id, render
-from collab.views.tasks import task_for, task_form
+from collab.views.pages import form_text, hub_of, render
+from collab.views.tasks import task_for, task_form, taught_task
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,7 @@ MAX_MESSAGE = 200
 
 async def dashboard(request: Request) -> Response:
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    session, task = await taught_task(request)
     klass = await hub.store.schools.get_class(task.class_id)
     feed_url = str(request.url_for("task_feed", task_id=task.id)).replace("http", "ws", 1)
     config = {

@@ -10,20 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.auth import require_session
 from collab.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup import class_profile, productions
-from collab.policy import Action
 from collab.store.tasks import Task
 from collab.views.followup import NAMES
-from collab.views.pages import hub_of, path_id, render
-from collab.views.tasks import task_for
-
-
-async def _task(request: Request) -> Task:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    return await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+from collab.views.pages import hub_of, render
+from collab.views.tasks import taught_task
 
 
 def _file_name(task: Task, extension: str) -> str:
@@ -33,8 +25,7 @@ def _file_name(task: Task, extension: str) -> str:
 
 async def export_page(request: Request) -> Response:
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    session, task = await taught_task(request)
     items = await productions(hub, task)
     return render(
         request,
@@ -46,7 +37,7 @@ async def export_page(request: Request) -> Response:
 
 async def export_pdf(request: Request) -> Response:
     hub = hub_of(request)
-    task = await _task(request)
+    _, task = await taught_task(request)
     klass = await hub.store.schools.get_class(task.class_id)
     items = await productions(hub, task)
     pdf = await asyncio.to_thread(productions_pdf, task.title, klass.name if klass else "", items)
@@ -59,7 +50,7 @@ async def export_pdf(request: Request) -> Response:
 
 async def export_csv(request: Request) -> Response:
     hub = hub_of(request)
-    task = await _task(request)
+    _, task = await taught_task(request)
     return Response(
         scores_csv(await productions(hub, task)),
         media_type="text/csv; charset=utf-8",
@@ -69,8 +60,7 @@ async def export_csv(request: Request) -> Response:
 
 async def error_profile(request: Request) -> Response:
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    session, task = await taught_task(request)
     totals, texts = class_profile(await productions(hub, task))
     return render(
         request,

@@ -29,7 +29,7 @@ from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.store.tasks import Task, TaskGroup
 from collab.views.pages import form_text, hub_of, path_id, render
-from collab.views.tasks import task_for, task_form
+from collab.views.tasks import task_form, taught_task
 
 MAX_COMMENT = 2000
 MAX_NOTE = 300
@@ -51,8 +51,7 @@ NAMES = {
 async def follow_up(request: Request) -> Response:
     """Every pair's text of a task side by side, with its correction and score."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    task = await task_for(hub.store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    session, task = await taught_task(request)
     items = await productions(hub, task)
     return render(
         request,

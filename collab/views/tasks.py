@@ -17,7 +17,7 @@ from collab.media_types import MediaKind
 from collab.models import ClassTarget, DocStatus, User
 from collab.names import clean_name
 from collab.policy import Action, require
-from collab.store import Media, Store
+from collab.store import Media, Session, Store
 from collab.store.tasks import NewGroup, Task
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
@@ -125,6 +125,13 @@ async def task_for(store: Store, user: User, task_id: int, action: Action) -> Ta
         raise NotFound(f"no task {task_id}")
     require(await store.accounts.load_principal(user), action, ClassTarget(klass.id, klass.school_id))
     return task
+
+
+async def taught_task(request: Request) -> tuple[Session, Task]:
+    """The signed-in teacher's session and the task in the URL, which they teach (a page)."""
+    store = hub_of(request).store
+    session = await require_session(store, request)
+    return session, await task_for(store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
 
 
 async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
