@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from collab.drafts import draft_name
 from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Production
 
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
@@ -111,7 +112,7 @@ def productions_pdf(title: str, class_name: str, items: Sequence[Production]) ->
     for item in items:
         block: list[object] = [
             Paragraph(escape(f"Binôme {item.pair_number} : {item.names}"), heading),
-            Paragraph(escape(f"{STATUS_NAMES[item.status]} — jet {item.draft}"), small),
+            Paragraph(escape(f"{STATUS_NAMES[item.status]} — {draft_name(item.draft)}"), small),
             Paragraph(_marked_up(item) or "<i>Rien d'écrit.</i>", body),
         ]
         if item.correction is not None:
