@@ -44,7 +44,12 @@ async def start_next_draft(hub: Hub, parent_id: str) -> Document:
     # Every update the pupils' partners saw is in the log once flushed (none can arrive now:
     # a published document accepts no more writes).
     await hub.update_log.flush()
-    return await create_next_draft(hub.store, parent_id)
+    document = await create_next_draft(hub.store, parent_id)
+    task_id = await hub.store.tasks.task_of_document(document.id)
+    task = await hub.store.tasks.get(task_id) if task_id is not None else None
+    if task is not None:
+        await hub.feeds.document_added(task, document.id)  # a dashboard watching the task shows it
+    return document
 
 
 async def create_next_draft(store: Store, parent_id: str) -> Document:
@@ -55,9 +60,12 @@ async def create_next_draft(store: Store, parent_id: str) -> Document:
         assert existing is not None
         return existing
     parent = await store.documents.get_document(parent_id)
+    post = await store.blog.post_of_document(parent_id)
     assert parent is not None
-    if parent.status is not DocStatus.PUBLISHED:
-        raise InvalidInput("Un deuxième jet part d'un texte publié : ce texte ne l'est pas encore.")
+    # Published on the blog, not only agreed on: a text waiting for the teacher may still be sent
+    # back to the pair, and its annotations may not be finished.
+    if parent.status is not DocStatus.PUBLISHED or post is None or not post.published:
+        raise InvalidInput("Un deuxième jet part d'un texte publié sur le blog : ce texte ne l'est pas encore.")
     seed = build_doc(await store.documents.load(parent_id)).get_update()
     draft = lineage.draft + 1
     try:

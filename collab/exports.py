@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from collab.drafts import draft_name
-from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Production
+from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Production, references
 
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
 
@@ -106,12 +106,14 @@ def productions_pdf(title: str, class_name: str, items: Sequence[Production]) ->
         Paragraph(escape(f"{title} — classe {class_name}"), big),
         Paragraph(escape(time.strftime("Exporté le %d/%m/%Y")), small),
     ]
-    reference = next((item.reference for item in items if item.reference), "")
-    if reference:
-        story += [Paragraph("Le texte de la dictée", heading), Paragraph(_paragraphs(reference), body)]
+    texts = references(items)
+    for group, reference in texts:
+        name = "Le texte de la dictée" + (f" (groupe {group})" if len(texts) > 1 else "")
+        story += [Paragraph(escape(name), heading), Paragraph(_paragraphs(reference), body)]
     for item in items:
         block: list[object] = [
             Paragraph(escape(f"Binôme {item.pair_number} : {item.names}"), heading),
+            *([Paragraph(escape(f"groupe {item.group}"), small)] if len(texts) > 1 else []),
             Paragraph(escape(f"{STATUS_NAMES[item.status]} — {draft_name(item.draft)}"), small),
             Paragraph(_marked_up(item) or "<i>Rien d'écrit.</i>", body),
         ]

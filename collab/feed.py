@@ -55,6 +55,7 @@ class PairCard:
     members: list[dict[str, Any]]
     reference: str
     status: str
+    draft: int = 1
     text: str = ""
     last_author: int | None = None
     last_edit: float | None = None
@@ -96,7 +97,7 @@ class PairCard:
             "progress": {"matched": self._matched, "total": len(self._expected)} if self._expected else None,
         }
         if full:
-            card.update(pair=self.pair_number, group=self.group, members=self.members)
+            card.update(pair=self.pair_number, group=self.group, members=self.members, draft=self.draft)
         return card
 
     def read(self, room: Room) -> None:
@@ -333,6 +334,23 @@ class ClassFeeds:
                 feed.cards[doc_id].status = status.value
             feed.mark(doc_id)
 
+    async def document_added(self, task: Task, doc_id: str) -> None:
+        """A document joined a watched task (a second draft): its card reaches the dashboards."""
+        feed = self._feeds.get(task.id)
+        if feed is None or doc_id in feed.cards:
+            return
+        card = (await self._cards(task)).get(doc_id)
+        if card is None:
+            return
+        feed.cards[doc_id] = card
+        self._by_doc[doc_id] = feed
+        room = self._hub.rooms.get(doc_id)
+        if room is not None:
+            room.observers.append(feed.observe)
+        whole = card.as_json(room, time.time(), full=True)
+        for dashboard in feed.dashboards:
+            dashboard.push([whole])
+
     def ended(self, task_id: int) -> None:
         feed = self._feeds.get(task_id)
         if feed is not None:
@@ -356,7 +374,9 @@ class ClassFeeds:
                 group=group.label,
                 members=members,
                 reference=group.reference_text if task.kind == "dictation" else "",
-                status=_window_status(task, document.status, now),
+                # a later draft has no writing window: its own status says all
+                status=_window_status(task, document.status, now) if document.draft == 1 else document.status,
+                draft=document.draft,
             )
             if document.doc_id not in self._hub.rooms:
                 card.text = stored_text(await store.documents.load(document.doc_id))

@@ -9,9 +9,10 @@ The first correction loads the French lexicon (about a second): it runs in a wor
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction import Category, Correction, CorrectionError, correct
@@ -87,6 +88,7 @@ class Production:
     status: str  # draft, locked, submitted, published
     text: str
     post: Post | None
+    group: str  # the pair's group in the task ("A", "B"…: each may have its own dictation)
     reference: str
     correction: Correction | None
     automatic: Correction | None  # before the teacher's overrides
@@ -97,6 +99,8 @@ class Production:
     child_id: str | None
     #: The teacher's decisions, by span: a category, or None for "not a mistake".
     decisions: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    #: The annotations found in the text as it is now (``Piece.notes`` indexes these).
+    placed: list[Annotation] = field(default_factory=list)
     pieces: list[Piece] = field(default_factory=list)
 
     @property
@@ -119,6 +123,22 @@ def pieces(text: str, errors: Sequence[CorrectionError], notes: Sequence[Annotat
         noted = tuple(i for i, n in enumerate(notes) if n.start <= left and right <= n.end and n.start < n.end)
         out.append(Piece(text[left:right], left, covering, noted))
     return out
+
+
+def anchored(text: str, notes: Sequence[Annotation]) -> list[Annotation]:
+    """The annotations where their words are now: a text still being written moves them, so each
+    goes to the occurrence of its words nearest to where it was put; one whose words are gone is
+    left out of the text (its list entry stays)."""
+    placed: list[Annotation] = []
+    for note in notes:
+        if text[note.start : note.end] == note.quote:
+            placed.append(note)
+            continue
+        found = [m.start() for m in re.finditer(re.escape(note.quote), text)] if note.quote else []
+        if found:
+            start = min(found, key=lambda at: abs(at - note.start))
+            placed.append(replace(note, start=start, end=start + len(note.quote)))
+    return placed
 
 
 def status_of(document_status: DocStatus, post: Post | None) -> str:
@@ -160,6 +180,7 @@ async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup 
         status=status_of(document.status, post),
         text=text,
         post=post,
+        group=group.label if group is not None else "",
         reference=reference,
         correction=corrected,
         automatic=automatic,
@@ -170,21 +191,27 @@ async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup 
         child_id=lineage.child_id,
         decisions=decisions,
     )
-    result.pieces = pieces(text, corrected.errors if corrected is not None else [], notes)
+    result.placed = anchored(text, notes)
+    result.pieces = pieces(text, corrected.errors if corrected is not None else [], result.placed)
     return result
 
 
 async def productions(hub: Hub, task: Task) -> list[Production]:
     """Every pair's text of a task, each followed by its later drafts."""
     groups = {g.id: g for g in task.groups}
-    out: list[Production] = []
-    for document in await hub.store.tasks.documents(task.id):
-        doc_id: str | None = document.doc_id
-        while doc_id is not None:
-            item = await production(hub, doc_id, task, groups[document.group_id])
-            out.append(item)
-            doc_id = item.child_id
-    return out
+    return [
+        await production(hub, document.doc_id, task, groups[document.group_id])
+        for document in await hub.store.tasks.documents(task.id)
+    ]
+
+
+def references(items: Sequence[Production]) -> list[tuple[str, str]]:
+    """The task's dictation texts, one per group that has its own: (group, text)."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.reference and item.reference not in seen.values():
+            seen.setdefault(item.group, item.reference)
+    return list(seen.items())
 
 
 def class_profile(items: Sequence[Production]) -> tuple[Counter[str], int]:

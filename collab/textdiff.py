@@ -19,6 +19,9 @@ PieceKind = Literal["same", "added", "removed"]
 
 #: A word (letters with their accents, digits), a run of whitespace, or one other character.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+#: Above this many token pairs to compare (about 2,000 changed words on each side), the middle of
+#: the texts is not aligned word by word (it would take seconds).
+MAX_COMPARED = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,13 @@ def word_diff(old: str, new: str) -> list[Piece]:
     pieces: list[Piece] = []
     _add(pieces, "same", a[:start])
     middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    if len(middle_a) * len(middle_b) > MAX_COMPARED:
+        # Too much changed to align in reasonable time (difflib grows quadratically): the whole
+        # middle shows as rewritten, which is still exact, just coarser.
+        _add(pieces, "removed", middle_a)
+        _add(pieces, "added", middle_b)
+        _add(pieces, "same", a[len(a) - end :])
+        return pieces
     matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":

@@ -58,6 +58,25 @@ def comment_id(settings: Settings, body: str) -> int:
         return int(db.execute("SELECT id FROM comments WHERE body = ?", (body,)).fetchone()[0])
 
 
+@pytest.fixture(autouse=True)
+def comments_held(settings: Settings, school: DemoSchool) -> None:
+    """The teacher has allowed comments, held for approval (off by default: see the next test)."""
+    with sqlite3.connect(settings.database_path) as db:
+        db.execute("UPDATE classes SET comments_mode = 'held'")
+
+
+def test_comments_are_off_until_the_teacher_allows_them(settings: Settings, school: DemoSchool) -> None:
+    with sqlite3.connect(settings.database_path) as db:  # back to what a new class gets
+        [default] = db.execute("SELECT dflt_value FROM pragma_table_info('classes') WHERE name = 'comments_mode'")
+        assert default == ("'off'",)
+        db.execute("UPDATE classes SET comments_mode = 'off'")
+    post_id = publish(settings, school, moderated=False)
+    with browser(settings) as parent:
+        sign_in_as(parent, "parent", school)
+        status, _ = comment(parent, post_id, "Bravo !")
+    assert status == 409 and comment_rows(settings) == []
+
+
 def test_a_held_comment_waits_for_the_teacher(settings: Settings, school: DemoSchool) -> None:
     post_id = publish(settings, school, moderated=False)
     with browser(settings) as lea:

@@ -149,13 +149,13 @@ def test_only_the_class_teacher_acts(settings: Settings, school: DemoSchool, who
             f"/blog/classe/{school.class_id}/commentaires/fermeture",
             f"/blog/classe/{school.class_id}/atom/nouvelle-cle",
         ):
-            assert other.post(url, data={"csrf": csrf, "mode": "off", "fermer": "1"}).status_code == 403, url
+            assert other.post(url, data={"csrf": csrf, "mode": "immediate", "fermer": "1"}).status_code == 403, url
     assert db_row(settings, "SELECT id, status FROM posts ORDER BY id") == [
         (waiting, "submitted"),
         (online, "published"),
     ]
     assert db_row(settings, "SELECT comments_mode, comments_closed FROM classes WHERE id = ?", school.class_id) == [
-        ("held", 0)
+        ("off", 0)  # unchanged: the default
     ]
 
 

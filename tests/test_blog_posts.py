@@ -27,7 +27,7 @@ def test_the_post_page(settings: Settings, school: DemoSchool, as_who: AsWho) ->
     assert "Travail : Dictée : le marché du village" in shown.text  # the demo dictation's title
     assert re.search(r"Publié le \d\d/\d\d/\d{4} à \d\d:\d\d", shown.text)
     assert "<p>Premier paragraphe,\nsur deux lignes.</p><p>Second paragraphe.</p>" in shown.text
-    assert "Du premier au deuxième jet" not in shown.text
+    assert "Du premier jet au deuxième jet" not in shown.text
 
 
 def test_the_list_shows_excerpts_that_lead_to_the_posts(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
@@ -132,7 +132,7 @@ def second_draft(settings: Settings, school: DemoSchool, *, first_published: boo
 def test_a_second_draft_beside_its_first(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:
     first_id, second_id = second_draft(settings, school)
     shown = page(as_who("parent"), f"/blog/billet/{second_id}").text
-    assert "Du premier au deuxième jet" in shown and "Légende" in shown
+    assert "Du premier jet au deuxième jet" in shown and "Légende" in shown
     assert "<ins>mots ajoutés</ins>" in shown and "<del>mots enlevés</del>" in shown
     first_column = shown.split('id="jet-1"')[1].split("</section>")[0]
     second_column = shown.split('id="jet-2"')[1].split("</section>")[0]
@@ -150,7 +150,7 @@ def test_a_second_draft_beside_its_first(settings: Settings, school: DemoSchool,
     assert f'href="http://127.0.0.1/blog/billet/{first_id}">lire le premier jet' in shown
     first_page = page(as_who("lea"), f"/blog/billet/{first_id}").text
     assert f'href="http://127.0.0.1/blog/billet/{second_id}">lire le deuxième jet' in first_page
-    assert "Du premier au deuxième jet" not in first_page
+    assert "Du premier jet au deuxième jet" not in first_page
 
 
 def test_an_unpublished_first_draft_is_not_shown_beside_the_second(
@@ -158,8 +158,12 @@ def test_an_unpublished_first_draft_is_not_shown_beside_the_second(
 ) -> None:
     first_id, second_id = second_draft(settings, school, first_published=False)
     shown = page(as_who("parent"), f"/blog/billet/{second_id}").text
-    assert "Du premier au deuxième jet" not in shown and "reve" not in shown and f"/blog/billet/{first_id}" not in shown
-    assert "Du premier au deuxième jet" in page(as_who("teacher"), f"/blog/billet/{second_id}").text
+    assert (
+        "Du premier jet au deuxième jet" not in shown
+        and "reve" not in shown
+        and f"/blog/billet/{first_id}" not in shown
+    )
+    assert "Du premier jet au deuxième jet" in page(as_who("teacher"), f"/blog/billet/{second_id}").text
 
 
 def test_a_first_draft_with_a_second_is_not_sent_back(settings: Settings, school: DemoSchool, as_who: AsWho) -> None:

@@ -16,7 +16,7 @@ from collab.store import Store
 from tests.conftest import ServerThread
 from tests.followup_data import LEA_DICTATION, with_store, write_and_agree
 from tests.test_agreement import agree, join, signed_in
-from tests.web import DemoSchool
+from tests.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.yclient import YClient
 
 
@@ -73,3 +73,34 @@ async def test_the_pair_rewrites_and_publishes_the_second_draft(
 
 async def _first_draft_update(store: Store, doc_id: str) -> bytes:
     return build_doc(await store.documents.load(doc_id)).get_update()
+
+
+def test_a_second_draft_stays_in_the_teachers_hands(settings: Settings, school: DemoSchool) -> None:
+    """The task's page lists it, its lock locks it, ending the task closes it, the feed shows it."""
+    write_and_agree(settings, school)
+    second = school.lea_doc + "-j2"
+    with browser(settings) as lea:
+        sign_in_as(lea, "lea", school)
+        csrf = csrf_from(lea.get("/").text)
+        assert lea.post(f"/texte/{school.lea_doc}/jet-suivant", data={"csrf": csrf}).status_code == 303
+    with browser(settings) as teacher:
+        sign_in_as(teacher, "teacher", school)
+        tasks = teacher.get(f"/enseignant/classe/{school.class_id}/taches").text
+        assert (
+            f"/enseignant/tache/{school.dictation_task_id}/document/{second}/verrou" in tasks
+            and "deuxième jet" in tasks
+        )
+        csrf = csrf_from(tasks)
+        lock = f"/enseignant/tache/{school.dictation_task_id}/document/{second}/verrou"
+        assert teacher.post(lock, data={"csrf": csrf, "action": "lock"}).status_code == 303
+        assert _status(settings, second) == "locked"
+        assert teacher.post(lock, data={"csrf": csrf, "action": "unlock"}).status_code == 303
+        end = f"/enseignant/tache/{school.dictation_task_id}/terminer"
+        assert teacher.post(end, data={"csrf": csrf}).status_code == 303
+    assert _status(settings, second) == "locked"  # ending the task closed the second draft too
+    assert _status(settings, school.lea_doc) == "published"
+
+
+def _status(settings: Settings, doc_id: str) -> str:
+    with sqlite3.connect(settings.database_path) as db:
+        return str(db.execute("SELECT status FROM documents WHERE id = ?", (doc_id,)).fetchone()[0])

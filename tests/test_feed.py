@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 
 from collab.settings import Settings
 from tests.conftest import ServerThread, make_settings
+from tests.followup_data import write_and_agree
 from tests.test_agreement import Pupil, join, signed_in
 from tests.web import DemoSchool, browser, sign_in_as
 from tests.yclient import YClient
@@ -268,3 +269,20 @@ async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
         school.lea_doc, lambda c: c["words"] == 5, seconds=10
     )  # counted again within three seconds
     assert card["progress"]["matched"] >= 2
+
+
+async def test_a_second_draft_appears_on_the_open_dashboard(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    write_and_agree(settings, school)
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    await feed.wait_card(school.lea_doc, lambda c: c["status"] == "published")
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        started = await http.post(
+            f"/texte/{school.lea_doc}/jet-suivant",
+            data={"csrf": teacher.csrf},
+            headers={"Cookie": f"binome_session={teacher.cookie}"},
+        )
+    assert started.status_code == 303
+    card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["status"] == "open")
+    assert card["draft"] == 2 and card["pair"] == 1 and card["text"].startswith("Le marché du village.")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from pycrdt import Text
+from pycrdt import Doc, Text
 from starlette.testclient import TestClient
 
+from collab.demo_followup import Typist
 from collab.media_files import MediaLibrary
 from collab.room import TEXT_NAME, build_doc, stored_text
 from collab.seeding import seed_demo
@@ -328,3 +329,53 @@ def test_the_second_draft_shows_what_the_teacher_wrote_on_the_first(
     assert f"/texte/{school.lea_doc}/correction" in room
     first = lea.get(f"/ecrire/{school.lea_doc}", headers=HTML).text
     assert "Ce que la maîtresse" not in first
+
+
+def test_no_second_draft_while_the_teacher_has_not_published(
+    settings: Settings, school: DemoSchool, as_who: AsWho, teacher: TestClient
+) -> None:
+    write_and_agree(settings, school, moderated=True)  # agreed, waiting for the teacher
+    lea = as_who("lea")
+    home = lea.get("/", headers=HTML).text
+    refused = lea.post(f"/texte/{school.lea_doc}/jet-suivant", data={"csrf": csrf_from(home)}, headers=HTML)
+    assert refused.status_code == 400 and "publié sur le blog" in refused.text
+    page = text_page(teacher, school.lea_doc)
+    assert "Renvoyer pour un" not in page
+    # the correction of a text still in the teacher's hands can be set; one being written cannot
+    start, end, _ = spans(page)[0]
+    url = f"/enseignant/texte/{school.lea_doc}/correction"
+    assert post(teacher, url, page, {"start": str(start), "end": str(end), "category": "ok"}) == 303
+
+
+def test_the_correction_of_a_text_being_written_is_provisional(
+    settings: Settings, school: DemoSchool, teacher: TestClient
+) -> None:
+    async def typed(store: Store) -> None:
+        lea = await store.accounts.get_user(school.lea_id)
+        assert lea is not None
+        typist = Typist(Doc(), [lea], 1_700_000_000.0)
+        typist.type("Les marchands arrive très tôt.", 0)
+        await store.documents.append_updates(school.lea_doc, typist.updates)
+
+    with_store(settings, typed)
+    page = text_page(teacher, school.lea_doc)
+    assert "cette correction est provisoire" in page and 'action="http://127.0.0.1/enseignant/texte/' in page
+    url = f"/enseignant/texte/{school.lea_doc}/correction"
+    at = "Les marchands arrive très tôt.".index("arrive")
+    data = {"csrf": csrf_from(page), "start": str(at), "end": str(at + 6), "category": "ok"}
+    refused = teacher.post(url, data=data, headers=HTML)
+    assert refused.status_code == 400 and "le binôme écrit encore ce texte" in refused.text.lower()
+
+
+def test_notices_come_from_codes_not_from_the_address(
+    settings: Settings, school: DemoSchool, teacher: TestClient
+) -> None:
+    url = f"/enseignant/tache/{school.dictation_task_id}/suivi"
+    assert "Votre compte est piraté" not in teacher.get(url + "?ok=Votre compte est piraté", headers=HTML).text
+    assert "barème enregistré" in teacher.get(url + "?ok=bareme", headers=HTML).text
+
+
+def test_ids_too_large_for_the_database_are_not_found(teacher: TestClient) -> None:
+    huge = "9" * 30
+    for url in (f"/enseignant/tache/{huge}/suivi", f"/enseignant/tache/{huge}/export.pdf", f"/blog/billet/{huge}"):
+        assert teacher.get(url, headers=HTML).status_code == 404, url

@@ -86,3 +86,11 @@ def test_any_unicode_text(old: str, new: str) -> None:
     pieces = word_diff(old, new)
     assert old_text(pieces) == old and new_text(pieces) == new
     assert all(p.text for p in pieces)
+
+
+def test_a_huge_rewrite_is_shown_coarsely_but_exactly() -> None:
+    # aligned word by word this would take minutes (the test's timeout would fail it)
+    old = " ".join(f"mot{i}" for i in range(6000))
+    new = " ".join(f"autre{i}" for i in range(6000))
+    diff = word_diff("Début. " + old + " Fin.", "Début. " + new + " Fin.")
+    assert old_text(diff) == "Début. " + old + " Fin." and new_text(diff) == "Début. " + new + " Fin."

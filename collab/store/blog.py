@@ -211,10 +211,13 @@ class BlogStore:
 
     async def send_back(self, post_id: int) -> str | None:
         """A submitted post goes back to its pair: the post is deleted and its document reopens to
-        writing, in one transaction. The document's id, or None if the post was not waiting."""
+        writing, in one transaction. The document's id, or None if the post was not waiting (or a
+        next draft was started from it meanwhile)."""
         async with self.db.write() as conn:
             async with conn.execute(
-                "SELECT doc_id FROM posts WHERE id = ? AND status = 'submitted'", (post_id,)
+                "SELECT p.doc_id FROM posts p WHERE p.id = ? AND p.status = 'submitted' "
+                "AND NOT EXISTS (SELECT 1 FROM documents c WHERE c.parent_id = p.doc_id)",
+                (post_id,),
             ) as cur:
                 row = await cur.fetchone()
             if row is None:
@@ -223,6 +226,8 @@ class BlogStore:
             await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
             await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (DocStatus.OPEN.value, doc_id))
             await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
+            # The teacher's decisions on differences were for this text: it is going to change.
+            await conn.execute("DELETE FROM correction_overrides WHERE doc_id = ?", (doc_id,))
         return doc_id
 
     async def drafts_of_class(self, class_id: int, *, limit: int = 200) -> list[Draft]:

@@ -253,9 +253,10 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0007_comments_and_feed",
         """
-        -- Comments on the class blog: off, shown at once, or held for the teacher: the class's
-        -- choice is the default of its posts, and one switch closes and hides every comment.
-        ALTER TABLE classes ADD COLUMN comments_mode TEXT NOT NULL DEFAULT 'held'
+        -- Comments on the class blog: off (the default: families comment only once the teacher
+        -- allows it), shown at once, or held for the teacher. The class's choice is the default
+        -- of its posts, and one switch closes and hides every comment.
+        ALTER TABLE classes ADD COLUMN comments_mode TEXT NOT NULL DEFAULT 'off'
             CHECK (comments_mode IN ('off', 'immediate', 'held'));
         ALTER TABLE classes ADD COLUMN comments_closed INTEGER NOT NULL DEFAULT 0;
         -- The private key of the class blog's Atom feed (families' apps), NULL until made.

@@ -45,6 +45,7 @@ class TaskDocument:
     group_id: int
     doc_id: str
     status: str
+    draft: int = 1  # a second draft belongs to its first draft's task, pair and group
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +131,19 @@ class TaskStore:
         return [t for t in tasks if t is not None]
 
     async def documents(self, task_id: int) -> list[TaskDocument]:
+        """Each pair's text of the task, followed by its later drafts, by pair number."""
         async with self.db.conn.execute(
-            "SELECT td.task_id, td.pair_id, td.group_id, td.doc_id, d.status FROM task_documents td "
-            "JOIN documents d ON d.id = td.doc_id JOIN pairs p ON p.id = td.pair_id "
-            "WHERE td.task_id = ? ORDER BY p.number, td.pair_id",
+            "WITH RECURSIVE chain(task_id, pair_id, group_id, doc_id) AS ("
+            " SELECT task_id, pair_id, group_id, doc_id FROM task_documents WHERE task_id = ?"
+            " UNION ALL SELECT c.task_id, c.pair_id, c.group_id, d.id FROM documents d"
+            " JOIN chain c ON d.parent_id = c.doc_id) "
+            "SELECT c.task_id, c.pair_id, c.group_id, c.doc_id, d.status, d.draft FROM chain c "
+            "JOIN documents d ON d.id = c.doc_id JOIN pairs p ON p.id = c.pair_id "
+            "ORDER BY p.number, c.pair_id, d.draft",
             (task_id,),
         ) as cur:
             rows = await cur.fetchall()
-        return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4])) for r in rows]
+        return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5])) for r in rows]
 
     async def task_of_document(self, doc_id: str) -> int | None:
         """The task a document was made for (for a second draft: its first draft's)."""

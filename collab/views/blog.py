@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from collab.auth import require_session
+from collab.drafts import draft_name
 from collab.models import DocStatus
 from collab.views import blog_comments, blog_feed
 from collab.views.blog_common import (
@@ -97,6 +98,7 @@ async def moderation_queue(request: Request) -> Response:
             "held": await blog.held_comments(klass.id),
             "titles": {p.id: p.title for p in posts},
             "drafts": drafts,
+            "draft_name": draft_name,
             "pairs": pairs,
             "settings": await blog.settings(klass.id),
             "waiting": await blog.waiting(klass.id),

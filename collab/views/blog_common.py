@@ -8,6 +8,7 @@ its teachers (TEACH_CLASS, never admins) see submitted texts, refused comments a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.drafts import draft_name
 from collab.errors import Conflict, NotFound
 from collab.hub import Hub
 from collab.models import ClassTarget, SchoolClass
@@ -203,7 +205,9 @@ async def post_context(request: Request, reader: Reader, post: Post) -> dict[str
         "paragraphs": paragraphs(post.body),
         "first": first,
         "second": second,
-        "diff": word_diff(first.body, post.body) if first is not None else None,
+        "diff": await asyncio.to_thread(word_diff, first.body, post.body) if first is not None else None,
+        "draft": lineage.draft,
+        "draft_name": draft_name,
         "comments": comments,
         "mode": comment_mode(post, settings),
         "own_mode": post.comments_mode,

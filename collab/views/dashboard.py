@@ -19,7 +19,7 @@ from collab.auth import authenticate, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.feed import coloured
 from collab.hub import Hub
-from collab.models import ClassTarget
+from collab.models import ClassTarget, DocStatus
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
@@ -108,6 +108,9 @@ async def end_task(request: Request) -> Response:
     now = time.time()
     await hub.store.tasks.end(task.id, now)
     for document in await hub.store.tasks.documents(task.id):
+        if document.draft > 1 and document.status == DocStatus.OPEN.value:
+            # later drafts have no writing window of their own: ending the task locks them
+            await hub.set_status(document.doc_id, DocStatus.LOCKED)
         room = hub.rooms.get(document.doc_id)
         if room is not None:
             room.close_writers(Locked(f"task {task.id} ended"))

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from collab.exports import productions_pdf, profile_svg, scores_csv
-from collab.followup import class_profile, productions
+from collab.followup import class_profile, productions, references
 from collab.store.tasks import Task
 from collab.views.followup import NAMES
 from collab.views.pages import hub_of, render
@@ -30,7 +30,13 @@ async def export_page(request: Request) -> Response:
     return render(
         request,
         "teacher/export.html",
-        {**NAMES, "task": task, "klass": await hub.store.schools.get_class(task.class_id), "items": items},
+        {
+            **NAMES,
+            "task": task,
+            "klass": await hub.store.schools.get_class(task.class_id),
+            "items": items,
+            "references": references(items),
+        },
         session=session,
     )
 

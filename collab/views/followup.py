@@ -63,7 +63,7 @@ async def follow_up(request: Request) -> Response:
             "items": items,
             "marking": await hub.store.follow_up.marking(task.id),
             "variants": await hub.store.follow_up.accepted_variants(task.id),
-            "notice": request.query_params.get("ok", "")[:100],
+            "notice": _notice(request),
         },
         session=session,
     )
@@ -76,7 +76,7 @@ async def set_marking(request: Request) -> Response:
     if marking not in MARKINGS:
         raise InvalidInput("Choisissez un barème de la liste.")
     await hub.store.follow_up.set_marking(task.id, marking)
-    return _back_to_task(request, task, "barème enregistré")
+    return _back_to_task(request, task, "bareme")
 
 
 async def variants(request: Request) -> Response:
@@ -86,9 +86,9 @@ async def variants(request: Request) -> Response:
     expected, got = _word(form, "expected"), _word(form, "got")
     if form_text(form, "action", 10) == "refuse":
         await hub.store.follow_up.refuse_variant(task.id, expected, got)
-        return _back_to_task(request, task, "variante retirée")
+        return _back_to_task(request, task, "variante-retiree")
     await hub.store.follow_up.accept_variant(task.id, expected, got)
-    return _back_to_task(request, task, f"« {got} » est accepté pour « {expected} »")
+    return _back_to_task(request, task, "variante-acceptee")
 
 
 def _word(form: FormData, name: str) -> str:
@@ -96,6 +96,24 @@ def _word(form: FormData, name: str) -> str:
     if not value or len(value) > MAX_WORD:
         raise InvalidInput("Écrivez le mot attendu et la variante acceptée (60 caractères au plus).")
     return value
+
+
+#: What a page says after a form, by the code in its address (never text from the address itself).
+NOTICES = {
+    "bareme": "barème enregistré",
+    "variante-acceptee": "variante acceptée",
+    "variante-retiree": "variante retirée",
+    "correction": "correction modifiée",
+    "annotation": "annotation ajoutée",
+    "annotation-retiree": "annotation retirée",
+    "commentaire": "commentaire enregistré",
+    "commentaire-retire": "commentaire retiré",
+    "jet-suivant": "le jet suivant est prêt : le binôme le trouve sur sa page",
+}
+
+
+def _notice(request: Request) -> str:
+    return NOTICES.get(request.query_params.get("ok", ""), "")
 
 
 def _back_to_task(request: Request, task: Task, notice: str) -> Response:
@@ -136,7 +154,7 @@ async def text_page(request: Request) -> Response:
             "task": task,
             "annotation_kinds": ANNOTATION_KINDS,
             "category_choices": [c.value for c in Category],
-            "notice": request.query_params.get("ok", "")[:100],
+            "notice": _notice(request),
         },
         session=session,
     )
@@ -170,6 +188,8 @@ async def override(request: Request) -> Response:
     hub = hub_of(request)
     session, target, form = await _text_form(request)
     item = await _production(request, target)
+    if item.post is None:
+        raise InvalidInput("Le binôme écrit encore ce texte : la correction se règle quand il est rendu.")
     start, end = _span(form, item.text)
     found = item.automatic is not None and any((e.start, e.end) == (start, end) for e in item.automatic.errors)
     if not found:
@@ -181,7 +201,7 @@ async def override(request: Request) -> Response:
         await hub.store.follow_up.override(item.doc_id, start, end, None if choice == "ok" else choice, session.user.id)
     else:
         raise InvalidInput("Choisissez une catégorie de la liste.")
-    return _back_to_text(request, item.doc_id, "correction modifiée")
+    return _back_to_text(request, item.doc_id, "correction")
 
 
 async def _production(request: Request, target: DocumentTarget) -> Production:
@@ -202,7 +222,7 @@ async def annotate(request: Request) -> Response:
         raise InvalidInput("Choisissez un type d'annotation de la liste.")
     note = form_text(form, "note", MAX_NOTE)
     await hub.store.follow_up.annotate(item.doc_id, start, end, item.text[start:end], kind, note, session.user.id)
-    return _back_to_text(request, item.doc_id, "annotation ajoutée")
+    return _back_to_text(request, item.doc_id, "annotation")
 
 
 async def remove_annotation(request: Request) -> Response:
@@ -210,7 +230,7 @@ async def remove_annotation(request: Request) -> Response:
     _, target, _ = await _text_form(request)
     if not await hub.store.follow_up.remove_annotation(target.document.id, path_id(request, "annotation_id")):
         raise NotFound("no such annotation")
-    return _back_to_text(request, target.document.id, "annotation retirée")
+    return _back_to_text(request, target.document.id, "annotation-retiree")
 
 
 async def comment(request: Request) -> Response:
@@ -221,7 +241,7 @@ async def comment(request: Request) -> Response:
     if len(body) > MAX_COMMENT:
         raise InvalidInput(f"Un commentaire fait {MAX_COMMENT} caractères au plus.")
     await hub.store.follow_up.set_comment(target.document.id, body, session.user.id)
-    return _back_to_text(request, target.document.id, "commentaire enregistré" if body else "commentaire retiré")
+    return _back_to_text(request, target.document.id, "commentaire" if body else "commentaire-retire")
 
 
 # -- the pupils' side ------------------------------------------------------------------------------
@@ -248,7 +268,7 @@ async def next_draft(request: Request) -> Response:
     document = await start_next_draft(hub, target.document.id)
     if session.user.role is Role.PUPIL:
         return RedirectResponse(str(request.url_for("writing_room", doc_id=document.id)), status_code=303)
-    return _back_to_text(request, document.id, "deuxième jet prêt : le binôme le trouve sur sa page")
+    return _back_to_text(request, document.id, "jet-suivant")
 
 
 def follow_up_routes() -> list[Route]:

@@ -41,9 +41,14 @@ def form_text(form: FormData, name: str, limit: int = 200) -> str:
     return value.strip()[:limit] if isinstance(value, str) else ""
 
 
+#: Ids are SQLite integers (< 2**63, 19 digits): longer ones cannot exist.
+MAX_ID_DIGITS = 18
+
+
 def path_id(request: Request, name: str) -> int:
-    """A numeric id from the URL; anything else is a 404 (forged ids get no hint)."""
-    try:
-        return int(request.path_params[name])
-    except ValueError as exc:
-        raise NotFound(f"no such {name}") from exc
+    """A numeric id from the URL; anything else (not a number, or beyond SQLite's integers) is a
+    404: forged ids get no hint."""
+    raw = str(request.path_params[name])
+    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+        raise NotFound(f"no such {name}")
+    return int(raw)

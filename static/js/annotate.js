@@ -16,8 +16,11 @@
     if (element && element.classList.contains('mark-label')) return null
     while (element && element !== text && !element.hasAttribute('data-start')) element = element.parentElement
     if (!element || element === text || element.classList.contains('missing')) return null
+    // The server counts characters (code points); the browser counts UTF-16 units (an emoji is 2).
+    const characters = (text) => Array.from(text).length
     const base = Number(element.dataset.start)
-    return node.nodeType === Node.TEXT_NODE ? base + offset : base + (offset > 0 ? element.textContent.length : 0)
+    if (node.nodeType === Node.TEXT_NODE) return base + characters(node.textContent.slice(0, offset))
+    return base + (offset > 0 ? characters(element.textContent) : 0)
   }
 
   function update () {

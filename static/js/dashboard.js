@@ -9,6 +9,7 @@
   const status = root.querySelector('[data-connection]')
   const errorBox = root.querySelector('[data-error]')
   const IDLE_SECONDS = 120
+  const DRAFTS = { 2: 'deuxième jet', 3: 'troisième jet', 4: 'quatrième jet' }
   const STATUS = { open: 'en cours', locked: 'verrouillé', published: 'publié', ended: 'terminé', waiting: 'pas encore ouvert' }
   const cards = new Map() // doc id -> { element, pair }
   let clockOffset = 0 // server time - our time
@@ -81,7 +82,8 @@
     const now = Date.now() / 1000 + clockOffset
     const names = pair.members.map((m) => m.name).join(' et ')
     element.dataset.status = pair.status
-    element.querySelector('[data-names]').textContent = 'Binôme ' + pair.pair + ' : ' + names
+    const draft = pair.draft > 1 ? ' (' + (DRAFTS[pair.draft] || 'jet n° ' + pair.draft) + ')' : ''
+    element.querySelector('[data-names]').textContent = 'Binôme ' + pair.pair + draft + ' : ' + names
     element.querySelector('[data-status]').textContent = STATUS[pair.status] || pair.status
     const presence = element.querySelector('[data-presence]')
     presence.innerHTML = ''

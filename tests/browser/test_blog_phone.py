@@ -40,7 +40,7 @@ def test_a_family_sees_both_drafts_side_by_side(open_as: OpenAs, settings: Setti
 
     post_id = with_store(settings, after_the_lesson)
     page = open_as("parent", f"/blog/billet/{post_id}")
-    expect(page.locator("body")).to_contain_text("Du premier au deuxième jet")
+    expect(page.locator("body")).to_contain_text("Du premier jet au deuxième jet")
     expect(page.locator("ins").first).to_be_visible()
     expect(page.locator("del", has_text="noir")).to_have_count(1)
     screenshot(page, "blog-drafts")
