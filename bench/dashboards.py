@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.load import LoadConfig, run_load, wait_idle
 from bench.server import HOST, Server, loadtest_setup
 from bench.stats import percentiles_ms
+from collab.seeding import PAIRS_PER_OBSERVER as PAIRS_PER_CLASS  # a load-test class: one observer
 
 #: dashboards may add at most this much to the server's CPU (% of what it uses without them)
 CPU_ADDED_TARGET_PCT = 10.0
@@ -85,7 +86,7 @@ async def run_dashboards(
 ) -> dict[str, Any]:
     data = workdir / "dashboards"
     data.mkdir()
-    pairs = classes * 15
+    pairs = classes * PAIRS_PER_CLASS
     rows = await loadtest_setup(data, pairs)
     config = replace(base, pairs=pairs, observers=False, profile=None)
     server = Server(data, cpu=cpu)
@@ -98,7 +99,8 @@ async def run_dashboards(
         # from run to run on a shared machine, more than the dashboards cost.
         for round_number in range(1, rounds + 1):
             say(
-                f"  round {round_number}/{rounds} without dashboards: {classes} classes × 15 pairs at {config.rate:g}/s"
+                f"  round {round_number}/{rounds} without dashboards: {classes} classes × {PAIRS_PER_CLASS} pairs "
+                f"at {config.rate:g}/s"
             )
             withouts.append(await run_load(server, rows, config, say))
             await wait_idle(server)

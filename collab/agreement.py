@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from collab.errors import CollabError, Forbidden, InvalidInput, Locked
+from collab.errors import CollabError, Forbidden, InvalidInput
 from collab.models import Access, DocStatus, User
 from collab.policy import document_access
 from collab.protocol import decode_state_vector
@@ -70,7 +70,7 @@ class AgreementDesk:
         store = self._hub.store
         current = room.doc.get_state()
         saved = await store.blog.agreements(room.doc_id)
-        room.agreed = {user: sv for user, sv in saved.items() if same_version(sv, current)}
+        room.agreed = {user for user, sv in saved.items() if same_version(sv, current)}
         room.members = await self._pair_members(room.doc_id)
         room.observers.append(self._on_event)
         post = await store.blog.post_of_document(room.doc_id)
@@ -134,16 +134,17 @@ class AgreementDesk:
             current = room.doc.get_state()
             if not same_version(version, current):
                 raise NotInSync(f"{user.login} agreed with an old version of {doc_id}")
-            room.agreed[user.id] = current
+            room.agreed.add(user.id)
             await hub.store.blog.agree(doc_id, user.id, current)
             members = room.members
             post = None
             if members and all(m in room.agreed for m in members):  # every agreement is for `current`
                 post = await self._publish(room, target.class_id, target.pair_id, target.document.title)
             room.announce(self._state(room, post))
-            hub.feeds.changed(doc_id, DocStatus.PUBLISHED if post is not None else None)
-            if post is not None:
-                room.close_writers(Locked(f"{doc_id} is published"))
+            if post is not None:  # the publication wrote the document's status
+                hub.status_changed(doc_id, DocStatus.PUBLISHED)
+            else:
+                hub.feeds.changed(doc_id)
             return Outcome(tuple(sorted(room.agreed)), members, post)
 
     async def _publish(self, room: Room, class_id: int | None, pair_id: int, title: str) -> Post:

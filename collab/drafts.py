@@ -45,10 +45,9 @@ async def start_next_draft(hub: Hub, parent_id: str) -> Document:
     # a published document accepts no more writes).
     await hub.update_log.flush()
     document = await create_next_draft(hub.store, parent_id)
-    task_id = await hub.store.tasks.task_of_document(document.id)
-    task = await hub.store.tasks.get(task_id) if task_id is not None else None
-    if task is not None:
-        await hub.feeds.document_added(task, document.id)  # a dashboard watching the task shows it
+    assignment = await hub.store.tasks.assignment(document.id)
+    if assignment is not None:
+        await hub.feeds.document_added(assignment[0], document.id)  # a dashboard watching the task shows it
     return document
 
 
@@ -56,9 +55,7 @@ async def create_next_draft(store: Store, parent_id: str) -> Document:
     """As ``start_next_draft``, on the store alone (the update log already flushed)."""
     lineage = await store.documents.lineage(parent_id)
     if lineage.child_id is not None:
-        existing = await store.documents.get_document(lineage.child_id)
-        assert existing is not None
-        return existing
+        return await _document(store, lineage.child_id)
     parent = await store.documents.get_document(parent_id)
     post = await store.blog.post_of_document(parent_id)
     assert parent is not None
@@ -73,8 +70,12 @@ async def create_next_draft(store: Store, parent_id: str) -> Document:
             parent_id, draft_id(parent_id, draft), draft_title(parent.title, draft), seed
         )
     except Conflict:  # the partner asked at the same instant
-        again = await store.documents.lineage(parent_id)
-        assert again.child_id is not None
-        document = await store.documents.get_document(again.child_id)
-        assert document is not None
-        return document
+        child_id = (await store.documents.lineage(parent_id)).child_id
+        assert child_id is not None
+        return await _document(store, child_id)
+
+
+async def _document(store: Store, doc_id: str) -> Document:
+    document = await store.documents.get_document(doc_id)
+    assert document is not None
+    return document

@@ -9,6 +9,7 @@ printout says as much as the screen.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import time
 from collections.abc import Mapping, Sequence
@@ -153,13 +154,9 @@ def _marked_up(item: Production) -> str:
     return "".join(parts)
 
 
-_registered = False
-
-
+@functools.cache
 def _register_fonts() -> None:
-    global _registered
-    if _registered:
-        return
+    """Once per process: reportlab keeps the fonts it was given."""
     import reportlab
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
@@ -168,4 +165,3 @@ def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont("Vera", str(fonts / "Vera.ttf")))
     pdfmetrics.registerFont(TTFont("VeraBd", str(fonts / "VeraBd.ttf")))
     pdfmetrics.registerFontFamily("Vera", normal="Vera", bold="VeraBd", italic="Vera", boldItalic="VeraBd")
-    _registered = True

@@ -284,21 +284,32 @@ class ClassFeeds:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
         self._feeds: dict[int, TaskFeed] = {}
+        self._building: dict[int, asyncio.Task[TaskFeed]] = {}
         self._by_doc: dict[str, TaskFeed] = {}
 
     async def subscribe(self, task: Task, send: Send) -> tuple[TaskFeed, Dashboard]:
         feed = self._feeds.get(task.id)
         if feed is None:
-            feed = TaskFeed(self._hub, task, await self._cards(task))
-            self._feeds[task.id] = feed
-            for doc_id in feed.cards:
-                self._by_doc[doc_id] = feed
-                room = self._hub.rooms.get(doc_id)
-                if room is not None:
-                    room.observers.append(feed.observe)
+            # Two dashboards opening the same task at once share one feed, built once.
+            building = self._building.get(task.id)
+            if building is None:
+                building = asyncio.get_running_loop().create_task(self._open(task))
+                self._building[task.id] = building
+                building.add_done_callback(lambda _: self._building.pop(task.id, None))
+            feed = await asyncio.shield(building)
         dashboard = Dashboard(send, self._hub.metrics.counts)
         feed.dashboards.add(dashboard)
         return feed, dashboard
+
+    async def _open(self, task: Task) -> TaskFeed:
+        feed = TaskFeed(self._hub, task, await self._cards(task))
+        self._feeds[task.id] = feed
+        for doc_id in feed.cards:
+            self._by_doc[doc_id] = feed
+            room = self._hub.rooms.get(doc_id)
+            if room is not None:
+                room.observers.append(feed.observe)
+        return feed
 
     def unsubscribe(self, feed: TaskFeed, dashboard: Dashboard) -> None:
         dashboard.closed = True
@@ -339,7 +350,7 @@ class ClassFeeds:
         feed = self._feeds.get(task.id)
         if feed is None or doc_id in feed.cards:
             return
-        card = (await self._cards(task)).get(doc_id)
+        card = (await self._cards(task, only=doc_id)).get(doc_id)
         if card is None:
             return
         feed.cards[doc_id] = card
@@ -359,13 +370,17 @@ class ClassFeeds:
                     card.status = "ended"
                 feed.mark(doc_id)
 
-    async def _cards(self, task: Task) -> dict[str, PairCard]:
+    async def _cards(self, task: Task, only: str | None = None) -> dict[str, PairCard]:
+        """The task's cards (or the one of document ``only``), from storage for unloaded rooms."""
         store = self._hub.store
         groups = {g.id: g for g in task.groups}
+        pairs = {p.id: p for p in await store.pairs.pairs_of_class(task.class_id)}
         now = time.time()
         cards: dict[str, PairCard] = {}
         for document in await store.tasks.documents(task.id):
-            pair = await store.pairs.get_pair(document.pair_id)
+            if only is not None and document.doc_id != only:
+                continue
+            pair = pairs.get(document.pair_id)
             members = coloured(pair.members if pair is not None else ())
             group = groups[document.group_id]
             card = PairCard(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from collab.correction import Category, Correction, CorrectionError, correct
 from collab.feed import coloured
 from collab.marking import Score, apply_overrides, score
-from collab.models import DocStatus
+from collab.models import DocStatus, Pair
 from collab.room import stored_text
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
@@ -147,9 +147,31 @@ def status_of(document_status: DocStatus, post: Post | None) -> str:
     return "locked" if document_status is DocStatus.LOCKED else "draft"
 
 
-async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup | None) -> Production:
+@dataclass(frozen=True)
+class TaskMarking:
+    """What a task's texts are corrected and marked with, read once for all of them."""
+
+    marking: str
+    accepted: list[tuple[str, str]]
+    pairs: dict[int, Pair]
+
+
+async def task_marking(hub: Hub, task: Task) -> TaskMarking:
+    store = hub.store
+    return TaskMarking(
+        marking=await store.follow_up.marking(task.id),
+        accepted=await store.follow_up.accepted_variants(task.id),
+        pairs={p.id: p for p in await store.pairs.pairs_of_class(task.class_id)},
+    )
+
+
+async def production(
+    hub: Hub, doc_id: str, task: Task | None, group: TaskGroup | None, marking: TaskMarking | None = None
+) -> Production:
     """One text with its correction (for a dictation) and the teacher's annotations."""
     store = hub.store
+    if marking is None:
+        marking = await task_marking(hub, task) if task is not None else TaskMarking("counts", [], {})
     document = await store.documents.get_document(doc_id)
     assert document is not None
     post = await store.blog.post_of_document(doc_id)
@@ -159,16 +181,17 @@ async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup 
         room = hub.rooms.get(doc_id)
         text = str(room.text) if room is not None else stored_text(await store.documents.load(doc_id))
     pair_id = await store.documents.pair_of(doc_id)
-    pair = await store.pairs.get_pair(pair_id) if pair_id is not None else None
+    pair = marking.pairs.get(pair_id) if pair_id is not None else None
+    if pair is None and pair_id is not None:  # a text outside any task: its pair is not preloaded
+        pair = await store.pairs.get_pair(pair_id)
     reference = group.reference_text if task is not None and group is not None and task.kind == "dictation" else ""
     automatic = corrected = marked = None
     decisions: dict[tuple[int, int], str | None] = {}
     if reference and text.strip():  # nothing written yet: nothing to correct
-        accepted = await store.follow_up.accepted_variants(task.id) if task is not None else []
-        automatic = await asyncio.to_thread(correct, reference, text, accepted)
+        automatic = await asyncio.to_thread(correct, reference, text, marking.accepted)
         decisions = await store.follow_up.overrides(doc_id)
         corrected = apply_overrides(automatic, decisions)
-        marked = score(corrected, await store.follow_up.marking(task.id) if task is not None else "counts")
+        marked = score(corrected, marking.marking)
     lineage = await store.documents.lineage(doc_id)
     notes = await store.follow_up.annotations(doc_id)
     result = Production(
@@ -196,11 +219,12 @@ async def production(hub: Hub, doc_id: str, task: Task | None, group: TaskGroup 
     return result
 
 
-async def productions(hub: Hub, task: Task) -> list[Production]:
+async def productions(hub: Hub, task: Task, marking: TaskMarking | None = None) -> list[Production]:
     """Every pair's text of a task, each followed by its later drafts."""
     groups = {g.id: g for g in task.groups}
+    marking = marking or await task_marking(hub, task)
     return [
-        await production(hub, document.doc_id, task, groups[document.group_id])
+        await production(hub, document.doc_id, task, groups[document.group_id], marking)
         for document in await hub.store.tasks.documents(task.id)
     ]
 

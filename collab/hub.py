@@ -120,6 +120,11 @@ class Hub:
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         """Lock, publish or reopen a document; writers connected to a closed one get 4409."""
         await self.store.documents.set_status(doc_id, status)
+        self.status_changed(doc_id, status)
+
+    def status_changed(self, doc_id: str, status: DocStatus) -> None:
+        """A document's status was written (here, or with a publication or a send-back in one
+        transaction): dashboards, writers and a loaded room hear of it."""
         self.feeds.changed(doc_id, status)
         room = self.rooms.get(doc_id)
         if room is not None and status is not DocStatus.OPEN:

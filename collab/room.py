@@ -143,10 +143,10 @@ class Room:
         self.activity: collections.deque[list[int]] = collections.deque(maxlen=ACTIVITY_BUCKETS)
         #: The awareness client id under which the server announces the room's state.
         self.server_client_id = secrets.randbits(31) + 1
-        #: "On est d'accord" (collab.agreement): the pair's members, user id -> the state vector
-        #: they agreed on, and the lock that orders agreeing and forgetting agreements.
+        #: "On est d'accord" (collab.agreement): the pair's members, those who agree with the
+        #: room's current version, and the lock that orders agreeing and forgetting agreements.
         self.members: tuple[int, ...] = ()
-        self.agreed: dict[int, bytes] = {}
+        self.agreed: set[int] = set()
         self.agreement_lock = asyncio.Lock()
         self._announced: str | None = None
         self._state: dict[str, object] = {}

@@ -74,17 +74,6 @@ class FollowUpStore:
         ) as cur:
             return {(int(r[0]), int(r[1])): r[2] for r in await cur.fetchall()}
 
-    async def overrides_of_task(self, task_id: int) -> dict[str, dict[tuple[int, int], str | None]]:
-        async with self.db.conn.execute(
-            'SELECT o.doc_id, o.start, o."end", o.category FROM correction_overrides o '
-            "JOIN task_documents td ON td.doc_id = o.doc_id WHERE td.task_id = ?",
-            (task_id,),
-        ) as cur:
-            out: dict[str, dict[tuple[int, int], str | None]] = {}
-            for r in await cur.fetchall():
-                out.setdefault(str(r[0]), {})[(int(r[1]), int(r[2]))] = r[3]
-            return out
-
     async def override(self, doc_id: str, start: int, end: int, category: str | None, by: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(

@@ -16,11 +16,11 @@ from starlette.routing import Route
 from collab.auth import require_session
 from collab.drafts import draft_name
 from collab.models import DocStatus
+from collab.store.blog import Waiting
 from collab.views import blog_comments, blog_feed
 from collab.views.blog_common import (
     BlogConflict,
     class_reader,
-    form_session,
     managed_class,
     notice_text,
     post_authors,
@@ -29,7 +29,7 @@ from collab.views.blog_common import (
     redirect_back,
     taught_post,
 )
-from collab.views.pages import form_text, hub_of, path_id, render
+from collab.views.pages import form_session, form_text, hub_of, path_id, render
 
 _EXCERPT_CHARS = 280
 
@@ -87,6 +87,7 @@ async def moderation_queue(request: Request) -> Response:
     submitted = [p for p in posts if not p.published]
     drafts = await blog.drafts_of_class(klass.id)
     pairs = {p.id: p for p in await hub.store.pairs.pairs_of_class(klass.id)}
+    held = await blog.held_comments(klass.id)
     return render(
         request,
         "blog/moderation.html",
@@ -95,13 +96,13 @@ async def moderation_queue(request: Request) -> Response:
             "submitted": submitted,
             "authors": await post_authors(hub, submitted),
             "excerpts": {p.id: excerpt(p.body) for p in submitted},
-            "held": await blog.held_comments(klass.id),
+            "held": held,
             "titles": {p.id: p.title for p in posts},
             "drafts": drafts,
             "draft_name": draft_name,
             "pairs": pairs,
             "settings": await blog.settings(klass.id),
-            "waiting": await blog.waiting(klass.id),
+            "waiting": Waiting(posts=len(submitted), comments=len(held)),  # both lists are whole
             "teacher": True,
             "notice": notice_text(request),
             "tab": "moderation",
@@ -139,7 +140,7 @@ async def send_back(request: Request) -> Response:
     doc_id = await hub.store.blog.send_back(post.id)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
-    await hub.set_status(doc_id, DocStatus.OPEN)  # dashboards and a loaded room hear of it
+    hub.status_changed(doc_id, DocStatus.OPEN)  # the send-back reopened it: dashboards and a loaded room hear of it
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
 

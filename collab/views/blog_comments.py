@@ -17,14 +17,13 @@ from collab.views.blog_common import (
     COMMENT_MAX_CHARS,
     BlogConflict,
     comment_mode,
-    form_session,
     managed_class,
     post_context,
     readable_post,
     redirect_back,
     taught_post,
 )
-from collab.views.pages import form_text, hub_of, path_id, render
+from collab.views.pages import form_session, form_text, hub_of, path_id, render
 
 
 class CommentsClosed(BlogConflict):

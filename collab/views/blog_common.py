@@ -18,7 +18,6 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.drafts import draft_name
 from collab.errors import Conflict, NotFound
 from collab.hub import Hub
@@ -27,7 +26,7 @@ from collab.policy import Action, can, require
 from collab.store import Post, Session
 from collab.store.blog import BlogSettings, Comment
 from collab.textdiff import word_diff
-from collab.views.pages import form_text, hub_of, path_id
+from collab.views.pages import form_session, form_text, hub_of, path_id
 
 COMMENT_MAX_CHARS = 1000
 #: What a redirect may say (by code: a crafted link cannot put words on the page).
@@ -82,14 +81,6 @@ async def class_reader(request: Request, session: Session, class_id: int) -> Rea
     target = ClassTarget(klass.id, klass.school_id)
     require(principal, Action.READ_CLASS_BLOG, target)
     return Reader(session, klass, can(principal, Action.TEACH_CLASS, target))
-
-
-async def form_session(request: Request) -> tuple[Session, FormData]:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    return session, form
 
 
 async def managed_class(request: Request, session: Session, class_id: int) -> SchoolClass:
@@ -170,11 +161,11 @@ def paragraphs(body: str) -> list[str]:
 
 async def post_authors(hub: Hub, posts: list[Post]) -> dict[int, list[str]]:
     """Post id → the first names of its pair's members."""
-    pairs: dict[int, list[str]] = {}
-    for pair_id in {p.pair_id for p in posts if p.pair_id is not None}:
-        pair = await hub.store.pairs.get_pair(pair_id)
-        pairs[pair_id] = [m.display_name for m in pair.members] if pair is not None else []
-    return {p.id: pairs.get(p.pair_id, []) if p.pair_id is not None else [] for p in posts}
+    names: dict[int, list[str]] = {}
+    for class_id in {p.class_id for p in posts}:  # one query per class (a page shows one class)
+        for pair in await hub.store.pairs.pairs_of_class(class_id):
+            names[pair.id] = [m.display_name for m in pair.members]
+    return {p.id: names.get(p.pair_id, []) if p.pair_id is not None else [] for p in posts}
 
 
 async def post_context(request: Request, reader: Reader, post: Post) -> dict[str, Any]:

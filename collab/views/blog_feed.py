@@ -17,8 +17,8 @@ from starlette.responses import Response
 
 from collab.errors import NotFound
 from collab.store import Post
-from collab.views.blog_common import form_session, get_class, managed_class, post_authors, redirect_back
-from collab.views.pages import hub_of, path_id
+from collab.views.blog_common import get_class, managed_class, post_authors, redirect_back
+from collab.views.pages import form_session, hub_of, path_id
 
 FEED_MAX_ENTRIES = 50
 _ATOM = "http://www.w3.org/2005/Atom"

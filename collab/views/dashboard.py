@@ -23,7 +23,7 @@ from collab.models import ClassTarget, DocStatus
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
-from collab.views.pages import form_text, hub_of, render
+from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.tasks import task_for, task_form, taught_task
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,7 @@ MAX_MESSAGE = 200
 
 
 async def dashboard(request: Request) -> Response:
-    hub = hub_of(request)
-    session, task = await taught_task(request)
-    klass = await hub.store.schools.get_class(task.class_id)
+    session, task, klass = await taught_task(request)
     feed_url = str(request.url_for("task_feed", task_id=task.id)).replace("http", "ws", 1)
     config = {
         "feed": feed_url,
@@ -58,10 +56,7 @@ async def task_feed(websocket: WebSocket) -> None:
     await websocket.accept()
     try:
         user = await authenticate(hub.store, websocket)
-        raw = str(websocket.path_params["task_id"])
-        if not raw.isdigit() or len(raw) > 12:
-            raise NotFound("no such task")
-        task = await task_for(hub.store, user, int(raw), Action.TEACH_CLASS)
+        task = await task_for(hub.store, user, path_id(websocket, "task_id"), Action.TEACH_CLASS)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return

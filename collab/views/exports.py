@@ -13,8 +13,8 @@ from starlette.routing import Route
 from collab.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup import class_profile, productions, references
 from collab.store.tasks import Task
-from collab.views.followup import NAMES
-from collab.views.pages import hub_of, render
+from collab.views.followup import task_texts
+from collab.views.pages import hub_of
 from collab.views.tasks import taught_task
 
 
@@ -24,29 +24,14 @@ def _file_name(task: Task, extension: str) -> str:
 
 
 async def export_page(request: Request) -> Response:
-    hub = hub_of(request)
-    session, task = await taught_task(request)
-    items = await productions(hub, task)
-    return render(
-        request,
-        "teacher/export.html",
-        {
-            **NAMES,
-            "task": task,
-            "klass": await hub.store.schools.get_class(task.class_id),
-            "items": items,
-            "references": references(items),
-        },
-        session=session,
-    )
+    items, _, page = await task_texts(request)
+    return page("teacher/export.html", items=items, references=references(items))
 
 
 async def export_pdf(request: Request) -> Response:
     hub = hub_of(request)
-    _, task = await taught_task(request)
-    klass = await hub.store.schools.get_class(task.class_id)
-    items = await productions(hub, task)
-    pdf = await asyncio.to_thread(productions_pdf, task.title, klass.name if klass else "", items)
+    _, task, klass = await taught_task(request)
+    pdf = await asyncio.to_thread(productions_pdf, task.title, klass.name, await productions(hub, task))
     return Response(
         pdf,
         media_type="application/pdf",
@@ -56,7 +41,7 @@ async def export_pdf(request: Request) -> Response:
 
 async def export_csv(request: Request) -> Response:
     hub = hub_of(request)
-    _, task = await taught_task(request)
+    _, task, _ = await taught_task(request)
     return Response(
         scores_csv(await productions(hub, task)),
         media_type="text/csv; charset=utf-8",
@@ -65,21 +50,13 @@ async def export_csv(request: Request) -> Response:
 
 
 async def error_profile(request: Request) -> Response:
-    hub = hub_of(request)
-    session, task = await taught_task(request)
-    totals, texts = class_profile(await productions(hub, task))
-    return render(
-        request,
+    items, _, page = await task_texts(request)
+    totals, texts = class_profile(items)
+    return page(
         "teacher/profile.html",
-        {
-            **NAMES,
-            "task": task,
-            "klass": await hub.store.schools.get_class(task.class_id),
-            "chart": profile_svg(totals, texts),
-            "totals": sorted(totals.items(), key=lambda kv: -kv[1]),
-            "texts": texts,
-        },
-        session=session,
+        chart=profile_svg(totals, texts),
+        totals=sorted(totals.items(), key=lambda kv: -kv[1]),
+        texts=texts,
     )
 
 

@@ -4,12 +4,15 @@ text is published, and second drafts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.auth import require_session
 from collab.correction import Category
 from collab.drafts import draft_name, start_next_draft
 from collab.errors import Forbidden, InvalidInput, NotFound
@@ -20,15 +23,17 @@ from collab.followup import (
     MARKING_NAMES,
     STATUS_NAMES,
     Production,
+    TaskMarking,
     production,
     productions,
+    task_marking,
 )
 from collab.models import DocumentTarget, Role, User
 from collab.policy import Action, require
 from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.store.tasks import Task, TaskGroup
-from collab.views.pages import form_text, hub_of, path_id, render
+from collab.views.pages import form_session, form_text, hub_of, path_id, render
 from collab.views.tasks import task_form, taught_task
 
 MAX_COMMENT = 2000
@@ -48,24 +53,33 @@ NAMES = {
 # -- a task's texts ------------------------------------------------------------------------------
 
 
+#: Renders a page of the task in the URL: ``page(template, **context)``.
+TaskPage = Callable[..., Response]
+
+
+async def task_texts(request: Request) -> tuple[list[Production], TaskMarking, TaskPage]:
+    """The texts of the task in the URL (its teacher only), how they are marked, and how to render
+    a page about them."""
+    hub = hub_of(request)
+    session, task, klass = await taught_task(request)
+    marking = await task_marking(hub, task)
+    items = await productions(hub, task, marking)
+
+    def page(template: str, **context: Any) -> Response:
+        return render(request, template, {**NAMES, "task": task, "klass": klass, **context}, session=session)
+
+    return items, marking, page
+
+
 async def follow_up(request: Request) -> Response:
     """Every pair's text of a task side by side, with its correction and score."""
-    hub = hub_of(request)
-    session, task = await taught_task(request)
-    items = await productions(hub, task)
-    return render(
-        request,
+    items, marking, page = await task_texts(request)
+    return page(
         "teacher/followup.html",
-        {
-            **NAMES,
-            "task": task,
-            "klass": await hub.store.schools.get_class(task.class_id),
-            "items": items,
-            "marking": await hub.store.follow_up.marking(task.id),
-            "variants": await hub.store.follow_up.accepted_variants(task.id),
-            "notice": _notice(request),
-        },
-        session=session,
+        items=items,
+        marking=marking.marking,
+        variants=marking.accepted,
+        notice=_notice(request),
     )
 
 
@@ -161,10 +175,7 @@ async def text_page(request: Request) -> Response:
 
 
 async def _text_form(request: Request) -> tuple[Session, DocumentTarget, FormData]:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    session, form = await form_session(request)
     return session, await _target(request, session.user, Action.FOLLOW_UP), form
 
 
@@ -262,8 +273,7 @@ async def next_draft(request: Request) -> Response:
     """POST: start (or reopen) the next draft of a published text: the pair, or their teacher
     sending it back. Pupils go to write it; the teacher back to the text."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    check_csrf((await request.form()).get(CSRF_FIELD), session.csrf_token)
+    session, _ = await form_session(request)
     target = await _target(request, session.user, Action.START_DRAFT)
     document = await start_next_draft(hub, target.document.id)
     if session.user.role is Role.PUPIL:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
-from collab.auth import SIGN_IN_CSRF_COOKIE, set_cookie, sign_in_csrf_token
+from collab.auth import CSRF_FIELD, SIGN_IN_CSRF_COOKIE, check_csrf, require_session, set_cookie, sign_in_csrf_token
 from collab.errors import NotFound
 from collab.hub import Hub
 from collab.store import Session
@@ -45,10 +45,18 @@ def form_text(form: FormData, name: str, limit: int = 200) -> str:
 MAX_ID_DIGITS = 18
 
 
-def path_id(request: Request, name: str) -> int:
+def path_id(request: HTTPConnection, name: str) -> int:
     """A numeric id from the URL; anything else (not a number, or beyond SQLite's integers) is a
     404: forged ids get no hint."""
     raw = str(request.path_params[name])
     if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
         raise NotFound(f"no such {name}")
     return int(raw)
+
+
+async def form_session(request: Request) -> tuple[Session, FormData]:
+    """A posted form of the signed-in user, its CSRF token checked."""
+    session = await require_session(hub_of(request).store, request)
+    form = await request.form()
+    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    return session, form

@@ -74,8 +74,6 @@ async def writing_room(request: Request) -> Response:
             segments = segments_of(media.cuts, media.duration)
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     members = pair.members if pair is not None else ()
-    partners = [m for m in members if m.id != session.user.id]
-    post = await hub.store.blog.post_of_document(doc_id)
     previous = await _previous_draft(request, doc_id)
     room = {
         "doc": doc_id,
@@ -99,10 +97,8 @@ async def writing_room(request: Request) -> Response:
             "group": assignment[1] if assignment else None,
             "media": media,
             "segments": segments,
-            "partners": partners,
             "access": access.value,
             "closed": closed,
-            "post": post,
             "previous": previous,
             "annotation_names": ANNOTATION_NAMES,
             "room": json.dumps(room, ensure_ascii=False),

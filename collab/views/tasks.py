@@ -11,15 +11,15 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.auth import require_session
 from collab.errors import InvalidInput, NotFound
 from collab.media_types import MediaKind
-from collab.models import ClassTarget, DocStatus, User
+from collab.models import ClassTarget, DocStatus, SchoolClass, User
 from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media, Session, Store
 from collab.store.tasks import NewGroup, Task
-from collab.views.pages import form_text, hub_of, path_id, render
+from collab.views.pages import form_session, form_text, hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
 
 GROUP_LABELS = ("A", "B", "C")
@@ -119,28 +119,30 @@ async def create_task(request: Request) -> Response:
 
 async def task_for(store: Store, user: User, task_id: int, action: Action) -> Task:
     """The task, on whose class ``user`` may do ``action`` (404 / 403 otherwise)."""
+    return (await _task_and_class(store, user, task_id, action))[0]
+
+
+async def _task_and_class(store: Store, user: User, task_id: int, action: Action) -> tuple[Task, SchoolClass]:
     task = await store.tasks.get(task_id)
     klass = await store.schools.get_class(task.class_id) if task is not None else None
     if task is None or klass is None:
         raise NotFound(f"no task {task_id}")
     require(await store.accounts.load_principal(user), action, ClassTarget(klass.id, klass.school_id))
-    return task
+    return task, klass
 
 
-async def taught_task(request: Request) -> tuple[Session, Task]:
-    """The signed-in teacher's session and the task in the URL, which they teach (a page)."""
+async def taught_task(request: Request) -> tuple[Session, Task, SchoolClass]:
+    """The signed-in teacher's session, the task in the URL and its class, which they teach."""
     store = hub_of(request).store
     session = await require_session(store, request)
-    return session, await task_for(store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    task, klass = await _task_and_class(store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    return session, task, klass
 
 
 async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
     """A form posted about the task in the URL: CSRF checked, ``action`` allowed on its class."""
-    store = hub_of(request).store
-    session = await require_session(store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    return await task_for(store, session.user, path_id(request, "task_id"), action), form
+    session, form = await form_session(request)
+    return await task_for(hub_of(request).store, session.user, path_id(request, "task_id"), action), form
 
 
 async def lock_task(request: Request) -> Response:
