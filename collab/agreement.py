@@ -98,7 +98,7 @@ class AgreementDesk:
     def reannounce(self, tick: int) -> None:
         """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
         for room in list(self._hub.rooms.values()):
-            if room.server_client_id % REANNOUNCE_SLICES == tick % REANNOUNCE_SLICES and room.peers and not room.broken:
+            if room.announce_slice % REANNOUNCE_SLICES == tick % REANNOUNCE_SLICES and room.peers and not room.broken:
                 room.reannounce()
 
     def _state(self, room: Room, post: Post | None) -> dict[str, object]:

@@ -129,3 +129,36 @@ class SchemaError(CollabError):
 
     status = 500
     close_code = 1011
+
+
+# -- presence (awareness) and pacing ----------------------------------------------------------
+
+
+class PresenceTooLarge(TooLarge):
+    """One awareness state is larger than COLLAB_AWARENESS_STATE_BYTES (4413)."""
+
+    reason = "presence_too_large"
+    public_message = "Ta présence (ton curseur, ton nom) prend trop de place."
+
+
+class PresenceFull(TooLarge):
+    """The room holds more presence than COLLAB_AWARENESS_ROOM_BYTES: the heaviest holder goes (4413)."""
+
+    reason = "presence_full"
+    public_message = "Trop d'informations de présence dans ce texte."
+
+
+class TooManyPresences(BadRequest):
+    """A connection announced more awareness client ids than COLLAB_AWARENESS_IDS_PER_CONNECTION (4400):
+    a Yjs document has one."""
+
+    reason = "too_many_presences"
+    public_message = "Cette connexion annonce trop de présences."
+
+
+class ForgedPresence(Forbidden):
+    """An awareness entry that only the server may announce (its client id, its ``binome`` field) or that
+    belongs to another person's connection (4403)."""
+
+    reason = "forged_presence"
+    public_message = "Ce message de présence n'est pas le tien."

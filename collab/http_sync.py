@@ -20,9 +20,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.auth import check_csrf, require_session
-from collab.errors import BadRequest, CollabError, NotFound, Overloaded, TooLarge
+from collab.errors import BadRequest, CollabError, NotFound, Overloaded, RateLimited, TooLarge
 from collab.hub import Hub
 from collab.protocol import encode_var_bytes, read_var_bytes
+from collab.ratelimit import Pacer
 from collab.room import Peer, Room
 from collab.views.pages import hub_of
 
@@ -82,6 +83,9 @@ class HttpSession:
     room: Room
     peer: Peer
     channel: HttpChannel
+    #: The session's pacing budget, spent by its frames (as a socket's): one request at a time.
+    pacer: Pacer
+    busy: bool = False
     expiry: asyncio.TimerHandle | None = field(default=None, repr=False)
 
 
@@ -151,7 +155,7 @@ async def open_session(request: Request) -> Response:
     access = await hub.authorize(session.user, doc_id)
     channel = HttpChannel(hub.settings.send_queue_bytes)
     room, peer = await hub.join(doc_id, session.user, access, channel)
-    key = _sessions(request).add(HttpSession(doc_id, session.user.id, room, peer, channel))
+    key = _sessions(request).add(HttpSession(doc_id, session.user.id, room, peer, channel, hub.pacer()))
     log.info("HTTP sync session for %s on %s", session.user.login, doc_id)
     return JSONResponse({"session": key, "access": access.value})
 
@@ -176,9 +180,13 @@ async def receive(request: Request) -> Response:
     check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
     key = request.path_params["session"]
     sync = _sessions(request).get(key, _doc_id(request), session.user.id)
+    if sync.busy:
+        # Our client sends one request at a time; parallel ones would only stack up waits.
+        raise RateLimited("one request at a time per HTTP sync session")
+    sync.busy = True
     max_frame = hub.settings.max_frame_bytes
-    body = await request.body()
     try:
+        body = await request.body()
         if len(body) > max_frame * 4:
             raise TooLarge(f"request of {len(body)} bytes")
         pos = count = 0
@@ -189,12 +197,20 @@ async def receive(request: Request) -> Response:
                 raise BadRequest("too many frames in one request")
             if len(frame) > max_frame:
                 raise TooLarge(f"frame of {len(frame)} bytes (limit {max_frame})")
+            # Paced as a socket is: the request waits (at most _MAX_FRAMES_PER_REQUEST frames' worth).
+            wait = sync.pacer.reserve()
+            if wait > 0:
+                await sync.pacer.wait(wait)
+                if sync.channel.closed is not None:  # closed meanwhile: the client sends again
+                    raise SessionGone("the HTTP sync session closed while its frames were paced")
             await sync.room.receive(sync.peer, frame)
     except CollabError as exc:
         log.warning("closing HTTP sync of %s on %s with %d: %s", session.user.login, sync.doc_id, exc.close_code, exc)
         sync.channel.close(exc.close_code, exc.detail)
         _sessions(request).end(key)
         raise
+    finally:
+        sync.busy = False
     return Response(status_code=204)
 
 

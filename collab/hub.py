@@ -20,7 +20,7 @@ from collab.memory import release_free_memory
 from collab.metrics import Metrics
 from collab.models import Access, DocStatus, Document, User
 from collab.policy import document_access
-from collab.ratelimit import RateLimiter
+from collab.ratelimit import Pacer
 from collab.room import Channel, Peer, Room
 from collab.settings import Settings
 from collab.store import Store, UpdateLog
@@ -39,7 +39,6 @@ class Hub:
         self.update_log = UpdateLog(
             store.db, window_seconds=settings.group_commit_ms / 1000, on_commit=metrics.observe_commit
         )
-        self.limiter = RateLimiter(settings.rate_per_second, settings.rate_burst)
         self.rooms: dict[str, Room] = {}
         self._loading: dict[str, asyncio.Future[Room]] = {}
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
@@ -84,6 +83,11 @@ class Hub:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.update_log.close()
         self.rooms.clear()
+
+    def pacer(self) -> Pacer:
+        """The pacing budget of one new connection (a socket or an HTTP sync session)."""
+        s = self.settings
+        return Pacer(s.rate_per_second, s.rate_burst, s.pace_abuse_seconds, counts=self.metrics.counts)
 
     # -- access --------------------------------------------------------------------------
 
@@ -164,7 +168,6 @@ class Hub:
                 settings=self.settings,
                 update_log=self.update_log,
                 documents=self.store.documents,
-                limiter=self.limiter,
                 metrics=self.metrics,
                 owner=self,
             )

@@ -20,6 +20,10 @@ REFUSAL_REASONS = (
     "slow_consumer",
     "locked",
     "server_error",
+    "presence_too_large",
+    "presence_full",
+    "too_many_presences",
+    "forged_presence",
 )
 
 
@@ -28,6 +32,9 @@ class FrameCounts:
     updates_received: int = 0
     updates_relayed: int = 0
     awareness_relayed: int = 0
+    #: Frames a connection had to wait for (its pacing budget was spent), and the seconds waited.
+    frames_paced: int = 0
+    paced_seconds: float = 0.0
     #: CPU time of the event-loop thread spent on teachers' dashboards (building and sending cards)
     feed_cpu_seconds: float = 0.0
 
@@ -36,6 +43,8 @@ _COUNT_HELP = {
     "updates_received": "Document updates accepted from clients",
     "updates_relayed": "Document updates sent to other peers after commit",
     "awareness_relayed": "Awareness messages sent to other peers",
+    "frames_paced": "Frames read only after their connection's pacing budget refilled",
+    "paced_seconds": "Seconds connections were kept waiting by pacing (their sockets not read)",
     "feed_cpu_seconds": "CPU seconds the dashboards' class feeds used (cards built, encoded and sent)",
 }
 

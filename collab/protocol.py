@@ -21,7 +21,7 @@ from typing import Final
 from pycrdt import create_awareness_message, create_update_message
 from pycrdt._sync import create_sync_step2_message, write_var_uint
 
-from collab.errors import BadRequest
+from collab.errors import BadRequest, PresenceTooLarge
 
 __all__ = [
     "AwarenessEntry",
@@ -153,14 +153,19 @@ def decode_message(frame: bytes) -> Message:
     raise BadRequest(f"unknown message type {kind}")
 
 
-def decode_awareness(payload: bytes) -> list[AwarenessEntry]:
-    """Decode an awareness update: a count, then (client id, clock, JSON state) per client."""
+def decode_awareness(payload: bytes, *, max_state_bytes: int | None = None) -> list[AwarenessEntry]:
+    """Decode an awareness update: a count, then (client id, clock, JSON state) per client.
+
+    A state longer than ``max_state_bytes`` raises :class:`collab.errors.PresenceTooLarge`
+    before it is parsed."""
     count, pos = read_var_uint(payload, 0)
     entries: list[AwarenessEntry] = []
     for _ in range(count):
         client_id, pos = read_var_uint(payload, pos)
         clock, pos = read_var_uint(payload, pos)
         raw, pos = read_var_bytes(payload, pos)
+        if max_state_bytes is not None and len(raw) > max_state_bytes:
+            raise PresenceTooLarge(f"awareness state of {len(raw)} bytes (limit {max_state_bytes})")
         try:
             state = raw.decode("utf-8")
             json.loads(state)

@@ -13,24 +13,23 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
 from pycrdt import Doc, Text, get_update
 
 from collab import protocol
-from collab.awareness import RoomAwareness
+from collab.awareness import SERVER_CLIENT_ID, PresenceLimits, RoomAwareness
 from collab.errors import (
     BadRequest,
     CollabError,
     DocumentTooLarge,
-    RateLimited,
+    PresenceFull,
     ReadOnly,
     ServerError,
 )
 from collab.metrics import Metrics
 from collab.models import Access, LoadedDocument, User
-from collab.ratelimit import RateLimiter
 from collab.settings import Settings
 from collab.store import DocumentStore, PendingUpdate, UpdateLog
 
@@ -56,7 +55,6 @@ class Peer:
     user: User
     access: Access
     channel: Channel
-    awareness_ids: set[int] = field(default_factory=set)
 
     @property
     def can_write(self) -> bool:
@@ -109,7 +107,6 @@ class Room:
         settings: Settings,
         update_log: UpdateLog,
         documents: DocumentStore,
-        limiter: RateLimiter,
         metrics: Metrics,
         owner: RoomOwner,
         clock: Callable[[], float] = time.time,
@@ -117,7 +114,9 @@ class Room:
         self.doc_id = doc_id
         self.doc = build_doc(loaded)
         self.text = self.doc.get(TEXT_NAME, type=Text)
-        self.awareness = RoomAwareness()
+        self.awareness = RoomAwareness(
+            PresenceLimits(settings.awareness_state_bytes, settings.awareness_ids_per_connection)
+        )
         self.peers: list[Peer] = []
         self.last_seq = loaded.last_seq
         self.last_ticket = 0
@@ -126,7 +125,6 @@ class Room:
         self._settings = settings
         self._log = update_log
         self._documents = documents
-        self._limiter = limiter
         self._metrics = metrics
         self._owner = owner
         self._clock = clock
@@ -141,8 +139,10 @@ class Room:
         self.last_edit_at: float | None = None
         self.last_author_id: int | None = None
         self.activity: collections.deque[list[int]] = collections.deque(maxlen=ACTIVITY_BUCKETS)
-        #: The awareness client id under which the server announces the room's state.
-        self.server_client_id = secrets.randbits(31) + 1
+        #: The awareness client id under which the server announces the room's state (the same
+        #: in every room: the page knows it); the slice of the rooms it is re-announced with.
+        self.server_client_id = SERVER_CLIENT_ID
+        self.announce_slice = secrets.randbits(16)
         #: "On est d'accord" (collab.agreement): the pair's members, those who agree with the
         #: room's current version, and the lock that orders agreeing and forgetting agreements.
         self.members: tuple[int, ...] = ()
@@ -167,7 +167,7 @@ class Room:
             return
         self.peers.remove(peer)
         self._notify("presence")
-        removal = self.awareness.remove(peer.awareness_ids, peer)
+        removal = self.awareness.remove(peer)
         if removal is not None:
             self._broadcast(protocol.encode_awareness(removal), exclude=peer)
         if not self.peers:
@@ -188,15 +188,16 @@ class Room:
         """Handle one frame from ``peer``; a CollabError means: close that peer with its code."""
         if self.broken:
             raise ServerError("document is being reloaded")
-        if not self._limiter.allow(peer.user.id):
-            raise RateLimited(f"user {peer.user.login} sends too fast")
         message = protocol.decode_message(frame)
         if isinstance(message, protocol.SyncUpdate):
             self._accept_update(peer, message.update, frame)
         elif isinstance(message, protocol.AwarenessUpdate):
-            peer.awareness_ids |= self.awareness.apply(message.payload, peer)
-            self._broadcast(frame, exclude=peer)
-            self._metrics.counts.awareness_relayed += len(self.peers) - 1
+            relay = self.awareness.apply(message.payload, peer, peer.user.id)
+            if self.awareness.total_bytes > self._settings.awareness_room_bytes:
+                self._evict_presence(peer)
+            if relay is not None:
+                out = frame if relay is message.payload else protocol.encode_awareness(relay)
+                self._metrics.counts.awareness_relayed += self._broadcast(out, exclude=peer)
         elif isinstance(message, protocol.SyncStep1):
             await self._answer_sync_step1(peer, message.state)
         elif isinstance(message, protocol.SyncStep2):
@@ -206,6 +207,24 @@ class Room:
             states = self.awareness.states_update()
             if states is not None:
                 peer.channel.send(protocol.encode_awareness(states))
+
+    def _evict_presence(self, sender: Peer) -> None:
+        """The room holds more presence than allowed: close the connections of the person who holds
+        the most (an honest tablet holds a few hundred bytes), heaviest first, until it fits."""
+        limit = self._settings.awareness_room_bytes
+        while self.awareness.total_bytes > limit:
+            held: dict[int, int] = {}
+            for p in self.peers:
+                held[p.user.id] = held.get(p.user.id, 0) + self.awareness.held(p)
+            heaviest = max(held, key=held.__getitem__)
+            victim = max((p for p in self.peers if p.user.id == heaviest), key=self.awareness.held)
+            error = PresenceFull(f"{self.doc_id} would hold more than {limit} bytes of presence")
+            if victim is sender or self.awareness.held(victim) <= 0:
+                raise error
+            log.warning("closing %s on %s with %d: %s", victim.user.login, self.doc_id, error.close_code, error.detail)
+            self._metrics.refused.labels(reason=error.reason).inc()
+            victim.channel.close(error.close_code, error.detail)
+            self.leave(victim)
 
     async def _answer_sync_step1(self, peer: Peer, state: bytes) -> None:
         # Answer only with what is durable: a peer must never see what a crash could lose.
@@ -312,7 +331,7 @@ class Room:
     def reannounce(self) -> None:
         """Say the room's state again (clients forget an awareness state after 30 s of silence)."""
         if self._announced is not None:
-            update = self.awareness.set_own(self.server_client_id, self._announced)
+            update = self.awareness.set_own(self._announced, floor=int(self._clock() * 1000))
             self._broadcast(protocol.encode_awareness(update), exclude=None)
 
     def _broadcast(self, frame: bytes, *, exclude: Peer | None) -> int:

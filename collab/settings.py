@@ -21,8 +21,10 @@ class Settings:
     # Real-time limits.
     max_frame_bytes: int = 256 * 1024
     max_doc_bytes: int = 2 * 1024 * 1024
-    rate_per_second: float = 40.0
-    rate_burst: int = 200
+    # Pacing (per connection): frames beyond the budget wait until it refills (the socket is not
+    # read meanwhile, so TCP slows the sender); see the "realtime pacing" block below for 4429.
+    rate_per_second: float = 100.0
+    rate_burst: int = 400
     send_queue_bytes: int = 4 * 1024 * 1024
     room_grace_seconds: float = 30.0
     # Durability: the update log is committed in groups (whatever arrived during
@@ -37,6 +39,14 @@ class Settings:
     secure_cookies: bool = False  # set to true behind HTTPS
     sign_in_attempts: int = 5  # failed attempts in a row before an account is locked
     sign_in_lock_seconds: float = 300.0
+    # Realtime pacing and presence (issue 12, items 5 and 6). A connection kept at its pacing limit
+    # (budget never back to half) this long is abuse: closed with 4429.
+    pace_abuse_seconds: float = 600.0
+    # Presence (awareness): bytes of one state's JSON, client ids one connection may announce
+    # (a Yjs document has one), bytes of all the states a room holds.
+    awareness_state_bytes: int = 4096
+    awareness_ids_per_connection: int = 4
+    awareness_room_bytes: int = 64 * 1024
 
     @property
     def database_path(self) -> Path:
@@ -96,4 +106,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=env.get("COLLAB_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         sign_in_attempts=_int(env, "COLLAB_SIGN_IN_ATTEMPTS", d.sign_in_attempts),
         sign_in_lock_seconds=_float(env, "COLLAB_SIGN_IN_LOCK_SECONDS", d.sign_in_lock_seconds),
+        # Realtime pacing and presence.
+        pace_abuse_seconds=_float(env, "COLLAB_PACE_ABUSE_SECONDS", d.pace_abuse_seconds),
+        awareness_state_bytes=_int(env, "COLLAB_AWARENESS_STATE_BYTES", d.awareness_state_bytes),
+        awareness_ids_per_connection=_int(env, "COLLAB_AWARENESS_IDS_PER_CONNECTION", d.awareness_ids_per_connection),
+        awareness_room_bytes=_int(env, "COLLAB_AWARENESS_ROOM_BYTES", d.awareness_room_bytes),
     )

@@ -19,6 +19,7 @@ from collab.auth import authenticate
 from collab.errors import BadRequest, CollabError, NotFound, Overloaded, ServerError, TooLarge
 from collab.hub import Hub
 from collab.metrics import Metrics
+from collab.ratelimit import Pacer
 from collab.room import Peer, Room
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
                 handler.cancel()  # stop waiting for frames from a tablet that stopped reading
 
         channel.on_close = on_close
-        await _receive_frames(receive, room, peer, channel, hub.settings.max_frame_bytes)
+        await _receive_frames(receive, room, peer, channel, hub.settings.max_frame_bytes, hub.pacer())
     except CollabError as exc:
         _refuse(metrics, exc, user.login, doc_id)
         channel.close(exc.close_code, exc.detail)
@@ -160,8 +161,17 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
         channels.discard(channel)
 
 
-async def _receive_frames(receive: Receive, room: Room, peer: Peer, channel: WebSocketChannel, max_frame: int) -> None:
+async def _receive_frames(
+    receive: Receive, room: Room, peer: Peer, channel: WebSocketChannel, max_frame: int, pacer: Pacer
+) -> None:
+    """Handle the socket's frames in order. Beyond the connection's budget, wait before reading the
+    next one: uvicorn stops reading the socket while a frame waits, so TCP slows a fast writer down."""
     while not channel.closing:
+        wait = pacer.reserve()
+        if wait > 0:
+            await pacer.wait(wait)
+            if channel.closing:
+                return
         message = await receive()
         if message["type"] == "websocket.disconnect":
             return

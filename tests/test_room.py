@@ -106,7 +106,7 @@ async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> No
     _, _, b_channel = await join(hub, 2)
     state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Léa"}))])
     await room.receive(a, protocol.encode_awareness(state))
-    assert a.awareness_ids == {77}
+    assert room.awareness.owned(a) == {77}
     b_channel.frames.clear()
     room.leave(a)
     [removal] = b_channel.messages()
