@@ -15,7 +15,11 @@ from tests.yclient import YClient
 
 pytestmark = pytest.mark.anyio
 
-TRACES = REPO.parent / "shared" / "data" / "editing-traces"
+#: ../shared/data/editing-traces next to the clone (or next to the folder of its worktrees).
+TRACES = next(
+    (d for d in (p / "shared" / "data" / "editing-traces" for p in REPO.parents) if d.is_dir()),
+    REPO.parent / "shared" / "data" / "editing-traces",
+)
 
 
 def load_trace() -> tuple[dict[str, Any], list[int]]:
