@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
+import anyio
 import httpx
 import pytest
+from pycrdt import Doc, Text
 
 from collab import protocol
 from collab.models import DocStatus
@@ -140,3 +145,40 @@ async def test_a_reader_cannot_write_over_http(settings: Settings, school: DemoS
     session = await open_session(http, school.lea_doc, signed_in(settings, school, "teacher"))
     answer = await session.send(protocol.encode_update(update_inserting("Faux")))
     assert answer.status_code == 403 and answer.json()["close_code"] == 4403
+
+
+async def test_a_fast_http_writer_is_paced_inside_its_requests_not_dropped(
+    server: ServerThread, settings: Settings, school: DemoSchool, http: httpx.AsyncClient
+) -> None:
+    """768 updates in three full requests (beyond the budget of COLLAB_RATE_BURST): each request
+    waits while its frames are paced, none is refused; a second request sent meanwhile on the same
+    session is refused (429) without ending the session."""
+    noe = await join(server, school.lea_doc, signed_in(settings, school, "noe"))
+    session = await open_session(http, school.lea_doc, signed_in(settings, school, "lea"))
+    writer: Doc[Any] = Doc()
+    text = writer.get("text", type=Text)
+    updates: list[bytes] = []
+    writer.observe(lambda event: updates.append(event.update))
+    for i in range(768):
+        text.insert(len(text), "abcdefgh"[i % 8])
+    batches = [updates[i : i + 256] for i in range(0, 768, 256)]
+    assert settings.rate_burst < 768
+    for n, batch in enumerate(batches):
+        paced = await frames_paced(http)
+        sending = asyncio.ensure_future(session.send(*(protocol.encode_update(u) for u in batch)))
+        if n == len(batches) - 1:
+            with anyio.fail_after(10):  # the last request waits for its budget...
+                while await frames_paced(http) == paced:
+                    await asyncio.sleep(0.01)
+            parallel = await session.send(protocol.encode_update(updates[0]))
+            assert parallel.status_code == 429
+        assert (await sending).status_code == 204
+    await noe.wait_text(str(text), seconds=30)
+    assert (await session.poll()).status_code == 200  # the session is still open
+
+
+async def frames_paced(http: httpx.AsyncClient) -> float:
+    for line in (await http.get("/metrics")).text.splitlines():
+        if line.startswith("collab_frames_paced_total "):
+            return float(line.split()[1])
+    return 0.0

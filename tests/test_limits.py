@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from pathlib import Path
 
@@ -106,19 +107,72 @@ async def test_document_size_cap(server: ServerThread, pair: Pair) -> None:
     assert len(a.value()) < 20_000
 
 
-async def test_rate_limit_is_per_user(server: ServerThread, pair: Pair) -> None:
+def metric(server: ServerThread, name: str) -> float:
+    for line in httpx.get(f"{server.http_url}/metrics").text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
+async def test_a_fast_writer_is_paced_not_dropped(server: ServerThread, pair: Pair) -> None:
+    """150 frames at once, with a budget of 60 and 20 a second: the socket is read more slowly,
+    nothing is refused, everything arrives."""
     a = await server.open(pair.doc, pair.token_a)
     b = await server.open(pair.doc, pair.token_b)
-    with contextlib.suppress(ConnectionClosed):
-        for i in range(100):
+    for i in range(150):
+        if i % 3:
             await b.set_awareness({"cursor": i})
-    assert await b.wait_closed() == 4429
-    # The same user is still limited on a second connection; the partner is not.
-    b2 = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
-    await a.append("encore là")
-    assert "encore" in a.value()
-    await b2.close()
+        else:
+            await b.append(f"{i},")
+    expected = "".join(f"{i}," for i in range(0, 150, 3))
+    await a.wait_text(expected, seconds=20)
+    assert not b.closed.is_set()
+    assert refused(server, "rate_limited") == 0
+    assert metric(server, "collab_frames_paced_total") > 0
     await a.close()
+    await b.close()
+
+
+async def test_garbage_spends_only_its_own_connection_budget(server: ServerThread, pair: Pair) -> None:
+    """80 connections of Noé's account each send garbage (each is closed, 4400); his well-behaved
+    connection then sends a burst within its own budget and is not touched."""
+    a = await server.open(pair.doc, pair.token_a)
+    b = await server.open(pair.doc, pair.token_b)
+
+    async def garbage() -> int | None:
+        bad = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
+        with contextlib.suppress(ConnectionClosed):
+            await bad.ws.send(b"\x09\x00")
+        return await bad.wait_closed(seconds=20)
+
+    assert set(await asyncio.gather(*(garbage() for _ in range(80)))) == {4400}
+    for i in range(50):
+        await b.set_awareness({"cursor": i})
+    await partner_still_works(a, b, "toujours là")
+    assert not b.closed.is_set()
+    await a.close()
+    await b.close()
+
+
+async def test_sustained_abuse_gets_4429(tmp_path: Path) -> None:
+    """A connection kept at its pacing limit for longer than COLLAB_PACE_ABUSE_SECONDS is closed
+    (4429); its partner goes on."""
+    settings = make_settings(tmp_path / "abuse", rate_per_second=50.0, rate_burst=20, pace_abuse_seconds=1.0)
+    pair = await seed_pair(settings)
+    with ServerThread(settings) as server:
+        a = await server.open(pair.doc, pair.token_a)
+        b = await server.open(pair.doc, pair.token_b)
+        with contextlib.suppress(ConnectionClosed):
+            for i in range(5_000):
+                if b.closed.is_set():
+                    break
+                await b.set_awareness({"cursor": i})
+        assert await b.wait_closed(seconds=20) == 4429
+        assert refused(server, "rate_limited") == 1
+        b2 = await server.open(pair.doc, pair.token_b)  # a new connection has a budget of its own
+        await partner_still_works(a, b2, "encore là")
+        await a.close()
+        await b2.close()
 
 
 async def test_slow_consumer_is_closed_without_stalling_the_room(tmp_path: Path) -> None:
