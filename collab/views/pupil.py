@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.auth import check_csrf, require_session
+from collab.awareness import SERVER_CLIENT_ID
 from collab.drafts import draft_name
 from collab.errors import InvalidInput, Locked
 from collab.feed import coloured
@@ -87,6 +88,8 @@ async def writing_room(request: Request) -> Response:
         "sync": str(request.url_for("http_sync", doc_id=doc_id)),
         "csrf": session.csrf_token,
         "closed": closed,
+        # The awareness client id under which the server announces the room's state.
+        "presence": SERVER_CLIENT_ID,
     }
     return render(
         request,

@@ -119,7 +119,7 @@ export class HttpProvider extends ObservableV2 {
   async flush () {
     try {
       while (this.outbox.length && this.session !== null) {
-        const frames = this.outbox.splice(0)
+        const frames = this.outbox.splice(0, 200) // the server takes at most 256 frames a request
         const encoder = encoding.createEncoder()
         for (const frame of frames) encoding.writeVarUint8Array(encoder, frame)
         try {

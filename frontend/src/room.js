@@ -187,7 +187,8 @@ function wireCommon (p) {
     for (const id of [...added, ...updated]) {
       if (id === ydoc.clientID) continue
       const state = states.get(id) || {}
-      if (state.binome) showRoomState(state.binome)
+      // the room's state (agreement, the teacher's message) comes from the server's own client id only
+      if (id === config.presence && state.binome) showRoomState(state.binome)
       // two pupils: when my partner takes my role, I take the other one
       if (state.user && state.user.id !== config.me && config.members.length === 2 && state.role === myRole) {
         setRole(myRole === 'dicte' ? 'tape' : 'dicte', false)
