@@ -1,8 +1,11 @@
-"""Per-user token buckets, with a fake clock."""
+"""Per-key token buckets and per-connection pacing, with a fake clock."""
 
 from __future__ import annotations
 
-from collab.ratelimit import RateLimiter
+import pytest
+
+from collab.errors import RateLimited
+from collab.ratelimit import Pacer, RateLimiter
 
 
 def test_bucket_allows_bursts_then_the_rate() -> None:
@@ -16,3 +19,29 @@ def test_bucket_allows_bursts_then_the_rate() -> None:
     assert not limiter.allow(1)
     now[0] += 10
     assert sum(limiter.allow(1) for _ in range(10)) == 5  # refilled to the burst, no more
+
+
+def test_pacer_waits_beyond_the_budget_and_refuses_only_sustained_abuse() -> None:
+    now = [0.0]
+    pacer = Pacer(rate=10, burst=4, abuse_seconds=5, clock=lambda: now[0])
+    assert [pacer.reserve() for _ in range(4)] == [0.0] * 4  # the burst
+    assert pacer.reserve() == pytest.approx(0.1)  # then one frame every 1/rate seconds
+    assert pacer.reserve() == pytest.approx(0.2)  # reserved in order, for concurrent callers
+    now[0] += 0.2
+    for _ in range(48):  # kept at its limit (a frame always waiting) until 4.95 s
+        now[0] += 0.099
+        assert pacer.reserve() > 0
+    now[0] += 0.099
+    with pytest.raises(RateLimited):  # more than 5 s at its limit
+        pacer.reserve()
+
+
+def test_a_pause_ends_the_pacing_streak() -> None:
+    now = [0.0]
+    pacer = Pacer(rate=10, burst=4, abuse_seconds=1, clock=lambda: now[0])
+    for _ in range(3):
+        for _ in range(8):
+            pacer.reserve()
+            now[0] += 0.09  # a little faster than the rate, for 0.72 s
+        now[0] += 0.3  # a pause: the budget is back to half, the streak is over
+        assert pacer.reserve() == 0.0
