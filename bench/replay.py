@@ -68,16 +68,25 @@ async def replay(args: argparse.Namespace) -> dict[str, object]:
         assert proc.stdout is not None and proc.stdin is not None
         expected = ""
         sent_after = 0.0
+        closes: list[int | None] = []  # the client reconnects by itself (a 44xx would stop it)
         while True:
             line = await proc.stdout.readline()
             if not line:
                 raise RuntimeError("the Node client exited early")
             event = json.loads(line)
             if event["event"] == "closed":
-                raise RuntimeError(f"the server closed the replaying client: {event}")
+                closes.append(event["code"])
             if event["event"] == "sent":
                 expected, sent_after = event["text"], time.perf_counter() - started
                 break
+
+        async def watch_closes() -> None:
+            assert proc.stdout is not None
+            async for line in proc.stdout:
+                if json.loads(line)["event"] == "closed":
+                    closes.append(json.loads(line)["code"])
+
+        watcher = asyncio.get_running_loop().create_task(watch_closes())
         # Until a fresh client reads exactly the replaying client's text (checked twice a second).
         while True:
             text, _, _ = await fetch_text(server.ws_url(row["doc"], row["token_b"]))
@@ -88,6 +97,7 @@ async def replay(args: argparse.Namespace) -> dict[str, object]:
         cpu = server.cpu_seconds() - cpu_before
         peak = await sampler.stop()
         metrics = await server.metrics()
+        watcher.cancel()
         proc.stdin.close()
         await proc.wait()
         await server.stop()
@@ -101,7 +111,9 @@ async def replay(args: argparse.Namespace) -> dict[str, object]:
             "server_peak_rss_mb": round(peak / MB, 1),
             "frames_paced": int(metrics.get("collab_frames_paced_total", 0)),
             "paced_seconds": round(metrics.get("collab_paced_seconds_total", 0.0), 1),
+            "updates_received": int(metrics.get("collab_updates_received_total", 0)),
             "refused_rate_limited": int(metrics.get('collab_refused_frames_total{reason="rate_limited"}', 0)),
+            "client_closed_with": closes,
             "text_exact": text == expected,
             "text_chars": len(text),
         }

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from collab.errors import RateLimited
 from collab.metrics import FrameCounts
 
+#: A frame costs one unit of a connection's budget, plus one per this many bytes (a pasted page is a few
+#: units; the largest frames cost ~17).
+FRAME_COST_BYTES = 16 * 1024
+
 
 @dataclass(slots=True)
 class _Bucket:
@@ -77,6 +81,10 @@ class Pacer:
         self._updated = clock()
         #: Since when the connection is kept at its limit (None: it is not).
         self._limited_since: float | None = None
+
+    def reserve_frame(self, size: int) -> float:
+        """:meth:`reserve` for a frame of ``size`` bytes."""
+        return self.reserve(1.0 + size / FRAME_COST_BYTES)
 
     def reserve(self, cost: float = 1.0) -> float:
         """Take ``cost`` from the budget; return the seconds to wait before handling the frame."""

@@ -164,14 +164,9 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
 async def _receive_frames(
     receive: Receive, room: Room, peer: Peer, channel: WebSocketChannel, max_frame: int, pacer: Pacer
 ) -> None:
-    """Handle the socket's frames in order. Beyond the connection's budget, wait before reading the
-    next one: uvicorn stops reading the socket while a frame waits, so TCP slows a fast writer down."""
+    """Handle the socket's frames in order. Beyond the connection's budget, wait before handling a
+    frame: uvicorn stops reading the socket while a frame waits, so TCP slows a fast writer down."""
     while not channel.closing:
-        wait = pacer.reserve()
-        if wait > 0:
-            await pacer.wait(wait)
-            if channel.closing:
-                return
         message = await receive()
         if message["type"] == "websocket.disconnect":
             return
@@ -180,6 +175,11 @@ async def _receive_frames(
             raise BadRequest("text frames are not part of the y-websocket protocol")
         if len(data) > max_frame:
             raise TooLarge(f"frame of {len(data)} bytes (limit {max_frame})")
+        wait = pacer.reserve_frame(len(data))
+        if wait > 0:
+            await pacer.wait(wait)
+            if channel.closing:
+                return
         await room.receive(peer, data)
 
 

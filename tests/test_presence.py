@@ -28,7 +28,8 @@ def awareness_frame(*entries: tuple[int, int, dict[str, Any] | None]) -> bytes:
 async def intruder(server: LiveServer, pair: Pair, frame: bytes, keep: list[YClient] | None = None) -> int | None:
     """A connection of the partner's account (Noé) sends ``frame``; return its close code (None: open,
     then closed unless ``keep`` takes it)."""
-    client = await YClient.connect(server.doc_url(pair.doc, pair.token_b))
+    # A short close timeout: a client closed while the server is busy may wait for the TCP end.
+    client = await YClient.connect(server.doc_url(pair.doc, pair.token_b), close_timeout=1)
     with contextlib.suppress(ConnectionClosed):
         await client.ws.send(frame)
         await client.ws.send(protocol.encode_sync_step1(b"\x00"))  # answered only after the frame
@@ -89,9 +90,11 @@ async def test_a_presence_flood_closes_only_the_flooder(tmp_path: Path) -> None:
         print(f"server RSS before the flood {before:.1f} MB, after {after:.1f} MB, peak {peak:.1f} MB")
         assert set(codes["big"]) == {4413}
         assert set(codes["numerous"]) == {4400}
-        # Each "room" connection holds 16 KB and stays: the room takes four of them (64 KB), no more.
-        assert codes["room"].count(4413) == 50 - 4 and codes["room"].count(None) == 4
-        assert not any(client.closed.is_set() for client in holding)
+        # Each "room" connection holds 16 KB and stays: the room takes four of them (64 KB), no more;
+        # beyond, the flooder's heaviest connections are closed (the newcomer, or an older one).
+        assert set(codes["room"]) == {4413, None}
+        assert {c.close_code for c in holding if c.closed.is_set()} <= {4413}
+        assert len([c for c in holding if not c.closed.is_set()]) <= 4
         assert lea.doc.client_id in teacher.awareness
         assert teacher.value() == "[0][1][2][3][4]"
         assert after - before < 64, (before, after)
