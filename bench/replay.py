@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import gzip
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -37,7 +38,9 @@ async def replay(args: argparse.Namespace) -> dict[str, object]:
         txns = len(json.load(f)["txns"])
     count = min(txns, args.limit) if args.limit else txns
     data = Path(tempfile.mkdtemp(prefix="binome-replay-"))
-    env = {"PYTHONPATH": str(REPO)}  # serve this checkout's code, whatever the virtualenv installed
+    # Set up and serve with this checkout's code, whatever the shared virtualenv has installed.
+    os.environ["PYTHONPATH"] = str(REPO)
+    env = {}
     if args.rate is not None:
         env["COLLAB_RATE_PER_SECOND"] = str(args.rate)
     if args.burst is not None:
