@@ -7,31 +7,34 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
 import time
 import zipfile
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from collab.credentials import hash_password, random_pictures
+from collab.credentials import random_pictures
 from collab.errors import InvalidInput
 from collab.models import Role, SchoolClass, User
 from collab.names import clean_name, login_base
+from collab.passwords import hash_in_thread
+from collab.passwords import new_password as new_password  # adults' first passwords: four random words
 from collab.room import stored_text
 from collab.store import Store
 
 MAX_IMPORT_BYTES = 200_000
 MAX_IMPORT_ROWS = 60
-_PASSWORD_WORDS = ["lune", "pomme", "cartable", "stylo", "tambour", "tulipe", "nuage", "castor", "plume", "piano"]
 
 
-def new_password() -> str:
-    """Three words and a number: easy to read out, hard to guess (for adults' first sign-in)."""
-    words = [secrets.choice(_PASSWORD_WORDS) for _ in range(3)]
-    return "-".join(words) + f"-{secrets.randbelow(90) + 10}"
-
-
-async def create_adult(store: Store, login: str, display_name: str, role: Role) -> tuple[User, str]:
-    """A new teacher, parent or admin account with a fresh password (returned once)."""
+async def create_adult(
+    store: Store,
+    login: str,
+    display_name: str,
+    role: Role,
+    *,
+    hasher: Callable[[str], Awaitable[str]] = hash_in_thread,
+) -> tuple[User, str]:
+    """A new teacher, parent or admin account with a fresh password (returned once); the server
+    passes its argon2 workers' ``hash`` (the event loop never hashes)."""
     login = login.strip().lower()
     if not login or len(login) > 80 or any(ch.isspace() for ch in login):
         raise InvalidInput("L'identifiant doit être un seul mot, sans espace.")
@@ -42,7 +45,7 @@ async def create_adult(store: Store, login: str, display_name: str, role: Role) 
         raise InvalidInput("Indiquez le nom de la personne.")
     user = await store.accounts.ensure_user(login, name, role)
     password = new_password()
-    await store.accounts.set_password_hash(user.id, hash_password(password))
+    await store.accounts.set_password_hash(user.id, await hasher(password))
     return user, password
 
 

@@ -17,6 +17,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from collab.credentials import SignInGuard
 from collab.errors import CollabError
 from collab.http_sync import HttpSessions, http_sync_routes
 from collab.hub import Hub
@@ -24,7 +25,7 @@ from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
-from collab.views import api, auth, health, home
+from collab.views import account, api, auth, health, home
 from collab.views.admin import admin_routes
 from collab.views.blog import blog_routes
 from collab.views.dashboard import dashboard_routes
@@ -99,6 +100,7 @@ def create_app(settings: Settings) -> BinomeApp:
     metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
 
     http_sessions = HttpSessions()
+    sign_in = SignInGuard(settings, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -112,6 +114,7 @@ def create_app(settings: Settings) -> BinomeApp:
             http_sessions.end_all()
             await hub.close()
             await store.close()
+            sign_in.close()
 
     routes = [
         Route("/", home.home, name="home"),
@@ -123,6 +126,8 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/classe/{code}/{pupil_id}", auth.pictures_sign_in, methods=["POST"], name="pictures_sign_in"),
         Route("/deconnexion", auth.sign_out, methods=["POST"], name="sign_out"),
         Route("/deconnexion/partout", auth.sign_out, methods=["POST"], name="sign_out_everywhere"),
+        Route("/mon-mot-de-passe", account.password_page, name="my_password"),
+        Route("/mon-mot-de-passe", account.change_password, methods=["POST"], name="change_password"),
         *teacher_routes(),
         *admin_routes(),
         *media_routes(),
@@ -149,6 +154,7 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.channels = channels
     app.state.media = MediaLibrary(settings.media_dir, settings.max_media_bytes)
     app.state.http_sessions = http_sessions
+    app.state.sign_in = sign_in
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
     templates.env.filters["datetime_fr"] = _datetime_fr
     app.state.templates = templates

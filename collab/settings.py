@@ -35,8 +35,17 @@ class Settings:
     max_media_bytes: int = 100 * 1024 * 1024
     # Sign-in.
     secure_cookies: bool = False  # set to true behind HTTPS
-    sign_in_attempts: int = 5  # failed attempts in a row before an account is locked
-    sign_in_lock_seconds: float = 300.0
+    # Sign-in throttles (issue 12, items 1-4). Each account has one budget for the devices it never
+    # signed in from and one per device it did ("known device" cookie): ``sign_in_attempts``
+    # comparisons per window, then a lock that grows with repeats (1, 5, 15 min, then 1 h each).
+    sign_in_attempts: int = 5
+    sign_in_window_seconds: float = 900.0
+    sign_in_lock_steps: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0)
+    # Unknown class codes one client address may type per window before it waits for the window's end.
+    class_code_misses: int = 60
+    class_code_window_seconds: float = 900.0
+    # argon2 runs in this many worker threads (a flood of adult sign-ins queues there).
+    password_workers: int = 2
 
     @property
     def database_path(self) -> Path:
@@ -71,6 +80,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _floats(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be numbers separated by commas, got {raw!r}") from exc
+    if not values or any(v <= 0 for v in values):
+        raise ValueError(f"{name} must be positive numbers separated by commas, got {raw!r}")
+    return values
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from COLLAB_* environment variables (defaults otherwise)."""
     env = os.environ if env is None else env
@@ -95,5 +117,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_media_bytes=_int(env, "COLLAB_MAX_MEDIA_BYTES", d.max_media_bytes),
         secure_cookies=env.get("COLLAB_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         sign_in_attempts=_int(env, "COLLAB_SIGN_IN_ATTEMPTS", d.sign_in_attempts),
-        sign_in_lock_seconds=_float(env, "COLLAB_SIGN_IN_LOCK_SECONDS", d.sign_in_lock_seconds),
+        sign_in_window_seconds=_float(env, "COLLAB_SIGN_IN_WINDOW_SECONDS", d.sign_in_window_seconds),
+        sign_in_lock_steps=_floats(env, "COLLAB_SIGN_IN_LOCK_STEPS", d.sign_in_lock_steps),
+        class_code_misses=_int(env, "COLLAB_CLASS_CODE_MISSES", d.class_code_misses),
+        class_code_window_seconds=_float(env, "COLLAB_CLASS_CODE_WINDOW_SECONDS", d.class_code_window_seconds),
+        password_workers=_int(env, "COLLAB_PASSWORD_WORKERS", d.password_workers),
     )

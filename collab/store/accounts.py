@@ -137,15 +137,21 @@ class AccountStore:
     # -- credentials -----------------------------------------------------------------------
 
     async def get_credentials(self, user_id: int) -> Credentials:
+        """The account's secrets, and the failures and lock of its budget for unknown devices
+        (see collab/store/throttles.py)."""
         async with self.db.conn.execute(
-            "SELECT password_hash, pictures, failed_attempts, locked_until FROM credentials WHERE user_id = ?",
+            "SELECT c.password_hash, c.pictures, t.attempts, t.locked_until FROM credentials c "
+            "LEFT JOIN sign_in_throttles t ON t.user_id = c.user_id AND t.device = '' WHERE c.user_id = ?",
             (user_id,),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return Credentials(password_hash=None, pictures=None, failed_attempts=0, locked_until=None)
         pictures = tuple(int(p) for p in str(row[1]).split(",")) if row[1] else None
-        return Credentials(password_hash=row[0], pictures=pictures, failed_attempts=int(row[2]), locked_until=row[3])
+        locked_until = row[3] if row[3] is not None and row[3] > time.time() else None
+        return Credentials(
+            password_hash=row[0], pictures=pictures, failed_attempts=int(row[2] or 0), locked_until=locked_until
+        )
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         async with self.db.write() as conn:
@@ -156,39 +162,20 @@ class AccountStore:
             )
 
     async def set_pictures(self, user_id: int, pictures: tuple[int, ...]) -> None:
-        """A pupil's picture password (kept readable: the teacher prints it on the sign-in sheet)."""
+        """A pupil's picture password (kept readable: the teacher prints it on the sign-in sheet);
+        also unlocks the account."""
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT INTO credentials (user_id, pictures) VALUES (?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET pictures = excluded.pictures, failed_attempts = 0, "
-                "locked_until = NULL",
+                "ON CONFLICT (user_id) DO UPDATE SET pictures = excluded.pictures",
                 (user_id, ",".join(str(p) for p in pictures)),
             )
-
-    async def record_failed_sign_in(self, user_id: int, *, lock_after: int, lock_seconds: float) -> int:
-        """Count a failed attempt on this account; lock it after ``lock_after`` in a row."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO credentials (user_id, failed_attempts) VALUES (?, 1) "
-                "ON CONFLICT (user_id) DO UPDATE SET failed_attempts = failed_attempts + 1",
-                (user_id,),
-            )
-            async with conn.execute("SELECT failed_attempts FROM credentials WHERE user_id = ?", (user_id,)) as cur:
-                row = await cur.fetchone()
-            failures = int(row[0]) if row else 1
-            if failures >= lock_after:
-                await conn.execute(
-                    "UPDATE credentials SET locked_until = ?, failed_attempts = 0 WHERE user_id = ?",
-                    (time.time() + lock_seconds, user_id),
-                )
-        return failures
+            await conn.execute("DELETE FROM sign_in_throttles WHERE user_id = ?", (user_id,))
 
     async def clear_failed_sign_ins(self, user_id: int) -> None:
-        """After a successful sign-in, or when the teacher unlocks the account."""
+        """When the teacher unlocks the account: every budget (known devices too) starts afresh."""
         async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE credentials SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", (user_id,)
-            )
+            await conn.execute("DELETE FROM sign_in_throttles WHERE user_id = ?", (user_id,))
 
     # -- what the access rules need ------------------------------------------------------
 

@@ -324,6 +324,39 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0009_sign_in_throttles",
+        """
+        -- Sign-in budgets: an attempt is counted here, in the transaction that lets it through, before
+        -- the secret is compared. One budget per account for unknown devices (device = '') and one per
+        -- device already known to the account (device = the hash of its cookie).
+        CREATE TABLE sign_in_throttles (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            device TEXT NOT NULL,
+            window_start REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            lock_level INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (user_id, device)
+        ) WITHOUT ROWID;
+        -- Devices (browsers) an account signed in from: a random cookie, only its hash kept.
+        CREATE TABLE known_devices (
+            device_hash TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            last_used_at REAL NOT NULL,
+            PRIMARY KEY (device_hash, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX known_devices_user ON known_devices(user_id);
+        -- Unknown class codes typed from one client address, in the current window.
+        CREATE TABLE class_code_misses (
+            client TEXT PRIMARY KEY,
+            window_start REAL NOT NULL,
+            misses INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX class_code_misses_window ON class_code_misses(window_start)
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

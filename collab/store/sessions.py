@@ -70,3 +70,12 @@ class SessionStore:
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (time.time(), user_id)
             )
             return cur.rowcount
+
+    async def revoke_others(self, user_id: int, keep_token: str) -> int:
+        """Sign this account out of every session but this one (after a password change)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?",
+                (time.time(), user_id, _hash(keep_token)),
+            )
+            return cur.rowcount

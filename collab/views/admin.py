@@ -20,6 +20,7 @@ from collab.errors import InvalidInput, NotFound
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
+from collab.views.auth import guard_of
 from collab.views.pages import form_text, hub_of, path_id, render
 
 
@@ -102,7 +103,11 @@ async def create_teacher(request: Request) -> Response:
     ctx = await _school_context(request, form)
     class_id = await _school_class(ctx, form.get("class_id"))
     teacher, password = await administration.create_adult(
-        ctx.store, form_text(form, "login", 80), form_text(form, "name", 60), Role.TEACHER
+        ctx.store,
+        form_text(form, "login", 80),
+        form_text(form, "name", 60),
+        Role.TEACHER,
+        hasher=guard_of(request).passwords.hash,
     )
     await ctx.store.schools.add_teacher(class_id, teacher.id)
     return await _school_page(

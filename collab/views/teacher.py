@@ -24,6 +24,7 @@ from collab.names import clean_name
 from collab.pairing import random_groups
 from collab.policy import Action, require
 from collab.store import Session, Store
+from collab.views.auth import guard_of
 from collab.views.pages import form_text, hub_of, path_id, render
 
 MAX_PASTED_PUPILS = 40
@@ -157,7 +158,9 @@ async def link_parent(request: Request) -> Response:
     if parent is None:
         if not name:
             raise InvalidInput("Ce parent n'a pas encore de compte : indiquez aussi son nom.")
-        parent, password = await create_adult(ctx.store, login, name, Role.PARENT)
+        parent, password = await create_adult(
+            ctx.store, login, name, Role.PARENT, hasher=guard_of(request).passwords.hash
+        )
     elif parent.role is not Role.PARENT:
         raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
     await ctx.store.schools.link_parent(parent.id, pupil.id)
