@@ -29,11 +29,11 @@ from collab.passwords import PasswordWorkers
 from collab.passwords import hash_password as hash_password  # seeding and tests import it from here
 from collab.settings import Settings
 from collab.store import Store
-from collab.store.throttles import UNKNOWN_DEVICE, ThrottlePolicy
+from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, ThrottlePolicy
 
 #: The "known device" cookie: random, per browser (a shared tablet serves several pupils).
 DEVICE_COOKIE = "binome_device"
-_DEVICE_COOKIE_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+_DEVICE_COOKIE_AGE = KNOWN_DEVICE_DAYS * 24 * 3600  # the longest browsers keep a cookie
 _MAX_COOKIE_LENGTH = 256
 
 

@@ -13,7 +13,7 @@ from collab.errors import SchemaError
 from collab.models import Access, Role
 from collab.store import Store
 from collab.store.migrations import SCHEMA_VERSION
-from collab.store.throttles import UNKNOWN_DEVICE, ThrottlePolicy, next_budget
+from collab.store.throttles import UNKNOWN_DEVICE, CodeLookup, ThrottlePolicy, next_budget
 
 pytestmark = pytest.mark.anyio
 
@@ -158,6 +158,26 @@ def test_attempts_older_than_the_window_are_forgotten() -> None:
     assert budget is not None and budget.attempts == 2
     attempt, budget = next_budget(budget, 1000.0, policy)  # a new window: this is its first attempt
     assert attempt.granted and budget is not None and budget.attempts == 1 and budget.locked_until is None
+
+
+async def test_unknown_class_codes_are_counted_per_client_and_forgotten(store: Store) -> None:
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    klass = await store.schools.ensure_class(school.id, "CM1", "CM1", "2026-2027")
+
+    async def look_up(client: str, code: str, now: float) -> CodeLookup:
+        return await store.throttles.look_up_class_code(client, code, max_misses=3, window_seconds=60, now=now)
+
+    for _ in range(3):
+        found = await look_up("10.0.0.1", "ZZZZZZ", 1000.0)
+        assert found.klass is None and not found.blocked
+        assert (await look_up("10.0.0.1", klass.code, 1000.0)).klass == klass  # right codes cost nothing
+    blocked = await look_up("10.0.0.1", klass.code.lower(), 1001.0)
+    assert blocked.blocked and blocked.klass is None and blocked.retry_after == 59
+    assert (await look_up("10.0.0.2", klass.code, 1001.0)).klass == klass  # another address
+    assert (await look_up("10.0.0.2", klass.code, 1100.0)).klass == klass  # the old window is purged
+    async with store.db.conn.execute("SELECT count(*) FROM class_code_misses") as cur:
+        assert await cur.fetchone() == (0,)
+    assert (await look_up("10.0.0.1", klass.code, 1100.0)).klass == klass
 
 
 async def test_class_codes_are_unique_and_unambiguous(store: Store) -> None:

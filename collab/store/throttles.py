@@ -18,6 +18,8 @@ from collab.store.schools import _CLASS_COLUMNS, _school_class
 
 #: The budget of every device an account has not signed in from yet.
 UNKNOWN_DEVICE = ""
+#: A known device unused this long is forgotten (browsers keep a cookie at most 400 days).
+KNOWN_DEVICE_DAYS = 400
 #: Lock repeats are forgotten after a day without a lock (the next lock is the shortest again).
 FORGET_LOCKS_AFTER = 24 * 3600.0
 
@@ -135,8 +137,14 @@ class ThrottleStore:
             return await cur.fetchone() is not None
 
     async def remember_device(self, user_id: int, device: str) -> None:
+        """This device signed in to this account; devices unused for longer than the cookie lives are
+        forgotten."""
         now = time.time()
         async with self.db.write() as conn:
+            await conn.execute(
+                "DELETE FROM known_devices WHERE user_id = ? AND last_used_at < ?",
+                (user_id, now - KNOWN_DEVICE_DAYS * 86400),
+            )
             await conn.execute(
                 "INSERT INTO known_devices (device_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (device_hash, user_id) DO UPDATE SET last_used_at = excluded.last_used_at",
@@ -155,6 +163,8 @@ class ThrottleStore:
         """
         now = time.time() if now is None else now
         async with self.db.write() as conn:
+            # Client addresses are kept no longer than their window (an index probe when none is old).
+            await conn.execute("DELETE FROM class_code_misses WHERE window_start <= ?", (now - window_seconds,))
             async with conn.execute(
                 "SELECT window_start, misses FROM class_code_misses WHERE client = ?", (client,)
             ) as cur:
@@ -170,7 +180,6 @@ class ThrottleStore:
             if found is not None:
                 return CodeLookup(klass=_school_class(found))
             if fresh:
-                await conn.execute("DELETE FROM class_code_misses WHERE window_start <= ?", (now - window_seconds,))
                 await conn.execute(
                     "INSERT INTO class_code_misses (client, window_start, misses) VALUES (?, ?, 1) "
                     "ON CONFLICT (client) DO UPDATE SET window_start = excluded.window_start, misses = 1",
