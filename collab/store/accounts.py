@@ -137,11 +137,14 @@ class AccountStore:
     # -- credentials -----------------------------------------------------------------------
 
     async def get_credentials(self, user_id: int) -> Credentials:
-        """The account's secrets, and the failures and lock of its budget for unknown devices
-        (see collab/store/throttles.py)."""
+        """The account's secrets, the failures of its budget for unknown devices and the end of the
+        latest lock of any of its budgets (see collab/store/throttles.py): the teacher's roster
+        shows it, and « Débloquer » clears them all."""
         async with self.db.conn.execute(
-            "SELECT c.password_hash, c.pictures, t.attempts, t.locked_until FROM credentials c "
-            "LEFT JOIN sign_in_throttles t ON t.user_id = c.user_id AND t.device = '' WHERE c.user_id = ?",
+            "SELECT c.password_hash, c.pictures, "
+            "(SELECT attempts FROM sign_in_throttles WHERE user_id = c.user_id AND device = ''), "
+            "(SELECT max(locked_until) FROM sign_in_throttles WHERE user_id = c.user_id) "
+            "FROM credentials c WHERE c.user_id = ?",
             (user_id,),
         ) as cur:
             row = await cur.fetchone()

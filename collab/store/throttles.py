@@ -159,7 +159,9 @@ class ThrottleStore:
         """The class with this code, unless ``client`` typed ``max_misses`` unknown codes in the window.
 
         The check, the lookup and the count of a miss are one transaction: a burst of guesses gets
-        no more answers than the budget, and right codes (a class signing in) cost nothing.
+        no more answers than the budget, and right codes (a class signing in) cost nothing. (On
+        PostgreSQL, where no row may exist yet to lock, the transaction starts with
+        ``pg_advisory_xact_lock(hashtext(client))``.)
         """
         now = time.time() if now is None else now
         async with self.db.write() as conn:
