@@ -1,8 +1,14 @@
 """Signing in and out: adults with a login and a password, pupils with their class code,
-their name and three pictures."""
+their name and three pictures.
+
+Every secret is checked behind the atomic per-account throttle of collab/credentials.py, and every
+class-code lookup behind the per-client budget of unknown codes (collab/store/throttles.py): a
+scan is stopped after ``COLLAB_CLASS_CODE_MISSES`` wrong codes, while right codes cost nothing.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable
 
@@ -100,6 +106,7 @@ def _with_retry_after(response: Response, seconds: float) -> Response:
 def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[[Request], Awaitable[Response]]:
     """A view that looks up a class code: a client over its budget of unknown codes gets a French 429."""
 
+    @functools.wraps(view)
     async def guarded(request: Request) -> Response:
         try:
             return await view(request)
@@ -108,8 +115,6 @@ def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[
             page = render(request, "error.html", {"message": exc.public_message, "status": 429}, status=429)
             return _with_retry_after(page, exc.retry_after)
 
-    guarded.__name__ = guarded.__qualname__ = view.__name__
-    guarded.__doc__ = view.__doc__
     return guarded
 
 
