@@ -4,6 +4,7 @@ admin screens). Use it while no pupil is writing, or use the screens while servi
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -108,6 +109,11 @@ def roll_over(args: argparse.Namespace) -> int:
     return _run(args, act)
 
 
+def _operator() -> str:
+    """Who runs an admin command, for the audit log."""
+    return f"ligne de commande ({getpass.getuser()})"
+
+
 async def _pupil(store: Store, login: str) -> User:
     pupil = await store.accounts.get_user_by_login(login)
     if pupil is None or pupil.role is not Role.PUPIL:
@@ -119,7 +125,9 @@ def export_pupil(args: argparse.Namespace) -> int:
     archive: list[bytes] = []
 
     async def act(store: Store) -> int:
-        archive.append(await administration.export_pupil(store, await _pupil(store, args.login)))
+        pupil = await _pupil(store, args.login)
+        await administration.audit(store, None, _operator(), "export", pupil)
+        archive.append(await administration.export_pupil(store, pupil))
         return 0
 
     status = _run(args, act)
@@ -134,6 +142,7 @@ def delete_pupil(args: argparse.Namespace) -> int:
 
     async def act(store: Store) -> int:
         pupil = await _pupil(store, args.login)
+        await administration.audit(store, None, _operator(), "delete", pupil)
         data = await administration.delete_pupil(store, pupil)
         print(f"deleted {args.login} and {len(data.document_ids)} text(s)", file=sys.stderr)
         return 0

@@ -20,11 +20,20 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def session_credential(token: str) -> str:
+    """How open connections name the session they were opened with (never the token itself)."""
+    return "session:" + _hash(token).hex()
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     token: str
     user: User
     csrf_token: str
+
+    @property
+    def credential(self) -> str:
+        return session_credential(self.token)
 
 
 class SessionStore:
