@@ -327,8 +327,8 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0010_token_expiry",
         """
-        -- Bearer tokens expire (30 days unless `collab token LOGIN --days N`); tokens made before
-        -- this migration expire 30 days after they were made.
+        -- Bearer tokens expire: 30 days unless `collab token LOGIN --days N` says otherwise.
+        -- Tokens made before this migration expire 30 days after they were made.
         ALTER TABLE api_tokens ADD COLUMN expires_at REAL;
         UPDATE api_tokens SET expires_at = created_at + 30 * 86400 WHERE expires_at IS NULL;
         """,
