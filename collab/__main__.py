@@ -65,7 +65,9 @@ def cmd_users(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     """``collab token LOGIN [--days N]`` prints a new bearer token (and nothing else);
     ``collab token --revoke LOGIN`` revokes every token of the account."""
-    if not 0 < args.days <= MAX_TOKEN_DAYS:
+    settings = settings_from(args)
+    days = settings.token_days if args.days is None else args.days
+    if not 0 < days <= MAX_TOKEN_DAYS:
         print(f"collab: --days must be between 1 and {MAX_TOKEN_DAYS}", file=sys.stderr)
         return 2
 
@@ -76,9 +78,9 @@ def cmd_token(args: argparse.Namespace) -> int:
         if args.revoke:
             count = await store.accounts.revoke_tokens(user.id)
             return f"{count} jeton(s) révoqué(s) pour {user.login}"
-        return await store.accounts.create_token(user.id, label="cli", lifetime=args.days * 86400.0)
+        return await store.accounts.create_token(user.id, label="cli", lifetime=days * 86400.0)
 
-    result = with_store(settings_from(args), act)
+    result = with_store(settings, act)
     if result is None:
         print(f"collab: no account with login {args.login!r}", file=sys.stderr)
         return 1
@@ -154,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("users", cmd_users, "list accounts as JSON lines")
     token = command("token", cmd_token, "print a new bearer token for an account (or revoke its tokens)")
     token.add_argument("login")
-    token.add_argument("--days", type=int, default=30, help="how long the token is valid (default: 30 days)")
+    token.add_argument("--days", type=int, help="how long the token is valid (default: $COLLAB_TOKEN_DAYS or 30)")
     token.add_argument("--revoke", action="store_true", help="revoke every token of the account instead")
     backup = command("backup", cmd_backup, "write a consistent copy of the database (safe while serving)")
     backup.add_argument("file")

@@ -314,18 +314,9 @@ class ClassFeeds:
         feed.dashboards.add(dashboard)
         return feed, dashboard
 
-    def close_for(self, user_id: int, concerned: Callable[[str], bool], error: CollabError) -> int:
-        """Close this user's dashboards opened with a ``concerned`` credential: they get nothing
-        more from now on. Returns how many."""
-        closed = 0
-        for feed in list(self._feeds.values()):
-            for dashboard in list(feed.dashboards):
-                if dashboard.user_id == user_id and concerned(dashboard.credential):
-                    self.unsubscribe(feed, dashboard)
-                    if dashboard.close is not None:
-                        dashboard.close(error)
-                    closed += 1
-        return closed
+    def dashboards(self) -> list[tuple[TaskFeed, Dashboard]]:
+        """Every open dashboard, with its feed."""
+        return [(feed, dashboard) for feed in self._feeds.values() for dashboard in feed.dashboards]
 
     async def _open(self, task: Task) -> TaskFeed:
         feed = TaskFeed(self._hub, task, await self._cards(task))

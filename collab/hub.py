@@ -8,22 +8,20 @@ written, and a peer that arrives meanwhile simply keeps the room alive.
 from __future__ import annotations
 
 import asyncio
-import collections
-import itertools
 import logging
 import time
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from collab.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDesk
-from collab.errors import CollabError, Forbidden, Locked, NotFound, Overloaded, ServerError
+from collab.errors import CollabError, Locked, NotFound, ServerError
 from collab.feed import ClassFeeds
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
 from collab.models import Access, DocStatus, Document, User
 from collab.policy import document_access
 from collab.ratelimit import RateLimiter
+from collab.revocation import Revocations
 from collab.room import Channel, Peer, Room
 from collab.settings import Settings
 from collab.store import Store, UpdateLog
@@ -32,24 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds without any unload before freed memory is handed back to the OS.
 _MEMORY_RELEASE_DELAY = 2.0
-#: Recent changes of rights kept for connections still between their checks and their join.
-_RECENT_CHANGES = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class RightsChange:
-    """One change of rights, numbered: a revoked credential (``error`` says how open connections
-    are closed) or, with ``error`` None, a user whose rights must be checked again."""
-
-    seq: int
-    user_id: int
-    error: CollabError | None
-    credential: str | None = None  # only connections opened with this one
-    keep: str | None = None  # all but those opened with this one
-
-    def closes(self, credential: str) -> bool:
-        """Does this revocation close a connection opened with ``credential``?"""
-        return (self.credential is None or self.credential == credential) and self.keep != credential
 
 
 class Hub:
@@ -69,13 +49,12 @@ class Hub:
         self.agreements = AgreementDesk(self)
         self.feeds = ClassFeeds(self)
         self._reannounce: asyncio.TimerHandle | None = None
-        self._change_numbers = itertools.count(1)
-        self._last_change = 0
-        self._changes: collections.deque[RightsChange] = collections.deque(maxlen=_RECENT_CHANGES)
+        self.revocations = Revocations(self)
 
     async def start(self) -> None:
         self.update_log.start()
         self._schedule_reannounce()
+        self.revocations.start()
 
     def _schedule_reannounce(self, tick: int = 0) -> None:
         def run() -> None:
@@ -96,6 +75,7 @@ class Hub:
             self._memory_release.cancel()
         if self._reannounce is not None:
             self._reannounce.cancel()
+        await self.revocations.close()
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()
@@ -161,15 +141,7 @@ class Hub:
     def revocation_mark(self) -> int:
         """Take this before checking who is asking; give it to :meth:`join`, which then refuses
         a connection whose credential was revoked (or re-checks rights changed) meanwhile."""
-        return self._last_change
-
-    def _record(
-        self, user_id: int, error: CollabError | None, credential: str | None = None, keep: str | None = None
-    ) -> RightsChange:
-        self._last_change = next(self._change_numbers)
-        change = RightsChange(self._last_change, user_id, error, credential, keep)
-        self._changes.append(change)
-        return change
+        return self.revocations.last
 
     def revoke_access(
         self, user_id: int, error: CollabError, *, credential: str | None = None, keep: str | None = None
@@ -182,68 +154,19 @@ class Hub:
 
         Call it right after the store revoked the sessions or tokens (sign-out, sign-out
         everywhere, new pictures, a changed password, an erased account)."""
-        change = self._record(user_id, error, credential, keep)
-        closed = 0
-        for room in list(self.rooms.values()):
-            for peer in list(room.peers):
-                if peer.user.id == user_id and change.closes(peer.credential):
-                    room.close_peer(peer, error)
-                    closed += 1
-        closed += self.feeds.close_for(user_id, change.closes, error)
-        if closed:
-            log.info("closed %d connection(s) of user %d: %s", closed, user_id, error.detail)
-        return closed
+        return self.revocations.revoke(user_id, error, credential, keep)
 
     async def recheck_access(self, user_ids: Iterable[int]) -> int:
         """These users' rights changed (a pupil removed from a class, a class archived, pairs
         arranged): check their open document connections again now; those that may no longer
         write what they write, or read what they read, are closed with 4403. Returns how many."""
-        wanted = set(user_ids)
-        for user_id in wanted:
-            self._record(user_id, None)
-        closed = 0
-        for room in list(self.rooms.values()):
-            for peer in list(room.peers):
-                if peer.user.id in wanted and not await self._still_allowed(peer, room.doc_id):
-                    room.close_peer(peer, Forbidden(f"{peer.user.login} may no longer open {room.doc_id}"))
-                    closed += 1
-        if closed:
-            log.info("closed %d connection(s) whose rights were removed", closed)
-        return closed
-
-    async def _still_allowed(self, peer: Peer, doc_id: str) -> bool:
-        try:
-            access = await self.authorize(peer.user, doc_id)
-        except CollabError:
-            return False
-        return access is Access.WRITE or not peer.can_write
+        return await self.revocations.recheck(user_ids)
 
     def changes_since(self, since: int, user_id: int, credential: str) -> tuple[CollabError | None, bool]:
         """Since the mark ``since``: the error closing a connection of this user opened with this
         credential (None if it was not revoked), and whether the user's rights are to be checked
         again."""
-        if self._changes and self._changes[0].seq > since + 1:
-            return Overloaded("too many changes of rights meanwhile: connect again"), False
-        recheck = False
-        for change in self._changes:
-            if change.seq <= since or change.user_id != user_id:
-                continue
-            if change.error is None:
-                recheck = True
-            elif change.closes(credential):
-                return change.error, False
-        return None, recheck
-
-    async def _check_changes(self, peer: Peer, doc_id: str, since: int) -> None:
-        """Refuse a peer whose credential was revoked, or whose rights were removed, after its
-        checks (``since``) and before its join."""
-        while since < self._last_change:
-            error, recheck = self.changes_since(since, peer.user.id, peer.credential)
-            if error is not None:
-                raise error
-            since = self._last_change
-            if recheck and not await self._still_allowed(peer, doc_id):
-                raise Forbidden(f"{peer.user.login} may no longer open {doc_id}")
+        return self.revocations.changes_since(since, user_id, credential)
 
     # -- joining and leaving -------------------------------------------------------------
 
@@ -265,8 +188,8 @@ class Hub:
             if room is None:
                 room = await self._load(doc_id)
             if since is not None:
-                await self._check_changes(peer, doc_id, since)
-                since = self._last_change
+                await self.revocations.check_join(peer, doc_id, since)
+                since = self.revocations.last
             if self.rooms.get(doc_id) is room and not room.broken:
                 timer = self._unload_timers.pop(doc_id, None)
                 if timer is not None:

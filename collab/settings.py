@@ -37,6 +37,10 @@ class Settings:
     secure_cookies: bool = False  # set to true behind HTTPS
     sign_in_attempts: int = 5  # failed attempts in a row before an account is locked
     sign_in_lock_seconds: float = 300.0
+    # Revocation (issue 12, items 8-9): open connections' credentials are checked against the
+    # database this often (what another process revoked, what expired); bearer tokens' lifetime.
+    revalidate_seconds: float = 60.0
+    token_days: int = 30
 
     @property
     def database_path(self) -> Path:
@@ -96,4 +100,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         secure_cookies=env.get("COLLAB_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         sign_in_attempts=_int(env, "COLLAB_SIGN_IN_ATTEMPTS", d.sign_in_attempts),
         sign_in_lock_seconds=_float(env, "COLLAB_SIGN_IN_LOCK_SECONDS", d.sign_in_lock_seconds),
+        # Revocation.
+        revalidate_seconds=_float(env, "COLLAB_REVALIDATE_SECONDS", d.revalidate_seconds),
+        token_days=_int(env, "COLLAB_TOKEN_DAYS", d.token_days),
     )

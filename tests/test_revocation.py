@@ -29,6 +29,7 @@ from collab.settings import Settings
 from collab.store import Store
 from tests.conftest import REPO, ServerThread, free_port, make_settings, update_inserting
 from tests.test_agreement import Pupil, join, signed_in
+from tests.test_cli import collab
 from tests.test_http_sync import open_session
 from tests.web import DemoSchool
 from tests.yclient import YClient
@@ -322,3 +323,21 @@ async def test_demo_start_prints_no_token(tmp_path: Path) -> None:
     assert "collab token lea.martin" in output  # how to get one instead
     with sqlite3.connect(data / "collab.sqlite3") as db:
         assert db.execute("SELECT COUNT(*) FROM api_tokens WHERE revoked_at IS NULL").fetchone()[0] == 0
+
+
+async def test_tokens_revoked_elsewhere_or_expired_close_open_sockets(settings: Settings, school: DemoSchool) -> None:
+    with ServerThread(settings.with_overrides(revalidate_seconds=0.1)) as server:
+        store = server.hub.store
+        revoked = await server.call(store.accounts.create_token(school.lea_id))
+        expiring = await server.call(store.accounts.create_token(school.noe_id, lifetime=1.0))
+        lea = await server.open(school.lea_doc, revoked)
+        noe = await server.open(school.lea_doc, expiring)
+        teacher = signed_in(settings, school, "teacher")
+        reader = await join(server, school.lea_doc, teacher)
+        # `collab token --revoke` runs in another process: the server learns it from the database.
+        out = await asyncio.to_thread(collab, "token", "--revoke", "lea.martin", data=settings.data_dir)
+        assert out.returncode == 0, out.stderr
+        assert await lea.wait_closed() == 4401
+        assert await noe.wait_closed() == 4401  # its token expired while it was open
+        assert not reader.closed.is_set()  # a session still valid is not concerned
+        await reader.close()

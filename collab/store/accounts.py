@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from collab.models import Credentials, Principal, Role, User
-from collab.store.database import Database
+from collab.store.database import Database, valid_credentials
 
 #: How long a bearer token lives unless said otherwise (``collab token LOGIN --days N``).
 TOKEN_LIFETIME = 30 * 24 * 3600.0
@@ -127,6 +128,16 @@ class AccountStore:
         ) as cur:
             row = await cur.fetchone()
         return _user(row) if row else None
+
+    async def still_valid(self, credentials: Iterable[str]) -> set[str]:
+        """Which of these credentials (``token:…``; others are ignored) are tokens still valid."""
+        return await valid_credentials(
+            self.db,
+            "token:",
+            credentials,
+            "SELECT token_hash FROM api_tokens WHERE revoked_at IS NULL AND expires_at > ? AND token_hash IN",
+            time.time(),
+        )
 
     async def revoke_tokens(self, user_id: int) -> int:
         """Revoke every bearer token of this account; how many were still valid."""
