@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -150,6 +152,19 @@ def delete_pupil(args: argparse.Namespace) -> int:
     return _run(args, act)
 
 
+def audit_log(args: argparse.Namespace) -> int:
+    """The audit log (RGPD exports and erasures), newest first, one JSON object per line."""
+
+    async def act(store: Store) -> int:
+        for entry in await store.privacy.audit_log(args.limit):
+            at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.at))
+            line = {"at": at, "by": entry.actor_login, "action": entry.action, "pupil": entry.subject_login}
+            print(json.dumps(line, ensure_ascii=False))
+        return 0
+
+    return _run(args, act)
+
+
 def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     sub = admin.add_subparsers(dest="admin_command", required=True)
 
@@ -185,3 +200,5 @@ def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     p = command("delete-pupil", delete_pupil, "erase a pupil: account, texts of their pairs, sessions")
     p.add_argument("login")
     p.add_argument("--yes", action="store_true")
+    p = command("audit-log", audit_log, "who exported or erased which pupil's data, when (JSON lines)")
+    p.add_argument("--limit", type=int, default=200)

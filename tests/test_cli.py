@@ -173,6 +173,9 @@ def test_admin_commands_from_school_to_rgpd(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "--yes" in refused.stderr
     assert collab("admin", "delete-pupil", louise[0], "--yes", data=data).returncode == 0
     assert louise[0] not in collab("users", data=data).stdout
+    audit = [json.loads(line) for line in collab("admin", "audit-log", data=data).stdout.splitlines()]
+    assert [(a["action"], a["pupil"]) for a in audit] == [("delete", louise[0]), ("export", louise[0])]
+    assert all(a["by"].startswith("ligne de commande") for a in audit)
     rollover = collab("admin", "rollover", "--school-id", school_id, "--year", "2026-2027", data=data)
     assert rollover.stdout.strip() == "1"
 
