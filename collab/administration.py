@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import time
 import zipfile
 from collections.abc import Awaitable, Callable
@@ -92,6 +93,15 @@ async def import_class_list(store: Store, klass: SchoolClass, data: bytes) -> li
 
 
 # -- RGPD --------------------------------------------------------------------------------------
+
+audit_log = logging.getLogger("collab.audit")
+
+
+async def audit(store: Store, actor_id: int | None, actor_login: str, action: str, pupil: User) -> None:
+    """Log and store what an administrator does with a pupil's data (``export``, ``delete``):
+    who, whom, when (the log line's time and the audit_log table's)."""
+    audit_log.info("RGPD %s of pupil %s (id %d) by %s (id %s)", action, pupil.login, pupil.id, actor_login, actor_id)
+    await store.privacy.record(actor_id, actor_login, action, pupil.id, pupil.login)
 
 
 @dataclass(frozen=True)

@@ -57,10 +57,20 @@ class Peer:
     access: Access
     channel: Channel
     awareness_ids: set[int] = field(default_factory=set)
+    #: The credential the connection was opened with (collab.auth.Identity.credential).
+    credential: str = ""
+    #: Why the server closed this peer: from then on nothing it sends is accepted, even a frame
+    #: already on its way when the close was decided.
+    closed_by: CollabError | None = None
 
     @property
     def can_write(self) -> bool:
         return self.access is Access.WRITE
+
+    def close(self, error: CollabError) -> None:
+        if self.closed_by is None:
+            self.closed_by = error
+        self.channel.close(error.close_code, error.detail)
 
 
 class RoomOwner(Protocol):
@@ -176,16 +186,23 @@ class Room:
     def close_writers(self, error: CollabError) -> None:
         for peer in list(self.peers):
             if peer.can_write:
-                peer.channel.close(error.close_code, error.detail)
+                peer.close(error)
 
     def close_all(self, error: CollabError) -> None:
         for peer in list(self.peers):
-            peer.channel.close(error.close_code, error.detail)
+            peer.close(error)
+
+    def close_peer(self, peer: Peer, error: CollabError) -> None:
+        """Close one peer (its rights were revoked) and forget it at once."""
+        peer.close(error)
+        self.leave(peer)
 
     # -- incoming frames -----------------------------------------------------------------
 
     async def receive(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from ``peer``; a CollabError means: close that peer with its code."""
+        if peer.closed_by is not None:
+            raise peer.closed_by
         if self.broken:
             raise ServerError("document is being reloaded")
         if not self._limiter.allow(peer.user.id):

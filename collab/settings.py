@@ -46,6 +46,10 @@ class Settings:
     class_code_window_seconds: float = 900.0
     # argon2 runs in this many worker threads (a flood of adult sign-ins queues there).
     password_workers: int = 2
+    # Revocation (issue 12, items 8-9): open connections' credentials are checked against the
+    # database this often (what another process revoked, what expired); bearer tokens' lifetime.
+    revalidate_seconds: float = 60.0
+    token_days: int = 30
 
     @property
     def database_path(self) -> Path:
@@ -122,4 +126,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         class_code_misses=_int(env, "COLLAB_CLASS_CODE_MISSES", d.class_code_misses),
         class_code_window_seconds=_float(env, "COLLAB_CLASS_CODE_WINDOW_SECONDS", d.class_code_window_seconds),
         password_workers=_int(env, "COLLAB_PASSWORD_WORKERS", d.password_workers),
+        # Revocation.
+        revalidate_seconds=_float(env, "COLLAB_REVALIDATE_SECONDS", d.revalidate_seconds),
+        token_days=_int(env, "COLLAB_TOKEN_DAYS", d.token_days),
     )

@@ -357,6 +357,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX class_code_misses_window ON class_code_misses(window_start)
         """,
     ),
+    (
+        "0010_token_expiry",
+        """
+        -- Bearer tokens expire: 30 days unless `collab token LOGIN --days N` says otherwise.
+        -- Tokens made before this migration expire 30 days after they were made.
+        ALTER TABLE api_tokens ADD COLUMN expires_at REAL;
+        UPDATE api_tokens SET expires_at = created_at + 30 * 86400 WHERE expires_at IS NULL;
+        """,
+    ),
+    (
+        "0011_audit_log",
+        """
+        -- What an administrator did that touches a pupil's data (the RGPD export): who, whom, when.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor_login TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject_id INTEGER,
+            subject_login TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

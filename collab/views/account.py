@@ -1,4 +1,5 @@
-"""« Mon mot de passe »: an adult changes their own password; their other sessions are closed."""
+"""« Mon mot de passe »: an adult changes their own password; their other sessions, tokens and
+open connections are closed."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from starlette.responses import Response
 
 from collab.auth import require_session
 from collab.credentials import AccountLocked, WrongCredentials, device_token
-from collab.errors import Forbidden
+from collab.errors import Forbidden, NotSignedIn
 from collab.models import Role
 from collab.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, new_password
 from collab.store import Session
@@ -68,4 +69,7 @@ async def change_password(request: Request) -> Response:
         return _page(request, session, 401, error="Ce n'est pas votre mot de passe actuel. Rien n'a été changé.")
     await store.accounts.set_password_hash(session.user.id, await guard.passwords.hash(new))
     closed = await store.sessions.revoke_others(session.user.id, session.token)
+    # Whoever knew the old password may have tokens or open connections: they end now.
+    await store.accounts.revoke_tokens(session.user.id)
+    hub_of(request).revoke_access(session.user.id, NotSignedIn("password changed"), keep=session.credential)
     return _page(request, session, changed=True, closed=closed)

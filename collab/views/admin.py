@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from collab import administration
 from collab.auth import CSRF_FIELD, check_csrf, require_session
-from collab.errors import InvalidInput, NotFound
+from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
@@ -136,7 +136,10 @@ async def roll_over(request: Request) -> Response:
     year = form_text(form, "year", 20)
     if form.get("confirm") != "oui" or not year:
         raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
+    classes = [k for k in await ctx.store.schools.list_classes(ctx.school.id) if k.school_year == year]
+    pupils = {p.id for k in classes for p in await ctx.store.schools.list_pupils(k.id)}
     archived = await ctx.store.schools.archive_year(ctx.school.id, year)
+    await hub_of(request).recheck_access(pupils)  # nobody writes in an archived class from now on
     return _back(request, ctx, f"{archived} classe(s) de {year} archivée(s)")
 
 
@@ -183,7 +186,10 @@ async def pupil_page(request: Request) -> Response:
 
 
 async def export_pupil(request: Request) -> Response:
-    _, store, pupil = await _pupil_context(request)
+    """The pupil's data as a zip, texts included: the one place where an administrator gets
+    pupils' texts (for the family, RGPD); every export is logged and kept in the audit log."""
+    session, store, pupil = await _pupil_context(request)
+    await administration.audit(store, session.user.id, session.user.login, "export", pupil)
     archive = await administration.export_pupil(store, pupil)
     return Response(
         archive,
@@ -207,8 +213,11 @@ async def delete_pupil(request: Request) -> Response:
         }
         return render(request, "admin/pupil.html", context, session=session, status=400)
     data = await administration.pupil_data(store, pupil)
-    await hub_of(request).forget_documents(data.document_ids)
+    hub = hub_of(request)
+    await hub.forget_documents(data.document_ids)
+    await administration.audit(store, session.user.id, session.user.login, "delete", pupil)
     await administration.delete_pupil(store, pupil)
+    hub.revoke_access(pupil.id, NotSignedIn("account erased"))
     return render(request, "admin/deleted.html", {"pupil": pupil, "data": data}, session=session)
 
 

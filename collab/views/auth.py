@@ -33,7 +33,7 @@ from collab.credentials import (
     device_token,
     minutes_to_wait,
 )
-from collab.errors import NotFound, RateLimited
+from collab.errors import NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
 from collab.views.pages import form_text, hub_of, path_id, render
 
@@ -210,9 +210,13 @@ async def sign_out(request: Request) -> Response:
     form = await request.form()
     check_csrf(form.get(CSRF_FIELD), session.csrf_token)
     if request.url.path.endswith("/partout"):
+        # Every session and bearer token of the account, and what they have open, at once.
         await hub.store.sessions.revoke_all(session.user.id)
+        await hub.store.accounts.revoke_tokens(session.user.id)
+        hub.revoke_access(session.user.id, NotSignedIn("signed out everywhere"))
     else:
         await hub.store.sessions.revoke(session.token)
+        hub.revoke_access(session.user.id, NotSignedIn("signed out"), credential=session.credential)
     response = RedirectResponse(request.url_for("sign_in_page"), status_code=303)
     clear_session_cookie(response)
     return response

@@ -43,7 +43,7 @@ async def _class_audio(ctx: ClassContext) -> list[Media]:
 
 
 async def task_list(request: Request) -> Response:
-    ctx = await class_context(request)
+    ctx = await class_context(request, action=Action.TEACH_CLASS)
     return await _page(request, ctx, request.query_params.get("ok", "")[:100])
 
 
@@ -147,9 +147,10 @@ async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
 
 async def lock_task(request: Request) -> Response:
     """POST: ``action`` = lock or unlock, for every document of the task or (``doc_id`` in the
-    URL) for one pair's. Writers of a locked document are disconnected with 4409."""
+    URL) for one pair's. Writers of a locked document are disconnected with 4409. The class's
+    teachers only (an archived class's too), never an administrator."""
     hub = hub_of(request)
-    task, form = await task_form(request, Action.MANAGE_CLASS)
+    task, form = await task_form(request, Action.TEACH_CLASS)
     action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
         raise InvalidInput("Choisissez verrouiller ou déverrouiller.")

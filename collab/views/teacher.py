@@ -8,6 +8,7 @@ gets 404, another teacher's class 403.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import segno
@@ -18,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from collab.administration import add_pupil, create_adult
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.credentials import PICTURES, picture_names, random_pictures
-from collab.errors import InvalidInput, NotFound
+from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import ClassTarget, Role, SchoolClass, User
 from collab.names import clean_name
 from collab.pairing import random_groups
@@ -49,7 +50,9 @@ class ClassContext:
         raise NotFound(f"pupil {wanted} is not in class {self.klass.id}")
 
 
-async def class_context(request: Request, form: FormData | None = None) -> ClassContext:
+async def class_context(
+    request: Request, form: FormData | None = None, action: Action = Action.MANAGE_CLASS
+) -> ClassContext:
     store = hub_of(request).store
     session = await require_session(store, request)
     if form is not None:
@@ -59,7 +62,7 @@ async def class_context(request: Request, form: FormData | None = None) -> Class
     if klass is None:
         raise NotFound(f"no class {class_id}")
     principal = await store.accounts.load_principal(session.user)
-    require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
+    require(principal, action, ClassTarget(klass.id, klass.school_id))
     return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
 
 
@@ -125,14 +128,19 @@ async def remove_pupil(request: Request) -> Response:
     ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
+    await hub_of(request).recheck_access([pupil.id])  # their open texts of this class close now (4403)
     return _back(request, ctx, notice=f"{pupil.display_name} a quitté la classe")
 
 
 async def reset_pictures(request: Request) -> Response:
+    """New pictures: whoever knew the old ones (or holds a session or token) is signed out."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await class_context(request, form, Action.PUPIL_SIGN_IN)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.set_pictures(pupil.id, random_pictures())  # also unlocks
+    await ctx.store.sessions.revoke_all(pupil.id)
+    await ctx.store.accounts.revoke_tokens(pupil.id)
+    hub_of(request).revoke_access(pupil.id, NotSignedIn("new pictures"))
     return _back(request, ctx, notice=f"nouvelles images pour {pupil.display_name}")
 
 
@@ -201,7 +209,7 @@ async def random_pairs(request: Request) -> Response:
     ctx = await class_context(request, form)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
-    await ctx.store.pairs.arrange(ctx.klass.id, groups)
+    await _arrange(request, ctx, groups)
     return _back(request, ctx, "class_pairs", "nouveaux binômes tirés au sort")
 
 
@@ -225,8 +233,14 @@ async def arrange_pairs(request: Request) -> Response:
     for group in groups.values():
         if any(frozenset((a, b)) in apart for a in group for b in group if a < b):
             raise InvalidInput("Deux élèves que vous voulez séparer sont dans le même binôme.")
-    await ctx.store.pairs.arrange(ctx.klass.id, [groups[n] for n in sorted(groups)])
+    await _arrange(request, ctx, [groups[n] for n in sorted(groups)])
     return _back(request, ctx, "class_pairs", "binômes enregistrés")
+
+
+async def _arrange(request: Request, ctx: ClassContext, groups: Sequence[Sequence[int]]) -> None:
+    """Make these groups the class's pairs; open connections follow the rights that result."""
+    await ctx.store.pairs.arrange(ctx.klass.id, groups)
+    await hub_of(request).recheck_access(p.id for p in ctx.pupils)
 
 
 async def keep_apart(request: Request) -> Response:
@@ -245,8 +259,9 @@ async def keep_apart(request: Request) -> Response:
 
 
 async def sign_in_sheet(request: Request) -> Response:
-    """A printable sheet: one card per pupil with the class code, a QR code and the pictures."""
-    ctx = await class_context(request)
+    """A printable sheet: one card per pupil with the class code, a QR code and the pictures
+    (the class's teachers only: the pictures open the pupils' accounts)."""
+    ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
     cards = []
     for pupil in ctx.pupils:
