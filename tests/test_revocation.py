@@ -25,6 +25,7 @@ from websockets.exceptions import ConnectionClosed
 from collab import protocol
 from collab.errors import CollabError, NotSignedIn
 from collab.models import Access
+from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
 from collab.store import Store
 from tests.conftest import REPO, ServerThread, free_port, make_settings, update_inserting
@@ -341,3 +342,32 @@ async def test_tokens_revoked_elsewhere_or_expired_close_open_sockets(settings: 
         assert await noe.wait_closed() == 4401  # its token expired while it was open
         assert not reader.closed.is_set()  # a session still valid is not concerned
         await reader.close()
+
+
+async def test_a_changed_password_closes_the_accounts_other_connections_and_tokens(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    laptop, board = signed_in(settings, school, "teacher"), signed_in(settings, school, "teacher")
+    teacher = await server.call(server.hub.store.accounts.get_user_by_login("mme.durand"))
+    assert teacher is not None
+    token = await server.call(server.hub.store.accounts.create_token(teacher.id))
+    url = f"ws://127.0.0.1:{server.port}/ws/tableau/{school.dictation_task_id}"
+    async with (
+        connect(url, additional_headers={"Cookie": f"binome_session={board.cookie}"}) as on_board,
+        connect(url, additional_headers={"Cookie": f"binome_session={laptop.cookie}"}) as on_laptop,
+    ):
+        assert json.loads(await on_board.recv())["type"] == "snapshot"
+        assert json.loads(await on_laptop.recv())["type"] == "snapshot"
+        by_token = await server.open(school.lea_doc, token)
+        new = "lavande-tabouret-volcan-ruban"
+        response = await post_form(
+            server, laptop, "/mon-mot-de-passe", current=DEMO_PASSWORDS["mme.durand"], new=new, again=new
+        )
+        assert response.status_code == 200
+        with anyio.fail_after(5), contextlib.suppress(ConnectionClosed):
+            while True:
+                await on_board.recv()
+        assert on_board.close_code == 4401
+        assert await by_token.wait_closed() == 4401
+        await on_laptop.ping()  # the session that changed the password goes on
+        assert on_laptop.close_code is None
