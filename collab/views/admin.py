@@ -112,8 +112,9 @@ async def create_teacher(request: Request) -> Response:
 
 async def import_class(request: Request) -> Response:
     """POST (multipart): a CSV class list for one class of this school."""
+    ctx = await _school_context(request)  # who is asking, before the body is read
     async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
-        ctx = await _school_context(request, form)
+        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
         class_id = await _school_class(ctx, form.get("class_id"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

@@ -9,16 +9,13 @@ from starlette.routing import Route
 
 from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
 from collab.errors import InvalidInput, NotFound
-from collab.media_files import MediaLibrary, MediaTooLarge
+from collab.media_files import MediaLibrary
 from collab.models import MediaTarget
 from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media, Session, Store
 from collab.views.pages import hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
-
-#: Room for the form fields and multipart boundaries around the file itself.
-_FORM_OVERHEAD = 64 * 1024
 
 
 def _library(request: Request) -> MediaLibrary:
@@ -53,13 +50,14 @@ async def _page(request: Request, ctx: ClassContext, notice: str, status: int = 
 
 
 async def upload(request: Request) -> Response:
-    """POST (multipart): ``file``, an optional ``name`` and ``shelf`` = ``class`` or ``school``."""
+    """POST (multipart): ``file``, an optional ``name`` and ``shelf`` = ``class`` or ``school``.
+
+    Who is asking is checked before the body is read (the body is capped while it streams, see
+    collab.bodies): a stranger's upload is refused before its first byte."""
     library = _library(request)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > library.max_bytes + _FORM_OVERHEAD:
-        raise MediaTooLarge(library.max_bytes)
+    ctx = await class_context(request)
     async with request.form(max_files=1, max_fields=10) as form:
-        ctx = await class_context(request, form)
+        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
         upload_file = form.get("file")
         if not isinstance(upload_file, UploadFile) or not upload_file.filename:
             raise InvalidInput("Choisissez un fichier à déposer.")
