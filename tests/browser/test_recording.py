@@ -21,7 +21,7 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     page.get_by_role("button", name="Enregistrer").click()
     expect(recorder).to_have_attribute("data-state", "recording")
     expect(elapsed).to_have_text("0:02", timeout=5000)
-    page.wait_for_function("Number(document.getElementById('recorder').dataset.level) > 0")  # the meter moves
+    page.wait_for_function("() => Number(document.getElementById('recorder').dataset.level) > 0")  # the meter moves
     screenshot(page, "recorder-recording")
     page.get_by_role("button", name="Pause").click()
     expect(recorder).to_have_attribute("data-state", "paused")
