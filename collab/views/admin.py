@@ -20,6 +20,7 @@ from collab.errors import InvalidInput, NotFound
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 
 
@@ -60,7 +61,7 @@ async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", *
             "levels": list(Level),
             "query": query,
             "found": found,
-            "notice": notice or request.query_params.get("ok", "")[:100],
+            "notice": notice or notice_of(request),
             **extra,
         },
         session=ctx.session,
@@ -71,9 +72,9 @@ async def school_page(request: Request) -> Response:
     return await _school_page(request, await _school_context(request))
 
 
-def _back(request: Request, ctx: SchoolContext, notice: str) -> Response:
+def _back(request: Request, ctx: SchoolContext, notice: str, count: int | None = None) -> Response:
     url = request.url_for("admin_school", school_id=ctx.school.id)
-    return RedirectResponse(f"{url}?ok={notice}", status_code=303)
+    return RedirectResponse(with_notice(url, notice, count), status_code=303)
 
 
 async def create_class(request: Request) -> Response:
@@ -83,7 +84,7 @@ async def create_class(request: Request) -> Response:
     if not name or level not in {lv.value for lv in Level} or not year:
         raise InvalidInput("Indiquez le nom, le niveau et l'année scolaire de la classe.")
     await ctx.store.schools.ensure_class(ctx.school.id, name, level, year)
-    return _back(request, ctx, f"classe {name} créée")
+    return _back(request, ctx, "classe-creee")
 
 
 async def _school_class(ctx: SchoolContext, raw: object) -> int:
@@ -123,7 +124,7 @@ async def import_class(request: Request) -> Response:
     klass = await ctx.store.schools.get_class(class_id)
     assert klass is not None
     pupils = await administration.import_class_list(ctx.store, klass, data)
-    return _back(request, ctx, f"{len(pupils)} élève(s) importé(s) dans {klass.name}")
+    return _back(request, ctx, "eleves-importes", len(pupils))
 
 
 async def roll_over(request: Request) -> Response:
@@ -133,7 +134,7 @@ async def roll_over(request: Request) -> Response:
     if form.get("confirm") != "oui" or not year:
         raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
     archived = await ctx.store.schools.archive_year(ctx.school.id, year)
-    return _back(request, ctx, f"{archived} classe(s) de {year} archivée(s)")
+    return _back(request, ctx, "classes-archivees", archived)
 
 
 async def create_school(request: Request) -> Response:
