@@ -224,3 +224,17 @@ async def test_a_file_over_the_media_cap_is_refused_with_413(settings: Settings,
         assert status == 413
         assert sent < 40 * MB
     assert _files_under(small.media_dir / "tmp") == []
+
+
+async def test_the_413_is_french_for_browsers_and_json_for_clients(
+    school: DemoSchool, server: ServerThread, http: httpx.AsyncClient
+) -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    body = b"login=" + b"a" * (FORM_BYTES + 1)
+    page = await http.post("/connexion", content=body, headers={**form, "accept": "text/html"})
+    assert page.status_code == 413 and "trop gros pour être envoyé : 64 Ko au plus" in page.text
+    assert page.headers["connection"] == "close"
+    api = await http.post("/connexion", content=body, headers=form)
+    assert api.status_code == 413
+    assert api.json()["error"] == "C'est trop gros pour être envoyé : 64 Ko au plus."
+    assert api.json()["close_code"] == 4413
