@@ -32,6 +32,8 @@ pytestmark = pytest.mark.anyio
 MB = 1024 * 1024
 ATTACK_BYTES = 400 * MB
 _CHUNK = 256 * 1024
+#: The start of a multipart body whose file never ends.
+FILE_PART = b'--x\r\nContent-Disposition: form-data; name="file"; filename="dictee.wav"\r\n\r\n'
 
 
 def _status_of(head: bytes) -> int:
@@ -124,27 +126,31 @@ async def test_huge_chunked_bodies_are_cut_at_their_cap_without_memory_or_temp_f
             sync_key = opened.json()["session"]
         upload = f"/enseignant/classe/{school.class_id}/mediatheque"
         multipart = {"Content-Type": "multipart/form-data; boundary=x"}
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
         attacks = [
-            # (path, headers, expected status)
-            ("/connexion", {"Content-Type": "application/x-www-form-urlencoded"}, 413),
-            (f"/classe/{school.code}/{school.lea_id}", {"Content-Type": "application/x-www-form-urlencoded"}, 413),
-            (upload, multipart, 401),
-            (upload, {**multipart, "Cookie": f"binome_session={other.cookie}"}, 403),
-            (f"/sync/doc/{school.lea_doc}/{sync_key}", cookie, 413),
-            (f"/ecrire/{school.lea_doc}/accord", {**cookie, "Content-Type": "application/json"}, 413),
-            (f"/ecrire/{school.lea_doc}/accord", {"Content-Type": "application/json"}, 401),
+            # (path, headers, what the body starts with, expected status)
+            ("/connexion", form, b"login=", 413),
+            (f"/classe/{school.code}/{school.lea_id}", form, b"pictures=", 413),
+            (upload, multipart, FILE_PART, 401),
+            (upload, {**multipart, "Cookie": f"binome_session={other.cookie}"}, FILE_PART, 403),
+            (f"/sync/doc/{school.lea_doc}/{sync_key}", cookie, b"", 413),
+            (f"/ecrire/{school.lea_doc}/accord", {**cookie, "Content-Type": "application/json"}, b'{"version": "', 413),
+            (f"/ecrire/{school.lea_doc}/accord", {"Content-Type": "application/json"}, b'{"version": "', 401),
         ]
-        for path, headers, status in attacks:  # warm-up: the first request of each kind
-            assert (await chunked_post(server.port, path, headers, total=2 * MB))[0] == status, path
-        before = _rss(proc)
-        for path, headers, status in attacks:
-            answered, sent = await chunked_post(server.port, path, headers)
+        for path, headers, prefix, status in attacks:  # warm-up: the first request of each kind
+            assert (await chunked_post(server.port, path, headers, 2 * MB, prefix))[0] == status, path
+        before, written = _rss(proc), proc.io_counters().write_bytes
+        for path, headers, prefix, status in attacks:
+            answered, sent = await chunked_post(server.port, path, headers, ATTACK_BYTES, prefix)
             assert answered == status, path
             # The sender was stopped long before its 400 MB: what the server read (at most the
             # route's cap, 1 MB here) plus what the sockets' buffers hold.
             assert sent < 32 * MB, (path, sent)
         grown = _rss(proc) - before
         assert grown < 8 * MB, f"the server grew by {grown / MB:.1f} MB"
+        # Nothing spooled to disk either (Starlette's temporary files are unlinked at once, so
+        # they are counted in what the process wrote, not looked for in a folder).
+        assert proc.io_counters().write_bytes - written < 4 * MB
         assert _files_under(temp) == []
         assert _files_under(settings.media_dir / "tmp") == []
 
@@ -219,7 +225,7 @@ async def test_a_file_over_the_media_cap_is_refused_with_413(settings: Settings,
             f"/enseignant/classe/{school.class_id}/mediatheque",
             {"Content-Type": "multipart/form-data; boundary=x", "Cookie": f"binome_session={teacher}"},
             total=50 * MB,
-            prefix=b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n',
+            prefix=FILE_PART,
         )
         assert status == 413
         assert sent < 40 * MB
