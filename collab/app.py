@@ -93,7 +93,7 @@ class BinomeApp:
         self.web = web
         self.state = web.state
         self.settings = settings
-        self.http = SecurityHeaders(BodyLimit(web, route_caps(settings)))
+        self.http = SecurityHeaders(BodyLimit(web, route_caps(settings)), settings.public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

@@ -79,19 +79,23 @@ class _Body:
     """One request's body: checked before its first byte, counted while it streams."""
 
     def __init__(self, scope: Scope, receive: Receive, cap: int, public: bool, state: Any) -> None:
-        headers = Headers(scope=scope)
         self._scope = scope
         self._receive = receive
         self._cap = cap
         self._public = public
         self._state = state
-        self._declared = _declared_length(headers)
-        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        self._declared = _declared_length(Headers(scope=scope))
         #: The request carries a body that has not been read to its end yet.
-        self.pending = chunked or (self._declared or 0) > 0
+        self.pending = self.expected(scope)
         self._checked = False
         self._refusal: CollabError | None = None
         self._received = 0
+
+    @staticmethod
+    def expected(scope: Scope) -> bool:
+        """The request announces a body (a length above 0, or chunks)."""
+        headers = Headers(scope=scope)
+        return "chunked" in headers.get("transfer-encoding", "").lower() or (_declared_length(headers) or 0) > 0
 
     async def receive(self) -> Message:
         if not self.pending:
@@ -147,8 +151,8 @@ class BodyLimit:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not _Body.expected(scope):
+            await self.app(scope, receive, send)  # no body: nothing to cap (most requests)
             return
         name = self._route_name(scope)
         cap = self.caps.get(name, self.default) if name is not None else self.default

@@ -8,6 +8,7 @@ or a size inline); scripts cannot be injected through them.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,11 +23,11 @@ _POLICY = (
 )
 
 
-def content_security_policy(host: str | None) -> str:
-    """The policy; the sockets' ws:// and wss:// of ``host`` (the request's own host) allowed."""
-    if host and _HOST.match(host):
-        return f"{_POLICY} ws://{host} wss://{host}"
-    return _POLICY
+def content_security_policy(host: str | None, public_host: str = "") -> str:
+    """The policy; the sockets' ws:// and wss:// of ``host`` (the request's own host) and of the
+    configured public address's host (behind a reverse proxy that rewrites Host) allowed."""
+    hosts = [h for h in dict.fromkeys((host or "", public_host)) if h and _HOST.match(h)]
+    return " ".join([_POLICY, *(f"ws://{h} wss://{h}" for h in hosts)])
 
 
 _FIXED = [
@@ -39,14 +40,15 @@ _FIXED = [
 class SecurityHeaders:
     """The ASGI layer adding the headers to every response start."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, public_url: str = "") -> None:
         self.app = app
+        self.public_host = urlsplit(public_url).netloc.lower()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = content_security_policy(Headers(scope=scope).get("host")).encode("latin-1")
+        policy = content_security_policy(Headers(scope=scope).get("host"), self.public_host).encode("latin-1")
         added = [(b"content-security-policy", policy), *_FIXED]
 
         async def send_with_headers(message: Message) -> None:

@@ -57,6 +57,12 @@ def test_a_strange_host_is_not_repeated_in_the_policy() -> None:
     assert content_security_policy("[::1]:8000").endswith("ws://[::1]:8000 wss://[::1]:8000")
 
 
+def test_the_public_address_may_open_sockets_behind_a_proxy() -> None:
+    policy = content_security_policy("127.0.0.1:8000", "binome.ecole.fr")
+    assert policy.endswith("ws://127.0.0.1:8000 wss://127.0.0.1:8000 ws://binome.ecole.fr wss://binome.ecole.fr")
+    assert content_security_policy("binome.ecole.fr", "binome.ecole.fr").count("wss://") == 1
+
+
 def test_no_template_has_inline_script_or_event_handler() -> None:
     inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
     handler = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
