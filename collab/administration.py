@@ -10,7 +10,7 @@ import json
 import logging
 import time
 import zipfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
 from collab.credentials import random_pictures
@@ -24,6 +24,7 @@ from collab.store import Store
 
 MAX_IMPORT_BYTES = 200_000
 MAX_IMPORT_ROWS = 60
+MAX_IMPORT_COLUMNS = 100
 
 
 async def create_adult(
@@ -73,17 +74,34 @@ def parse_class_list(data: bytes) -> list[str]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     delimiter = ";" if text.count(";") >= text.count(",") else ","
+    try:
+        names = _names_from_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InvalidInput(
+            "Ce fichier CSV est mal formé (guillemets, ligne ou cellule trop longue). "
+            "Enregistrez-le à nouveau depuis le tableur, au format CSV."
+        ) from exc
+    if not names:
+        raise InvalidInput("Aucun prénom trouvé dans ce fichier.")
+    if len(names) > MAX_IMPORT_ROWS:
+        raise InvalidInput(f"Une liste de classe compte au plus {MAX_IMPORT_ROWS} élèves.")
+    return names
+
+
+def _names_from_rows(rows: Iterator[list[str]]) -> list[str]:
     names = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in rows:
+        if len(row) > MAX_IMPORT_COLUMNS:
+            raise InvalidInput(
+                f"Une ligne compte plus de {MAX_IMPORT_COLUMNS} colonnes : ce n'est pas une liste de classe."
+            )
         cells = [clean_name(cell) for cell in row if clean_name(cell)]
         if not cells or cells[0].lower() in ("prénom", "prenom", "nom", "élève", "eleve", "name"):
             continue
         first = cells[0]
         names.append(f"{first} {cells[1][0].upper()}." if len(cells) > 1 else first)
-    if not names:
-        raise InvalidInput("Aucun prénom trouvé dans ce fichier.")
-    if len(names) > MAX_IMPORT_ROWS:
-        raise InvalidInput(f"Une liste de classe compte au plus {MAX_IMPORT_ROWS} élèves.")
+        if len(names) > MAX_IMPORT_ROWS:
+            break  # refused below
     return names
 
 

@@ -17,12 +17,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from collab.bodies import BodyLimit, route_caps
 from collab.credentials import SignInGuard
 from collab.errors import CollabError
+from collab.headers import SecurityHeaders
 from collab.http_sync import HttpSessions, http_sync_routes
 from collab.hub import Hub
 from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
+from collab.origins import origin_allowed, refuse_socket
 from collab.settings import Settings
 from collab.store import Store
 from collab.views import account, api, auth, health, home
@@ -44,6 +47,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent
 
 
 _HTTP_MESSAGES = {
+    # Starlette's own refusals (a malformed multipart form…) carry English details.
+    400: "Ce qui a été envoyé est illisible. Recharge la page et recommence.",
+    413: "C'est trop gros pour être envoyé.",
     404: "Cette page n'existe pas.",
     405: "Cette action n'est pas possible ici.",
 }
@@ -81,15 +87,25 @@ def _datetime_fr(timestamp: float) -> str:
 
 
 class BinomeApp:
-    """The ASGI application: document sockets go straight to the hub, the rest to Starlette."""
+    """The ASGI application: sockets from another site's pages are refused, document sockets go
+    straight to the hub, the rest to Starlette (bodies capped, security headers added)."""
 
-    def __init__(self, web: Starlette) -> None:
+    def __init__(self, web: Starlette, settings: Settings) -> None:
         self.web = web
         self.state = web.state
+        self.settings = settings
+        self.http = SecurityHeaders(BodyLimit(web, route_caps(settings)), settings.public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith(DOC_SOCKET_PREFIX):
-            await document_socket(scope, receive, send, self.state)
+        if scope["type"] == "websocket":
+            if not origin_allowed(scope, self.settings):
+                await refuse_socket(receive, send)
+            elif scope["path"].startswith(DOC_SOCKET_PREFIX):
+                await document_socket(scope, receive, send, self.state)
+            else:
+                await self.web(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
         else:
             await self.web(scope, receive, send)
 
@@ -158,4 +174,4 @@ def create_app(settings: Settings) -> BinomeApp:
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
     templates.env.filters["datetime_fr"] = _datetime_fr
     app.state.templates = templates
-    return BinomeApp(app)
+    return BinomeApp(app, settings)

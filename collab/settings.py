@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -50,6 +51,13 @@ class Settings:
     # database this often (what another process revoked, what expired); bearer tokens' lifetime.
     revalidate_seconds: float = 60.0
     token_days: int = 30
+    # Hostile clients (issue 12: bodies, origins, metrics). The site's public address and other
+    # origins whose pages may open our sockets (this same host always may).
+    public_url: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    # /metrics: served to this bearer token, or to clients in these networks only.
+    metrics_token: str = ""
+    metrics_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
 
     @property
     def database_path(self) -> Path:
@@ -97,6 +105,24 @@ def _floats(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tu
     return values
 
 
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list ("" or unset: the default)."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _networks(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    networks = _list(env, name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {network!r} is not a network (such as 10.0.0.0/8)") from exc
+    return networks
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from COLLAB_* environment variables (defaults otherwise)."""
     env = os.environ if env is None else env
@@ -129,4 +155,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         # Revocation.
         revalidate_seconds=_float(env, "COLLAB_REVALIDATE_SECONDS", d.revalidate_seconds),
         token_days=_int(env, "COLLAB_TOKEN_DAYS", d.token_days),
+        # Hostile clients (issue 12).
+        public_url=env.get("COLLAB_PUBLIC_URL", d.public_url),
+        allowed_origins=_list(env, "COLLAB_ALLOWED_ORIGINS", d.allowed_origins),
+        metrics_token=env.get("COLLAB_METRICS_TOKEN", d.metrics_token),
+        metrics_networks=_networks(env, "COLLAB_METRICS_NETWORKS", d.metrics_networks),
     )

@@ -125,7 +125,7 @@ def test_sign_in_sheet_has_a_card_per_pupil_with_qr_and_pictures(teacher: TestCl
     sheet = teacher.get(f"/enseignant/classe/{school.class_id}/fiches").text
     assert sheet.count('class="sign-in-card"') == 24
     assert sheet.count("<svg") >= 24 * 2  # a QR code and pictures on every card
-    assert school.code in sheet and "window.print()" in sheet
+    assert school.code in sheet and "data-print" in sheet
 
 
 # -- who may use these screens ------------------------------------------------------------------

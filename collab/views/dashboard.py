@@ -23,6 +23,7 @@ from collab.models import ClassTarget, DocStatus
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
+from collab.views.notices import with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.tasks import task_for, task_form, taught_task
 
@@ -128,7 +129,7 @@ async def end_task(request: Request) -> Response:
             room.close_writers(Locked(f"task {task.id} ended"))
     hub.feeds.ended(task.id)
     url = request.url_for("task_list", class_id=task.class_id)
-    return RedirectResponse(f"{url}?ok=tâche « {task.title} » terminée", status_code=303)
+    return RedirectResponse(with_notice(url, "tache-terminee"), status_code=303)
 
 
 # -- replay -------------------------------------------------------------------------------------

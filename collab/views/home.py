@@ -12,6 +12,7 @@ from collab.auth import current_session
 from collab.models import DocStatus, DocumentTarget, Role
 from collab.policy import Action, can
 from collab.store import Session
+from collab.views.notices import notice_of
 from collab.views.pages import hub_of, render
 
 
@@ -31,7 +32,7 @@ async def home(request: Request) -> Response:
         principal = await hub.store.accounts.load_principal(session.user)
         schools = await hub.store.schools.list_schools(principal.admin_school_ids)
         communes = [(cid, await hub.store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
-        context = {"schools": schools, "communes": communes, "notice": request.query_params.get("ok", "")[:100]}
+        context = {"schools": schools, "communes": communes, "notice": notice_of(request)}
         return render(request, "home/admin.html", context, session=session)
     if role is Role.PARENT:
         principal = await hub.store.accounts.load_principal(session.user)

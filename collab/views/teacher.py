@@ -26,6 +26,7 @@ from collab.pairing import random_groups
 from collab.policy import Action, require
 from collab.store import Session, Store
 from collab.views.auth import guard_of
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 
 MAX_PASTED_PUPILS = 40
@@ -66,9 +67,12 @@ async def class_context(
     return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
 
 
-def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "") -> Response:
+def _back(
+    request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "", count: int | None = None
+) -> Response:
+    """Back to a class page, with a notice code (see collab.views.notices)."""
     url = request.url_for(view, class_id=ctx.klass.id)
-    return RedirectResponse(f"{url}?ok={notice}" if notice else str(url), status_code=303)
+    return RedirectResponse(with_notice(url, notice, count) if notice else str(url), status_code=303)
 
 
 # -- roster ----------------------------------------------------------------------------------
@@ -76,7 +80,7 @@ def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notic
 
 async def class_roster(request: Request) -> Response:
     ctx = await class_context(request)
-    return await _roster(request, ctx, request.query_params.get("ok", "")[:100])
+    return await _roster(request, ctx, notice_of(request))
 
 
 async def _roster(request: Request, ctx: ClassContext, notice: str, new_password: str = "") -> Response:
@@ -108,7 +112,7 @@ async def add_pupils(request: Request) -> Response:
         raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
     for name in names:
         await add_pupil(ctx.store, ctx.klass, name)
-    return _back(request, ctx, notice=f"{len(names)} élève(s) ajouté(s)")
+    return _back(request, ctx, notice="eleves-ajoutes", count=len(names))
 
 
 async def rename_pupil(request: Request) -> Response:
@@ -119,7 +123,7 @@ async def rename_pupil(request: Request) -> Response:
     if not name:
         raise InvalidInput("Le prénom ne peut pas être vide.")
     await ctx.store.accounts.rename(pupil.id, name)
-    return _back(request, ctx, notice="prénom modifié")
+    return _back(request, ctx, notice="prenom")
 
 
 async def remove_pupil(request: Request) -> Response:
@@ -129,7 +133,7 @@ async def remove_pupil(request: Request) -> Response:
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
     await hub_of(request).recheck_access([pupil.id])  # their open texts of this class close now (4403)
-    return _back(request, ctx, notice=f"{pupil.display_name} a quitté la classe")
+    return _back(request, ctx, notice="eleve-retire")
 
 
 async def reset_pictures(request: Request) -> Response:
@@ -141,7 +145,7 @@ async def reset_pictures(request: Request) -> Response:
     await ctx.store.sessions.revoke_all(pupil.id)
     await ctx.store.accounts.revoke_tokens(pupil.id)
     hub_of(request).revoke_access(pupil.id, NotSignedIn("new pictures"))
-    return _back(request, ctx, notice=f"nouvelles images pour {pupil.display_name}")
+    return _back(request, ctx, notice="images")
 
 
 async def unlock_pupil(request: Request) -> Response:
@@ -149,7 +153,7 @@ async def unlock_pupil(request: Request) -> Response:
     ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.clear_failed_sign_ins(pupil.id)
-    return _back(request, ctx, notice=f"compte de {pupil.display_name} débloqué")
+    return _back(request, ctx, notice="debloque")
 
 
 async def link_parent(request: Request) -> Response:
@@ -173,7 +177,7 @@ async def link_parent(request: Request) -> Response:
         raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
     await ctx.store.schools.link_parent(parent.id, pupil.id)
     if not password:
-        return _back(request, ctx, notice=f"parent relié à {pupil.display_name}")
+        return _back(request, ctx, notice="parent-relie")
     # A new account: show its password on this page once, never in a URL.
     refreshed = ClassContext(ctx.session, ctx.store, ctx.klass, ctx.pupils)
     return await _roster(request, refreshed, f"parent relié à {pupil.display_name}", password)
@@ -198,7 +202,7 @@ async def class_pairs(request: Request) -> Response:
             "group_of": group_of,
             "apart": sorted(tuple(sorted(names.get(i, "?") for i in pair)) for pair in apart),
             "apart_ids": sorted(tuple(sorted(pair)) for pair in apart),
-            "notice": request.query_params.get("ok", "")[:100],
+            "notice": notice_of(request),
         },
         session=ctx.session,
     )
@@ -210,7 +214,7 @@ async def random_pairs(request: Request) -> Response:
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
     await _arrange(request, ctx, groups)
-    return _back(request, ctx, "class_pairs", "nouveaux binômes tirés au sort")
+    return _back(request, ctx, "class_pairs", "binomes-hasard")
 
 
 async def arrange_pairs(request: Request) -> Response:
@@ -234,7 +238,7 @@ async def arrange_pairs(request: Request) -> Response:
         if any(frozenset((a, b)) in apart for a in group for b in group if a < b):
             raise InvalidInput("Deux élèves que vous voulez séparer sont dans le même binôme.")
     await _arrange(request, ctx, [groups[n] for n in sorted(groups)])
-    return _back(request, ctx, "class_pairs", "binômes enregistrés")
+    return _back(request, ctx, "class_pairs", "binomes")
 
 
 async def _arrange(request: Request, ctx: ClassContext, groups: Sequence[Sequence[int]]) -> None:
@@ -252,7 +256,7 @@ async def keep_apart(request: Request) -> Response:
         raise InvalidInput("Choisissez deux élèves différents.")
     together = form.get("together") == "1"
     await ctx.store.pairs.keep_apart(ctx.klass.id, a.id, b.id, apart=not together)
-    return _back(request, ctx, "class_pairs", "séparation enregistrée" if not together else "séparation retirée")
+    return _back(request, ctx, "class_pairs", "separation" if not together else "separation-retiree")
 
 
 # -- sign-in sheet ---------------------------------------------------------------------------
