@@ -14,16 +14,20 @@ from collab.cli_admin import add_admin_commands
 from collab.cli_common import add_command, settings_from, with_store
 from collab.store import Store, backup_database
 
+#: The longest a bearer token may live (a school year).
+MAX_TOKEN_DAYS = 366
+
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from collab.media_files import MediaLibrary
     from collab.seeding import seed_demo
-    from collab.server import uvicorn_config
+    from collab.server import redact_root_handlers, uvicorn_config
 
     settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_root_handlers()
     if args.demo:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
         demo = with_store(settings, lambda store: seed_demo(store, library, after_lesson=True))
@@ -33,8 +37,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         for s in demo.sign_ins:
             print(f"  {s.display_name:<26} {s.role.value:<8} {s.how}")
         print(f"\n  Élèves : {base}/connexion, le code de la classe, son prénom, puis ses trois images.")
+        # No bearer token in clear at every start (terminal scroll-back, service logs): one on demand.
         print(
-            f"  Client y-websocket (Léa) : ws://{settings.host}:{settings.port}/ws/doc/{demo.doc}?token={demo.token}\n",
+            f"  Client y-websocket (Léa) : ws://{settings.host}:{settings.port}/ws/doc/{demo.doc}?token=…\n"
+            f"    (un jeton valable 30 jours : collab token {demo.lea_login} --data {settings.data_dir})\n",
             flush=True,
         )
     config = uvicorn_config(settings)
@@ -57,17 +63,28 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_token(args: argparse.Namespace) -> int:
-    async def make(store: Store) -> str | None:
+    """``collab token LOGIN [--days N]`` prints a new bearer token (and nothing else);
+    ``collab token --revoke LOGIN`` revokes every token of the account."""
+    settings = settings_from(args)
+    days = settings.token_days if args.days is None else args.days
+    if not 0 < days <= MAX_TOKEN_DAYS:
+        print(f"collab: --days must be between 1 and {MAX_TOKEN_DAYS}", file=sys.stderr)
+        return 2
+
+    async def act(store: Store) -> str | None:
         user = await store.accounts.get_user_by_login(args.login)
         if user is None:
             return None
-        return await store.accounts.create_token(user.id, label="cli")
+        if args.revoke:
+            count = await store.accounts.revoke_tokens(user.id)
+            return f"{count} jeton(s) révoqué(s) pour {user.login}"
+        return await store.accounts.create_token(user.id, label="cli", lifetime=days * 86400.0)
 
-    token = with_store(settings_from(args), make)
-    if token is None:
+    result = with_store(settings, act)
+    if result is None:
         print(f"collab: no account with login {args.login!r}", file=sys.stderr)
         return 1
-    print(token)
+    print(result, file=sys.stderr if args.revoke else sys.stdout)
     return 0
 
 
@@ -137,8 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int)
     serve.add_argument("--demo", action="store_true", help="seed the demo accounts and print their sign-ins")
     command("users", cmd_users, "list accounts as JSON lines")
-    token = command("token", cmd_token, "print a new bearer token for an account")
+    token = command("token", cmd_token, "print a new bearer token for an account (or revoke its tokens)")
     token.add_argument("login")
+    token.add_argument("--days", type=int, help="how long the token is valid (default: $COLLAB_TOKEN_DAYS or 30)")
+    token.add_argument("--revoke", action="store_true", help="revoke every token of the account instead")
     backup = command("backup", cmd_backup, "write a consistent copy of the database (safe while serving)")
     backup.add_argument("file")
     lt = command("loadtest-setup", cmd_loadtest_setup, "create the load-test school and write its tokens")

@@ -7,31 +7,36 @@ from __future__ import annotations
 import csv
 import io
 import json
-import secrets
+import logging
 import time
 import zipfile
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
-from collab.credentials import hash_password, random_pictures
+from collab.credentials import random_pictures
 from collab.errors import InvalidInput
 from collab.models import Role, SchoolClass, User
 from collab.names import clean_name, login_base
+from collab.passwords import hash_in_thread
+from collab.passwords import new_password as new_password  # adults' first passwords: four random words
 from collab.room import stored_text
 from collab.store import Store
 
 MAX_IMPORT_BYTES = 200_000
 MAX_IMPORT_ROWS = 60
-_PASSWORD_WORDS = ["lune", "pomme", "cartable", "stylo", "tambour", "tulipe", "nuage", "castor", "plume", "piano"]
+MAX_IMPORT_COLUMNS = 100
 
 
-def new_password() -> str:
-    """Three words and a number: easy to read out, hard to guess (for adults' first sign-in)."""
-    words = [secrets.choice(_PASSWORD_WORDS) for _ in range(3)]
-    return "-".join(words) + f"-{secrets.randbelow(90) + 10}"
-
-
-async def create_adult(store: Store, login: str, display_name: str, role: Role) -> tuple[User, str]:
-    """A new teacher, parent or admin account with a fresh password (returned once)."""
+async def create_adult(
+    store: Store,
+    login: str,
+    display_name: str,
+    role: Role,
+    *,
+    hasher: Callable[[str], Awaitable[str]] = hash_in_thread,
+) -> tuple[User, str]:
+    """A new teacher, parent or admin account with a fresh password (returned once); the server
+    passes its argon2 workers' ``hash`` (the event loop never hashes)."""
     login = login.strip().lower()
     if not login or len(login) > 80 or any(ch.isspace() for ch in login):
         raise InvalidInput("L'identifiant doit être un seul mot, sans espace.")
@@ -42,7 +47,7 @@ async def create_adult(store: Store, login: str, display_name: str, role: Role) 
         raise InvalidInput("Indiquez le nom de la personne.")
     user = await store.accounts.ensure_user(login, name, role)
     password = new_password()
-    await store.accounts.set_password_hash(user.id, hash_password(password))
+    await store.accounts.set_password_hash(user.id, await hasher(password))
     return user, password
 
 
@@ -69,17 +74,34 @@ def parse_class_list(data: bytes) -> list[str]:
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
     delimiter = ";" if text.count(";") >= text.count(",") else ","
+    try:
+        names = _names_from_rows(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True))
+    except csv.Error as exc:
+        raise InvalidInput(
+            "Ce fichier CSV est mal formé (guillemets, ligne ou cellule trop longue). "
+            "Enregistrez-le à nouveau depuis le tableur, au format CSV."
+        ) from exc
+    if not names:
+        raise InvalidInput("Aucun prénom trouvé dans ce fichier.")
+    if len(names) > MAX_IMPORT_ROWS:
+        raise InvalidInput(f"Une liste de classe compte au plus {MAX_IMPORT_ROWS} élèves.")
+    return names
+
+
+def _names_from_rows(rows: Iterator[list[str]]) -> list[str]:
     names = []
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+    for row in rows:
+        if len(row) > MAX_IMPORT_COLUMNS:
+            raise InvalidInput(
+                f"Une ligne compte plus de {MAX_IMPORT_COLUMNS} colonnes : ce n'est pas une liste de classe."
+            )
         cells = [clean_name(cell) for cell in row if clean_name(cell)]
         if not cells or cells[0].lower() in ("prénom", "prenom", "nom", "élève", "eleve", "name"):
             continue
         first = cells[0]
         names.append(f"{first} {cells[1][0].upper()}." if len(cells) > 1 else first)
-    if not names:
-        raise InvalidInput("Aucun prénom trouvé dans ce fichier.")
-    if len(names) > MAX_IMPORT_ROWS:
-        raise InvalidInput(f"Une liste de classe compte au plus {MAX_IMPORT_ROWS} élèves.")
+        if len(names) > MAX_IMPORT_ROWS:
+            break  # refused below
     return names
 
 
@@ -89,6 +111,15 @@ async def import_class_list(store: Store, klass: SchoolClass, data: bytes) -> li
 
 
 # -- RGPD --------------------------------------------------------------------------------------
+
+audit_log = logging.getLogger("collab.audit")
+
+
+async def audit(store: Store, actor_id: int | None, actor_login: str, action: str, pupil: User) -> None:
+    """Log and store what an administrator does with a pupil's data (``export``, ``delete``):
+    who, whom, when (the log line's time and the audit_log table's)."""
+    audit_log.info("RGPD %s of pupil %s (id %d) by %s (id %s)", action, pupil.login, pupil.id, actor_login, actor_id)
+    await store.privacy.record(actor_id, actor_login, action, pupil.id, pupil.login)
 
 
 @dataclass(frozen=True)

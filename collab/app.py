@@ -17,14 +17,18 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from collab.bodies import BodyLimit, route_caps
+from collab.credentials import SignInGuard
 from collab.errors import CollabError
+from collab.headers import SecurityHeaders
 from collab.http_sync import HttpSessions, http_sync_routes
 from collab.hub import Hub
 from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
+from collab.origins import origin_allowed, refuse_socket
 from collab.settings import Settings
 from collab.store import Store
-from collab.views import api, auth, health, home
+from collab.views import account, api, auth, health, home
 from collab.views.admin import admin_routes
 from collab.views.blog import blog_routes
 from collab.views.dashboard import dashboard_routes
@@ -43,6 +47,9 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent
 
 
 _HTTP_MESSAGES = {
+    # Starlette's own refusals (a malformed multipart form…) carry English details.
+    400: "Ce qui a été envoyé est illisible. Recharge la page et recommence.",
+    413: "C'est trop gros pour être envoyé.",
     404: "Cette page n'existe pas.",
     405: "Cette action n'est pas possible ici.",
 }
@@ -80,15 +87,25 @@ def _datetime_fr(timestamp: float) -> str:
 
 
 class BinomeApp:
-    """The ASGI application: document sockets go straight to the hub, the rest to Starlette."""
+    """The ASGI application: sockets from another site's pages are refused, document sockets go
+    straight to the hub, the rest to Starlette (bodies capped, security headers added)."""
 
-    def __init__(self, web: Starlette) -> None:
+    def __init__(self, web: Starlette, settings: Settings) -> None:
         self.web = web
         self.state = web.state
+        self.settings = settings
+        self.http = SecurityHeaders(BodyLimit(web, route_caps(settings)), settings.public_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"].startswith(DOC_SOCKET_PREFIX):
-            await document_socket(scope, receive, send, self.state)
+        if scope["type"] == "websocket":
+            if not origin_allowed(scope, self.settings):
+                await refuse_socket(receive, send)
+            elif scope["path"].startswith(DOC_SOCKET_PREFIX):
+                await document_socket(scope, receive, send, self.state)
+            else:
+                await self.web(scope, receive, send)
+        elif scope["type"] == "http":
+            await self.http(scope, receive, send)
         else:
             await self.web(scope, receive, send)
 
@@ -99,6 +116,7 @@ def create_app(settings: Settings) -> BinomeApp:
     metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
 
     http_sessions = HttpSessions()
+    sign_in = SignInGuard(settings, metrics)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -112,6 +130,7 @@ def create_app(settings: Settings) -> BinomeApp:
             http_sessions.end_all()
             await hub.close()
             await store.close()
+            sign_in.close()
 
     routes = [
         Route("/", home.home, name="home"),
@@ -123,6 +142,8 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/classe/{code}/{pupil_id}", auth.pictures_sign_in, methods=["POST"], name="pictures_sign_in"),
         Route("/deconnexion", auth.sign_out, methods=["POST"], name="sign_out"),
         Route("/deconnexion/partout", auth.sign_out, methods=["POST"], name="sign_out_everywhere"),
+        Route("/mon-mot-de-passe", account.password_page, name="my_password"),
+        Route("/mon-mot-de-passe", account.change_password, methods=["POST"], name="change_password"),
         *teacher_routes(),
         *admin_routes(),
         *media_routes(),
@@ -149,7 +170,8 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.channels = channels
     app.state.media = MediaLibrary(settings.media_dir, settings.max_media_bytes)
     app.state.http_sessions = http_sessions
+    app.state.sign_in = sign_in
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
     templates.env.filters["datetime_fr"] = _datetime_fr
     app.state.templates = templates
-    return BinomeApp(app)
+    return BinomeApp(app, settings)

@@ -8,6 +8,7 @@ random token held in a cookie and repeated in the form (double submit).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
@@ -16,6 +17,7 @@ from collab.errors import Forbidden, NotSignedIn
 from collab.models import User
 from collab.settings import Settings
 from collab.store import Session, Store
+from collab.store.accounts import token_credential
 from collab.store.sessions import SESSION_IDLE_SECONDS
 
 SESSION_COOKIE = "binome_session"
@@ -45,11 +47,20 @@ async def current_session(store: Store, conn: HTTPConnection) -> Session | None:
     return await store.sessions.lookup(token)
 
 
-async def authenticate(store: Store, conn: HTTPConnection) -> User:
-    """The signed-in user, or NotSignedIn (401 / 4401)."""
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is asking, and with which credential: ``session:…`` or ``token:…`` (a hash, never
+    the secret). Open connections remember it, so that revoking it closes them."""
+
+    user: User
+    credential: str
+
+
+async def identify(store: Store, conn: HTTPConnection) -> Identity:
+    """The signed-in user and their credential, or NotSignedIn (401 / 4401)."""
     session = await current_session(store, conn)
     if session is not None:
-        return session.user
+        return Identity(session.user, session.credential)
     token = bearer_token(conn)
     if token is None:
         raise NotSignedIn("no credentials")
@@ -57,8 +68,13 @@ async def authenticate(store: Store, conn: HTTPConnection) -> User:
         raise NotSignedIn("malformed token")
     user = await store.accounts.user_for_token(token)
     if user is None:
-        raise NotSignedIn("unknown or revoked token")
-    return user
+        raise NotSignedIn("unknown, expired or revoked token")
+    return Identity(user, token_credential(token))
+
+
+async def authenticate(store: Store, conn: HTTPConnection) -> User:
+    """The signed-in user, or NotSignedIn (401 / 4401)."""
+    return (await identify(store, conn)).user
 
 
 async def require_session(store: Store, conn: HTTPConnection) -> Session:

@@ -4,7 +4,10 @@ admin screens). Use it while no pupil is writing, or use the screens while servi
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -108,6 +111,11 @@ def roll_over(args: argparse.Namespace) -> int:
     return _run(args, act)
 
 
+def _operator() -> str:
+    """Who runs an admin command, for the audit log."""
+    return f"ligne de commande ({getpass.getuser()})"
+
+
 async def _pupil(store: Store, login: str) -> User:
     pupil = await store.accounts.get_user_by_login(login)
     if pupil is None or pupil.role is not Role.PUPIL:
@@ -119,7 +127,9 @@ def export_pupil(args: argparse.Namespace) -> int:
     archive: list[bytes] = []
 
     async def act(store: Store) -> int:
-        archive.append(await administration.export_pupil(store, await _pupil(store, args.login)))
+        pupil = await _pupil(store, args.login)
+        await administration.audit(store, None, _operator(), "export", pupil)
+        archive.append(await administration.export_pupil(store, pupil))
         return 0
 
     status = _run(args, act)
@@ -134,8 +144,22 @@ def delete_pupil(args: argparse.Namespace) -> int:
 
     async def act(store: Store) -> int:
         pupil = await _pupil(store, args.login)
+        await administration.audit(store, None, _operator(), "delete", pupil)
         data = await administration.delete_pupil(store, pupil)
         print(f"deleted {args.login} and {len(data.document_ids)} text(s)", file=sys.stderr)
+        return 0
+
+    return _run(args, act)
+
+
+def audit_log(args: argparse.Namespace) -> int:
+    """The audit log (RGPD exports and erasures), newest first, one JSON object per line."""
+
+    async def act(store: Store) -> int:
+        for entry in await store.privacy.audit_log(args.limit):
+            at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(entry.at))
+            line = {"at": at, "by": entry.actor_login, "action": entry.action, "pupil": entry.subject_login}
+            print(json.dumps(line, ensure_ascii=False))
         return 0
 
     return _run(args, act)
@@ -176,3 +200,5 @@ def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     p = command("delete-pupil", delete_pupil, "erase a pupil: account, texts of their pairs, sessions")
     p.add_argument("login")
     p.add_argument("--yes", action="store_true")
+    p = command("audit-log", audit_log, "who exported or erased which pupil's data, when (JSON lines)")
+    p.add_argument("--limit", type=int, default=200)

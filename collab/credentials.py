@@ -1,26 +1,40 @@
 """Checking who someone is: argon2 passwords for adults, three pictures for pupils.
 
-Both go through :func:`check_sign_in`, which counts failures **per account** (a whole
-school shares one IP address behind its NAT, so never per IP) and locks an account for a
-while after too many failures in a row. A future SSO (EduConnect for parents) plugs in
-beside these two: it proves the identity, then the view opens a session the same way.
+Both go through :meth:`SignInGuard.check`, which counts the attempt in the database *before*
+comparing the secret (collab/store/throttles.py): a burst of parallel guesses gets no more
+comparisons than a sequence. Budgets are per account, never per IP (a whole school shares one
+address behind its NAT), and split by device: the browsers an account already signed in from
+(a random "known device" cookie, only its hash kept) each have their own budget, so someone
+guessing a pupil's pictures from elsewhere locks out the devices the pupil never used, not the
+pupil's usual tablet. Locks are short at first and grow with repeats (1, 5, 15 minutes, then an
+hour); a success on that budget or the teacher's « Débloquer » clears them. A future SSO
+(EduConnect for parents) plugs in beside these two: it proves the identity, then the view opens a
+session the same way.
 """
 
 from __future__ import annotations
 
+import hashlib
+import math
 import secrets
-import time
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
 
+from collab.auth import set_cookie
 from collab.errors import CollabError
-from collab.models import Credentials
+from collab.metrics import Metrics
+from collab.passwords import PasswordWorkers
+from collab.passwords import hash_password as hash_password  # seeding and tests import it from here
 from collab.settings import Settings
 from collab.store import Store
+from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, ThrottlePolicy
 
-_HASHER = PasswordHasher()
+#: The "known device" cookie: random, per browser (a shared tablet serves several pupils).
+DEVICE_COOKIE = "binome_device"
+_DEVICE_COOKIE_AGE = KNOWN_DEVICE_DAYS * 24 * 3600  # the longest browsers keep a cookie
+_MAX_COOKIE_LENGTH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,16 +60,28 @@ class AccountLocked(CollabError):
     reason = "locked_account"
     public_message = "Trop d'essais. Attends quelques minutes ou demande à ton enseignant de débloquer ton compte."
 
+    def __init__(self, detail: str, retry_after: float = 60.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        minutes = minutes_to_wait(retry_after)
+        self.public_message = (
+            f"Trop d'essais. Attends {minutes} minute{'s' if minutes > 1 else ''} "
+            "ou demande à ton enseignant de débloquer ton compte."
+        )
+        self.adult_message = (
+            f"Trop d'essais pour ce compte. Attendez {minutes} minute{'s' if minutes > 1 else ''} avant de réessayer."
+        )
+
+
+def minutes_to_wait(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
 
 class WrongCredentials(CollabError):
     status = 401
     close_code = 4401
     reason = "wrong_credentials"
     public_message = "Ce n'est pas le bon mot de passe. Essaie encore."
-
-
-def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
 
 
 def random_pictures() -> tuple[int, ...]:
@@ -79,35 +105,79 @@ def parse_pictures(raw: str) -> tuple[int, ...] | None:
     return numbers
 
 
-def _password_matches(creds: Credentials, password: str) -> bool:
-    if not creds.password_hash:
-        _HASHER.hash(password)  # same cost as a real check: no timing hint that the account has none
-        return False
-    try:
-        return _HASHER.verify(creds.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+def device_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def check_sign_in(
-    store: Store, settings: Settings, user_id: int, *, password: str | None = None, pictures: str | None = None
-) -> None:
-    """Accept the password or picture sequence for this account, or raise.
+def device_token(conn: HTTPConnection) -> str | None:
+    """This browser's "known device" cookie, if it has a sane one."""
+    token = conn.cookies.get(DEVICE_COOKIE)
+    return token if token and len(token) <= _MAX_COOKIE_LENGTH else None
 
-    Raises AccountLocked while the account is locked (even for the right secret) and
-    WrongCredentials otherwise; a success clears the failure count.
-    """
-    creds = await store.accounts.get_credentials(user_id)
-    if creds.locked_until is not None and creds.locked_until > time.time():
-        raise AccountLocked(f"account {user_id} locked")
-    if password is not None:
-        ok = _password_matches(creds, password)
-    else:
-        ok = creds.pictures is not None and parse_pictures(pictures or "") == creds.pictures
-    if not ok:
-        await store.accounts.record_failed_sign_in(
-            user_id, lock_after=settings.sign_in_attempts, lock_seconds=settings.sign_in_lock_seconds
+
+class SignInGuard:
+    """Checks secrets behind the atomic per-account throttle; owns the argon2 worker threads."""
+
+    def __init__(self, settings: Settings, metrics: Metrics) -> None:
+        self.policy = ThrottlePolicy(
+            attempts=settings.sign_in_attempts,
+            window_seconds=settings.sign_in_window_seconds,
+            lock_steps=settings.sign_in_lock_steps,
         )
-        raise WrongCredentials(f"wrong secret for account {user_id}")
-    if creds.failed_attempts or creds.locked_until is not None:
-        await store.accounts.clear_failed_sign_ins(user_id)
+        self.settings = settings
+        self.metrics = metrics
+        self.passwords = PasswordWorkers(settings.password_workers)
+
+    async def budget_of(self, store: Store, user_id: int, token: str | None) -> str:
+        """The budget an attempt from this browser spends: its own if the account knows it."""
+        if token is not None:
+            device = device_hash(token)
+            if await store.throttles.is_known_device(user_id, device):
+                return device
+        return UNKNOWN_DEVICE
+
+    async def check(
+        self,
+        store: Store,
+        user_id: int,
+        token: str | None,
+        *,
+        password: str | None = None,
+        pictures: str | None = None,
+    ) -> None:
+        """Accept the password or picture sequence for this account, or raise.
+
+        The attempt is counted first, in one transaction; AccountLocked (429) while the budget is
+        locked, with no comparison at all; WrongCredentials (401) otherwise. A success clears the
+        budget it was made on.
+        """
+        budget = await self.budget_of(store, user_id, token)
+        attempt = await store.throttles.begin_sign_in(user_id, budget, self.policy)
+        if not attempt.granted:
+            self.metrics.sign_in_refused.labels(reason="locked").inc()
+            raise AccountLocked(f"account {user_id} locked", attempt.retry_after)
+        creds = await store.accounts.get_credentials(user_id)
+        if password is not None:
+            self.metrics.sign_in_comparisons.labels(kind="password").inc()
+            ok = await self.passwords.verify(creds.password_hash, password)
+        else:
+            self.metrics.sign_in_comparisons.labels(kind="pictures").inc()
+            ok = creds.pictures is not None and parse_pictures(pictures or "") == creds.pictures
+        if not ok:
+            raise WrongCredentials(f"wrong secret for account {user_id}")
+        await store.throttles.sign_in_succeeded(user_id, budget)
+
+    async def check_unknown(self, password: str) -> None:
+        """A login that is no adult's: the same argon2 work as a real check, then WrongCredentials."""
+        self.metrics.sign_in_comparisons.labels(kind="dummy").inc()
+        await self.passwords.verify(None, password)
+        raise WrongCredentials("unknown login")
+
+    async def remember_device(self, store: Store, conn: HTTPConnection, response: Response, user_id: int) -> None:
+        """After a success: this browser becomes a known device of the account (cookie set if new)."""
+        token = device_token(conn) or secrets.token_urlsafe(32)
+        await store.throttles.remember_device(user_id, device_hash(token))
+        set_cookie(response, self.settings, DEVICE_COOKIE, token, _DEVICE_COOKIE_AGE)
+
+    def close(self) -> None:
+        self.passwords.close()

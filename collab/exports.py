@@ -22,6 +22,18 @@ from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Prod
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
 
 
+#: A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A text cell a spreadsheet shows as text: a leading ``'`` before what would start a formula
+    (a pupil named ``=HYPERLINK(…)`` stays a name). Numbers are left as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def scores_csv(items: Sequence[Production]) -> str:
     """One row per text: pair, pupils, draft, status, words, errors per category, faults and mark
     under the task's scheme. Semicolons and a BOM: spreadsheets in French locales open it as is."""
@@ -34,18 +46,17 @@ def scores_csv(items: Sequence[Production]) -> str:
     for item in items:
         counts = item.correction.counts if item.correction is not None else {}
         score = item.score
-        writer.writerow(
-            [
-                item.pair_number,
-                item.names,
-                item.draft,
-                STATUS_NAMES[item.status],
-                len(item.text.split()),
-                *(counts.get(c, "") for c in CSV_CATEGORIES),
-                _number(score.faults) if score is not None else "",
-                _number(score.mark) if score is not None and score.mark is not None else "",
-            ]
-        )
+        row = [
+            item.pair_number,
+            item.names,
+            item.draft,
+            STATUS_NAMES[item.status],
+            len(item.text.split()),
+            *(counts.get(c, "") for c in CSV_CATEGORIES),
+            _number(score.faults) if score is not None else "",
+            _number(score.mark) if score is not None and score.mark is not None else "",
+        ]
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue()
 
 

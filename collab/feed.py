@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from collab.errors import CollabError
 from collab.metrics import FrameCounts
 from collab.models import DocStatus, User
 from collab.progress import Progress, words
@@ -124,6 +125,10 @@ class Dashboard:
 
     send: Send
     counts: FrameCounts
+    #: Whose dashboard, opened with which credential; how to close its socket (rights revoked).
+    user_id: int = 0
+    credential: str = ""
+    close: Callable[[CollabError], None] | None = None
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent: dict[str, dict[str, Any]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
@@ -287,7 +292,15 @@ class ClassFeeds:
         self._building: dict[int, asyncio.Task[TaskFeed]] = {}
         self._by_doc: dict[str, TaskFeed] = {}
 
-    async def subscribe(self, task: Task, send: Send) -> tuple[TaskFeed, Dashboard]:
+    async def subscribe(
+        self,
+        task: Task,
+        send: Send,
+        *,
+        user_id: int = 0,
+        credential: str = "",
+        close: Callable[[CollabError], None] | None = None,
+    ) -> tuple[TaskFeed, Dashboard]:
         feed = self._feeds.get(task.id)
         if feed is None:
             # Two dashboards opening the same task at once share one feed, built once.
@@ -297,9 +310,13 @@ class ClassFeeds:
                 self._building[task.id] = building
                 building.add_done_callback(lambda _: self._building.pop(task.id, None))
             feed = await asyncio.shield(building)
-        dashboard = Dashboard(send, self._hub.metrics.counts)
+        dashboard = Dashboard(send, self._hub.metrics.counts, user_id, credential, close)
         feed.dashboards.add(dashboard)
         return feed, dashboard
+
+    def dashboards(self) -> list[tuple[TaskFeed, Dashboard]]:
+        """Every open dashboard, with its feed."""
+        return [(feed, dashboard) for feed in self._feeds.values() for dashboard in feed.dashboards]
 
     async def _open(self, task: Task) -> TaskFeed:
         feed = TaskFeed(self._hub, task, await self._cards(task))

@@ -149,12 +149,13 @@ def _doc_id(request: Request) -> str:
 
 async def open_session(request: Request) -> Response:
     hub: Hub = hub_of(request)
+    mark = hub.revocation_mark()
     session = await require_session(hub.store, request)
     check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
     doc_id = _doc_id(request)
     access = await hub.authorize(session.user, doc_id)
     channel = HttpChannel(hub.settings.send_queue_bytes)
-    room, peer = await hub.join(doc_id, session.user, access, channel)
+    room, peer = await hub.join(doc_id, session.user, access, channel, credential=session.credential, since=mark)
     key = _sessions(request).add(HttpSession(doc_id, session.user.id, room, peer, channel, hub.pacer()))
     log.info("HTTP sync session for %s on %s", session.user.login, doc_id)
     return JSONResponse({"session": key, "access": access.value})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from collab.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDesk
@@ -21,6 +21,7 @@ from collab.metrics import Metrics
 from collab.models import Access, DocStatus, Document, User
 from collab.policy import document_access
 from collab.ratelimit import Pacer
+from collab.revocation import Revocations
 from collab.room import Channel, Peer, Room
 from collab.settings import Settings
 from collab.store import Store, UpdateLog
@@ -47,10 +48,12 @@ class Hub:
         self.agreements = AgreementDesk(self)
         self.feeds = ClassFeeds(self)
         self._reannounce: asyncio.TimerHandle | None = None
+        self.revocations = Revocations(self)
 
     async def start(self) -> None:
         self.update_log.start()
         self._schedule_reannounce()
+        self.revocations.start()
 
     def _schedule_reannounce(self, tick: int = 0) -> None:
         def run() -> None:
@@ -71,6 +74,7 @@ class Hub:
             self._memory_release.cancel()
         if self._reannounce is not None:
             self._reannounce.cancel()
+        await self.revocations.close()
         for timer in self._unload_timers.values():
             timer.cancel()
         self._unload_timers.clear()
@@ -136,14 +140,60 @@ class Hub:
         if status is DocStatus.OPEN:
             self.agreements.reopened(doc_id)
 
+    # -- revoking access ----------------------------------------------------------------
+
+    def revocation_mark(self) -> int:
+        """Take this before checking who is asking; give it to :meth:`join`, which then refuses
+        a connection whose credential was revoked (or re-checks rights changed) meanwhile."""
+        return self.revocations.last
+
+    def revoke_access(
+        self, user_id: int, error: CollabError, *, credential: str | None = None, keep: str | None = None
+    ) -> int:
+        """Close at once what this account has open: document sockets, HTTP-fallback sessions and
+        dashboards with ``error``'s close code: NotSignedIn (4401) when credentials are revoked,
+        Forbidden (4403) when rights are removed. Only those opened with ``credential`` when it is
+        given; all but those opened with ``keep`` when that is given (a password changed from this
+        session). Nothing they send afterwards is stored. Returns how many were closed.
+
+        Call it right after the store revoked the sessions or tokens (sign-out, sign-out
+        everywhere, new pictures, a changed password, an erased account)."""
+        return self.revocations.revoke(user_id, error, credential, keep)
+
+    async def recheck_access(self, user_ids: Iterable[int]) -> int:
+        """These users' rights changed (a pupil removed from a class, a class archived, pairs
+        arranged): check their open document connections again now; those that may no longer
+        write what they write, or read what they read, are closed with 4403. Returns how many."""
+        return await self.revocations.recheck(user_ids)
+
+    def changes_since(self, since: int, user_id: int, credential: str) -> tuple[CollabError | None, bool]:
+        """Since the mark ``since``: the error closing a connection of this user opened with this
+        credential (None if it was not revoked), and whether the user's rights are to be checked
+        again."""
+        return self.revocations.changes_since(since, user_id, credential)
+
     # -- joining and leaving -------------------------------------------------------------
 
-    async def join(self, doc_id: str, user: User, access: Access, channel: Channel) -> tuple[Room, Peer]:
-        peer = Peer(user=user, access=access, channel=channel)
+    async def join(
+        self,
+        doc_id: str,
+        user: User,
+        access: Access,
+        channel: Channel,
+        *,
+        credential: str = "",
+        since: int | None = None,
+    ) -> tuple[Room, Peer]:
+        """Add a peer to the document's room (loaded if needed). ``since`` is the
+        :meth:`revocation_mark` taken before the caller checked ``user``'s credential and rights."""
+        peer = Peer(user=user, access=access, channel=channel, credential=credential)
         while True:
             room = self.rooms.get(doc_id)
             if room is None:
                 room = await self._load(doc_id)
+            if since is not None:
+                await self.revocations.check_join(peer, doc_id, since)
+                since = self.revocations.last
             if self.rooms.get(doc_id) is room and not room.broken:
                 timer = self._unload_timers.pop(doc_id, None)
                 if timer is not None:

@@ -95,6 +95,23 @@ class Metrics:
             registry=r,
         )
         self.compactions = Counter("collab_compactions", "Snapshots written", registry=r)
+        # Sign-in (issue 12): every secret compared, and every attempt refused before any comparison.
+        self.sign_in_comparisons = Counter(
+            "collab_sign_in_comparisons",
+            "Secrets compared at sign-in: pictures, password (argon2) or dummy (argon2, unknown login)",
+            ["kind"],
+            registry=r,
+        )
+        self.sign_in_refused = Counter(
+            "collab_sign_in_refused",
+            "Sign-in steps refused before any comparison: locked (account budget), class_codes (client)",
+            ["reason"],
+            registry=r,
+        )
+        for kind in ("pictures", "password", "dummy"):
+            self.sign_in_comparisons.labels(kind=kind)
+        for reason in ("locked", "class_codes"):
+            self.sign_in_refused.labels(reason=reason)
 
     def observe_commit(self, seconds: float, batch: int) -> None:
         self.commit_seconds.observe(seconds)

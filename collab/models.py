@@ -130,6 +130,7 @@ class Principal:
     user: User
     taught_class_ids: frozenset[int] = frozenset()
     pupil_class_ids: frozenset[int] = frozenset()
+    #: The pupil's pairs in the classes they are in now (not removed, class not archived).
     pair_ids: frozenset[int] = frozenset()
     children_class_ids: frozenset[int] = frozenset()
     admin_school_ids: frozenset[int] = frozenset()
@@ -137,6 +138,9 @@ class Principal:
     #: Schools where this user teaches a class, and where they teach or learn.
     teacher_school_ids: frozenset[int] = frozenset()
     member_school_ids: frozenset[int] = frozenset()
+    #: Archived classes this user taught: their teachers keep reading, following up and locking
+    #: their texts (nobody writes in them any more).
+    archived_taught_class_ids: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

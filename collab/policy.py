@@ -28,8 +28,13 @@ class Action(enum.StrEnum):
     READ_DOCUMENT = "document.read"
     WRITE_DOCUMENT = "document.write"
     READ_CLASS_BLOG = "class.blog.read"
-    MANAGE_CLASS = "class.manage"  # roster, pairs, sign-in sheet, pictures, parents
-    TEACH_CLASS = "class.teach"  # watch pairs live, replay, moderate the blog: its teachers, never admins
+    MANAGE_CLASS = "class.manage"  # roster, pairs, parents: its teachers and the school's admins
+    #: The sign-in cards (each pupil's pictures) and new pictures: its teachers only, never an
+    #: admin (whoever sees the pictures can sign in as the pupil and read their texts).
+    PUPIL_SIGN_IN = "class.sign_in_cards"
+    #: Watch pairs live, replay, lock, follow up, moderate the blog: its teachers, never admins;
+    #: the teachers of an archived class keep it (to read, lock and correct its texts).
+    TEACH_CLASS = "class.teach"
     MANAGE_SCHOOL = "school.manage"  # classes, teacher accounts, imports, roll-over
     MANAGE_COMMUNE = "commune.manage"  # create the commune's schools
     READ_MEDIA = "media.read"  # listen to, look at a file of the médiathèque
@@ -60,15 +65,20 @@ def can(principal: Principal, action: Action, target: Target, *, now: float | No
         if action is Action.READ_OWN_CORRECTION:
             return published and _writes_as_pupil(principal, target)
         if action is Action.START_DRAFT:
-            return published and (_writes_as_pupil(principal, target) or _teaches(principal, target))
+            return published and (
+                _writes_as_pupil(principal, target)
+                or (target.class_id is not None and target.class_id in principal.taught_class_ids)
+            )
     elif isinstance(target, ClassTarget):
         if action is Action.READ_CLASS_BLOG:
             return (
-                target.class_id in principal.taught_class_ids
+                _teaches_class(principal, target.class_id)
                 or target.class_id in principal.pupil_class_ids
                 or target.class_id in principal.children_class_ids
             )
         if action is Action.TEACH_CLASS:
+            return _teaches_class(principal, target.class_id)
+        if action is Action.PUPIL_SIGN_IN:
             return target.class_id in principal.taught_class_ids
         if action is Action.MANAGE_CLASS:
             return target.class_id in principal.taught_class_ids or (
@@ -99,7 +109,12 @@ def _writes_as_pupil(principal: Principal, target: DocumentTarget) -> bool:
 
 
 def _teaches(principal: Principal, target: DocumentTarget) -> bool:
-    return target.class_id is not None and target.class_id in principal.taught_class_ids
+    return target.class_id is not None and _teaches_class(principal, target.class_id)
+
+
+def _teaches_class(principal: Principal, class_id: int) -> bool:
+    """A class this user teaches, or taught until it was archived."""
+    return class_id in principal.taught_class_ids or class_id in principal.archived_taught_class_ids
 
 
 def document_access(principal: Principal, target: DocumentTarget | None, doc_id: str, now: float) -> Access:

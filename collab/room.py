@@ -55,10 +55,20 @@ class Peer:
     user: User
     access: Access
     channel: Channel
+    #: The credential the connection was opened with (collab.auth.Identity.credential).
+    credential: str = ""
+    #: Why the server closed this peer: from then on nothing it sends is accepted, even a frame
+    #: already on its way when the close was decided.
+    closed_by: CollabError | None = None
 
     @property
     def can_write(self) -> bool:
         return self.access is Access.WRITE
+
+    def close(self, error: CollabError) -> None:
+        if self.closed_by is None:
+            self.closed_by = error
+        self.channel.close(error.close_code, error.detail)
 
 
 class RoomOwner(Protocol):
@@ -176,16 +186,23 @@ class Room:
     def close_writers(self, error: CollabError) -> None:
         for peer in list(self.peers):
             if peer.can_write:
-                peer.channel.close(error.close_code, error.detail)
+                peer.close(error)
 
     def close_all(self, error: CollabError) -> None:
         for peer in list(self.peers):
-            peer.channel.close(error.close_code, error.detail)
+            peer.close(error)
+
+    def close_peer(self, peer: Peer, error: CollabError) -> None:
+        """Close one peer (its rights were revoked) and forget it at once."""
+        peer.close(error)
+        self.leave(peer)
 
     # -- incoming frames -----------------------------------------------------------------
 
     async def receive(self, peer: Peer, frame: bytes) -> None:
         """Handle one frame from ``peer``; a CollabError means: close that peer with its code."""
+        if peer.closed_by is not None:
+            raise peer.closed_by
         if self.broken:
             raise ServerError("document is being reloaded")
         message = protocol.decode_message(frame)
@@ -223,8 +240,7 @@ class Room:
                 raise error
             log.warning("closing %s on %s with %d: %s", victim.user.login, self.doc_id, error.close_code, error.detail)
             self._metrics.refused.labels(reason=error.reason).inc()
-            victim.channel.close(error.close_code, error.detail)
-            self.leave(victim)
+            self.close_peer(victim, error)
 
     async def _answer_sync_step1(self, peer: Peer, state: bytes) -> None:
         # Answer only with what is durable: a peer must never see what a crash could lose.

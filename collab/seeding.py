@@ -64,15 +64,15 @@ class DemoSignIn:
 class Demo:
     class_code: str
     sign_ins: list[DemoSignIn]
-    token: str  # a bearer token for Léa, for y-websocket clients outside the browser
     doc: str  # Léa and Noé's dictation
+    lea_login: str  # for ``collab token``: a y-websocket client outside the browser
 
 
 async def seed_demo(store: Store, library: MediaLibrary, *, after_lesson: bool = False) -> Demo:
     """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two parents and
     the school's administrator; a spoken dictation in the médiathèque, a dictation task and a
     free-writing task for every pair; ``after_lesson`` adds what pairs 8 to 12 wrote and the
-    teacher's follow-up (``collab.demo_followup``). Running it again changes nothing but tokens."""
+    teacher's follow-up (``collab.demo_followup``). Running it again changes nothing."""
     school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
     klass = await store.schools.ensure_class(school.id, "CM1-CM2 Durand", "CM1-CM2", DEMO_SCHOOL_YEAR)
     pupils = []
@@ -112,8 +112,11 @@ async def seed_demo(store: Store, library: MediaLibrary, *, after_lesson: bool =
         )
     for user in (teacher, parent_lea, parent_noe, admin):
         sign_ins.append(DemoSignIn(user.display_name, user.role, f"{user.login} / {DEMO_PASSWORDS[user.login]}"))
-    token = await store.accounts.create_token(pupils[0].id, label="demo")
-    return Demo(class_code=klass.code, sign_ins=sign_ins, token=token, doc=document_id(dictation_id, pairs[0].id))
+    # Earlier versions printed a new bearer token at every start: those are revoked.
+    await store.accounts.revoke_tokens_with_label("demo")
+    return Demo(
+        class_code=klass.code, sign_ins=sign_ins, doc=document_id(dictation_id, pairs[0].id), lea_login=pupils[0].login
+    )
 
 
 async def _seed_tasks(

@@ -2,10 +2,56 @@
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
+from typing import Any
+
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 from collab.app import create_app
 from collab.settings import Settings
+
+#: ``?token=…`` (or ``&access_token=…``) in a logged URL: what follows ``=`` is a credential.
+_TOKEN_IN_URL = re.compile(r"([?&](?:access_)?token=)[^&\s\"']*", re.IGNORECASE)
+REDACTED = "[masqué]"
+
+
+def redact_tokens(text: str) -> str:
+    return _TOKEN_IN_URL.sub(r"\g<1>" + REDACTED, text)
+
+
+class RedactTokens(logging.Filter):
+    """Takes bearer tokens out of URLs in log records (uvicorn logs every WebSocket's path with
+    its query string), so that no log line ever holds a usable token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "token=" in record.msg.lower():
+            record.msg = redact_tokens(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_tokens(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact_tokens(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging, with tokens redacted on its loggers and handlers."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["filters"] = {"redact_tokens": {"()": RedactTokens}}
+    for handler in config["handlers"].values():
+        handler["filters"] = ["redact_tokens"]
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
+        config["loggers"].setdefault(name, {})["filters"] = ["redact_tokens"]
+    return config
+
+
+def redact_root_handlers() -> None:
+    """Our own loggers write through the root handlers: tokens are taken out there too."""
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactTokens) for f in handler.filters):
+            handler.addFilter(RedactTokens())
 
 
 def uvicorn_config(settings: Settings, *, port: int | None = None) -> uvicorn.Config:
@@ -24,6 +70,7 @@ def uvicorn_config(settings: Settings, *, port: int | None = None) -> uvicorn.Co
         http="httptools",
         loop="uvloop",
         lifespan="on",
+        log_config=log_config(),
         log_level=settings.log_level,
         access_log=False,
         backlog=4096,

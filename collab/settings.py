@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -37,8 +38,28 @@ class Settings:
     max_media_bytes: int = 100 * 1024 * 1024
     # Sign-in.
     secure_cookies: bool = False  # set to true behind HTTPS
-    sign_in_attempts: int = 5  # failed attempts in a row before an account is locked
-    sign_in_lock_seconds: float = 300.0
+    # Sign-in throttles (issue 12, items 1-4). Each account has one budget for the devices it never
+    # signed in from and one per device it did ("known device" cookie): ``sign_in_attempts``
+    # comparisons per window, then a lock that grows with repeats (1, 5, 15 min, then 1 h each).
+    sign_in_attempts: int = 5
+    sign_in_window_seconds: float = 900.0
+    sign_in_lock_steps: tuple[float, ...] = (60.0, 300.0, 900.0, 3600.0)
+    # Unknown class codes one client address may type per window before it waits for the window's end.
+    class_code_misses: int = 60
+    class_code_window_seconds: float = 900.0
+    # argon2 runs in this many worker threads (a flood of adult sign-ins queues there).
+    password_workers: int = 2
+    # Revocation (issue 12, items 8-9): open connections' credentials are checked against the
+    # database this often (what another process revoked, what expired); bearer tokens' lifetime.
+    revalidate_seconds: float = 60.0
+    token_days: int = 30
+    # Hostile clients (issue 12: bodies, origins, metrics). The site's public address and other
+    # origins whose pages may open our sockets (this same host always may).
+    public_url: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    # /metrics: served to this bearer token, or to clients in these networks only.
+    metrics_token: str = ""
+    metrics_networks: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     # Realtime pacing and presence (issue 12, items 5 and 6). A connection kept at its pacing limit
     # (budget never back to half) this long is abuse: closed with 4429.
     pace_abuse_seconds: float = 600.0
@@ -81,6 +102,37 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+def _floats(env: Mapping[str, str], name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        values = tuple(float(part) for part in raw.split(","))
+    except ValueError as exc:
+        raise ValueError(f"{name} must be numbers separated by commas, got {raw!r}") from exc
+    if not values or any(v <= 0 for v in values):
+        raise ValueError(f"{name} must be positive numbers separated by commas, got {raw!r}")
+    return values
+
+
+def _list(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A comma-separated list ("" or unset: the default)."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def _networks(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    networks = _list(env, name, default)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as exc:
+            raise ValueError(f"{name}: {network!r} is not a network (such as 10.0.0.0/8)") from exc
+    return networks
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from COLLAB_* environment variables (defaults otherwise)."""
     env = os.environ if env is None else env
@@ -105,7 +157,19 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         max_media_bytes=_int(env, "COLLAB_MAX_MEDIA_BYTES", d.max_media_bytes),
         secure_cookies=env.get("COLLAB_SECURE_COOKIES", "").lower() in ("1", "true", "yes"),
         sign_in_attempts=_int(env, "COLLAB_SIGN_IN_ATTEMPTS", d.sign_in_attempts),
-        sign_in_lock_seconds=_float(env, "COLLAB_SIGN_IN_LOCK_SECONDS", d.sign_in_lock_seconds),
+        sign_in_window_seconds=_float(env, "COLLAB_SIGN_IN_WINDOW_SECONDS", d.sign_in_window_seconds),
+        sign_in_lock_steps=_floats(env, "COLLAB_SIGN_IN_LOCK_STEPS", d.sign_in_lock_steps),
+        class_code_misses=_int(env, "COLLAB_CLASS_CODE_MISSES", d.class_code_misses),
+        class_code_window_seconds=_float(env, "COLLAB_CLASS_CODE_WINDOW_SECONDS", d.class_code_window_seconds),
+        password_workers=_int(env, "COLLAB_PASSWORD_WORKERS", d.password_workers),
+        # Revocation.
+        revalidate_seconds=_float(env, "COLLAB_REVALIDATE_SECONDS", d.revalidate_seconds),
+        token_days=_int(env, "COLLAB_TOKEN_DAYS", d.token_days),
+        # Hostile clients (issue 12).
+        public_url=env.get("COLLAB_PUBLIC_URL", d.public_url),
+        allowed_origins=_list(env, "COLLAB_ALLOWED_ORIGINS", d.allowed_origins),
+        metrics_token=env.get("COLLAB_METRICS_TOKEN", d.metrics_token),
+        metrics_networks=_networks(env, "COLLAB_METRICS_NETWORKS", d.metrics_networks),
         # Realtime pacing and presence.
         pace_abuse_seconds=_float(env, "COLLAB_PACE_ABUSE_SECONDS", d.pace_abuse_seconds),
         awareness_state_bytes=_int(env, "COLLAB_AWARENESS_STATE_BYTES", d.awareness_state_bytes),

@@ -15,7 +15,7 @@ from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from collab.auth import authenticate
+from collab.auth import identify
 from collab.errors import BadRequest, CollabError, NotFound, Overloaded, ServerError, TooLarge
 from collab.hub import Hub
 from collab.metrics import Metrics
@@ -107,10 +107,12 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
     websocket = WebSocket(scope, receive, send)
     doc_id = scope["path"][len(DOC_SOCKET_PREFIX) :]
     await websocket.accept()
+    mark = hub.revocation_mark()  # a credential revoked from now on is refused at the join
     try:
         if not doc_id or "/" in doc_id or len(doc_id) > 200:
             raise NotFound(f"no document {doc_id[:60]!r}")
-        user = await authenticate(hub.store, websocket)
+        identity = await identify(hub.store, websocket)
+        user = identity.user
         access = await hub.authorize(user, doc_id)
     except CollabError as exc:
         log.info("refused %s on %s: %s", websocket.client, doc_id[:60], exc.detail)
@@ -127,7 +129,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
     metrics.connections.inc()
     room = peer = None
     try:
-        room, peer = await hub.join(doc_id, user, access, channel)
+        room, peer = await hub.join(doc_id, user, access, channel, credential=identity.credential, since=mark)
         joined_room, joined_peer = room, peer
 
         def on_close() -> None:

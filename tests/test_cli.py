@@ -44,6 +44,26 @@ async def test_token_opens_the_document(settings: Settings, pair: Pair, server: 
     await client.close()
 
 
+@pytest.mark.anyio
+async def test_token_days_and_revoke(settings: Settings, pair: Pair, server: ServerThread) -> None:
+    out = collab("token", "doc-1-a", "--days", "2", data=settings.data_dir)
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip()
+    assert len(out.stdout.splitlines()) == 1 and " " not in token  # just the token
+    with sqlite3.connect(settings.database_path) as db:
+        created, expires = db.execute("SELECT created_at, expires_at FROM api_tokens ORDER BY rowid DESC").fetchone()
+    assert expires - created == pytest.approx(2 * 86400)
+    await (await server.open(pair.doc, token)).close()
+    revoked = collab("token", "--revoke", "doc-1-a", data=settings.data_dir)
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout == "" and "2 jeton(s) révoqué(s)" in revoked.stderr  # the fixture's and this one
+    for old in (token, pair.token_a):
+        refused = await YClient.connect(server.doc_url(pair.doc, old))
+        assert await refused.wait_closed() == 4401
+    await (await server.open(pair.doc, pair.token_b)).close()  # another account's token still works
+    assert collab("token", "doc-1-a", "--days", "0", data=settings.data_dir).returncode == 2
+
+
 def test_token_for_unknown_login_fails_clearly(settings: Settings, pair: Pair) -> None:
     out = collab("token", "personne", data=settings.data_dir)
     assert out.returncode == 1
@@ -153,6 +173,9 @@ def test_admin_commands_from_school_to_rgpd(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "--yes" in refused.stderr
     assert collab("admin", "delete-pupil", louise[0], "--yes", data=data).returncode == 0
     assert louise[0] not in collab("users", data=data).stdout
+    audit = [json.loads(line) for line in collab("admin", "audit-log", data=data).stdout.splitlines()]
+    assert [(a["action"], a["pupil"]) for a in audit] == [("delete", louise[0]), ("export", louise[0])]
+    assert all(a["by"].startswith("ligne de commande") for a in audit)
     rollover = collab("admin", "rollover", "--school-id", school_id, "--year", "2026-2027", data=data)
     assert rollover.stdout.strip() == "1"
 

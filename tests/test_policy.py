@@ -43,6 +43,8 @@ PRINCIPALS = {
         teacher_school_ids=frozenset({1}),
         member_school_ids=frozenset({1}),
     ),
+    # The teacher of class 10 once it is archived: reads, locks and follows up its texts, no more.
+    "archived class teacher": principal(Role.TEACHER, archived_taught_class_ids=frozenset({OWN_CLASS})),
     "parent": principal(Role.PARENT, children_class_ids=frozenset({OWN_CLASS})),
     "admin": principal(Role.ADMIN, admin_school_ids=frozenset({1})),
     # An admin of commune 1 (school 1 is in it; school 2 is in commune 2).
@@ -81,7 +83,7 @@ TARGETS: dict[str, Target] = {
     "other school shelf": MediaTarget(2, None),
 }
 
-R, W, B, C, T, S, D, M, L, MM, F, OWN, J = (
+R, W, B, C, T, S, D, M, L, MM, F, OWN, J, P = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
@@ -95,6 +97,7 @@ R, W, B, C, T, S, D, M, L, MM, F, OWN, J = (
     Action.FOLLOW_UP,
     Action.READ_OWN_CORRECTION,
     Action.START_DRAFT,
+    Action.PUPIL_SIGN_IN,
 )
 
 # (who, target) -> the actions allowed; every other (who, target, action) must be refused.
@@ -112,7 +115,15 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     ("teacher", "other pair doc"): {R, F},
     ("teacher", "published own doc"): {R, F, J},
     ("teacher", "published other pair doc"): {R, F, J},
-    ("teacher", "own class"): {B, C, T},  # only teachers watch, replay and moderate: never admins
+    # only teachers watch, replay, moderate and see the sign-in cards (pictures): never admins
+    ("teacher", "own class"): {B, C, T, P},
+    ("archived class teacher", "own pair doc"): {R, F},
+    ("archived class teacher", "old pair doc"): {R, F},
+    ("archived class teacher", "locked own doc"): {R, F},
+    ("archived class teacher", "other pair doc"): {R, F},
+    ("archived class teacher", "published own doc"): {R, F},  # no new draft in an archived class
+    ("archived class teacher", "published other pair doc"): {R, F},
+    ("archived class teacher", "own class"): {B, T},
     ("parent", "own class"): {B},
     ("admin", "own class"): {C},
     ("admin", "other class"): {C},
@@ -140,7 +151,7 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 42
+    assert sum(len(v) for v in ALLOWED.values()) == 57
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -9,7 +11,7 @@ from collab.app import create_app
 from collab.credentials import PICTURES
 from collab.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.web import DemoSchool, csrf_from, sign_in_adult
+from tests.web import DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
 def wrong_pictures(right: tuple[int, ...]) -> str:
@@ -146,3 +148,26 @@ def test_sign_out_and_sign_out_everywhere(settings: Settings, client: TestClient
 def test_pages_need_a_session_and_html_clients_are_sent_to_sign_in(client: TestClient) -> None:
     response = client.post("/deconnexion", data={}, headers={"accept": "text/html"})
     assert response.status_code == 303 and response.headers["location"].endswith("/connexion")
+
+
+def test_a_lock_on_the_pupils_own_tablet_shows_on_the_roster_and_the_teacher_unlocks_it(
+    settings: Settings, school: DemoSchool, as_who: Any
+) -> None:
+    teacher = as_who("teacher")
+    roster = f"/enseignant/classe/{school.class_id}"
+    with browser(settings) as tablet:
+        sign_in_pupil(tablet, school)  # the tablet is now a known device of Léa's account
+        url = f"/classe/{school.code}/{school.lea_id}"
+        csrf = csrf_from(tablet.get(url).text)
+        for _ in range(5):
+            assert (
+                tablet.post(url, data={"csrf": csrf, "pictures": wrong_pictures(school.lea_pictures)}).status_code
+                == 401
+            )
+        right = ",".join(str(n) for n in school.lea_pictures)
+        assert tablet.post(url, data={"csrf": csrf, "pictures": right}).status_code == 429
+        page = teacher.get(roster).text
+        assert "compte bloqué" in page
+        unlock = teacher.post(f"{roster}/eleves/{school.lea_id}/debloquer", data={"csrf": csrf_from(page)})
+        assert unlock.status_code == 303 and "compte bloqué" not in teacher.get(roster).text
+        assert tablet.post(url, data={"csrf": csrf, "pictures": right}).status_code == 303

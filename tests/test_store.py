@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from collab.errors import SchemaError
 from collab.models import Access, Role
 from collab.store import Store
 from collab.store.migrations import SCHEMA_VERSION
+from collab.store.throttles import UNKNOWN_DEVICE, CodeLookup, ThrottlePolicy, next_budget
 
 pytestmark = pytest.mark.anyio
 
@@ -116,16 +118,67 @@ async def test_sessions_are_revocable_everywhere(store: Store) -> None:
 
 
 async def test_failed_sign_ins_lock_the_account_until_cleared(store: Store) -> None:
+    policy = ThrottlePolicy(attempts=3, window_seconds=900, lock_steps=(60, 300))
     user = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
     await store.accounts.set_pictures(user.id, (3, 7, 11))
-    for expected in (1, 2):
-        assert await store.accounts.record_failed_sign_in(user.id, lock_after=3, lock_seconds=60) == expected
-    await store.accounts.record_failed_sign_in(user.id, lock_after=3, lock_seconds=60)
+    now = time.time()
+    for _ in range(3):  # the third attempt is still compared, and locks the budget for what follows
+        assert (await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now)).granted
+    refused = await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now + 10)
+    assert not refused.granted and refused.retry_after == pytest.approx(50)
+    assert (await store.throttles.begin_sign_in(user.id, "tablet", policy, now=now + 10)).granted  # its own budget
     creds = await store.accounts.get_credentials(user.id)
     assert creds.locked_until is not None and creds.pictures == (3, 7, 11)
     await store.accounts.clear_failed_sign_ins(user.id)
     creds = await store.accounts.get_credentials(user.id)
     assert creds.locked_until is None and creds.failed_attempts == 0
+    assert await store.throttles.budget(user.id, "tablet") is None
+
+
+async def test_locks_grow_with_repeats_and_a_success_resets_them(store: Store) -> None:
+    policy = ThrottlePolicy(attempts=2, window_seconds=900, lock_steps=(60, 300))
+    user = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
+    now = 1000.0
+    for expected_lock in (60, 300, 300):
+        for _ in range(2):
+            assert (await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now)).granted
+        attempt = await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now)
+        assert not attempt.granted and attempt.retry_after == expected_lock
+        now += expected_lock
+    await store.throttles.sign_in_succeeded(user.id, UNKNOWN_DEVICE)
+    for _ in range(2):
+        assert (await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now)).granted
+    assert (await store.throttles.begin_sign_in(user.id, UNKNOWN_DEVICE, policy, now=now)).retry_after == 60
+
+
+def test_attempts_older_than_the_window_are_forgotten() -> None:
+    policy = ThrottlePolicy(attempts=3, window_seconds=900, lock_steps=(60,))
+    attempt, budget = next_budget(None, 0.0, policy)
+    attempt, budget = next_budget(budget, 10.0, policy)
+    assert budget is not None and budget.attempts == 2
+    attempt, budget = next_budget(budget, 1000.0, policy)  # a new window: this is its first attempt
+    assert attempt.granted and budget is not None and budget.attempts == 1 and budget.locked_until is None
+
+
+async def test_unknown_class_codes_are_counted_per_client_and_forgotten(store: Store) -> None:
+    school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
+    klass = await store.schools.ensure_class(school.id, "CM1", "CM1", "2026-2027")
+
+    async def look_up(client: str, code: str, now: float) -> CodeLookup:
+        return await store.throttles.look_up_class_code(client, code, max_misses=3, window_seconds=60, now=now)
+
+    for _ in range(2):
+        found = await look_up("10.0.0.1", "ZZZZZZ", 1000.0)
+        assert found.klass is None and not found.blocked
+        assert (await look_up("10.0.0.1", klass.code, 1000.0)).klass == klass  # right codes cost nothing
+    assert not (await look_up("10.0.0.1", "ZZZZZZ", 1000.0)).blocked  # the third miss is still answered
+    blocked = await look_up("10.0.0.1", klass.code.lower(), 1001.0)
+    assert blocked.blocked and blocked.klass is None and blocked.retry_after == 59
+    assert (await look_up("10.0.0.2", klass.code, 1001.0)).klass == klass  # another address
+    assert (await look_up("10.0.0.2", klass.code, 1100.0)).klass == klass  # the old window is purged
+    async with store.db.conn.execute("SELECT count(*) FROM class_code_misses") as cur:
+        assert await cur.fetchone() == (0,)
+    assert (await look_up("10.0.0.1", klass.code, 1100.0)).klass == klass
 
 
 async def test_class_codes_are_unique_and_unambiguous(store: Store) -> None:

@@ -15,6 +15,7 @@ from collab.store.privacy import PrivacyStore
 from collab.store.schools import SchoolStore
 from collab.store.sessions import Session, SessionStore
 from collab.store.tasks import TaskStore
+from collab.store.throttles import ThrottleStore
 from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "SessionStore",
     "Store",
     "TeacherComment",
+    "ThrottleStore",
     "UpdateLog",
     "UserListing",
     "backup_database",
@@ -56,6 +58,7 @@ class Store:
         self.tasks = TaskStore(db)
         self.blog = BlogStore(db)
         self.follow_up = FollowUpStore(db)
+        self.throttles = ThrottleStore(db)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

@@ -5,15 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from collab.models import Credentials, Principal, Role, User
-from collab.store.database import Database
+from collab.store.database import Database, valid_credentials
+
+#: How long a bearer token lives unless said otherwise (``collab token LOGIN --days N``).
+TOKEN_LIFETIME = 30 * 24 * 3600.0
 
 
 def _hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
+
+
+def token_credential(token: str) -> str:
+    """How open connections name the bearer token they were opened with (never the token itself)."""
+    return "token:" + _hash_token(token).hex()
 
 
 def _user(row: Any) -> User:
@@ -98,31 +107,45 @@ class AccountStore:
             for r in rows
         ]
 
-    async def create_token(self, user_id: int, label: str = "") -> str:
-        """A new bearer token for this account; only its hash is stored."""
+    async def create_token(self, user_id: int, label: str = "", lifetime: float = TOKEN_LIFETIME) -> str:
+        """A new bearer token for this account, valid ``lifetime`` seconds; only its hash is stored."""
         token = secrets.token_urlsafe(32)
+        now = time.time()
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (?, ?, ?, ?)",
-                (_hash_token(token), user_id, label, time.time()),
+                "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                (_hash_token(token), user_id, label, now, now + lifetime),
             )
         return token
 
     async def user_for_token(self, token: str) -> User | None:
+        """The account of a bearer token that is neither revoked nor expired."""
         async with self.db.conn.execute(
             f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))} "
             "FROM api_tokens t JOIN users u ON u.id = t.user_id "
-            "WHERE t.token_hash = ? AND t.revoked_at IS NULL",
-            (_hash_token(token),),
+            "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?",
+            (_hash_token(token), time.time()),
         ) as cur:
             row = await cur.fetchone()
         return _user(row) if row else None
 
+    async def still_valid(self, credentials: Iterable[str]) -> set[str]:
+        """Which of these credentials (``token:…``; others are ignored) are tokens still valid."""
+        return await valid_credentials(
+            self.db,
+            "token:",
+            credentials,
+            "SELECT token_hash FROM api_tokens WHERE revoked_at IS NULL AND expires_at > ? AND token_hash IN",
+            time.time(),
+        )
+
     async def revoke_tokens(self, user_id: int) -> int:
+        """Revoke every bearer token of this account; how many were still valid."""
+        now = time.time()
         async with self.db.write() as conn:
             cur = await conn.execute(
-                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
-                (time.time(), user_id),
+                "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
+                (now, user_id, now),
             )
             return cur.rowcount
 
@@ -137,15 +160,24 @@ class AccountStore:
     # -- credentials -----------------------------------------------------------------------
 
     async def get_credentials(self, user_id: int) -> Credentials:
+        """The account's secrets, the failures of its budget for unknown devices and the end of the
+        latest lock of any of its budgets (see collab/store/throttles.py): the teacher's roster
+        shows it, and « Débloquer » clears them all."""
         async with self.db.conn.execute(
-            "SELECT password_hash, pictures, failed_attempts, locked_until FROM credentials WHERE user_id = ?",
+            "SELECT c.password_hash, c.pictures, "
+            "(SELECT attempts FROM sign_in_throttles WHERE user_id = c.user_id AND device = ''), "
+            "(SELECT max(locked_until) FROM sign_in_throttles WHERE user_id = c.user_id) "
+            "FROM credentials c WHERE c.user_id = ?",
             (user_id,),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             return Credentials(password_hash=None, pictures=None, failed_attempts=0, locked_until=None)
         pictures = tuple(int(p) for p in str(row[1]).split(",")) if row[1] else None
-        return Credentials(password_hash=row[0], pictures=pictures, failed_attempts=int(row[2]), locked_until=row[3])
+        locked_until = row[3] if row[3] is not None and row[3] > time.time() else None
+        return Credentials(
+            password_hash=row[0], pictures=pictures, failed_attempts=int(row[2] or 0), locked_until=locked_until
+        )
 
     async def set_password_hash(self, user_id: int, password_hash: str) -> None:
         async with self.db.write() as conn:
@@ -156,39 +188,20 @@ class AccountStore:
             )
 
     async def set_pictures(self, user_id: int, pictures: tuple[int, ...]) -> None:
-        """A pupil's picture password (kept readable: the teacher prints it on the sign-in sheet)."""
+        """A pupil's picture password (kept readable: the teacher prints it on the sign-in sheet);
+        also unlocks the account."""
         async with self.db.write() as conn:
             await conn.execute(
                 "INSERT INTO credentials (user_id, pictures) VALUES (?, ?) "
-                "ON CONFLICT (user_id) DO UPDATE SET pictures = excluded.pictures, failed_attempts = 0, "
-                "locked_until = NULL",
+                "ON CONFLICT (user_id) DO UPDATE SET pictures = excluded.pictures",
                 (user_id, ",".join(str(p) for p in pictures)),
             )
-
-    async def record_failed_sign_in(self, user_id: int, *, lock_after: int, lock_seconds: float) -> int:
-        """Count a failed attempt on this account; lock it after ``lock_after`` in a row."""
-        async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO credentials (user_id, failed_attempts) VALUES (?, 1) "
-                "ON CONFLICT (user_id) DO UPDATE SET failed_attempts = failed_attempts + 1",
-                (user_id,),
-            )
-            async with conn.execute("SELECT failed_attempts FROM credentials WHERE user_id = ?", (user_id,)) as cur:
-                row = await cur.fetchone()
-            failures = int(row[0]) if row else 1
-            if failures >= lock_after:
-                await conn.execute(
-                    "UPDATE credentials SET locked_until = ?, failed_attempts = 0 WHERE user_id = ?",
-                    (time.time() + lock_seconds, user_id),
-                )
-        return failures
+            await conn.execute("DELETE FROM sign_in_throttles WHERE user_id = ?", (user_id,))
 
     async def clear_failed_sign_ins(self, user_id: int) -> None:
-        """After a successful sign-in, or when the teacher unlocks the account."""
+        """When the teacher unlocks the account: every budget (known devices too) starts afresh."""
         async with self.db.write() as conn:
-            await conn.execute(
-                "UPDATE credentials SET failed_attempts = 0, locked_until = NULL WHERE user_id = ?", (user_id,)
-            )
+            await conn.execute("DELETE FROM sign_in_throttles WHERE user_id = ?", (user_id,))
 
     # -- what the access rules need ------------------------------------------------------
 
@@ -207,7 +220,13 @@ class AccountStore:
                 "SELECT p.class_id FROM class_pupils p JOIN classes c ON c.id = p.class_id "
                 "WHERE p.user_id = :u AND c.archived_at IS NULL"
             ),
-            pair_ids=await ids("SELECT pair_id FROM pair_members WHERE user_id = :u"),
+            # A pair's texts are its pupils' while they are in its class and the class is not
+            # archived: a pupil taken out of the class, or of an archived class, writes no more.
+            pair_ids=await ids(
+                "SELECT m.pair_id FROM pair_members m JOIN pairs p ON p.id = m.pair_id "
+                "JOIN class_pupils cp ON cp.class_id = p.class_id AND cp.user_id = m.user_id "
+                "JOIN classes c ON c.id = p.class_id WHERE m.user_id = :u AND c.archived_at IS NULL"
+            ),
             children_class_ids=await ids(
                 "SELECT p.class_id FROM parent_links l JOIN class_pupils p ON p.user_id = l.pupil_id "
                 "JOIN classes c ON c.id = p.class_id WHERE l.parent_id = :u AND c.archived_at IS NULL"
@@ -220,6 +239,10 @@ class AccountStore:
                 "SELECT c.school_id FROM classes c WHERE c.archived_at IS NULL AND c.id IN "
                 "(SELECT class_id FROM class_teachers WHERE user_id = :u "
                 "UNION SELECT class_id FROM class_pupils WHERE user_id = :u)"
+            ),
+            archived_taught_class_ids=await ids(
+                "SELECT t.class_id FROM class_teachers t JOIN classes c ON c.id = t.class_id "
+                "WHERE t.user_id = :u AND c.archived_at IS NOT NULL"
             ),
             admin_commune_ids=await ids(
                 "SELECT commune_id FROM admin_scopes WHERE user_id = :u AND commune_id IS NOT NULL"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -128,3 +129,26 @@ def _write_many(conn: sqlite3.Connection, sql: str, rows: list[tuple[object, ...
 def _split_sql(script: str) -> list[str]:
     """Split a migration script into statements (no ";" in our literals or comments)."""
     return [s.strip() for s in script.split(";") if s.strip()]
+
+
+#: Hashes per query when checking many credentials at once (SQLite allows 32,766 parameters).
+_CREDENTIALS_PER_QUERY = 500
+
+
+async def valid_credentials(
+    db: Database, prefix: str, credentials: Iterable[str], select: str, bound: float
+) -> set[str]:
+    """The credentials (``prefix`` + hash in hex) whose hash ``select … IN (…)`` finds, given
+    ``bound`` as its first parameter: those still valid."""
+    hashes = []
+    for credential in credentials:
+        if credential.startswith(prefix):
+            with contextlib.suppress(ValueError):
+                hashes.append(bytes.fromhex(credential[len(prefix) :]))
+    found: set[str] = set()
+    for start in range(0, len(hashes), _CREDENTIALS_PER_QUERY):
+        chunk = hashes[start : start + _CREDENTIALS_PER_QUERY]
+        marks = ",".join("?" for _ in chunk)
+        async with db.conn.execute(f"{select} ({marks})", (bound, *chunk)) as cur:
+            found.update(prefix + bytes(row[0]).hex() for row in await cur.fetchall())
+    return found

@@ -324,6 +324,64 @@ MIGRATIONS: list[tuple[str, str]] = [
         ) WITHOUT ROWID;
         """,
     ),
+    (
+        "0009_sign_in_throttles",
+        """
+        -- Sign-in budgets: an attempt is counted here, in the transaction that lets it through, before
+        -- the secret is compared. One budget per account for unknown devices (device = '') and one per
+        -- device already known to the account (device = the hash of its cookie).
+        CREATE TABLE sign_in_throttles (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            device TEXT NOT NULL,
+            window_start REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            locked_until REAL,
+            lock_level INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (user_id, device)
+        ) WITHOUT ROWID;
+        -- Devices (browsers) an account signed in from: a random cookie, only its hash kept.
+        CREATE TABLE known_devices (
+            device_hash TEXT NOT NULL,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at REAL NOT NULL,
+            last_used_at REAL NOT NULL,
+            PRIMARY KEY (device_hash, user_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX known_devices_user ON known_devices(user_id);
+        -- Unknown class codes typed from one client address, in the current window.
+        CREATE TABLE class_code_misses (
+            client TEXT PRIMARY KEY,
+            window_start REAL NOT NULL,
+            misses INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX class_code_misses_window ON class_code_misses(window_start)
+        """,
+    ),
+    (
+        "0010_token_expiry",
+        """
+        -- Bearer tokens expire: 30 days unless `collab token LOGIN --days N` says otherwise.
+        -- Tokens made before this migration expire 30 days after they were made.
+        ALTER TABLE api_tokens ADD COLUMN expires_at REAL;
+        UPDATE api_tokens SET expires_at = created_at + 30 * 86400 WHERE expires_at IS NULL;
+        """,
+    ),
+    (
+        "0011_audit_log",
+        """
+        -- What an administrator did that touches a pupil's data (the RGPD export): who, whom, when.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at REAL NOT NULL,
+            actor_id INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            actor_login TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject_id INTEGER,
+            subject_login TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,10 +1,21 @@
-"""Erasing a person (RGPD): every row that names them, in one transaction."""
+"""Erasing a person (RGPD): every row that names them, in one transaction; and the audit log of
+what administrators did with a pupil's data."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from collab.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: float
+    actor_login: str
+    action: str  # "export" (a pupil's data, RGPD) or "delete"
+    subject_login: str
 
 
 class PrivacyStore:
@@ -23,3 +34,22 @@ class PrivacyStore:
             await conn.execute("UPDATE doc_updates SET author_id = NULL WHERE author_id = ?", (user_id,))
             await conn.execute("DELETE FROM comments WHERE author_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+    async def record(
+        self, actor_id: int | None, actor_login: str, action: str, subject_id: int, subject_login: str
+    ) -> None:
+        """One line of the audit log (kept after the subject is erased: it says who did what)."""
+        async with self.db.write() as conn:
+            await conn.execute(
+                "INSERT INTO audit_log (at, actor_id, actor_login, action, subject_id, subject_login) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (time.time(), actor_id, actor_login, action, subject_id, subject_login),
+            )
+
+    async def audit_log(self, limit: int = 200) -> list[AuditEntry]:
+        """The latest lines of the audit log, newest first."""
+        async with self.db.conn.execute(
+            "SELECT at, actor_login, action, subject_login FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return [AuditEntry(float(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]

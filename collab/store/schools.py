@@ -126,10 +126,11 @@ class SchoolStore:
         archived = "" if include_archived else " AND c.archived_at IS NULL"
         return await self._classes(f"WHERE c.school_id = ?{archived} ORDER BY c.school_year DESC, c.name", (school_id,))
 
-    async def classes_taught_by(self, user_id: int) -> list[SchoolClass]:
+    async def classes_taught_by(self, user_id: int, *, archived: bool = False) -> list[SchoolClass]:
+        """The classes this teacher teaches (or, with ``archived``, taught until they were archived)."""
+        state = "IS NOT NULL ORDER BY c.school_year DESC, c.name" if archived else "IS NULL ORDER BY c.name"
         return await self._classes(
-            "JOIN class_teachers t ON t.class_id = c.id WHERE t.user_id = ? AND c.archived_at IS NULL ORDER BY c.name",
-            (user_id,),
+            f"JOIN class_teachers t ON t.class_id = c.id WHERE t.user_id = ? AND c.archived_at {state}", (user_id,)
         )
 
     async def archive_year(self, school_id: int, school_year: str) -> int:

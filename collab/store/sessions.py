@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from collab.models import Role, User
-from collab.store.database import Database
+from collab.store.database import Database, valid_credentials
 
 #: Sessions not seen for this long are no longer valid (a school term holiday).
 SESSION_IDLE_SECONDS = 14 * 24 * 3600
@@ -20,11 +21,20 @@ def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
+def session_credential(token: str) -> str:
+    """How open connections name the session they were opened with (never the token itself)."""
+    return "session:" + _hash(token).hex()
+
+
 @dataclass(frozen=True, slots=True)
 class Session:
     token: str
     user: User
     csrf_token: str
+
+    @property
+    def credential(self) -> str:
+        return session_credential(self.token)
 
 
 class SessionStore:
@@ -59,6 +69,16 @@ class SessionStore:
         user = User(id=int(row[0]), login=str(row[1]), display_name=str(row[2]), role=Role(row[3]))
         return Session(token=token, user=user, csrf_token=str(row[4]))
 
+    async def still_valid(self, credentials: Iterable[str]) -> set[str]:
+        """Which of these credentials (``session:…``; others are ignored) are sessions still valid."""
+        return await valid_credentials(
+            self.db,
+            "session:",
+            credentials,
+            "SELECT token_hash FROM sessions WHERE revoked_at IS NULL AND last_seen_at > ? AND token_hash IN",
+            time.time() - SESSION_IDLE_SECONDS,
+        )
+
     async def revoke(self, token: str) -> None:
         async with self.db.write() as conn:
             await conn.execute("UPDATE sessions SET revoked_at = ? WHERE token_hash = ?", (time.time(), _hash(token)))
@@ -68,5 +88,14 @@ class SessionStore:
         async with self.db.write() as conn:
             cur = await conn.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (time.time(), user_id)
+            )
+            return cur.rowcount
+
+    async def revoke_others(self, user_id: int, keep_token: str) -> int:
+        """Sign this account out of every session but this one (after a password change)."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(
+                "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?",
+                (time.time(), user_id, _hash(keep_token)),
             )
             return cur.rowcount

@@ -16,10 +16,12 @@ from starlette.routing import Route
 
 from collab import administration
 from collab.auth import CSRF_FIELD, check_csrf, require_session
-from collab.errors import InvalidInput, NotFound
+from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
 from collab.store import Session, Store
+from collab.views.auth import guard_of
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 
 
@@ -60,7 +62,7 @@ async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", *
             "levels": list(Level),
             "query": query,
             "found": found,
-            "notice": notice or request.query_params.get("ok", "")[:100],
+            "notice": notice or notice_of(request),
             **extra,
         },
         session=ctx.session,
@@ -71,9 +73,9 @@ async def school_page(request: Request) -> Response:
     return await _school_page(request, await _school_context(request))
 
 
-def _back(request: Request, ctx: SchoolContext, notice: str) -> Response:
+def _back(request: Request, ctx: SchoolContext, notice: str, count: int | None = None) -> Response:
     url = request.url_for("admin_school", school_id=ctx.school.id)
-    return RedirectResponse(f"{url}?ok={notice}", status_code=303)
+    return RedirectResponse(with_notice(url, notice, count), status_code=303)
 
 
 async def create_class(request: Request) -> Response:
@@ -83,7 +85,7 @@ async def create_class(request: Request) -> Response:
     if not name or level not in {lv.value for lv in Level} or not year:
         raise InvalidInput("Indiquez le nom, le niveau et l'année scolaire de la classe.")
     await ctx.store.schools.ensure_class(ctx.school.id, name, level, year)
-    return _back(request, ctx, f"classe {name} créée")
+    return _back(request, ctx, "classe-creee")
 
 
 async def _school_class(ctx: SchoolContext, raw: object) -> int:
@@ -102,7 +104,11 @@ async def create_teacher(request: Request) -> Response:
     ctx = await _school_context(request, form)
     class_id = await _school_class(ctx, form.get("class_id"))
     teacher, password = await administration.create_adult(
-        ctx.store, form_text(form, "login", 80), form_text(form, "name", 60), Role.TEACHER
+        ctx.store,
+        form_text(form, "login", 80),
+        form_text(form, "name", 60),
+        Role.TEACHER,
+        hasher=guard_of(request).passwords.hash,
     )
     await ctx.store.schools.add_teacher(class_id, teacher.id)
     return await _school_page(
@@ -112,8 +118,9 @@ async def create_teacher(request: Request) -> Response:
 
 async def import_class(request: Request) -> Response:
     """POST (multipart): a CSV class list for one class of this school."""
+    ctx = await _school_context(request)  # who is asking, before the body is read
     async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
-        ctx = await _school_context(request, form)
+        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
         class_id = await _school_class(ctx, form.get("class_id"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -122,7 +129,7 @@ async def import_class(request: Request) -> Response:
     klass = await ctx.store.schools.get_class(class_id)
     assert klass is not None
     pupils = await administration.import_class_list(ctx.store, klass, data)
-    return _back(request, ctx, f"{len(pupils)} élève(s) importé(s) dans {klass.name}")
+    return _back(request, ctx, "eleves-importes", len(pupils))
 
 
 async def roll_over(request: Request) -> Response:
@@ -131,8 +138,11 @@ async def roll_over(request: Request) -> Response:
     year = form_text(form, "year", 20)
     if form.get("confirm") != "oui" or not year:
         raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
+    classes = [k for k in await ctx.store.schools.list_classes(ctx.school.id) if k.school_year == year]
+    pupils = {p.id for k in classes for p in await ctx.store.schools.list_pupils(k.id)}
     archived = await ctx.store.schools.archive_year(ctx.school.id, year)
-    return _back(request, ctx, f"{archived} classe(s) de {year} archivée(s)")
+    await hub_of(request).recheck_access(pupils)  # nobody writes in an archived class from now on
+    return _back(request, ctx, "classes-archivees", archived)
 
 
 async def create_school(request: Request) -> Response:
@@ -178,7 +188,10 @@ async def pupil_page(request: Request) -> Response:
 
 
 async def export_pupil(request: Request) -> Response:
-    _, store, pupil = await _pupil_context(request)
+    """The pupil's data as a zip, texts included: the one place where an administrator gets
+    pupils' texts (for the family, RGPD); every export is logged and kept in the audit log."""
+    session, store, pupil = await _pupil_context(request)
+    await administration.audit(store, session.user.id, session.user.login, "export", pupil)
     archive = await administration.export_pupil(store, pupil)
     return Response(
         archive,
@@ -202,8 +215,11 @@ async def delete_pupil(request: Request) -> Response:
         }
         return render(request, "admin/pupil.html", context, session=session, status=400)
     data = await administration.pupil_data(store, pupil)
-    await hub_of(request).forget_documents(data.document_ids)
+    hub = hub_of(request)
+    await hub.forget_documents(data.document_ids)
+    await administration.audit(store, session.user.id, session.user.login, "delete", pupil)
     await administration.delete_pupil(store, pupil)
+    hub.revoke_access(pupil.id, NotSignedIn("account erased"))
     return render(request, "admin/deleted.html", {"pupil": pupil, "data": data}, session=session)
 
 

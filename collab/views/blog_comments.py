@@ -5,7 +5,6 @@ of each comment, the class's and each post's comment settings, and the switch cl
 from __future__ import annotations
 
 import re
-from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -23,6 +22,7 @@ from collab.views.blog_common import (
     redirect_back,
     taught_post,
 )
+from collab.views.notices import with_notice
 from collab.views.pages import form_session, form_text, hub_of, path_id, render
 
 
@@ -65,8 +65,8 @@ async def add_comment(request: Request) -> Response:
     if comment is None:  # unpublished or closed meanwhile
         raise CommentsClosed()
     url = request.url_for("blog_post", post_id=post.id)
-    notice = urlencode({"ok": "affiche" if status == "visible" else "envoye"})
-    return RedirectResponse(f"{url}?{notice}#commentaire-{comment.id}", status_code=303)
+    notice = with_notice(url, "affiche" if status == "visible" else "envoye")
+    return RedirectResponse(f"{notice}#commentaire-{comment.id}", status_code=303)
 
 
 async def moderate_comment(request: Request) -> Response:

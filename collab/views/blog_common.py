@@ -12,7 +12,6 @@ import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -26,26 +25,10 @@ from collab.policy import Action, can, require
 from collab.store import Post, Session
 from collab.store.blog import BlogSettings, Comment
 from collab.textdiff import word_diff
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_session, form_text, hub_of, path_id
 
 COMMENT_MAX_CHARS = 1000
-#: What a redirect may say (by code: a crafted link cannot put words on the page).
-_NOTICES = {
-    "publie": "Le texte est publié sur le blog.",
-    "retire": "Le texte est retiré du blog : il attend de nouveau votre décision.",
-    "renvoye": "Le texte est renvoyé au binôme : il peut de nouveau l'écrire.",
-    "moderation-oui": "Les textes attendront votre accord avant d'être publiés.",
-    "moderation-non": "Les textes seront publiés dès que le binôme est d'accord.",
-    "mode": "Le réglage des commentaires est enregistré.",
-    "fermes": "Tous les commentaires sont fermés et cachés.",
-    "ouverts": "Les commentaires sont de nouveau ouverts.",
-    "cle": "Nouvelle adresse du flux : l'ancienne ne marche plus.",
-    "envoye": "Commentaire envoyé : il sera affiché quand l'enseignant l'aura validé.",
-    "affiche": "Commentaire publié.",
-    "accepte": "Commentaire accepté : tout le monde le voit.",
-    "refuse": "Commentaire refusé : seuls les enseignants le voient.",
-    "supprime": "Commentaire supprimé.",
-}
 
 
 class BlogConflict(Conflict):
@@ -129,11 +112,11 @@ def redirect_back(request: Request, form: FormData, class_id: int, post_id: int 
         url = request.url_for("class_blog", class_id=class_id)
     else:
         url = request.url_for("blog_queue", class_id=class_id)
-    return RedirectResponse(f"{url}?{urlencode({'ok': notice})}", status_code=303)
+    return RedirectResponse(with_notice(url, notice), status_code=303)
 
 
 def notice_text(request: Request) -> str:
-    return _NOTICES.get(request.query_params.get("ok", ""), "")
+    return notice_of(request)
 
 
 # -- what readers see ------------------------------------------------------------------------

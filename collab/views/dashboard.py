@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.auth import authenticate, require_session
+from collab.auth import identify, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.feed import coloured
 from collab.hub import Hub
@@ -23,6 +23,7 @@ from collab.models import ClassTarget, DocStatus
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
+from collab.views.notices import with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.tasks import task_for, task_form, taught_task
 
@@ -54,18 +55,35 @@ async def task_feed(websocket: WebSocket) -> None:
     """``/ws/tableau/{task_id}``: JSON messages, a snapshot then updates of the changed pairs."""
     hub: Hub = websocket.app.state.hub
     await websocket.accept()
+    mark = hub.revocation_mark()
     try:
-        user = await authenticate(hub.store, websocket)
-        task = await task_for(hub.store, user, path_id(websocket, "task_id"), Action.TEACH_CLASS)
+        identity = await identify(hub.store, websocket)
+        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.TEACH_CLASS)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
-    feed, screen = await hub.feeds.subscribe(task, websocket.send_text)
+    closing: set[asyncio.Task[None]] = set()
+
+    def close(error: CollabError) -> None:
+        # The hub revoked this dashboard's credential: close the socket (the loop below ends).
+        closer = asyncio.get_running_loop().create_task(websocket.close(error.close_code, error.detail[:120]))
+        closing.add(closer)
+        closer.add_done_callback(closing.discard)
+
+    feed, screen = await hub.feeds.subscribe(
+        task, websocket.send_text, user_id=identity.user.id, credential=identity.credential, close=close
+    )
+    revoked, _ = hub.changes_since(mark, identity.user.id, identity.credential)
+    if revoked is not None:  # signed out while this dashboard was opening
+        hub.feeds.unsubscribe(feed, screen)
+        await websocket.close(revoked.close_code, revoked.detail[:120])
+        return
     sender = None
     try:
-        await websocket.send_text(screen.first(feed.snapshot()))
-        sender = asyncio.get_running_loop().create_task(screen.run())
-        with contextlib.suppress(WebSocketDisconnect):
+        # RuntimeError: the hub closed the socket (rights revoked) while it was being used.
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.send_text(screen.first(feed.snapshot()))
+            sender = asyncio.get_running_loop().create_task(screen.run())
             while True:
                 await websocket.receive_text()  # nothing is expected: this notices the close
     finally:
@@ -111,7 +129,7 @@ async def end_task(request: Request) -> Response:
             room.close_writers(Locked(f"task {task.id} ended"))
     hub.feeds.ended(task.id)
     url = request.url_for("task_list", class_id=task.class_id)
-    return RedirectResponse(f"{url}?ok=tâche « {task.title} » terminée", status_code=303)
+    return RedirectResponse(with_notice(url, "tache-terminee"), status_code=303)
 
 
 # -- replay -------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from collab.policy import Action, require
 from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.store.tasks import Task, TaskGroup
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_session, form_text, hub_of, path_id, render
 from collab.views.tasks import task_form, taught_task
 
@@ -112,26 +113,12 @@ def _word(form: FormData, name: str) -> str:
     return value
 
 
-#: What a page says after a form, by the code in its address (never text from the address itself).
-NOTICES = {
-    "bareme": "barème enregistré",
-    "variante-acceptee": "variante acceptée",
-    "variante-retiree": "variante retirée",
-    "correction": "correction modifiée",
-    "annotation": "annotation ajoutée",
-    "annotation-retiree": "annotation retirée",
-    "commentaire": "commentaire enregistré",
-    "commentaire-retire": "commentaire retiré",
-    "jet-suivant": "le jet suivant est prêt : le binôme le trouve sur sa page",
-}
-
-
 def _notice(request: Request) -> str:
-    return NOTICES.get(request.query_params.get("ok", ""), "")
+    return notice_of(request)
 
 
 def _back_to_task(request: Request, task: Task, notice: str) -> Response:
-    return RedirectResponse(f"{request.url_for('follow_up', task_id=task.id)}?ok={notice}", status_code=303)
+    return RedirectResponse(with_notice(request.url_for("follow_up", task_id=task.id), notice), status_code=303)
 
 
 # -- one text, for its teacher ------------------------------------------------------------------
@@ -190,7 +177,7 @@ def _span(form: FormData, text: str) -> tuple[int, int]:
 
 
 def _back_to_text(request: Request, doc_id: str, notice: str) -> Response:
-    return RedirectResponse(f"{request.url_for('text_page', doc_id=doc_id)}?ok={notice}", status_code=303)
+    return RedirectResponse(with_notice(request.url_for("text_page", doc_id=doc_id), notice), status_code=303)
 
 
 async def override(request: Request) -> Response:

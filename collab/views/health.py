@@ -1,12 +1,22 @@
-"""Liveness, metrics and the front page."""
+"""Liveness and metrics.
+
+``/metrics`` tells how busy the school is and which limits refuse what: it is served to the
+configured monitoring networks (loopback only by default) or to a bearer token, and is a 404
+for everyone else.
+"""
 
 from __future__ import annotations
+
+import ipaddress
+import secrets
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collab.errors import NotFound
 from collab.hub import Hub
 from collab.metrics import Metrics
+from collab.settings import Settings
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -14,6 +24,25 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()})
 
 
+def may_scrape(request: Request, settings: Settings) -> bool:
+    """A monitoring client: the metrics token, or an address in the metrics networks."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if settings.metrics_token and scheme.lower() == "bearer":
+        return secrets.compare_digest(token.strip().encode(), settings.metrics_token.encode())
+    if request.client is None:
+        return False
+    try:
+        address = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(network, strict=False) for network in settings.metrics_networks)
+
+
 async def metrics(request: Request) -> Response:
+    if not may_scrape(request, request.app.state.settings):
+        raise NotFound("metrics are for the monitoring network")
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=registry.content_type)

@@ -12,6 +12,7 @@ from collab.auth import current_session
 from collab.models import DocStatus, DocumentTarget, Role
 from collab.policy import Action, can
 from collab.store import Session
+from collab.views.notices import notice_of
 from collab.views.pages import hub_of, render
 
 
@@ -25,12 +26,13 @@ async def home(request: Request) -> Response:
         return await _pupil_home(request, session)
     if role is Role.TEACHER:
         classes = await hub.store.schools.classes_taught_by(session.user.id)
-        return render(request, "home/teacher.html", {"classes": classes}, session=session)
+        archived = await hub.store.schools.classes_taught_by(session.user.id, archived=True)
+        return render(request, "home/teacher.html", {"classes": classes, "archived": archived}, session=session)
     if role is Role.ADMIN:
         principal = await hub.store.accounts.load_principal(session.user)
         schools = await hub.store.schools.list_schools(principal.admin_school_ids)
         communes = [(cid, await hub.store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
-        context = {"schools": schools, "communes": communes, "notice": request.query_params.get("ok", "")[:100]}
+        context = {"schools": schools, "communes": communes, "notice": notice_of(request)}
         return render(request, "home/admin.html", context, session=session)
     if role is Role.PARENT:
         principal = await hub.store.accounts.load_principal(session.user)
@@ -61,8 +63,8 @@ async def _pupil_home(request: Request, session: Session) -> Response:
     texts: list[dict[str, Any]] = []
     for target in reversed(await hub.store.documents.list_targets_for_user(session.user.id)):
         pair = pairs.get(target.pair_id) if target.pair_id is not None else None
-        if pair is None and target.explicit is None:
-            continue  # a class's document that is not this pupil's
+        if (pair is None and target.explicit is None) or not can(principal, Action.READ_DOCUMENT, target):
+            continue  # a class's document that is not this pupil's, or no more (removed, archived)
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
         label = "à écrire" if writable else _closed_label(target, now)
         with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []

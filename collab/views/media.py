@@ -9,16 +9,14 @@ from starlette.routing import Route
 
 from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
 from collab.errors import InvalidInput, NotFound
-from collab.media_files import MediaLibrary, MediaTooLarge
+from collab.media_files import MediaLibrary
 from collab.models import MediaTarget
 from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media, Session, Store
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
-
-#: Room for the form fields and multipart boundaries around the file itself.
-_FORM_OVERHEAD = 64 * 1024
 
 
 def _library(request: Request) -> MediaLibrary:
@@ -32,7 +30,7 @@ def _shelf(media: Media) -> MediaTarget:
 
 async def mediatheque(request: Request) -> Response:
     ctx = await class_context(request)
-    return await _page(request, ctx, request.query_params.get("ok", "")[:100])
+    return await _page(request, ctx, notice_of(request))
 
 
 async def _page(request: Request, ctx: ClassContext, notice: str, status: int = 200, error: str = "") -> Response:
@@ -53,13 +51,14 @@ async def _page(request: Request, ctx: ClassContext, notice: str, status: int = 
 
 
 async def upload(request: Request) -> Response:
-    """POST (multipart): ``file``, an optional ``name`` and ``shelf`` = ``class`` or ``school``."""
+    """POST (multipart): ``file``, an optional ``name`` and ``shelf`` = ``class`` or ``school``.
+
+    Who is asking is checked before the body is read (the body is capped while it streams, see
+    collab.bodies): a stranger's upload is refused before its first byte."""
     library = _library(request)
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > library.max_bytes + _FORM_OVERHEAD:
-        raise MediaTooLarge(library.max_bytes)
+    ctx = await class_context(request)
     async with request.form(max_files=1, max_fields=10) as form:
-        ctx = await class_context(request, form)
+        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
         upload_file = form.get("file")
         if not isinstance(upload_file, UploadFile) or not upload_file.filename:
             raise InvalidInput("Choisissez un fichier à déposer.")
@@ -69,7 +68,7 @@ async def upload(request: Request) -> Response:
         stored = await library.store(upload_file)
         raw_name = form.get("name")
         name = clean_name(raw_name if isinstance(raw_name, str) and raw_name.strip() else _stem(upload_file.filename))
-    media = await ctx.store.media.add(
+    await ctx.store.media.add(
         stored,
         school_id=ctx.klass.school_id,
         class_id=target.class_id,
@@ -77,7 +76,7 @@ async def upload(request: Request) -> Response:
         uploaded_by=ctx.session.user.id,
     )
     url = request.url_for("mediatheque", class_id=ctx.klass.id)
-    return RedirectResponse(f"{url}?ok={media.name} déposé", status_code=303)
+    return RedirectResponse(with_notice(url, "fichier-depose"), status_code=303)
 
 
 def _stem(filename: str) -> str:
@@ -120,7 +119,7 @@ async def rename(request: Request) -> Response:
     if not name:
         raise InvalidInput("Le nom ne peut pas être vide.")
     await store.media.rename(media.id, name)
-    return RedirectResponse(f"{_back_to(request)}?ok=fichier renommé", status_code=303)
+    return RedirectResponse(with_notice(_back_to(request), "fichier-renomme"), status_code=303)
 
 
 async def delete(request: Request) -> Response:
@@ -129,7 +128,7 @@ async def delete(request: Request) -> Response:
         raise InvalidInput(f"« {media.name} » sert à une tâche : il est gardé.")
     if await store.media.delete(media.id):
         await _library(request).remove(media.sha256)
-    return RedirectResponse(f"{_back_to(request)}?ok={media.name} supprimé", status_code=303)
+    return RedirectResponse(with_notice(_back_to(request), "fichier-supprime"), status_code=303)
 
 
 async def serve(request: Request) -> Response:

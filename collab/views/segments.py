@@ -17,6 +17,7 @@ from collab.models import MediaTarget
 from collab.policy import Action, require
 from collab.segments import merge_with_next, move_cut, segments_of, split_at
 from collab.store import Media
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_text, path_id, render
 from collab.views.teacher import ClassContext, class_context
 
@@ -44,7 +45,7 @@ async def phrases_page(request: Request) -> Response:
             "klass": ctx.klass,
             "media": media,
             "segments": segments_of(media.cuts, media.duration or 0.0),
-            "notice": request.query_params.get("ok", "")[:100],
+            "notice": notice_of(request),
         },
         session=ctx.session,
     )
@@ -77,19 +78,19 @@ async def edit_phrases(request: Request) -> Response:
     duration = media.duration or 0.0
     action = form_text(form, "action", 10)
     if action == "move":
-        cuts, notice = move_cut(media.cuts, _number(form, "cut"), _seconds(form, "at"), duration), "coupure déplacée"
+        cuts, notice = move_cut(media.cuts, _number(form, "cut"), _seconds(form, "at"), duration), "coupure-deplacee"
     elif action == "merge":
-        cuts, notice = merge_with_next(media.cuts, _number(form, "segment")), "phrases réunies"
+        cuts, notice = merge_with_next(media.cuts, _number(form, "segment")), "phrases-reunies"
     elif action == "split":
-        cuts, notice = split_at(media.cuts, _seconds(form, "at"), duration), "phrase coupée en deux"
+        cuts, notice = split_at(media.cuts, _seconds(form, "at"), duration), "phrase-coupee"
     elif action == "detect":
         library: MediaLibrary = request.app.state.media
-        cuts, notice = list(await library.detect_cuts(media.sha256)), "découpage automatique rétabli"
+        cuts, notice = list(await library.detect_cuts(media.sha256)), "decoupage-auto"
     else:
         raise InvalidInput("Action inconnue.")
     await ctx.store.media.set_cuts(media.id, cuts)
     url = request.url_for("media_phrases", class_id=ctx.klass.id, media_id=media.id)
-    return RedirectResponse(f"{url}?ok={notice}", status_code=303)
+    return RedirectResponse(with_notice(url, notice), status_code=303)
 
 
 def segment_routes() -> list[Route]:

@@ -19,6 +19,7 @@ from collab.names import clean_name
 from collab.policy import Action, require
 from collab.store import Media, Session, Store
 from collab.store.tasks import NewGroup, Task
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_session, form_text, hub_of, path_id, render
 from collab.views.teacher import ClassContext, class_context
 
@@ -43,8 +44,8 @@ async def _class_audio(ctx: ClassContext) -> list[Media]:
 
 
 async def task_list(request: Request) -> Response:
-    ctx = await class_context(request)
-    return await _page(request, ctx, request.query_params.get("ok", "")[:100])
+    ctx = await class_context(request, action=Action.TEACH_CLASS)
+    return await _page(request, ctx, notice_of(request))
 
 
 async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
@@ -114,7 +115,7 @@ async def create_task(request: Request) -> Response:
         groups=groups,
     )
     url = request.url_for("task_list", class_id=ctx.klass.id)
-    return RedirectResponse(f"{url}?ok=tâche « {title} » créée", status_code=303)
+    return RedirectResponse(with_notice(url, "tache-creee"), status_code=303)
 
 
 async def task_for(store: Store, user: User, task_id: int, action: Action) -> Task:
@@ -147,9 +148,10 @@ async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
 
 async def lock_task(request: Request) -> Response:
     """POST: ``action`` = lock or unlock, for every document of the task or (``doc_id`` in the
-    URL) for one pair's. Writers of a locked document are disconnected with 4409."""
+    URL) for one pair's. Writers of a locked document are disconnected with 4409. The class's
+    teachers only (an archived class's too), never an administrator."""
     hub = hub_of(request)
-    task, form = await task_form(request, Action.MANAGE_CLASS)
+    task, form = await task_form(request, Action.TEACH_CLASS)
     action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
         raise InvalidInput("Choisissez verrouiller ou déverrouiller.")
@@ -164,8 +166,8 @@ async def lock_task(request: Request) -> Response:
             continue  # a published text stays published
         await hub.set_status(document.doc_id, DocStatus.LOCKED if action == "lock" else DocStatus.OPEN)
     url = request.url_for("task_list", class_id=task.class_id)
-    done = "verrouillé" if action == "lock" else "déverrouillé"
-    return RedirectResponse(f"{url}?ok={len(documents)} texte(s) {done}(s)", status_code=303)
+    done = "textes-verrouilles" if action == "lock" else "textes-deverrouilles"
+    return RedirectResponse(with_notice(url, done, len(documents)), status_code=303)
 
 
 def task_routes() -> list[Route]:

@@ -8,6 +8,7 @@ gets 404, another teacher's class 403.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import segno
@@ -18,12 +19,14 @@ from starlette.responses import RedirectResponse, Response
 from collab.administration import add_pupil, create_adult
 from collab.auth import CSRF_FIELD, check_csrf, require_session
 from collab.credentials import PICTURES, picture_names, random_pictures
-from collab.errors import InvalidInput, NotFound
+from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import ClassTarget, Role, SchoolClass, User
 from collab.names import clean_name
 from collab.pairing import random_groups
 from collab.policy import Action, require
 from collab.store import Session, Store
+from collab.views.auth import guard_of
+from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 
 MAX_PASTED_PUPILS = 40
@@ -48,7 +51,9 @@ class ClassContext:
         raise NotFound(f"pupil {wanted} is not in class {self.klass.id}")
 
 
-async def class_context(request: Request, form: FormData | None = None) -> ClassContext:
+async def class_context(
+    request: Request, form: FormData | None = None, action: Action = Action.MANAGE_CLASS
+) -> ClassContext:
     store = hub_of(request).store
     session = await require_session(store, request)
     if form is not None:
@@ -58,13 +63,16 @@ async def class_context(request: Request, form: FormData | None = None) -> Class
     if klass is None:
         raise NotFound(f"no class {class_id}")
     principal = await store.accounts.load_principal(session.user)
-    require(principal, Action.MANAGE_CLASS, ClassTarget(klass.id, klass.school_id))
+    require(principal, action, ClassTarget(klass.id, klass.school_id))
     return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
 
 
-def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "") -> Response:
+def _back(
+    request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "", count: int | None = None
+) -> Response:
+    """Back to a class page, with a notice code (see collab.views.notices)."""
     url = request.url_for(view, class_id=ctx.klass.id)
-    return RedirectResponse(f"{url}?ok={notice}" if notice else str(url), status_code=303)
+    return RedirectResponse(with_notice(url, notice, count) if notice else str(url), status_code=303)
 
 
 # -- roster ----------------------------------------------------------------------------------
@@ -72,7 +80,7 @@ def _back(request: Request, ctx: ClassContext, view: str = "class_roster", notic
 
 async def class_roster(request: Request) -> Response:
     ctx = await class_context(request)
-    return await _roster(request, ctx, request.query_params.get("ok", "")[:100])
+    return await _roster(request, ctx, notice_of(request))
 
 
 async def _roster(request: Request, ctx: ClassContext, notice: str, new_password: str = "") -> Response:
@@ -104,7 +112,7 @@ async def add_pupils(request: Request) -> Response:
         raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
     for name in names:
         await add_pupil(ctx.store, ctx.klass, name)
-    return _back(request, ctx, notice=f"{len(names)} élève(s) ajouté(s)")
+    return _back(request, ctx, notice="eleves-ajoutes", count=len(names))
 
 
 async def rename_pupil(request: Request) -> Response:
@@ -115,7 +123,7 @@ async def rename_pupil(request: Request) -> Response:
     if not name:
         raise InvalidInput("Le prénom ne peut pas être vide.")
     await ctx.store.accounts.rename(pupil.id, name)
-    return _back(request, ctx, notice="prénom modifié")
+    return _back(request, ctx, notice="prenom")
 
 
 async def remove_pupil(request: Request) -> Response:
@@ -124,15 +132,20 @@ async def remove_pupil(request: Request) -> Response:
     ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
-    return _back(request, ctx, notice=f"{pupil.display_name} a quitté la classe")
+    await hub_of(request).recheck_access([pupil.id])  # their open texts of this class close now (4403)
+    return _back(request, ctx, notice="eleve-retire")
 
 
 async def reset_pictures(request: Request) -> Response:
+    """New pictures: whoever knew the old ones (or holds a session or token) is signed out."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await class_context(request, form, Action.PUPIL_SIGN_IN)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.set_pictures(pupil.id, random_pictures())  # also unlocks
-    return _back(request, ctx, notice=f"nouvelles images pour {pupil.display_name}")
+    await ctx.store.sessions.revoke_all(pupil.id)
+    await ctx.store.accounts.revoke_tokens(pupil.id)
+    hub_of(request).revoke_access(pupil.id, NotSignedIn("new pictures"))
+    return _back(request, ctx, notice="images")
 
 
 async def unlock_pupil(request: Request) -> Response:
@@ -140,7 +153,7 @@ async def unlock_pupil(request: Request) -> Response:
     ctx = await class_context(request, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.clear_failed_sign_ins(pupil.id)
-    return _back(request, ctx, notice=f"compte de {pupil.display_name} débloqué")
+    return _back(request, ctx, notice="debloque")
 
 
 async def link_parent(request: Request) -> Response:
@@ -157,12 +170,14 @@ async def link_parent(request: Request) -> Response:
     if parent is None:
         if not name:
             raise InvalidInput("Ce parent n'a pas encore de compte : indiquez aussi son nom.")
-        parent, password = await create_adult(ctx.store, login, name, Role.PARENT)
+        parent, password = await create_adult(
+            ctx.store, login, name, Role.PARENT, hasher=guard_of(request).passwords.hash
+        )
     elif parent.role is not Role.PARENT:
         raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
     await ctx.store.schools.link_parent(parent.id, pupil.id)
     if not password:
-        return _back(request, ctx, notice=f"parent relié à {pupil.display_name}")
+        return _back(request, ctx, notice="parent-relie")
     # A new account: show its password on this page once, never in a URL.
     refreshed = ClassContext(ctx.session, ctx.store, ctx.klass, ctx.pupils)
     return await _roster(request, refreshed, f"parent relié à {pupil.display_name}", password)
@@ -187,7 +202,7 @@ async def class_pairs(request: Request) -> Response:
             "group_of": group_of,
             "apart": sorted(tuple(sorted(names.get(i, "?") for i in pair)) for pair in apart),
             "apart_ids": sorted(tuple(sorted(pair)) for pair in apart),
-            "notice": request.query_params.get("ok", "")[:100],
+            "notice": notice_of(request),
         },
         session=ctx.session,
     )
@@ -198,8 +213,8 @@ async def random_pairs(request: Request) -> Response:
     ctx = await class_context(request, form)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
-    await ctx.store.pairs.arrange(ctx.klass.id, groups)
-    return _back(request, ctx, "class_pairs", "nouveaux binômes tirés au sort")
+    await _arrange(request, ctx, groups)
+    return _back(request, ctx, "class_pairs", "binomes-hasard")
 
 
 async def arrange_pairs(request: Request) -> Response:
@@ -222,8 +237,14 @@ async def arrange_pairs(request: Request) -> Response:
     for group in groups.values():
         if any(frozenset((a, b)) in apart for a in group for b in group if a < b):
             raise InvalidInput("Deux élèves que vous voulez séparer sont dans le même binôme.")
-    await ctx.store.pairs.arrange(ctx.klass.id, [groups[n] for n in sorted(groups)])
-    return _back(request, ctx, "class_pairs", "binômes enregistrés")
+    await _arrange(request, ctx, [groups[n] for n in sorted(groups)])
+    return _back(request, ctx, "class_pairs", "binomes")
+
+
+async def _arrange(request: Request, ctx: ClassContext, groups: Sequence[Sequence[int]]) -> None:
+    """Make these groups the class's pairs; open connections follow the rights that result."""
+    await ctx.store.pairs.arrange(ctx.klass.id, groups)
+    await hub_of(request).recheck_access(p.id for p in ctx.pupils)
 
 
 async def keep_apart(request: Request) -> Response:
@@ -235,15 +256,16 @@ async def keep_apart(request: Request) -> Response:
         raise InvalidInput("Choisissez deux élèves différents.")
     together = form.get("together") == "1"
     await ctx.store.pairs.keep_apart(ctx.klass.id, a.id, b.id, apart=not together)
-    return _back(request, ctx, "class_pairs", "séparation enregistrée" if not together else "séparation retirée")
+    return _back(request, ctx, "class_pairs", "separation" if not together else "separation-retiree")
 
 
 # -- sign-in sheet ---------------------------------------------------------------------------
 
 
 async def sign_in_sheet(request: Request) -> Response:
-    """A printable sheet: one card per pupil with the class code, a QR code and the pictures."""
-    ctx = await class_context(request)
+    """A printable sheet: one card per pupil with the class code, a QR code and the pictures
+    (the class's teachers only: the pictures open the pupils' accounts)."""
+    ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
     cards = []
     for pupil in ctx.pupils:

@@ -55,7 +55,7 @@ def test_big_play_button_and_back_five_seconds(open_as: OpenAs, school: DemoScho
     player = page.locator("[data-player]")
     page.get_by_role("button", name="Écouter").tap()
     expect(player).to_have_attribute("data-state", "playing")
-    page.wait_for_function("document.querySelector('[data-player] audio').currentTime > 1")
+    page.wait_for_function("() => document.querySelector('[data-player] audio').currentTime > 1")
     page.get_by_role("button", name="Pause").tap()
     expect(player).to_have_attribute("data-state", "paused")
     page.get_by_role("button", name="5 s en arrière").tap()

@@ -21,7 +21,7 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     page.get_by_role("button", name="Enregistrer").click()
     expect(recorder).to_have_attribute("data-state", "recording")
     expect(elapsed).to_have_text("0:02", timeout=5000)
-    page.wait_for_function("Number(document.getElementById('recorder').dataset.level) > 0")  # the meter moves
+    page.wait_for_function("() => Number(document.getElementById('recorder').dataset.level) > 0")  # the meter moves
     screenshot(page, "recorder-recording")
     page.get_by_role("button", name="Pause").click()
     expect(recorder).to_have_attribute("data-state", "paused")
@@ -34,7 +34,7 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     expect(recorder).to_have_attribute("data-state", "stopped")
     page.get_by_label("Nom").first.fill("Dictée du jeudi")
     page.get_by_role("button", name="Mettre dans la médiathèque").click()
-    expect(page.locator(".notice")).to_contain_text("Dictée du jeudi déposé")
+    expect(page.locator(".notice")).to_contain_text("fichier déposé")
     expect(page.locator("input[value='Dictée du jeudi']")).to_be_visible()
     with sqlite3.connect(settings.database_path) as db:
         mime, duration = db.execute("SELECT mime, duration FROM media WHERE name = 'Dictée du jeudi'").fetchone()

@@ -1,0 +1,86 @@
+"""What a page says after a form: the redirect carries a code (and, for some, a count); the page
+looks the sentence up in this one table. Nothing written in the address is ever shown, so a
+crafted link cannot put words (or markup) on a Binôme page; an unknown code shows nothing."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from starlette.requests import HTTPConnection
+
+NOTICES = {
+    # The class: roster, pictures, parents, pairs.
+    "eleves-ajoutes": "{n} élève(s) ajouté(s)",
+    "prenom": "prénom modifié",
+    "eleve-retire": "l'élève a quitté la classe",
+    "images": "nouvelles images données : imprimez sa nouvelle carte",
+    "debloque": "compte débloqué",
+    "parent-relie": "parent relié à l'élève",
+    "binomes-hasard": "nouveaux binômes tirés au sort",
+    "binomes": "binômes enregistrés",
+    "separation": "séparation enregistrée",
+    "separation-retiree": "séparation retirée",
+    # The school administration.
+    "classe-creee": "classe créée",
+    "eleves-importes": "{n} élève(s) importé(s)",
+    "classes-archivees": "{n} classe(s) archivée(s)",
+    # The médiathèque and its phrases.
+    "fichier-depose": "fichier déposé",
+    "fichier-renomme": "fichier renommé",
+    "fichier-supprime": "fichier supprimé",
+    "coupure-deplacee": "coupure déplacée",
+    "phrases-reunies": "phrases réunies",
+    "phrase-coupee": "phrase coupée en deux",
+    "decoupage-auto": "découpage automatique rétabli",
+    # Tasks.
+    "tache-creee": "tâche créée",
+    "textes-verrouilles": "{n} texte(s) verrouillé(s)",
+    "textes-deverrouilles": "{n} texte(s) déverrouillé(s)",
+    "tache-terminee": "tâche terminée : l'écriture est fermée",
+    # Follow-up.
+    "bareme": "barème enregistré",
+    "variante-acceptee": "variante acceptée",
+    "variante-retiree": "variante retirée",
+    "correction": "correction modifiée",
+    "annotation": "annotation ajoutée",
+    "annotation-retiree": "annotation retirée",
+    "commentaire": "commentaire enregistré",
+    "commentaire-retire": "commentaire retiré",
+    "jet-suivant": "le jet suivant est prêt : le binôme le trouve sur sa page",
+    # The blog.
+    "publie": "Le texte est publié sur le blog.",
+    "retire": "Le texte est retiré du blog : il attend de nouveau votre décision.",
+    "renvoye": "Le texte est renvoyé au binôme : il peut de nouveau l'écrire.",
+    "moderation-oui": "Les textes attendront votre accord avant d'être publiés.",
+    "moderation-non": "Les textes seront publiés dès que le binôme est d'accord.",
+    "mode": "Le réglage des commentaires est enregistré.",
+    "fermes": "Tous les commentaires sont fermés et cachés.",
+    "ouverts": "Les commentaires sont de nouveau ouverts.",
+    "cle": "Nouvelle adresse du flux : l'ancienne ne marche plus.",
+    "envoye": "Commentaire envoyé : il sera affiché quand l'enseignant l'aura validé.",
+    "affiche": "Commentaire publié.",
+    "accepte": "Commentaire accepté : tout le monde le voit.",
+    "refuse": "Commentaire refusé : seuls les enseignants le voient.",
+    "supprime": "Commentaire supprimé.",
+}
+
+_MAX_COUNT_DIGITS = 6
+
+
+def with_notice(url: object, code: str, count: int | None = None) -> str:
+    """``url`` with the notice ``code`` (one of NOTICES) and its count, if it has one."""
+    if code not in NOTICES:
+        raise KeyError(f"unknown notice {code!r}")
+    query = {"ok": code} if count is None else {"ok": code, "n": str(count)}
+    return f"{url}?{urlencode(query)}"
+
+
+def notice_of(conn: HTTPConnection) -> str:
+    """The sentence for the code in the address; "" for no code, an unknown one or a bad count."""
+    text = NOTICES.get(conn.query_params.get("ok", ""), "")
+    if "{n}" in text:
+        count = conn.query_params.get("n", "")
+        if not count.isdigit() or len(count) > _MAX_COUNT_DIGITS:
+            return ""
+        text = text.replace("{n}", str(int(count)))
+    return text
