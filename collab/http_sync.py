@@ -188,28 +188,31 @@ async def receive(request: Request) -> Response:
     max_frame = hub.settings.max_frame_bytes
     try:
         body = await request.body()
-        if len(body) > max_frame * 4:
-            raise TooLarge(f"request of {len(body)} bytes")
-        pos = count = 0
-        while pos < len(body):
-            frame, pos = read_var_bytes(body, pos)
-            count += 1
-            if count > _MAX_FRAMES_PER_REQUEST:
-                raise BadRequest("too many frames in one request")
-            if len(frame) > max_frame:
-                raise TooLarge(f"frame of {len(frame)} bytes (limit {max_frame})")
-            # Paced as a socket is: the request waits (at most _MAX_FRAMES_PER_REQUEST frames' worth).
-            wait = sync.pacer.reserve_frame(len(frame))
-            if wait > 0:
-                await sync.pacer.wait(wait)
-                if sync.channel.closed is not None:  # closed meanwhile: the client sends again
-                    raise SessionGone("the HTTP sync session closed while its frames were paced")
-            await sync.room.receive(sync.peer, frame)
-    except CollabError as exc:
-        log.warning("closing HTTP sync of %s on %s with %d: %s", session.user.login, sync.doc_id, exc.close_code, exc)
-        sync.channel.close(exc.close_code, exc.detail)
-        _sessions(request).end(key)
-        raise
+        try:
+            if len(body) > max_frame * 4:
+                raise TooLarge(f"request of {len(body)} bytes")
+            pos = count = 0
+            while pos < len(body):
+                frame, pos = read_var_bytes(body, pos)
+                count += 1
+                if count > _MAX_FRAMES_PER_REQUEST:
+                    raise BadRequest("too many frames in one request")
+                if len(frame) > max_frame:
+                    raise TooLarge(f"frame of {len(frame)} bytes (limit {max_frame})")
+                # Paced as a socket is: the request waits (at most _MAX_FRAMES_PER_REQUEST frames' worth).
+                wait = sync.pacer.reserve_frame(len(frame))
+                if wait > 0:
+                    await sync.pacer.wait(wait)
+                    if sync.channel.closed is not None:  # closed meanwhile: the client sends again
+                        raise SessionGone("the HTTP sync session closed while its frames were paced")
+                await sync.room.receive(sync.peer, frame)
+        except CollabError as exc:
+            log.warning(
+                "closing HTTP sync of %s on %s with %d: %s", session.user.login, sync.doc_id, exc.close_code, exc
+            )
+            sync.channel.close(exc.close_code, exc.detail)
+            _sessions(request).end(key)
+            raise
     finally:
         sync.busy = False
     return Response(status_code=204)
