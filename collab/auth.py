@@ -31,13 +31,15 @@ class CsrfRejected(Forbidden):
     public_message = "Ce formulaire a expiré. Recharge la page et recommence."
 
 
+def authorization_bearer(conn: HTTPConnection) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if any."""
+    scheme, _, value = conn.headers.get("authorization", "").partition(" ")
+    return value.strip() or None if scheme.lower() == "bearer" else None
+
+
 def bearer_token(conn: HTTPConnection) -> str | None:
-    header = conn.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    token = conn.query_params.get("token")
-    return token or None
+    """The header's token, else ``?token=`` (for y-websocket clients, which cannot set headers)."""
+    return authorization_bearer(conn) or conn.query_params.get("token") or None
 
 
 async def current_session(store: Store, conn: HTTPConnection) -> Session | None:

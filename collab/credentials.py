@@ -26,7 +26,6 @@ from collab.auth import set_cookie
 from collab.errors import CollabError
 from collab.metrics import Metrics
 from collab.passwords import PasswordWorkers
-from collab.passwords import hash_password as hash_password  # seeding and tests import it from here
 from collab.settings import Settings
 from collab.store import Store
 from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, ThrottlePolicy

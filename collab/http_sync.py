@@ -189,8 +189,6 @@ async def receive(request: Request) -> Response:
     try:
         body = await request.body()
         try:
-            if len(body) > max_frame * 4:
-                raise TooLarge(f"request of {len(body)} bytes")
             pos = count = 0
             while pos < len(body):
                 frame, pos = read_var_bytes(body, pos)

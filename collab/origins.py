@@ -8,6 +8,7 @@ browsers and go on to the ordinary authentication.
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlsplit
 
@@ -33,8 +34,9 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
+@functools.cache
 def allowed_origins(settings: Settings) -> frozenset[str]:
-    """The configured site (COLLAB_PUBLIC_URL) and any other allowed origins."""
+    """The configured site (COLLAB_PUBLIC_URL) and any other allowed origins (parsed once per settings)."""
     configured = [settings.public_url, *settings.allowed_origins]
     return frozenset(origin for origin in map(_origin_of, configured) if origin)
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import anyio
 
 from collab import demo_dictation
-from collab.credentials import hash_password, picture_names, random_pictures
+from collab.credentials import picture_names, random_pictures
 from collab.demo_followup import seed_follow_up
 from collab.media_files import MediaLibrary
 from collab.models import Access, Role, SchoolClass, User
+from collab.passwords import hash_password
 from collab.store import Store
 from collab.store.tasks import NewGroup, document_id
 

@@ -245,8 +245,8 @@ def test_admin_cannot_open_pupils_texts(admin: TestClient) -> None:
 
 
 async def _commune_admin(settings: Settings) -> None:
-    from collab.credentials import hash_password
     from collab.models import Role
+    from collab.passwords import hash_password
     from collab.store import Store
 
     store = await Store.open(settings.database_path)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from starlette.testclient import TestClient
 
-from collab.credentials import hash_password
 from collab.media_files import MediaLibrary
 from collab.models import Role
+from collab.passwords import hash_password
 from collab.seeding import DEMO_PASSWORDS, seed_demo
 from collab.settings import Settings
 from collab.store import Store

@@ -58,7 +58,7 @@ class Store:
         self.tasks = TaskStore(db)
         self.blog = BlogStore(db)
         self.follow_up = FollowUpStore(db)
-        self.throttles = ThrottleStore(db)
+        self.throttles = ThrottleStore(db, self.schools)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:

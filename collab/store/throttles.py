@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from collab.models import SchoolClass
 from collab.store.database import Database
-from collab.store.schools import _CLASS_COLUMNS, _school_class
+from collab.store.schools import SchoolStore
 
 #: The budget of every device an account has not signed in from yet.
 UNKNOWN_DEVICE = ""
@@ -82,8 +82,9 @@ class CodeLookup:
 
 
 class ThrottleStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, schools: SchoolStore) -> None:
         self.db = db
+        self._schools = schools
 
     # -- sign-in budgets -------------------------------------------------------------------
 
@@ -174,13 +175,10 @@ class ThrottleStore:
             fresh = row is None or now - float(row[0]) >= window_seconds
             if not fresh and row is not None and int(row[1]) >= max_misses:
                 return CodeLookup(klass=None, retry_after=max(float(row[0]) + window_seconds - now, 1.0))
-            async with conn.execute(
-                f"SELECT {_CLASS_COLUMNS} FROM classes c WHERE c.code = ? AND c.archived_at IS NULL",
-                (code.strip().upper(),),
-            ) as cur:
-                found = await cur.fetchone()
-            if found is not None:
-                return CodeLookup(klass=_school_class(found))
+            # The same connection, inside this transaction.
+            klass = await self._schools.get_class_by_code(code)
+            if klass is not None:
+                return CodeLookup(klass=klass)
             if fresh:
                 await conn.execute(
                     "INSERT INTO class_code_misses (client, window_start, misses) VALUES (?, ?, 1) "

@@ -13,6 +13,7 @@ import secrets
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from collab.auth import authorization_bearer
 from collab.errors import NotFound
 from collab.hub import Hub
 from collab.metrics import Metrics
@@ -26,10 +27,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 def may_scrape(request: Request, settings: Settings) -> bool:
     """A monitoring client: the metrics token, or an address in the metrics networks."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if settings.metrics_token and scheme.lower() == "bearer":
-        return secrets.compare_digest(token.strip().encode(), settings.metrics_token.encode())
+    token = authorization_bearer(request)
+    if settings.metrics_token and token is not None:
+        return secrets.compare_digest(token.encode(), settings.metrics_token.encode())
     if request.client is None:
         return False
     try:
