@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+import time
 from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
@@ -28,12 +29,14 @@ from collab.metrics import Metrics
 from collab.passwords import PasswordWorkers
 from collab.settings import Settings
 from collab.store import Store
-from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, ThrottlePolicy
+from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, Budget, ThrottlePolicy, next_budget
 
 #: The "known device" cookie: random, per browser (a shared tablet serves several pupils).
 DEVICE_COOKIE = "binome_device"
 _DEVICE_COOKIE_AGE = KNOWN_DEVICE_DAYS * 24 * 3600  # the longest browsers keep a cookie
 _MAX_COOKIE_LENGTH = 256
+#: Unknown logins whose budgets are kept before the stale ones are forgotten.
+_MAX_UNKNOWN_LOGINS = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +129,8 @@ class SignInGuard:
         self.settings = settings
         self.metrics = metrics
         self.passwords = PasswordWorkers(settings.password_workers)
+        #: Budgets of logins that are no adult's, in this process (no account row to keep them on).
+        self._unknown_logins: dict[str, Budget] = {}
 
     async def budget_of(self, store: Store, user_id: int, token: str | None) -> str:
         """The budget an attempt from this browser spends: its own if the account knows it."""
@@ -166,11 +171,31 @@ class SignInGuard:
             raise WrongCredentials(f"wrong secret for account {user_id}")
         await store.throttles.sign_in_succeeded(user_id, budget)
 
-    async def check_unknown(self, password: str) -> None:
-        """A login that is no adult's: the same argon2 work as a real check, then WrongCredentials."""
+    async def check_unknown(self, login: str, password: str) -> None:
+        """A login that is no adult's: the same budget and lock as an account seen from an unknown
+        device (so a lock does not tell that a login exists), the same argon2 work as a real check,
+        then WrongCredentials."""
+        now = time.time()
+        attempt, budget = next_budget(self._unknown_logins.get(login), now, self.policy)
+        if budget is not None:
+            if login not in self._unknown_logins and len(self._unknown_logins) >= _MAX_UNKNOWN_LOGINS:
+                self._forget_unknown_logins(now)
+            self._unknown_logins[login] = budget
+        if not attempt.granted:
+            self.metrics.sign_in_refused.labels(reason="locked").inc()
+            raise AccountLocked(f"unknown login {login[:40]!r} locked", attempt.retry_after)
         self.metrics.sign_in_comparisons.labels(kind="dummy").inc()
         await self.passwords.verify(None, password)
         raise WrongCredentials("unknown login")
+
+    def _forget_unknown_logins(self, now: float) -> None:
+        """Keep the budgets of unknown logins that still mean something (locked, or in their window)."""
+        window = self.policy.window_seconds
+        self._unknown_logins = {
+            login: b
+            for login, b in self._unknown_logins.items()
+            if (b.locked_until is not None and b.locked_until > now) or now - b.window_start < window
+        }
 
     async def remember_device(self, store: Store, conn: HTTPConnection, response: Response, user_id: int) -> None:
         """After a success: this browser becomes a known device of the account (cookie set if new)."""

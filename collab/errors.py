@@ -148,6 +148,13 @@ class PresenceFull(TooLarge):
     public_message = "Trop d'informations de présence dans ce texte."
 
 
+class TooManyConnections(RateLimited):
+    """One person already holds COLLAB_CONNECTIONS_PER_DOCUMENT connections on this document."""
+
+    reason = "too_many_connections"
+    public_message = "Ce texte est déjà ouvert plusieurs fois sur ton compte. Ferme les autres pages."
+
+
 class TooManyPresences(BadRequest):
     """A connection announced more awareness client ids than COLLAB_AWARENESS_IDS_PER_CONNECTION (4400):
     a Yjs document has one."""

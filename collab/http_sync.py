@@ -198,7 +198,7 @@ async def receive(request: Request) -> Response:
                 if len(frame) > max_frame:
                     raise TooLarge(f"frame of {len(frame)} bytes (limit {max_frame})")
                 # Paced as a socket is: the request waits (at most _MAX_FRAMES_PER_REQUEST frames' worth).
-                wait = sync.pacer.reserve_frame(len(frame))
+                wait = sync.pacer.reserve_frame(frame)
                 if wait > 0:
                     await sync.pacer.wait(wait)
                     if sync.channel.closed is not None:  # closed meanwhile: the client sends again

@@ -14,7 +14,7 @@ from collections.abc import Coroutine, Iterable
 from typing import Any
 
 from collab.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDesk
-from collab.errors import CollabError, Locked, NotFound, ServerError
+from collab.errors import CollabError, Locked, NotFound, ServerError, TooManyConnections
 from collab.feed import ClassFeeds
 from collab.memory import release_free_memory
 from collab.metrics import Metrics
@@ -195,6 +195,9 @@ class Hub:
                 await self.revocations.check_join(peer, doc_id, since)
                 since = self.revocations.last
             if self.rooms.get(doc_id) is room and not room.broken:
+                limit = self.settings.connections_per_document
+                if sum(1 for p in room.peers if p.user.id == user.id) >= limit:
+                    raise TooManyConnections(f"{user.login} already has {limit} connections on {doc_id}")
                 timer = self._unload_timers.pop(doc_id, None)
                 if timer is not None:
                     timer.cancel()

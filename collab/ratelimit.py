@@ -13,6 +13,11 @@ from collab.metrics import FrameCounts
 #: A frame costs one unit of a connection's budget, plus one per this many bytes (a pasted page is a few
 #: units; the largest frames cost ~17).
 FRAME_COST_BYTES = 16 * 1024
+#: A presence (awareness) frame is relayed to every peer as it is, however often it comes: it
+#: costs one unit more per this many bytes (a cursor of ~200 bytes ≈ 2 units, a 4 KB state 17).
+PRESENCE_COST_BYTES = 256
+#: The y-websocket message type of presence frames.
+_AWARENESS = 1
 
 
 class Pacer:
@@ -45,9 +50,10 @@ class Pacer:
         #: Since when the connection is kept at its limit (None: it is not).
         self._limited_since: float | None = None
 
-    def reserve_frame(self, size: int) -> float:
-        """:meth:`reserve` for a frame of ``size`` bytes."""
-        return self.reserve(1.0 + size / FRAME_COST_BYTES)
+    def reserve_frame(self, frame: bytes) -> float:
+        """:meth:`reserve` for one y-websocket frame: by its size, presence by the bytes it relays."""
+        per_unit = PRESENCE_COST_BYTES if frame[:1] == bytes((_AWARENESS,)) else FRAME_COST_BYTES
+        return self.reserve(1.0 + len(frame) / per_unit)
 
     def reserve(self, cost: float = 1.0) -> float:
         """Take ``cost`` from the budget; return the seconds to wait before handling the frame."""

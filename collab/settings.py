@@ -68,6 +68,9 @@ class Settings:
     awareness_state_bytes: int = 4096
     awareness_ids_per_connection: int = 4
     awareness_room_bytes: int = 64 * 1024
+    # Connections one person may hold on one document (a tablet, a reload still closing, a second
+    # tab): every connection's allowance is relayed to the others, so it must not be multiplied.
+    connections_per_document: int = 4
 
     @property
     def database_path(self) -> Path:
@@ -175,4 +178,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         awareness_state_bytes=_int(env, "COLLAB_AWARENESS_STATE_BYTES", d.awareness_state_bytes),
         awareness_ids_per_connection=_int(env, "COLLAB_AWARENESS_IDS_PER_CONNECTION", d.awareness_ids_per_connection),
         awareness_room_bytes=_int(env, "COLLAB_AWARENESS_ROOM_BYTES", d.awareness_room_bytes),
+        connections_per_document=_int(env, "COLLAB_CONNECTIONS_PER_DOCUMENT", d.connections_per_document),
     )

@@ -177,7 +177,7 @@ async def _receive_frames(
             raise BadRequest("text frames are not part of the y-websocket protocol")
         if len(data) > max_frame:
             raise TooLarge(f"frame of {len(data)} bytes (limit {max_frame})")
-        wait = pacer.reserve_frame(len(data))
+        wait = pacer.reserve_frame(data)
         if wait > 0:
             await pacer.wait(wait)
             if channel.closing:

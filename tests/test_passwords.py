@@ -116,6 +116,19 @@ def test_an_adult_account_is_throttled_like_a_pupils(client: TestClient, setting
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
 
 
+def test_a_lock_does_not_tell_whether_a_login_exists(client: TestClient, settings: Settings) -> None:
+    """Seven wrong passwords in a row get the same answers, in the same order, for a real login and
+    for a login nobody has (an unknown login used to be answered 401 for ever)."""
+
+    def answers(login: str) -> list[tuple[int, bool]]:
+        replies = [sign_in_adult(client, login, "pas-le-bon") for _ in range(settings.sign_in_attempts + 2)]
+        return [(status, "Trop d&#39;essais pour ce compte" in text) for status, text in replies]
+
+    real, unknown = answers("s.bernard"), answers("x.nexistepas")
+    assert real == unknown
+    assert real[-1] == (429, True)
+
+
 def test_a_known_laptop_signs_in_while_the_account_is_locked_elsewhere(settings: Settings, school: DemoSchool) -> None:
     with browser(settings) as laptop, browser(settings) as attacker:
         assert sign_in_adult(laptop, "m.blanc", OTHER_PASSWORD)[0] == 303

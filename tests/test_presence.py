@@ -64,7 +64,8 @@ async def test_a_presence_flood_closes_only_the_flooder(tmp_path: Path) -> None:
     her text and her presence; the server's memory stays flat."""
     settings = make_settings(tmp_path / "data")
     pair = await seed_pair(settings)
-    with ServerProcess(settings) as server:
+    # Many connections of one person at once: the per-person cap (tested below) is lifted here.
+    with ServerProcess(settings, COLLAB_CONNECTIONS_PER_DOCUMENT="1000") as server:
         assert server.proc is not None
         lea = await server.open(pair.doc, pair.token_a)
         teacher = await server.open(pair.doc, pair.token_reader)
@@ -183,3 +184,42 @@ async def test_a_state_too_large_is_refused_with_4413(server: ServerThread, pair
     await still_syncing(lea, teacher, "ok")
     await lea.close()
     await teacher.close()
+
+
+async def flooder(server: LiveServer, pair: Pair, n: int, frames: int) -> int | None:
+    """One of Noé's connections: ``frames`` presence updates of four 3.9 KB states (each under
+    every per-state and per-connection bound), as fast as it can; its close code (None: open)."""
+    try:
+        client = await YClient.connect(server.doc_url(pair.doc, pair.token_b), close_timeout=1)
+    except (ConnectionClosed, OSError):
+        return -1
+    with contextlib.suppress(ConnectionClosed):
+        for clock in range(1, frames + 1):
+            cids = (50_000 + n * 10 + k for k in range(4))
+            await client.ws.send(awareness_frame(*((cid, clock, {"p": "x" * 3900}) for cid in cids)))
+        await client.ws.send(protocol.encode_sync_step1(b"\x00"))
+        with anyio.fail_after(30):
+            while not client.closed.is_set() and not any(f[:2] == b"\x00\x01" for f in client.received):
+                client.changed.clear()
+                await client.changed.wait()
+    code = client.close_code if client.closed.is_set() else None
+    await client.close()
+    return code
+
+
+async def test_many_connections_of_one_pupil_cannot_flood_the_partner_off(tmp_path: Path) -> None:
+    """Every connection's allowance is relayed to every peer: a person may hold at most
+    COLLAB_CONNECTIONS_PER_DOCUMENT (4) connections on one text (more: 4429), and presence is paced
+    by the bytes it relays, so 100 of Noé's connections flooding 3.9 KB states leave Léa and the
+    teacher connected (they used to be closed with 1013, their send queues full)."""
+    settings = make_settings(tmp_path / "data")
+    pair = await seed_pair(settings)
+    with ServerProcess(settings) as server:
+        lea = await server.open(pair.doc, pair.token_a)
+        teacher = await server.open(pair.doc, pair.token_reader)
+        codes = await asyncio.gather(*(flooder(server, pair, n, 24) for n in range(100)))
+        await still_syncing(lea, teacher, "[encore là]")
+        assert not lea.closed.is_set() and not teacher.closed.is_set()
+        refused = [c for c in codes if c == 4429]
+        assert len(refused) >= 96, codes  # at most four connections of Noé's at a time
+        assert set(codes) <= {4429, None, -1}

@@ -32,3 +32,15 @@ def test_a_pause_ends_the_pacing_streak() -> None:
             now[0] += 0.09  # a little faster than the rate, for 0.72 s
         now[0] += 0.3  # a pause: the budget is back to half, the streak is over
         assert pacer.reserve() == 0.0
+
+
+def test_presence_costs_the_bytes_it_relays() -> None:
+    """A document update is charged by the 16 KiB, a presence frame by the 256 bytes it relays to
+    every peer: a burst of 100 units takes 80 updates of 4 KB but 5 presences of 4 KB."""
+
+    def fitting(frame: bytes) -> int:
+        pacer = Pacer(rate=10, burst=100, abuse_seconds=60, clock=lambda: 0.0)
+        return next(n for n in range(1000) if pacer.reserve_frame(frame) > 0)
+
+    assert fitting(b"\x00\x02" + b"u" * 4094) == 80
+    assert fitting(b"\x01" + b"p" * 4096) == 5

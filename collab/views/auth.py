@@ -85,7 +85,7 @@ async def sign_in(request: Request) -> Response:
     guard = guard_of(request)
     try:
         if user is None or user.role is Role.PUPIL:
-            await guard.check_unknown(password)  # the same argon2 work: no hint that the login exists
+            await guard.check_unknown(login, password)  # the same argon2 work: no hint that the login exists
         else:
             await guard.check(hub.store, user.id, device_token(request), password=password)
     except AccountLocked as exc:
