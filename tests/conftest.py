@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import dataclasses
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -198,10 +200,23 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+@pytest.fixture(scope="session")
+def seeded_school(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DemoSchool]:
+    """The demo school seeded once per test process (seeding hashes passwords and writes the
+    médiathèque: about two seconds), kept as a data directory that each test copies."""
+    data_dir = tmp_path_factory.mktemp("seeded-school") / "data"
+    return data_dir, run_async(seed_demo_school, make_settings(data_dir))
+
+
 @pytest.fixture
-def school(settings: Settings) -> DemoSchool:
-    """The demo École Jean Macé, plus a CE2 class with one pupil (Tom)."""
-    return run_async(seed_demo_school, settings)
+def school(settings: Settings, seeded_school: tuple[Path, DemoSchool]) -> DemoSchool:
+    """The demo École Jean Macé, plus a CE2 class with one pupil (Tom): a fresh copy of the
+    session's seeded data directory in this test's own data directory."""
+    template, demo = seeded_school
+    if settings.database_path.exists():  # the test wrote its own data first: seed into it
+        return run_async(seed_demo_school, settings)
+    shutil.copytree(template, settings.data_dir, dirs_exist_ok=True)
+    return dataclasses.replace(demo)
 
 
 @pytest.fixture
