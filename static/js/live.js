@@ -49,6 +49,10 @@
   }
 
   async function refresh () {
+    if (document.hidden) { // nobody looks: ask again once the tab is shown
+      document.addEventListener('visibilitychange', refresh, { once: true })
+      return
+    }
     try {
       const response = await fetch(root.dataset.url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
       if (response.status === 401 || response.status === 403) {
