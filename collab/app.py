@@ -34,6 +34,7 @@ from collab.views.blog import blog_routes
 from collab.views.dashboard import dashboard_routes
 from collab.views.exports import export_routes
 from collab.views.followup import follow_up_routes
+from collab.views.live import live_routes
 from collab.views.media import media_routes
 from collab.views.pupil import pupil_routes
 from collab.views.segments import segment_routes
@@ -146,6 +147,7 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/mon-mot-de-passe", account.change_password, methods=["POST"], name="change_password"),
         *teacher_routes(),
         *admin_routes(),
+        *live_routes(),
         *media_routes(),
         *segment_routes(),
         *pupil_routes(),

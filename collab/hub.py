@@ -17,8 +17,8 @@ from collab.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDes
 from collab.errors import CollabError, Locked, NotFound, ServerError, TooManyConnections
 from collab.feed import ClassFeeds
 from collab.memory import release_free_memory
-from collab.metrics import Metrics
-from collab.models import Access, DocStatus, Document, User
+from collab.metrics import Metrics, SchoolLoad
+from collab.models import Access, DocStatus, Document, Role, User
 from collab.policy import document_access
 from collab.ratelimit import Pacer
 from collab.revocation import Revocations
@@ -49,6 +49,7 @@ class Hub:
         self.feeds = ClassFeeds(self)
         self._reannounce: asyncio.TimerHandle | None = None
         self.revocations = Revocations(self)
+        metrics.track_schools(self.school_loads)
 
     async def start(self) -> None:
         self.update_log.start()
@@ -215,6 +216,7 @@ class Hub:
             # A room dropped after an error may still have writes in the queue.
             await self.update_log.flush()
             loaded = await self.store.documents.load(doc_id)
+            school_id = await self.store.documents.school_of(doc_id)
             room = Room(
                 doc_id,
                 loaded,
@@ -224,6 +226,7 @@ class Hub:
                 metrics=self.metrics,
                 owner=self,
             )
+            room.school_id = school_id
             await self.agreements.attach(room)
             self.feeds.attach(room)
         except BaseException as exc:
@@ -295,3 +298,19 @@ class Hub:
 
     def connection_count(self) -> int:
         return sum(len(room.peers) for room in self.rooms.values())
+
+    def school_loads(self) -> list[SchoolLoad]:
+        """Per school: its loaded documents, their connections, and the pupils connected to write
+        (counted once however many tablets or texts they have open)."""
+        rooms: dict[int, int] = {}
+        connections: dict[int, int] = {}
+        writers: dict[int, set[int]] = {}
+        for room in self.rooms.values():
+            school = room.school_id
+            if school is None:
+                continue
+            rooms[school] = rooms.get(school, 0) + 1
+            connections[school] = connections.get(school, 0) + len(room.peers)
+            pupils = writers.setdefault(school, set())
+            pupils.update(p.user.id for p in room.peers if p.can_write and p.user.role is Role.PUPIL)
+        return [SchoolLoad(s, rooms[s], connections[s], len(writers[s])) for s in sorted(rooms)]

@@ -135,6 +135,15 @@ def document_access(principal: Principal, target: DocumentTarget | None, doc_id:
     return Access.READ
 
 
+def live_scope(principal: Principal) -> tuple[frozenset[int], bool]:
+    """What an administrator's live page shows: the schools whose counts they see (their schools,
+    or their communes' schools), and whether they also see the server's totals (a commune's
+    administrator: those include every school served). Forbidden for anyone else."""
+    if principal.user.role is not Role.ADMIN:
+        raise Forbidden(f"{principal.user.login} is not an administrator")
+    return principal.admin_school_ids, bool(principal.admin_commune_ids)
+
+
 def require(principal: Principal, action: Action, target: Target) -> None:
     """Raise Forbidden (403) unless ``principal`` may perform ``action`` on ``target``."""
     if not can(principal, action, target):

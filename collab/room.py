@@ -132,6 +132,9 @@ class Room:
         self.last_ticket = 0
         self.unloading = False
         self.broken = False
+        #: The school of the document's class (None for a document outside any class): the
+        #: administrators' live figures are counted per school.
+        self.school_id: int | None = None
         self._settings = settings
         self._log = update_log
         self._documents = documents
@@ -239,7 +242,7 @@ class Room:
             if victim is sender or self.awareness.held(victim) <= 0:
                 raise error
             log.warning("closing %s on %s with %d: %s", victim.user.login, self.doc_id, error.close_code, error.detail)
-            self._metrics.refused.labels(reason=error.reason).inc()
+            self._metrics.refuse(error.reason, self.school_id)
             self.close_peer(victim, error)
 
     async def _answer_sync_step1(self, peer: Peer, state: bytes) -> None:

@@ -71,6 +71,8 @@ class Settings:
     # Connections one person may hold on one document (a tablet, a reload still closing, a second
     # tab): every connection's allowance is relayed to the others, so it must not be multiplied.
     connections_per_document: int = 4
+    # The administrators' live page (issue 13, point 10): seconds between two refreshes.
+    live_refresh_seconds: float = 3.0
 
     @property
     def database_path(self) -> Path:
@@ -179,4 +181,6 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         awareness_ids_per_connection=_int(env, "COLLAB_AWARENESS_IDS_PER_CONNECTION", d.awareness_ids_per_connection),
         awareness_room_bytes=_int(env, "COLLAB_AWARENESS_ROOM_BYTES", d.awareness_room_bytes),
         connections_per_document=_int(env, "COLLAB_CONNECTIONS_PER_DOCUMENT", d.connections_per_document),
+        # The administrators' live page.
+        live_refresh_seconds=_float(env, "COLLAB_LIVE_REFRESH_SECONDS", d.live_refresh_seconds),
     )

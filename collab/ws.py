@@ -43,6 +43,8 @@ class WebSocketChannel:
         #: Called once when the channel closes, so that the room forgets the peer at
         #: once, even if the close frame cannot reach a tablet that stopped reading.
         self.on_close: Callable[[], None] | None = None
+        #: The school of the document, once joined (refusals are also counted per school).
+        self.school_id: int | None = None
 
     @property
     def depth(self) -> int:
@@ -60,7 +62,7 @@ class WebSocketChannel:
             self._queue.clear()
             self._queued_bytes = 0
             self.overflowed = True
-            self._metrics.refused.labels(reason=Overloaded.reason).inc()
+            self._metrics.refuse(Overloaded.reason, self.school_id)
             log.warning("closing %s with 1013: more than %d bytes waiting", self._label, self._max_queued_bytes)
             self.close(Overloaded.close_code, "slow consumer: send queue full")
             return
@@ -131,6 +133,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
     try:
         room, peer = await hub.join(doc_id, user, access, channel, credential=identity.credential, since=mark)
         joined_room, joined_peer = room, peer
+        channel.school_id = room.school_id
 
         def on_close() -> None:
             # Deferred: a channel may close while the room is iterating over its peers.
@@ -141,7 +144,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
         channel.on_close = on_close
         await _receive_frames(receive, room, peer, channel, hub.settings.max_frame_bytes, hub.pacer())
     except CollabError as exc:
-        _refuse(metrics, exc, user.login, doc_id)
+        _refuse(metrics, exc, user.login, doc_id, hub)
         channel.close(exc.close_code, exc.detail)
     except asyncio.CancelledError:
         if not channel.overflowed:
@@ -149,7 +152,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
         handler.uncancel()
     except Exception as exc:
         log.exception("unexpected error on %s for %s", doc_id, user.login)
-        _refuse(metrics, ServerError(str(exc)), user.login, doc_id)
+        _refuse(metrics, ServerError(str(exc)), user.login, doc_id, hub)
         channel.close(ServerError.close_code, "server error")
     finally:
         channel.on_close = None  # break the channel ↔ callback cycle: no GC needed to free them
@@ -185,6 +188,7 @@ async def _receive_frames(
         await room.receive(peer, data)
 
 
-def _refuse(metrics: Metrics, exc: CollabError, login: str, doc_id: str) -> None:
-    metrics.refused.labels(reason=exc.reason).inc()
+def _refuse(metrics: Metrics, exc: CollabError, login: str, doc_id: str, hub: Hub) -> None:
+    room = hub.rooms.get(doc_id)
+    metrics.refuse(exc.reason, room.school_id if room is not None else None)
     log.warning("closing %s on %s with %d: %s", login, doc_id, exc.close_code, exc.detail)

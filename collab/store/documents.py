@@ -76,6 +76,14 @@ class DocumentStore:
             row = await cur.fetchone()
         return int(row[0]) if row is not None and row[0] is not None else None
 
+    async def school_of(self, doc_id: str) -> int | None:
+        """The school of the document's class (None when it belongs to no class)."""
+        async with self.db.conn.execute(
+            "SELECT c.school_id FROM documents d JOIN classes c ON c.id = d.class_id WHERE d.id = ?", (doc_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row is not None else None
+
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
         async with self.db.write() as conn:
             await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (status.value, doc_id))

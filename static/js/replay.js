@@ -43,7 +43,7 @@
       if (!run || run.dataset.author !== String(author)) {
         run = document.createElement('span')
         run.dataset.author = String(author)
-        run.style.color = colours[author] || '#1d2433'
+        run.style.setProperty('--colour', colours[author] || '#1d2433')
         textBox.appendChild(run)
       }
       run.textContent += c
