@@ -57,6 +57,8 @@ async function page (event) {
   }
   if (response.ok && response.headers.get('Binome-Offline') === 'keep') {
     event.waitUntil(cache.put(key, response.clone()))
+  } else if (response.status >= 500) { // the server or the school's proxy is down: as if offline
+    return (await cache.match(key)) || response
   } else {
     event.waitUntil(cache.delete(key)) // signed out, moved, gone: the old copy must not come back
   }
