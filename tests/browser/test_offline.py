@@ -54,6 +54,8 @@ def test_reloading_the_room_offline_shows_the_text_and_syncs_later(
     noe = open_as("noe", f"/ecrire/{school.lea_doc}")
     wait_text(noe, "Chaque samedi matin, le marché s'installe.")
     expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "connected", timeout=30_000)
+    # back on its WebSocket: being offline at load is not a proxy that blocks WebSockets
+    assert lea.locator("#room").get_attribute("data-transport") != "http"
 
 
 def test_a_page_never_kept_says_there_is_no_network(open_as: OpenAs, school: DemoSchool, server: ServerThread) -> None:
