@@ -33,6 +33,26 @@
   if (document.readyState === 'complete') keepPage()
   else window.addEventListener('load', keepPage)
 
+  // A kept page shown without the network says so (the room says it in its own light).
+  function offlineNotice () {
+    const main = document.querySelector('main')
+    let notice = document.querySelector('[data-offline-notice]')
+    if (navigator.onLine || !main || document.getElementById('room')) {
+      if (notice) notice.remove()
+      return
+    }
+    if (notice) return
+    notice = document.createElement('p')
+    notice.className = 'notice offline-notice'
+    notice.setAttribute('role', 'status')
+    notice.dataset.offlineNotice = ''
+    notice.textContent = 'Pas de réseau : tu vois la page gardée sur la tablette.'
+    main.prepend(notice)
+  }
+  window.addEventListener('online', offlineNotice)
+  window.addEventListener('offline', offlineNotice)
+  offlineNotice()
+
   document.querySelectorAll('[data-player] audio').forEach((audio) => {
     audio.addEventListener('play', () => tell({ type: 'keep', audio: [audio.currentSrc || audio.src] }), { once: true })
   })

@@ -58,6 +58,18 @@ def test_reloading_the_room_offline_shows_the_text_and_syncs_later(
     assert lea.locator("#room").get_attribute("data-transport") != "http"
 
 
+def test_the_pupils_home_opens_offline_and_says_so(open_as: OpenAs, school: DemoSchool, server: ServerThread) -> None:
+    lea = open_as("lea", "/")
+    wait_kept_offline(lea)
+    lea.context.set_offline(True)
+    lea.reload()
+    expect(lea.get_by_role("heading", name="Bonjour Léa !")).to_be_visible()
+    notice = lea.get_by_role("status").filter(has_text="Pas de réseau : tu vois la page gardée sur la tablette.")
+    expect(notice).to_be_visible()
+    lea.context.set_offline(False)
+    expect(notice).to_have_count(0)
+
+
 def test_a_page_never_kept_says_there_is_no_network(open_as: OpenAs, school: DemoSchool, server: ServerThread) -> None:
     lea = open_as("lea", f"/ecrire/{school.lea_doc}")
     wait_kept_offline(lea)
