@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
@@ -27,6 +26,7 @@ from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
 from collab.origins import origin_allowed, refuse_socket
 from collab.settings import Settings
+from collab.static_files import OneFile, StaticAssets
 from collab.store import Store
 from collab.views import account, api, auth, health, home
 from collab.views.admin import admin_routes
@@ -118,6 +118,7 @@ def create_app(settings: Settings) -> BinomeApp:
 
     http_sessions = HttpSessions()
     sign_in = SignInGuard(settings, metrics)
+    assets = StaticAssets(ASSETS_DIR / "static")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -160,7 +161,9 @@ def create_app(settings: Settings) -> BinomeApp:
         Route("/healthz", health.healthz, name="healthz"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),
-        Mount("/static", StaticFiles(directory=ASSETS_DIR / "static"), name="static"),
+        # The service worker at the root, so that it may serve the pupils' pages offline.
+        Route("/sw.js", OneFile(assets, "js/sw.js", {"service-worker-allowed": "/"}), name="service_worker"),
+        Mount("/static", assets, name="static"),
     ]
     app = Starlette(
         routes=routes,
@@ -175,5 +178,6 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.sign_in = sign_in
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
     templates.env.filters["datetime_fr"] = _datetime_fr
+    templates.env.globals["static_url"] = assets.url_function()
     app.state.templates = templates
     return BinomeApp(app, settings)

@@ -13,7 +13,7 @@ from collab.models import DocStatus, DocumentTarget, Role
 from collab.policy import Action, can
 from collab.store import Session
 from collab.views.notices import notice_of
-from collab.views.pages import hub_of, render
+from collab.views.pages import hub_of, kept_offline, render
 
 
 async def home(request: Request) -> Response:
@@ -85,12 +85,8 @@ async def _pupil_home(request: Request, session: Session) -> Response:
         )
     texts.sort(key=lambda t: not t["open"])
     blog_classes = sorted(principal.pupil_class_ids)
-    return render(
-        request,
-        "home/pupil.html",
-        {"partners": partners, "texts": texts, "blog_classes": blog_classes},
-        session=session,
-    )
+    context = {"partners": partners, "texts": texts, "blog_classes": blog_classes}
+    return kept_offline(render(request, "home/pupil.html", context, session=session), session)
 
 
 async def _documents_home(request: Request, session: Session) -> Response:

@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse
 from collab.auth import CSRF_FIELD, SIGN_IN_CSRF_COOKIE, check_csrf, require_session, set_cookie, sign_in_csrf_token
 from collab.errors import NotFound
 from collab.hub import Hub
+from collab.models import Role
 from collab.store import Session
 
 
@@ -32,6 +33,18 @@ def render(
     response: HTMLResponse = request.app.state.templates.TemplateResponse(request, template, values, status_code=status)
     if session is None:
         set_cookie(response, request.app.state.settings, SIGN_IN_CSRF_COOKIE, csrf, 3600 * 12)
+    return response
+
+
+#: The header that lets the service worker (static/js/sw.js) keep a page for when the network is gone:
+#: only a pupil's own pages (her room, her home), never an adult's.
+OFFLINE_HEADER = "Binome-Offline"
+
+
+def kept_offline(response: HTMLResponse, session: Session) -> HTMLResponse:
+    """``response``, which the tablet may keep and show offline when ``session`` is a pupil's."""
+    if session.user.role is Role.PUPIL:
+        response.headers[OFFLINE_HEADER] = "keep"
     return response
 
 

@@ -26,7 +26,7 @@ from collab.models import Access, DocStatus, DocumentTarget
 from collab.policy import document_access
 from collab.segments import segments_of
 from collab.store import Post, Session
-from collab.views.pages import hub_of, render
+from collab.views.pages import hub_of, kept_offline, render
 
 _CLOSED = {
     DocStatus.LOCKED: "Ton enseignant a mis ce texte en pause : tu peux le relire, pas l'écrire.",
@@ -91,7 +91,7 @@ async def writing_room(request: Request) -> Response:
         # The awareness client id under which the server announces the room's state.
         "presence": SERVER_CLIENT_ID,
     }
-    return render(
+    page = render(
         request,
         "pupil/room.html",
         {
@@ -108,6 +108,7 @@ async def writing_room(request: Request) -> Response:
         },
         session=session,
     )
+    return kept_offline(page, session)
 
 
 async def _previous_draft(request: Request, doc_id: str) -> dict[str, Any] | None:

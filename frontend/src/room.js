@@ -130,7 +130,7 @@ function useWebSocket () {
     scheduleReconnect()
   })
   ws.on('connection-error', () => {
-    if (!everOpened && attempts >= 2 && config.sync) switchToHttp()
+    if (!everOpened && attempts >= 2 && config.sync && navigator.onLine) switchToHttp()
   })
   return ws
 }
@@ -139,7 +139,7 @@ function scheduleReconnect () {
   attempts += 1
   describe()
   clearTimeout(reconnectTimer)
-  if (!everOpened && attempts >= 3 && config.sync) {
+  if (!everOpened && attempts >= 3 && config.sync && navigator.onLine) { // offline is not a blocking proxy
     switchToHttp()
     return
   }
