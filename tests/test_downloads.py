@@ -28,8 +28,12 @@ def saved_as(header: str) -> tuple[str, str]:
 @pytest.mark.parametrize(
     ("stem", "extension", "name", "fallback"),
     [
-        ("Dictée : le marché du village (CM1-CM2 Durand)", ".pdf",
-         "Dictée - le marché du village (CM1-CM2 Durand).pdf", "Dictee - le marche du village (CM1-CM2 Durand).pdf"),
+        (
+            "Dictée : le marché du village (CM1-CM2 Durand)",
+            ".pdf",
+            "Dictée - le marché du village (CM1-CM2 Durand).pdf",
+            "Dictee - le marche du village (CM1-CM2 Durand).pdf",
+        ),
         ("Œuvre « élève »/../x", ".zip", "Œuvre « élève » - .. - x.zip", "OEuvre eleve - .. - x.zip"),
         ('  "\\\x00', ".csv", "binome.csv", "binome.csv"),
         ("Noël", "", "Noël", "Noel"),
@@ -62,7 +66,8 @@ def test_exports_keep_their_accents(settings: Settings, school: DemoSchool, teac
         "Dictée - le marché du village (CM1-CM2 Durand).pdf",
     )
     csv = teacher.get(f"/enseignant/tache/{task}/notes.csv")
-    assert saved_as(csv.headers["content-disposition"])[1] == "Dictée - le marché du village (CM1-CM2 Durand) - notes.csv"
+    notes = "Dictée - le marché du village (CM1-CM2 Durand) - notes.csv"
+    assert saved_as(csv.headers["content-disposition"])[1] == notes
 
 
 def test_a_media_file_is_saved_under_its_name(school: DemoSchool, teacher: TestClient) -> None:

@@ -94,7 +94,7 @@ def test_rename_and_delete(teacher: TestClient, settings: Settings, school: Demo
 @pytest.mark.parametrize(
     ("data", "filename", "status", "message"),
     [
-        (b"MZ\x90\x00" + b"\x00" * 500, "dictée.mp3", 400, "« dictée » n&#39;est pas déposé. Ce fichier n&#39;est ni un son"),
+        (b"MZ\x90\x00" + b"\x00" * 500, "dictée.mp3", 400, "« dictée » n&#39;est pas déposé. Ce fichier n&#39;est ni"),
         (b"<html><script>alert(1)</script></html>", "dictee.wav", 400, "Ce fichier n&#39;est ni un son, ni une image"),
         (b"RIFF\x24\x08\x00\x00WAVE" + b"\x13" * 400, "abimee.wav", 400, "abîmé"),
         (b"ID3" + b"\x00" * (MAX_BYTES + 10), "long.mp3", 413, "Ce fichier est trop gros"),

@@ -74,9 +74,7 @@ def tag_of(html: str, pair_number: int) -> str:
     return tag.group(1)
 
 
-def test_a_text_waiting_for_approval_reads_envoye_on_every_teacher_page(
-    settings: Settings, school: DemoSchool
-) -> None:
+def test_a_text_waiting_for_approval_reads_envoye_on_every_teacher_page(settings: Settings, school: DemoSchool) -> None:
     write_and_agree(settings, school, moderated=True)  # pair 1: waits for the teacher
     write_and_agree(settings, school, doc=school.other_pair_doc, moderated=False)  # pair 2: online
     tasks, follow_up, queue = teacher_pages(
