@@ -159,7 +159,7 @@ async def lock_task(request: Request) -> Response:
     task, form = await task_form(request, Action.TEACH_CLASS)
     action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
-        raise InvalidInput("Choisissez verrouiller ou déverrouiller.")
+        raise InvalidInput("Choisissez : mettre en pause ou reprendre.")
     documents = await hub.store.tasks.documents(task.id)
     wanted = request.path_params.get("doc_id")
     if wanted is not None:

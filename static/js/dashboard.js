@@ -126,8 +126,9 @@
     const flagged = WRITABLE.includes(pair.state) && now - since > IDLE_SECONDS
     element.classList.toggle('idle', flagged)
     element.querySelector('[data-flag]').hidden = !flagged
-    element.querySelector('[data-lock]').textContent = pair.state === 'paused' ? 'Déverrouiller' : 'Verrouiller'
-    element.querySelector('[data-lock]').disabled = !LOCKABLE.includes(pair.state)
+    const lock = element.querySelector('[data-lock]')
+    lock.textContent = pair.state === 'paused' ? lock.dataset.resume : lock.dataset.pause
+    lock.disabled = !LOCKABLE.includes(pair.state)
   }
 
   function connect () {

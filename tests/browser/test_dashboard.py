@@ -38,11 +38,11 @@ def test_the_dashboard_shows_the_pair_writing_live(open_as: OpenAs, school: Demo
     expect(card.locator("[data-last]")).to_contain_text("dernier : Noé")
     screenshot(board, "dashboard-live")
     # lock from the dashboard: the pupils' pages say so; unlock: they can write again
-    card.get_by_role("button", name="Verrouiller").click()
+    card.get_by_role("button", name="Mettre en pause").click()
     expect(card).to_have_attribute("data-state", "paused")
     expect(card.locator("[data-state]")).to_have_text("en pause")
     expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "closed")
-    card.get_by_role("button", name="Déverrouiller").click()
+    card.get_by_role("button", name="Reprendre").click()
     expect(card).to_have_attribute("data-state", "writing")
     expect(card.locator("[data-state]")).to_have_text("en cours")
     wait_connected(lea)  # the page noticed the text reopened and came back by itself
@@ -116,7 +116,7 @@ def test_the_dashboard_tells_sent_from_published_live(open_as: OpenAs, school: D
     expect(state_of(third)).to_have_text("renvoyé")
     expect(state_of(school.lea_doc)).to_have_text("en cours")
     fourth = board.locator(".pair-card").nth(3)  # pair 4, paused from the dashboard
-    fourth.get_by_role("button", name="Verrouiller").click()
+    fourth.get_by_role("button", name="Mettre en pause").click()
     expect(fourth.locator("[data-state]")).to_have_text("en pause")
     board.evaluate("window.scrollTo(0, 0)")  # back to the top of the dashboard
     # Léa and Noé agree: their text waits for the teacher (the class's blog is moderated)
