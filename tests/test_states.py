@@ -77,13 +77,16 @@ def tag_of(html: str, pair_number: int) -> str:
 def test_a_text_waiting_for_approval_reads_envoye_on_every_teacher_page(settings: Settings, school: DemoSchool) -> None:
     write_and_agree(settings, school, moderated=True)  # pair 1: waits for the teacher
     write_and_agree(settings, school, doc=school.other_pair_doc, moderated=False)  # pair 2: online
-    tasks, follow_up, queue = teacher_pages(
+    tasks, follow_up, queue, dashboard = teacher_pages(
         settings,
         school,
         f"/enseignant/classe/{school.class_id}/taches",
         f"/enseignant/tache/{school.dictation_task_id}/suivi",
         f"/blog/classe/{school.class_id}/moderation",
+        f"/enseignant/tache/{school.dictation_task_id}/tableau",
     )
+    for state in TextState:  # the dashboard's legend: every word, with what it means
+        assert f">{state.label}</span></dt><dd>{state.hint.replace(chr(39), '&#39;')}</dd>" in dashboard
     assert tag_of(tasks, 1) == "envoyé (à valider)"
     assert tag_of(tasks, 2) == "publié"
     assert tag_of(tasks, 3) == "en cours"
