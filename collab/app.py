@@ -159,6 +159,7 @@ def create_app(settings: Settings) -> BinomeApp:
         *export_routes(),
         *task_routes(),
         Route("/healthz", health.healthz, name="healthz"),
+        Route("/favicon.ico", health.favicon, name="favicon"),
         Route("/metrics", health.metrics, name="metrics"),
         Route("/api/docs", api.list_documents, name="api_docs"),
         # The service worker at the root, so that it may serve the pupils' pages offline.

@@ -17,7 +17,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from collab.drafts import draft_name
-from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Production, references
+from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, Production, references
 
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
 
@@ -50,7 +50,7 @@ def scores_csv(items: Sequence[Production]) -> str:
             item.pair_number,
             item.names,
             item.draft,
-            STATUS_NAMES[item.status],
+            item.status.label,
             len(item.text.split()),
             *(counts.get(c, "") for c in CSV_CATEGORIES),
             _number(score.faults) if score is not None else "",
@@ -126,7 +126,7 @@ def productions_pdf(title: str, class_name: str, items: Sequence[Production]) ->
         block: list[object] = [
             Paragraph(escape(f"Binôme {item.pair_number} : {item.names}"), heading),
             *([Paragraph(escape(f"groupe {item.group}"), small)] if len(texts) > 1 else []),
-            Paragraph(escape(f"{STATUS_NAMES[item.status]} — {draft_name(item.draft)}"), small),
+            Paragraph(escape(f"{item.status.label} — {draft_name(item.draft)}"), small),
             Paragraph(_marked_up(item) or "<i>Rien d'écrit.</i>", body),
         ]
         if item.correction is not None:

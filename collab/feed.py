@@ -26,6 +26,7 @@ from collab.metrics import FrameCounts
 from collab.models import DocStatus, User
 from collab.progress import Progress, words
 from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, Room, stored_text
+from collab.states import TextFacts, text_state
 from collab.store.tasks import Task
 
 if TYPE_CHECKING:
@@ -55,7 +56,8 @@ class PairCard:
     group: str
     members: list[dict[str, Any]]
     reference: str
-    status: str
+    #: What the text's state is derived from (read again from the store when it changes).
+    facts: TextFacts
     draft: int = 1
     text: str = ""
     last_author: int | None = None
@@ -65,6 +67,8 @@ class PairCard:
     _counted_at: float = float("-inf")
     _words: int = 0
     _matched: int = 0
+    #: How many times the facts were asked for: only the answer to the latest is kept.
+    _asked: int = 0
 
     def __post_init__(self) -> None:
         self._expected = words(self.reference)
@@ -85,9 +89,12 @@ class PairCard:
         if self.counts_behind and (full or now - self._counted_at >= COUNT_SECONDS):
             self._counted, self._counted_at = self.text, now
             self._words, self._matched = self._progress.update(self.text)
+        state = text_state(self.facts, now)
         card: dict[str, Any] = {
             "doc": self.doc_id,
-            "status": self.status,
+            "state": state.value,
+            "label": state.label,
+            "hint": state.hint,
             "text": self.text,
             "words": self._words,
             "connected": connected,
@@ -271,18 +278,6 @@ class TaskFeed:
                 room.observers.remove(self.observe)
 
 
-def _window_status(task: Task, status: str, now: float) -> str:
-    """A document's status as the dashboard shows it: an open text outside the task's window
-    is "waiting" (not open yet) or "ended"."""
-    if status != DocStatus.OPEN.value:
-        return status
-    if task.closes_at is not None and now >= task.closes_at:
-        return "ended"
-    if task.opens_at is not None and now < task.opens_at:
-        return "waiting"
-    return status
-
-
 class ClassFeeds:
     """The live feeds of the tasks some dashboard is watching."""
 
@@ -291,6 +286,7 @@ class ClassFeeds:
         self._feeds: dict[int, TaskFeed] = {}
         self._building: dict[int, asyncio.Task[TaskFeed]] = {}
         self._by_doc: dict[str, TaskFeed] = {}
+        self._reading: set[asyncio.Task[None]] = set()
 
     async def subscribe(
         self,
@@ -354,13 +350,34 @@ class ClassFeeds:
                 room.observers.remove(feed.observe)
             feed.mark(room.doc_id)
 
-    def changed(self, doc_id: str, status: DocStatus | None = None) -> None:
-        """Something outside the room changed: its status (lock, publication), an agreement."""
+    def changed(self, doc_id: str) -> None:
+        """Something outside the room changed: its status (lock, publication, approval, send-back),
+        an agreement. The card's state is read again from the store, then sent."""
         feed = self._by_doc.get(doc_id)
         if feed is not None:
-            if status is not None:
-                feed.cards[doc_id].status = status.value
-            feed.mark(doc_id)
+            self._read_facts(feed, [doc_id])
+
+    def _read_facts(self, feed: TaskFeed, doc_ids: list[str]) -> None:
+        asked = {}
+        for doc_id in doc_ids:
+            card = feed.cards[doc_id]
+            card._asked += 1
+            asked[doc_id] = card._asked
+        reading = asyncio.get_running_loop().create_task(self._apply_facts(feed, asked))
+        self._reading.add(reading)
+        reading.add_done_callback(self._reading.discard)
+
+    async def _apply_facts(self, feed: TaskFeed, asked: dict[str, int]) -> None:
+        try:
+            facts = await self._hub.store.tasks.text_facts(list(asked))
+        except Exception:  # a closing store: the next change reads them again
+            log.exception("could not read the state of %s", sorted(asked))
+            return
+        for doc_id, number in asked.items():
+            card = feed.cards.get(doc_id)
+            if card is not None and card._asked == number and doc_id in facts:
+                card.facts = facts[doc_id]
+                feed.mark(doc_id)
 
     async def document_added(self, task: Task, doc_id: str) -> None:
         """A document joined a watched task (a second draft): its card reaches the dashboards."""
@@ -380,23 +397,20 @@ class ClassFeeds:
             dashboard.push([whole])
 
     def ended(self, task_id: int) -> None:
+        """The task's window closed (its new closing time is in the store)."""
         feed = self._feeds.get(task_id)
         if feed is not None:
-            for doc_id, card in feed.cards.items():
-                if card.status == DocStatus.OPEN.value:
-                    card.status = "ended"
-                feed.mark(doc_id)
+            self._read_facts(feed, list(feed.cards))
 
     async def _cards(self, task: Task, only: str | None = None) -> dict[str, PairCard]:
         """The task's cards (or the one of document ``only``), from storage for unloaded rooms."""
         store = self._hub.store
         groups = {g.id: g for g in task.groups}
         pairs = {p.id: p for p in await store.pairs.pairs_of_class(task.class_id)}
-        now = time.time()
         cards: dict[str, PairCard] = {}
-        for document in await store.tasks.documents(task.id):
-            if only is not None and document.doc_id != only:
-                continue
+        documents = [d for d in await store.tasks.documents(task.id) if only is None or d.doc_id == only]
+        facts = await store.tasks.text_facts([d.doc_id for d in documents])
+        for document in documents:
             pair = pairs.get(document.pair_id)
             members = coloured(pair.members if pair is not None else ())
             group = groups[document.group_id]
@@ -406,8 +420,7 @@ class ClassFeeds:
                 group=group.label,
                 members=members,
                 reference=group.reference_text if task.kind == "dictation" else "",
-                # a later draft has no writing window: its own status says all
-                status=_window_status(task, document.status, now) if document.draft == 1 else document.status,
+                facts=facts.get(document.doc_id, TextFacts(DocStatus(document.status))),
                 draft=document.draft,
             )
             if document.doc_id not in self._hub.rooms:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -18,8 +19,9 @@ from typing import TYPE_CHECKING
 from collab.correction import Category, Correction, CorrectionError, correct
 from collab.feed import coloured
 from collab.marking import Score, apply_overrides, score
-from collab.models import DocStatus, Pair
+from collab.models import Pair
 from collab.room import stored_text
+from collab.states import TextState, text_state
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
 
@@ -62,7 +64,6 @@ MARKING_NAMES = {
     "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",
     "weighted": "barème pondéré (½ pour ponctuation, majuscule, accent, découpage ; 1 pour le reste)",
 }
-STATUS_NAMES = {"draft": "brouillon", "locked": "verrouillé", "submitted": "soumis", "published": "publié"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,7 @@ class Production:
     draft: int
     pair_number: int
     members: list[dict[str, object]]
-    status: str  # draft, locked, submitted, published
+    status: TextState  # its label is what every page says of it
     text: str
     post: Post | None
     group: str  # the pair's group in the task ("A", "B"…: each may have its own dictation)
@@ -141,12 +142,6 @@ def anchored(text: str, notes: Sequence[Annotation]) -> list[Annotation]:
     return placed
 
 
-def status_of(document_status: DocStatus, post: Post | None) -> str:
-    if post is not None:
-        return "published" if post.published else "submitted"
-    return "locked" if document_status is DocStatus.LOCKED else "draft"
-
-
 @dataclass(frozen=True)
 class TaskMarking:
     """What a task's texts are corrected and marked with, read once for all of them."""
@@ -200,7 +195,7 @@ async def production(
         draft=lineage.draft,
         pair_number=pair.number if pair is not None else 0,
         members=coloured(pair.members if pair is not None else ()),
-        status=status_of(document.status, post),
+        status=text_state((await store.tasks.text_facts([doc_id]))[doc_id], time.time()),
         text=text,
         post=post,
         group=group.label if group is not None else "",

@@ -134,7 +134,7 @@ class Hub:
     def status_changed(self, doc_id: str, status: DocStatus) -> None:
         """A document's status was written (here, or with a publication or a send-back in one
         transaction): dashboards, writers and a loaded room hear of it."""
-        self.feeds.changed(doc_id, status)
+        self.feeds.changed(doc_id)
         room = self.rooms.get(doc_id)
         if room is not None and status is not DocStatus.OPEN:
             room.close_writers(Locked(f"{doc_id} is {status.value}"))

@@ -61,8 +61,8 @@ class MediaLibrary:
             media_type = sniff(head)
             if media_type is None:
                 raise InvalidInput(
-                    "Ce type de fichier n'est pas accepté : déposez un son (MP3, Ogg, M4A, WAV, WebM), "
-                    "une image (PNG, JPEG, GIF, WebP) ou un PDF."
+                    "Ce fichier n'est ni un son, ni une image, ni un PDF : déposez un son (MP3, Ogg, M4A, WAV, "
+                    "WebM), une image (PNG, JPEG, GIF, WebP) ou un PDF."
                 )
             duration: float | None = None
             cuts: tuple[float, ...] = ()

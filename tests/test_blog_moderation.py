@@ -75,7 +75,7 @@ async def test_agree_queue_publish_send_back_and_agree_again(
         await watcher.wait_for(lambda c: room_state(c).get("published") is False)
         queue = await http_teacher.get(sent.headers["location"])
         assert "Le texte est renvoyé au binôme" in queue.text and "Textes à publier (0)" in queue.text
-        assert "brouillon" in queue.text  # back among the texts being written
+        assert ">renvoyé<" in queue.text  # back among the texts being written, sent back
 
         # The pair writes again and agrees again: a new post, which the teacher publishes.
         a2, b2 = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
@@ -108,7 +108,7 @@ def test_texts_being_written_are_drafts_for_the_teacher(settings: Settings, scho
         queue = page(teacher, f"/blog/classe/{school.class_id}/moderation")
         assert queue.status_code == 200
         section = queue.text.split('id="en-cours"')[1].split("</section>")[0]
-        assert f'/ecrire/{school.other_pair_doc}"' in section and "brouillon" in section
+        assert f'/ecrire/{school.other_pair_doc}"' in section and ">en cours<" in section
         assert f'/ecrire/{school.lea_doc}"' not in section
         assert "Textes en cours d'écriture (23)" in queue.text  # 2 demo tasks for 12 pairs, one text published
     for who in ("parent", "lea", "other teacher", "admin"):

@@ -113,7 +113,7 @@ async def test_the_snapshot_lists_every_pair_with_its_state(
     lea = feed.card(school.lea_doc)
     assert lea is not None
     assert [m["name"] for m in lea["members"]] == ["Léa", "Noé"]
-    assert lea["status"] == "open" and lea["text"] == "" and lea["connected"] == []
+    assert lea["state"] == "writing" and lea["label"] == "en cours" and lea["text"] == "" and lea["connected"] == []
     assert lea["progress"]["matched"] == 0 and lea["progress"]["total"] > 60
 
 
@@ -205,9 +205,9 @@ async def test_lock_and_unlock_from_the_dashboard(
     status, _ = await form_post(server, teacher, path, action="lock")
     assert status == 303
     assert await lea.wait_closed() == 4409
-    await feed.wait_card(school.lea_doc, lambda c: c["status"] == "locked")
+    await feed.wait_card(school.lea_doc, lambda c: c["label"] == "en pause")
     status, _ = await form_post(server, teacher, path, action="unlock")
-    await feed.wait_card(school.lea_doc, lambda c: c["status"] == "open")
+    await feed.wait_card(school.lea_doc, lambda c: c["state"] == "writing")
     again = await join(server, school.lea_doc, lea_pupil)
     await again.append("de retour")
     await feed.wait_card(school.lea_doc, lambda c: c["text"] == "de retour")
@@ -241,7 +241,7 @@ async def test_ending_the_task_closes_writing_and_publishes_nothing(
     path = f"/enseignant/tache/{school.dictation_task_id}/terminer"
     assert (await form_post(server, teacher, path))[0] == 303
     assert await lea.wait_closed() == 4409
-    card = await feed.wait_card(school.lea_doc, lambda c: c["status"] == "ended")
+    card = await feed.wait_card(school.lea_doc, lambda c: c["label"] == "terminé")
     assert card["text"] == "Pas fini"
     late = await YClient.connect(
         server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea_pupil.cookie}"}
@@ -276,7 +276,7 @@ async def test_a_second_draft_appears_on_the_open_dashboard(
 ) -> None:
     write_and_agree(settings, school)
     feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
-    await feed.wait_card(school.lea_doc, lambda c: c["status"] == "published")
+    await feed.wait_card(school.lea_doc, lambda c: c["label"] == "publié")
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         started = await http.post(
             f"/texte/{school.lea_doc}/jet-suivant",
@@ -284,5 +284,5 @@ async def test_a_second_draft_appears_on_the_open_dashboard(
             headers={"Cookie": f"binome_session={teacher.cookie}"},
         )
     assert started.status_code == 303
-    card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["status"] == "open")
+    card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["state"] == "writing")
     assert card["draft"] == 2 and card["pair"] == 1 and card["text"].startswith("Le marché du village.")

@@ -54,7 +54,7 @@ def test_the_task_shows_every_pair_with_its_correction(
     assert page.text.count('class="card production"') == 12
     assert "accord" in page.text and "homophone" in page.text  # "arrive", "a"
     assert 'title="accord' in page.text  # each mark says its category in words
-    assert "publié" in page.text and "brouillon" in page.text
+    assert ">publié<" in page.text and ">en cours<" in page.text  # the states' one vocabulary
 
 
 @pytest.mark.parametrize("who", ["other teacher", "lea", "parent", "admin"])
@@ -281,7 +281,7 @@ def test_the_demo_class_after_the_lesson(settings: Settings) -> None:
             page = teacher.get(f"/enseignant/tache/{task_id}/suivi", headers=HTML)
             assert page.status_code == 200
         pages = [teacher.get(f"/enseignant/tache/{t}/suivi", headers=HTML).text for t in task_ids]
-        assert sum(p.count(">publié<") for p in pages) == 5 and sum(p.count(">soumis<") for p in pages) == 1
+        assert sum(p.count(">publié<") for p in pages) == 5 and sum(p.count(">envoyé (à valider)<") for p in pages) == 1
         assert any("deuxième jet" in p and "cheveux noirs" in p for p in pages)
         blog = teacher.get(f"/blog/classe/{class_id}", headers=HTML).text
         assert blog.count("Mon portrait physique et moral") >= 2
@@ -308,7 +308,7 @@ def test_a_text_not_written_yet_is_not_corrected(settings: Settings, school: Dem
     assert len(rows) == 12
     for row in rows:  # no text yet: no count, no fault, no mark (not 78 "forgotten words")
         cells = row.split(";")
-        assert cells[3] == "brouillon" and cells[4] == "0" and set(cells[5:]) == {""}, row
+        assert cells[3] == "en cours" and cells[4] == "0" and set(cells[5:]) == {""}, row
 
 
 def test_the_second_draft_shows_what_the_teacher_wrote_on_the_first(

@@ -94,8 +94,8 @@ def test_rename_and_delete(teacher: TestClient, settings: Settings, school: Demo
 @pytest.mark.parametrize(
     ("data", "filename", "status", "message"),
     [
-        (b"MZ\x90\x00" + b"\x00" * 500, "dictee.mp3", 400, "Ce type de fichier n&#39;est pas accepté"),
-        (b"<html><script>alert(1)</script></html>", "dictee.wav", 400, "Ce type de fichier n&#39;est pas accepté"),
+        (b"MZ\x90\x00" + b"\x00" * 500, "dictée.mp3", 400, "« dictée » n&#39;est pas déposé. Ce fichier n&#39;est ni"),
+        (b"<html><script>alert(1)</script></html>", "dictee.wav", 400, "Ce fichier n&#39;est ni un son, ni une image"),
         (b"RIFF\x24\x08\x00\x00WAVE" + b"\x13" * 400, "abimee.wav", 400, "abîmé"),
         (b"ID3" + b"\x00" * (MAX_BYTES + 10), "long.mp3", 413, "Ce fichier est trop gros"),
     ],
@@ -111,7 +111,9 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
         headers={"accept": "text/html"},
     )
     assert response.status_code == status
-    assert message in response.text
+    # the médiathèque again, with the reason where the form is: not an error page
+    assert message in response.text and "Oups" not in response.text
+    assert "— médiathèque</h1>" in response.text and "Déposer un fichier" in response.text
     assert media_rows(settings) == [] and stored_files(settings) == []
 
 

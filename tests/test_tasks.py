@@ -93,7 +93,7 @@ def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Sett
     assert {pair for _, pair, _ in documents} == set(pairs[:-1])
     assert sorted(label for *_, label in documents) == ["A"] * 6 + ["B"] * 5
     page = teacher.get(f"/enseignant/classe/{school.class_id}/taches").text
-    assert page.count("Verrouiller</button>") == 11 + 2 * 12  # and the two demo tasks
+    assert page.count(">Mettre en pause</button>") == 11 + 2 * 12  # and the two demo tasks
     with browser(settings) as lea:
         sign_in_pupil(lea, school)
         mine = [d for d in lea.get("/api/docs").json() if d["title"] not in DEMO_TITLES]

@@ -165,7 +165,9 @@ class BlogStore:
                 ),
             )
             post_id = int(cur.lastrowid or 0)
-            await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (DocStatus.PUBLISHED.value, doc_id))
+            await conn.execute(
+                "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?", (DocStatus.PUBLISHED.value, doc_id)
+            )
             await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
         found = await self.get(post_id)
         assert found is not None
@@ -224,7 +226,10 @@ class BlogStore:
                 return None
             doc_id = str(row[0])
             await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
-            await conn.execute("UPDATE documents SET status = ? WHERE id = ?", (DocStatus.OPEN.value, doc_id))
+            await conn.execute(
+                "UPDATE documents SET status = ?, sent_back_at = ? WHERE id = ?",
+                (DocStatus.OPEN.value, time.time(), doc_id),
+            )
             await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
             # The teacher's decisions on differences were for this text: it is going to change.
             await conn.execute("DELETE FROM correction_overrides WHERE doc_id = ?", (doc_id,))

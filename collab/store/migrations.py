@@ -382,6 +382,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX audit_log_at ON audit_log(at);
         """,
     ),
+    (
+        "0012_sent_back",
+        """
+        -- When the teacher last sent a text back to its pair (« Renvoyer au binôme »), cleared when
+        -- the pair agrees on it again. The text's state « renvoyé » is read from it.
+        ALTER TABLE documents ADD COLUMN sent_back_at REAL;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

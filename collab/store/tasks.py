@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from collab.models import DocStatus
+from collab.states import TextFacts
 from collab.store.database import Database
 
 #: The task_documents row of a document or, for a later draft, of the first draft it comes from.
@@ -144,6 +146,22 @@ class TaskStore:
         ) as cur:
             rows = await cur.fetchall()
         return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5])) for r in rows]
+
+    async def text_facts(self, doc_ids: Sequence[str]) -> dict[str, TextFacts]:
+        """What the state of each of these texts is derived from (``collab.states``): its status,
+        its post, a send-back, and for a first draft its task's writing window."""
+        if not doc_ids:
+            return {}
+        marks = ", ".join("?" for _ in doc_ids)
+        async with self.db.conn.execute(
+            "SELECT d.id, d.status, p.status, d.sent_back_at IS NOT NULL, t.opens_at, t.closes_at "
+            "FROM documents d LEFT JOIN posts p ON p.doc_id = d.id "
+            "LEFT JOIN task_documents td ON td.doc_id = d.id LEFT JOIN tasks t ON t.id = td.task_id "
+            f"WHERE d.id IN ({marks})",
+            tuple(doc_ids),
+        ) as cur:
+            rows = await cur.fetchall()
+        return {str(r[0]): TextFacts(DocStatus(r[1]), r[2], bool(r[3]), r[4], r[5]) for r in rows}
 
     async def task_of_document(self, doc_id: str) -> int | None:
         """The task a document was made for (for a second draft: its first draft's)."""

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from collab import administration
 from collab.auth import CSRF_FIELD, check_csrf, require_session
+from collab.downloads import download_headers, file_name
 from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
 from collab.policy import Action, require
@@ -196,7 +197,7 @@ async def export_pupil(request: Request) -> Response:
     return Response(
         archive,
         media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="donnees-{pupil.login}.zip"'},
+        headers=download_headers(file_name(f"données de {pupil.display_name} ({pupil.login})", ".zip")),
     )
 
 

@@ -9,6 +9,8 @@ its teachers (TEACH_CLASS, never admins) see submitted texts, refused comments a
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -16,6 +18,7 @@ from starlette.routing import Route
 from collab.auth import require_session
 from collab.drafts import draft_name
 from collab.models import DocStatus
+from collab.states import text_state
 from collab.store.blog import Waiting
 from collab.views import blog_comments, blog_feed
 from collab.views.blog_common import (
@@ -86,6 +89,9 @@ async def moderation_queue(request: Request) -> Response:
     posts = await blog.posts_of_class(klass.id, with_submitted=True)
     submitted = [p for p in posts if not p.published]
     drafts = await blog.drafts_of_class(klass.id)
+    now = time.time()
+    facts = await hub.store.tasks.text_facts([d.doc_id for d in drafts])
+    draft_states = {doc_id: text_state(f, now) for doc_id, f in facts.items()}
     pairs = {p.id: p for p in await hub.store.pairs.pairs_of_class(klass.id)}
     held = await blog.held_comments(klass.id)
     return render(
@@ -99,6 +105,7 @@ async def moderation_queue(request: Request) -> Response:
             "held": held,
             "titles": {p.id: p.title for p in posts},
             "drafts": drafts,
+            "draft_states": draft_states,
             "draft_name": draft_name,
             "pairs": pairs,
             "settings": await blog.settings(klass.id),
@@ -116,15 +123,19 @@ async def moderation_queue(request: Request) -> Response:
 
 async def approve(request: Request) -> Response:
     post, form = await taught_post(request)
-    if not await hub_of(request).store.blog.approve(post.id) and not post.published:
+    hub = hub_of(request)
+    if not await hub.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
+    hub.feeds.changed(post.doc_id)  # « envoyé » becomes « publié » on the dashboards
     return redirect_back(request, form, post.class_id, post.id, "publie")
 
 
 async def unpublish(request: Request) -> Response:
     post, form = await taught_post(request)
-    if not await hub_of(request).store.blog.unpublish(post.id) and post.published:
+    hub = hub_of(request)
+    if not await hub.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
+    hub.feeds.changed(post.doc_id)
     return redirect_back(request, form, post.class_id, post.id, "retire")
 
 

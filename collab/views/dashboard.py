@@ -22,6 +22,7 @@ from collab.hub import Hub
 from collab.models import ClassTarget, DocStatus
 from collab.policy import Action, require
 from collab.replay import replay_steps
+from collab.states import TextState, text_state
 from collab.store import Session
 from collab.views.notices import with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
@@ -48,7 +49,8 @@ async def dashboard(request: Request) -> Response:
         "replay": str(request.url_for("replay_page", doc_id="DOC")),
         "end": str(request.url_for("end_task", task_id=task.id)),
     }
-    return render(request, "teacher/dashboard.html", {"task": task, "klass": klass, "config": config}, session=session)
+    context = {"task": task, "klass": klass, "config": config, "states": list(TextState)}
+    return render(request, "teacher/dashboard.html", context, session=session)
 
 
 async def task_feed(websocket: WebSocket) -> None:
@@ -150,13 +152,20 @@ async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, An
 
 async def replay_page(request: Request) -> Response:
     session, title, members = await _replayable(request)
+    store = hub_of(request).store
     doc_id = request.path_params["doc_id"]
-    return render(
-        request,
-        "teacher/replay.html",
-        {"title": title, "members": members, "data_url": request.url_for("replay_data", doc_id=doc_id)},
-        session=session,
-    )
+    task_id = await store.tasks.task_of_document(doc_id)
+    facts = (await store.tasks.text_facts([doc_id])).get(doc_id)
+    context = {
+        "title": title,
+        "members": members,
+        "data_url": request.url_for("replay_data", doc_id=doc_id),
+        # the way back: the live dashboard of the text's task (the page the teacher came from)
+        "back": request.url_for("dashboard", task_id=task_id) if task_id is not None else request.url_for("home"),
+        "text_url": request.url_for("text_page", doc_id=doc_id),
+        "state": text_state(facts, time.time()) if facts is not None else None,
+    }
+    return render(request, "teacher/replay.html", context, session=session)
 
 
 async def replay_data(request: Request) -> Response:

@@ -4,12 +4,12 @@ class's error profile."""
 from __future__ import annotations
 
 import asyncio
-import re
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from collab.downloads import download_headers, file_name
 from collab.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup import class_profile, productions, references
 from collab.store.tasks import Task
@@ -18,9 +18,9 @@ from collab.views.pages import hub_of
 from collab.views.tasks import taught_task
 
 
-def _file_name(task: Task, extension: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", task.title.lower().encode("ascii", "ignore").decode()).strip("-") or "tache"
-    return f"binome-{task.id}-{slug[:40]}.{extension}"
+def _file_name(task: Task, class_name: str, extension: str) -> str:
+    """« Dictée - le marché (CM1 Durand).pdf »: the task's title and the class, accents kept."""
+    return file_name(f"{task.title} ({class_name})", extension)
 
 
 async def export_page(request: Request) -> Response:
@@ -35,17 +35,17 @@ async def export_pdf(request: Request) -> Response:
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(task, "pdf")}"'},
+        headers=download_headers(_file_name(task, klass.name, ".pdf")),
     )
 
 
 async def export_csv(request: Request) -> Response:
     hub = hub_of(request)
-    _, task, _ = await taught_task(request)
+    _, task, klass = await taught_task(request)
     return Response(
         scores_csv(await productions(hub, task)),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{_file_name(task, "csv")}"'},
+        headers=download_headers(_file_name(task, klass.name, " - notes.csv")),
     )
 
 

@@ -21,7 +21,6 @@ from collab.followup import (
     CATEGORY_NAMES,
     DETAIL_NAMES,
     MARKING_NAMES,
-    STATUS_NAMES,
     Production,
     TaskMarking,
     production,
@@ -46,7 +45,6 @@ NAMES = {
     "details": DETAIL_NAMES,
     "annotation_names": ANNOTATION_NAMES,
     "markings": MARKING_NAMES,
-    "statuses": STATUS_NAMES,
     "draft_name": draft_name,
 }
 

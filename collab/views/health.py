@@ -1,4 +1,4 @@
-"""Liveness and metrics.
+"""Liveness, metrics and the favicon asked for at the root.
 
 ``/metrics`` tells how busy the school is and which limits refuse what: it is served to the
 configured monitoring networks (loopback only by default) or to a bearer token, and is a 404
@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 
 from collab.auth import authorization_bearer
 from collab.errors import NotFound
@@ -46,3 +47,12 @@ async def metrics(request: Request) -> Response:
         raise NotFound("metrics are for the monitoring network")
     registry: Metrics = request.app.state.metrics
     return Response(registry.render(), media_type=registry.content_type)
+
+
+#: Next to the other static files (the pages link to favicon.svg).
+_FAVICON = Path(__file__).resolve().parents[2] / "static" / "favicon.ico"
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers and bookmarks ask for whatever the pages link to."""
+    return FileResponse(_FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})

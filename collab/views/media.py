@@ -8,8 +8,10 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from collab.auth import CSRF_FIELD, authenticate, check_csrf, require_session
-from collab.errors import InvalidInput, NotFound
+from collab.downloads import EXTENSIONS, download_headers, file_name
+from collab.errors import InvalidInput, NotFound, TooLarge
 from collab.media_files import MediaLibrary
+from collab.media_types import StoredFile
 from collab.models import MediaTarget
 from collab.names import clean_name
 from collab.policy import Action, require
@@ -55,19 +57,14 @@ async def upload(request: Request) -> Response:
 
     Who is asking is checked before the body is read (the body is capped while it streams, see
     collab.bodies): a stranger's upload is refused before its first byte."""
-    library = _library(request)
     ctx = await class_context(request)
-    async with request.form(max_files=1, max_fields=10) as form:
-        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
-        upload_file = form.get("file")
-        if not isinstance(upload_file, UploadFile) or not upload_file.filename:
-            raise InvalidInput("Choisissez un fichier à déposer.")
-        shared = form.get("shelf") == "school"
-        target = MediaTarget(ctx.klass.school_id, None if shared else ctx.klass.id)
-        require(await ctx.store.accounts.load_principal(ctx.session.user), Action.MANAGE_MEDIA, target)
-        stored = await library.store(upload_file)
-        raw_name = form.get("name")
-        name = clean_name(raw_name if isinstance(raw_name, str) and raw_name.strip() else _stem(upload_file.filename))
+    try:
+        stored, target, name = await _received(request, ctx)
+    except (InvalidInput, TooLarge) as exc:
+        if "text/html" not in request.headers.get("accept", ""):
+            raise  # the recorder's script reads the JSON error
+        # The page of the form, with the reason (nothing was kept).
+        return await _page(request, ctx, "", status=exc.status, error=exc.public_message)
     await ctx.store.media.add(
         stored,
         school_id=ctx.klass.school_id,
@@ -77,6 +74,29 @@ async def upload(request: Request) -> Response:
     )
     url = request.url_for("mediatheque", class_id=ctx.klass.id)
     return RedirectResponse(with_notice(url, "fichier-depose"), status_code=303)
+
+
+async def _received(request: Request, ctx: ClassContext) -> tuple[StoredFile, MediaTarget, str]:
+    """The uploaded file, checked and stored; where it goes and its name."""
+    async with request.form(max_files=1, max_fields=10) as form:
+        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
+        upload_file = form.get("file")
+        if not isinstance(upload_file, UploadFile) or not upload_file.filename:
+            raise InvalidInput("Choisissez un fichier à déposer.")
+        shared = form.get("shelf") == "school"
+        target = MediaTarget(ctx.klass.school_id, None if shared else ctx.klass.id)
+        require(await ctx.store.accounts.load_principal(ctx.session.user), Action.MANAGE_MEDIA, target)
+        try:
+            stored = await _library(request).store(upload_file)
+        except (InvalidInput, TooLarge) as exc:
+            shown = clean_name(_stem(upload_file.filename))
+            which = f"« {shown} »" if shown else "Le fichier"
+            refused = InvalidInput(f"{which} n'est pas déposé. {exc.public_message}")
+            refused.status = exc.status
+            raise refused from exc
+        raw_name = form.get("name")
+        name = clean_name(raw_name if isinstance(raw_name, str) and raw_name.strip() else _stem(upload_file.filename))
+    return stored, target, name
 
 
 def _stem(filename: str) -> str:
@@ -140,8 +160,12 @@ async def serve(request: Request) -> Response:
     return FileResponse(
         _library(request).path_for(media.sha256),
         media_type=media.mime,
-        headers={"Cache-Control": "private, max-age=86400", "X-Content-Type-Options": "nosniff"},
-        content_disposition_type="inline",
+        headers={
+            "Cache-Control": "private, max-age=86400",
+            "X-Content-Type-Options": "nosniff",
+            # « Enregistrer sous » proposes the name the teacher gave it, accents kept
+            **download_headers(file_name(media.name, EXTENSIONS.get(media.mime, "")), inline=True),
+        },
     )
 
 

@@ -17,6 +17,7 @@ from collab.media_types import MediaKind
 from collab.models import ClassTarget, DocStatus, SchoolClass, User
 from collab.names import clean_name
 from collab.policy import Action, require
+from collab.states import text_state
 from collab.store import Media, Session, Store
 from collab.store.tasks import NewGroup, Task
 from collab.views.notices import notice_of, with_notice
@@ -54,6 +55,9 @@ async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
     all_pairs = {p.id: p for p in await ctx.store.pairs.pairs_of_class(ctx.klass.id)}
     audio = await _class_audio(ctx)
     documents = {task.id: await ctx.store.tasks.documents(task.id) for task in tasks}
+    facts = await ctx.store.tasks.text_facts([d.doc_id for docs in documents.values() for d in docs])
+    now = time.time()
+    states = {doc_id: text_state(f, now) for doc_id, f in facts.items()}
     return render(
         request,
         "teacher/tasks.html",
@@ -61,6 +65,7 @@ async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
             "klass": ctx.klass,
             "tasks": tasks,
             "documents": documents,
+            "states": states,
             "pairs": pairs,
             "all_pairs": all_pairs,
             "audio": audio,
@@ -154,7 +159,7 @@ async def lock_task(request: Request) -> Response:
     task, form = await task_form(request, Action.TEACH_CLASS)
     action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
-        raise InvalidInput("Choisissez verrouiller ou déverrouiller.")
+        raise InvalidInput("Choisissez : mettre en pause ou reprendre.")
     documents = await hub.store.tasks.documents(task.id)
     wanted = request.path_params.get("doc_id")
     if wanted is not None:

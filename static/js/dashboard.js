@@ -10,7 +10,9 @@
   const errorBox = root.querySelector('[data-error]')
   const IDLE_SECONDS = 120
   const DRAFTS = { 2: 'deuxième jet', 3: 'troisième jet', 4: 'quatrième jet' }
-  const STATUS = { open: 'en cours', locked: 'verrouillé', published: 'publié', ended: 'terminé', waiting: 'pas encore ouvert' }
+  // A text's state and its words come with each card (collab/states.py names them, once).
+  const WRITABLE = ['writing', 'sent_back']
+  const LOCKABLE = ['not_open', 'writing', 'sent_back', 'paused']
   const cards = new Map() // doc id -> { element, pair }
   let clockOffset = 0 // server time - our time
   let attempts = 0
@@ -53,7 +55,7 @@
       element.querySelector('[data-open]').href = url(config.room, pair.doc)
       element.querySelector('[data-replay]').href = url(config.replay, pair.doc)
       element.querySelector('[data-lock]').addEventListener('click', async () => {
-        const action = entry.pair.status === 'locked' ? 'unlock' : 'lock'
+        const action = entry.pair.state === 'paused' ? 'unlock' : 'lock'
         try { await post(url(config.lockOne, pair.doc), { action }) } catch (error) { fail(error.message) }
       })
       element.querySelector('[data-message-form]').addEventListener('submit', async (event) => {
@@ -81,10 +83,13 @@
   function draw ({ element, pair }) {
     const now = Date.now() / 1000 + clockOffset
     const names = pair.members.map((m) => m.name).join(' et ')
-    element.dataset.status = pair.status
+    element.dataset.state = pair.state
     const draft = pair.draft > 1 ? ' (' + (DRAFTS[pair.draft] || 'jet n° ' + pair.draft) + ')' : ''
     element.querySelector('[data-names]').textContent = 'Binôme ' + pair.pair + draft + ' : ' + names
-    element.querySelector('[data-status]').textContent = STATUS[pair.status] || pair.status
+    const state = element.querySelector('[data-state]')
+    state.className = 'tag state-' + pair.state
+    state.textContent = pair.label
+    state.title = pair.hint
     const presence = element.querySelector('[data-presence]')
     presence.innerHTML = ''
     for (const member of pair.members) {
@@ -118,11 +123,12 @@
     }
     // idle or away: no edit for 2 minutes (since the dashboard opened, for a pair not started)
     const since = pair.last_edit === null ? openedAt : pair.last_edit
-    const flagged = pair.status === 'open' && now - since > IDLE_SECONDS
+    const flagged = WRITABLE.includes(pair.state) && now - since > IDLE_SECONDS
     element.classList.toggle('idle', flagged)
     element.querySelector('[data-flag]').hidden = !flagged
-    element.querySelector('[data-lock]').textContent = pair.status === 'locked' ? 'Déverrouiller' : 'Verrouiller'
-    element.querySelector('[data-lock]').disabled = pair.status === 'published' || pair.status === 'ended'
+    const lock = element.querySelector('[data-lock]')
+    lock.textContent = pair.state === 'paused' ? lock.dataset.resume : lock.dataset.pause
+    lock.disabled = !LOCKABLE.includes(pair.state)
   }
 
   function connect () {

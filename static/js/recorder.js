@@ -1,7 +1,8 @@
 // Recording a dictation in the browser (MediaRecorder): pause and resume, a level meter, the
-// elapsed time, no length limit; the recording is listened to, named, then saved into the
-// médiathèque through the ordinary upload form. Nothing is lost on a failed save: the teacher
-// can try again or download the file.
+// elapsed time, no length limit; the recording is listened to, named, then kept (« Garder cet
+// enregistrement ») in the médiathèque through the ordinary upload form. Nothing is lost on a
+// failed save: the teacher can try again or download the file; a new take over one not kept yet,
+// or « Effacer et recommencer », asks first (a dialog in the page).
 (function () {
   const root = document.getElementById('recorder')
   if (!root) return
@@ -18,6 +19,8 @@
   const done = $('[data-done]')
   const preview = $('[data-preview]')
   const download = $('[data-download]')
+  const replaceDialog = $('[data-replace]')
+  const nameInput = $('[data-name]')
 
   const TYPES = ['audio/webm;codecs=opus', 'audio/ogg;codecs=opus', 'audio/mp4', 'audio/webm']
   let recorder = null
@@ -51,6 +54,7 @@
     pauseButton.disabled = !(state === 'recording' || state === 'paused')
     stopButton.disabled = !(state === 'recording' || state === 'paused')
     pauseButton.querySelector('span').textContent = state === 'paused' ? 'Reprendre' : 'Pause'
+    startButton.querySelector('span').textContent = state === 'stopped' ? 'Nouvel enregistrement' : 'Enregistrer'
     done.hidden = state !== 'stopped'
   }
 
@@ -83,6 +87,27 @@
     }
     draw()
   }
+
+  // A take not kept yet is never thrown away without asking: `then` runs once the teacher agrees.
+  let afterReplace = null
+  function askBeforeReplacing (then) {
+    if (!recording) { then(); return }
+    afterReplace = then
+    $('[data-replace-length]').textContent = clock(elapsedBefore)
+    replaceDialog.returnValue = ''
+    replaceDialog.showModal()
+  }
+
+  replaceDialog.addEventListener('close', () => {
+    const then = afterReplace
+    afterReplace = null
+    if (replaceDialog.returnValue === 'replace') {
+      forget()
+      if (then) then()
+    } else {
+      nameInput.focus() // keep it: its name and « Garder cet enregistrement » are right here
+    }
+  })
 
   async function start () {
     fail('')
@@ -146,8 +171,11 @@
     preview.src = url
     download.href = url
     download.download = 'dictee.' + extension(recording.type)
-    statusText.textContent = 'Terminé (' + clock(elapsedBefore) + '). Écoutez, donnez un nom, puis enregistrez.'
+    statusText.textContent = 'Terminé (' + clock(elapsedBefore) + '). Pas encore gardé : écoutez, donnez un nom, ' +
+      'puis « Garder cet enregistrement ».'
     buttons('stopped')
+    nameInput.focus({ preventScroll: true })
+    done.scrollIntoView({ block: 'nearest' }) // the whole next step on screen, « Garder » included
   }
 
   function extension (type) {
@@ -162,29 +190,30 @@
     statusText.textContent = 'Envoi en cours…'
     const body = new FormData()
     body.append('csrf', root.dataset.csrf)
-    body.append('name', $('[data-name]').value)
+    body.append('name', nameInput.value)
     body.append('shelf', $('[data-shelf]:checked').value)
     body.append('file', recording, 'dictee.' + extension(recording.type))
     try {
-      const response = await fetch(root.dataset.upload, { method: 'POST', body, credentials: 'same-origin' })
+      const response = await fetch(root.dataset.upload, {
+        method: 'POST', body, credentials: 'same-origin', headers: { accept: 'application/json' }
+      })
       if (response.ok) {
         recording = null
         window.location.href = response.url
         return
       }
-      const page = new DOMParser().parseFromString(await response.text(), 'text/html')
-      const message = page.querySelector('[data-error-message]')
-      fail((message ? message.textContent.trim() : 'L’envoi a échoué.') +
-        ' L’enregistrement est gardé : réessayez ou téléchargez-le.')
+      let message = 'L’envoi a échoué.'
+      try { message = (await response.json()).error || message } catch (error) { /* not JSON */ }
+      fail(message +
+        ' L’enregistrement est toujours là : réessayez ou téléchargez-le.')
     } catch (error) {
-      fail('Le serveur ne répond pas. L’enregistrement est gardé : réessayez ou téléchargez-le.')
+      fail('Le serveur ne répond pas. L’enregistrement est toujours là : réessayez ou téléchargez-le.')
     }
     statusText.textContent = ''
     saveButton.disabled = false
   }
 
-  function discard () {
-    if (recording && !window.confirm('Effacer cet enregistrement et recommencer ?')) return
+  function forget () {
     recording = null
     preview.removeAttribute('src')
     elapsedText.textContent = '0:00'
@@ -192,11 +221,11 @@
     buttons('ready')
   }
 
-  startButton.addEventListener('click', start)
+  startButton.addEventListener('click', () => askBeforeReplacing(start))
   pauseButton.addEventListener('click', pauseOrResume)
   stopButton.addEventListener('click', stop)
   saveButton.addEventListener('click', save)
-  discardButton.addEventListener('click', discard)
+  discardButton.addEventListener('click', () => askBeforeReplacing(null))
   window.addEventListener('beforeunload', (event) => {
     if (recording || (recorder && recorder.state !== 'inactive')) event.preventDefault()
   })

@@ -1,6 +1,7 @@
 // Replay of how a pair's text was written: the server sends each step of the update log as the
 // characters kept ("r"), inserted ("i") and deleted ("d"), with author and time; this page
-// rebuilds every intermediate text exactly and colours each pupil's characters.
+// rebuilds every intermediate text exactly and colours each pupil's characters. Choosing one
+// pupil shows only what they wrote (the others' characters fade) and plays only their steps.
 (function () {
   const root = document.getElementById('replay')
   if (!root) return
@@ -15,6 +16,8 @@
   let chars = [] // [character, author] of the text after `position` steps
   let speed = 1
   let playing = null
+  let chosen = '' // the author shown alone ('' for everyone)
+  let members = []
 
   function apply (state, step) {
     let pos = 0
@@ -43,6 +46,8 @@
       if (!run || run.dataset.author !== String(author)) {
         run = document.createElement('span')
         run.dataset.author = String(author)
+        const mine = chosen === '' || String(author) === chosen
+        run.className = chosen === '' ? '' : (mine ? 'chosen' : 'faded')
         run.style.setProperty('--colour', colours[author] || '#1d2433')
         textBox.appendChild(run)
       }
@@ -56,8 +61,17 @@
     root.dataset.text = chars.map((entry) => entry[0]).join('')
   }
 
+  function byChosen (step) {
+    return chosen === '' || String(step.author) === chosen
+  }
+
   function tick () {
-    if (position >= steps.length) { stop(); return }
+    // with one pupil chosen, the others' steps pass at once: each tick is one of theirs
+    while (position < steps.length && !byChosen(steps[position])) {
+      apply(chars, steps[position])
+      position += 1
+    }
+    if (position >= steps.length) { draw(); stop(); return }
     apply(chars, steps[position])
     position += 1
     draw()
@@ -87,8 +101,36 @@
   })
   slider.addEventListener('input', () => { stop(); seek(Number(slider.value)) })
 
+  function summarise () {
+    const summary = $('[data-summary]')
+    const member = members.find((m) => String(m.id) === chosen)
+    if (!member) { summary.textContent = ''; return }
+    let count = 0
+    let typed = 0
+    for (const step of steps) {
+      if (String(step.author) !== chosen) continue
+      count += 1
+      for (const [kind, value] of step.ops) if (kind === 'i') typed += Array.from(value).length
+    }
+    summary.textContent = count
+      ? member.name + ' : ' + count + (count > 1 ? ' étapes, ' : ' étape, ') + typed +
+        (typed > 1 ? ' caractères tapés.' : ' caractère tapé.') + ' Les autres caractères sont en gris.'
+      : member.name + ' n’a rien écrit dans ce texte.'
+  }
+
+  root.querySelectorAll('[data-author]').forEach((button) => {
+    button.addEventListener('click', () => {
+      chosen = button.dataset.author
+      root.dataset.author = chosen
+      root.querySelectorAll('[data-author]').forEach((b) => b.setAttribute('aria-pressed', String(b === button)))
+      summarise()
+      draw()
+    })
+  })
+
   fetch(root.dataset.url, { credentials: 'same-origin' }).then((r) => r.json()).then((data) => {
     steps = data.steps
+    members = data.members
     colours = Object.fromEntries(data.members.map((m) => [m.id, m.colour]))
     const state = []
     checkpoints = [state.slice()]

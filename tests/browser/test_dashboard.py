@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import expect
+import sqlite3
+import time
 
-from tests.browser.conftest import OpenAs, screenshot
+from playwright.sync_api import expect
+from pycrdt import Doc
+
+from collab.demo_followup import Typist
+from collab.settings import Settings
+from collab.store import Store
+from tests.browser.conftest import ARTIFACTS, OpenAs, screenshot
 from tests.browser.test_writing_room import type_into, wait_connected, wait_text
+from tests.followup_data import LEA_DICTATION
+from tests.test_blog import with_store
 from tests.web import DemoSchool
 
 
@@ -29,11 +38,13 @@ def test_the_dashboard_shows_the_pair_writing_live(open_as: OpenAs, school: Demo
     expect(card.locator("[data-last]")).to_contain_text("dernier : Noé")
     screenshot(board, "dashboard-live")
     # lock from the dashboard: the pupils' pages say so; unlock: they can write again
-    card.get_by_role("button", name="Verrouiller").click()
-    expect(card).to_have_attribute("data-status", "locked")
+    card.get_by_role("button", name="Mettre en pause").click()
+    expect(card).to_have_attribute("data-state", "paused")
+    expect(card.locator("[data-state]")).to_have_text("en pause")
     expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "closed")
-    card.get_by_role("button", name="Déverrouiller").click()
-    expect(card).to_have_attribute("data-status", "open")
+    card.get_by_role("button", name="Reprendre").click()
+    expect(card).to_have_attribute("data-state", "writing")
+    expect(card.locator("[data-state]")).to_have_text("en cours")
     wait_connected(lea)  # the page noticed the text reopened and came back by itself
     expect(lea.locator("[data-outcome]")).to_be_hidden()
     # a message to the pair
@@ -51,3 +62,83 @@ def test_the_dashboard_shows_the_pair_writing_live(open_as: OpenAs, school: Demo
     board.locator("[data-slider]").fill("1")
     expect(board.locator("#replay")).to_have_attribute("data-text", "L")
     screenshot(board, "replay")
+
+
+def doc_of_pair(settings: Settings, school: DemoSchool, number: int) -> str:
+    with sqlite3.connect(settings.database_path) as db:
+        (doc,) = db.execute(
+            "SELECT td.doc_id FROM task_documents td JOIN pairs p ON p.id = td.pair_id "
+            "WHERE td.task_id = ? AND p.number = ?",
+            (school.dictation_task_id, number),
+        ).fetchone()
+    return str(doc)
+
+
+def agreed(settings: Settings, doc: str, text: str, *, moderated: bool) -> int:
+    """The pair of ``doc`` typed ``text`` in turn, ten minutes ago, and agreed on it: the post's id."""
+
+    async def work(store: Store) -> int:
+        pair_id = await store.documents.pair_of(doc)
+        pair = await store.pairs.get_pair(pair_id) if pair_id is not None else None
+        assert pair is not None
+        typist = Typist(Doc(), list(pair.members), time.time() - 600)
+        for turn, sentence in enumerate(text.split(". ")):
+            typist.type(sentence + (". " if not sentence.endswith(".") else ""), turn)
+        await store.documents.append_updates(doc, typist.updates)
+        post = await store.blog.publish(
+            doc_id=doc,
+            class_id=pair.class_id,
+            pair_id=pair_id,
+            task_id=await store.tasks.task_of_document(doc),
+            title="Dictée : le marché du village",
+            body=str(typist.text),
+            state_vector=typist.doc.get_state(),
+            moderated=moderated,
+        )
+        return post.id
+
+    return with_store(settings, work)
+
+
+def test_the_dashboard_tells_sent_from_published_live(open_as: OpenAs, school: DemoSchool, settings: Settings) -> None:
+    agreed(settings, doc_of_pair(settings, school, 2), LEA_DICTATION, moderated=False)  # pair 2: on the blog
+    third = doc_of_pair(settings, school, 3)  # pair 3: agreed, then sent back to the pair
+    post_id = agreed(settings, third, "Le marché du village. Chaque samedi matin, le marché", moderated=True)
+    assert with_store(settings, lambda store: store.blog.send_back(post_id)) == third
+    board = open_as("teacher", f"/enseignant/tache/{school.dictation_task_id}/tableau")
+    board.set_viewport_size({"width": 1280, "height": 800})
+    expect(board.locator("[data-connection]")).to_have_attribute("data-state", "connected")
+
+    def state_of(doc: str) -> object:
+        return board.locator(f'.pair-card[data-doc="{doc}"] [data-state]')
+
+    expect(state_of(school.other_pair_doc)).to_have_text("publié")
+    expect(state_of(third)).to_have_text("renvoyé")
+    expect(state_of(school.lea_doc)).to_have_text("en cours")
+    fourth = board.locator(".pair-card").nth(3)  # pair 4, paused from the dashboard
+    fourth.get_by_role("button", name="Mettre en pause").click()
+    expect(fourth.locator("[data-state]")).to_have_text("en pause")
+    board.evaluate("window.scrollTo(0, 0)")  # back to the top of the dashboard
+    # Léa and Noé agree: their text waits for the teacher (the class's blog is moderated)
+    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
+    noe = open_as("noe", f"/ecrire/{school.lea_doc}")
+    wait_connected(lea)
+    wait_connected(noe)
+    type_into(lea, "Le marché du village.")
+    wait_text(noe, "Le marché du village.")
+    lea.get_by_role("button", name="On est d’accord").click()
+    expect(noe.locator("[data-agreements] li[data-agreed=true]")).to_have_count(1)
+    noe.get_by_role("button", name="On est d’accord").click()
+    lea_state = state_of(school.lea_doc)
+    expect(lea_state).to_have_text("envoyé (à valider)")
+    expect(lea_state).not_to_have_text("publié")
+    box = lea_state.bounding_box()  # the first card, on screen at 1280×800
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 1280 and 0 <= box["y"] < 800
+    assert lea_state.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 243, 214)"
+    ARTIFACTS.mkdir(exist_ok=True)
+    board.screenshot(path=str(ARTIFACTS / "dashboard.png"))  # what the teacher's screen shows, for the README
+    # The teacher publishes it from the blog: « publié », live, on the dashboard
+    blog = open_as("teacher", f"/blog/classe/{school.class_id}/moderation")
+    blog.get_by_role("button", name="Publier ce texte « Dictée : le marché du village »").click()
+    expect(lea_state).to_have_text("publié")
+    assert lea_state.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(227, 245, 230)"

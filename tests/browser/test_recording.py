@@ -18,7 +18,7 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     page = open_as("teacher", f"/enseignant/classe/{school.class_id}/mediatheque")
     recorder = page.locator("#recorder")
     elapsed = recorder.locator("[data-elapsed]")
-    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(recorder).to_have_attribute("data-state", "recording")
     expect(elapsed).to_have_text("0:02", timeout=5000)
     page.wait_for_function("() => Number(document.getElementById('recorder').dataset.level) > 0")  # the meter moves
@@ -29,17 +29,21 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     page.wait_for_timeout(1500)  # time passes while paused: it must not count
     assert elapsed.inner_text() == paused_at
     page.get_by_role("button", name="Reprendre").click()
-    expect(elapsed).to_have_text("0:03", timeout=5000)
+    page.wait_for_function(  # counting again, from where it paused (however slow the machine)
+        "(before) => document.querySelector('#recorder [data-elapsed]').textContent !== before", arg=paused_at
+    )
     page.get_by_role("button", name="Terminer").click()
     expect(recorder).to_have_attribute("data-state", "stopped")
+    minutes, seconds = elapsed.inner_text().split(":")
+    recorded = 60 * int(minutes) + int(seconds)
     page.get_by_label("Nom").first.fill("Dictée du jeudi")
-    page.get_by_role("button", name="Mettre dans la médiathèque").click()
+    page.get_by_role("button", name="Garder cet enregistrement").click()
     expect(page.locator(".notice")).to_contain_text("fichier déposé")
     expect(page.locator("input[value='Dictée du jeudi']")).to_be_visible()
     with sqlite3.connect(settings.database_path) as db:
         mime, duration = db.execute("SELECT mime, duration FROM media WHERE name = 'Dictée du jeudi'").fetchone()
     assert mime == "audio/webm"
-    assert 3.0 <= duration < 4.5  # the pause is not in the file
+    assert recorded - 0.5 <= duration < recorded + 1.5  # the pause is not in the file
 
 
 @pytest.mark.parametrize(
@@ -61,3 +65,51 @@ def test_a_missing_or_refused_microphone_is_explained(
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator("#recorder [data-error]")).to_contain_text(message)
     expect(page.get_by_role("button", name="Enregistrer")).to_be_enabled()  # one can try again
+
+
+def test_a_take_not_kept_yet_is_never_lost_without_asking(
+    open_as: OpenAs, school: DemoSchool, settings: Settings
+) -> None:
+    page = open_as("teacher", f"/enseignant/classe/{school.class_id}/mediatheque")
+    recorder = page.locator("#recorder")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(recorder.locator("[data-elapsed]")).to_have_text("0:01", timeout=5000)
+    page.get_by_role("button", name="Terminer").click()
+    expect(recorder).to_have_attribute("data-state", "stopped")
+    # One clear next step, next to the name: keep it. The hint says so (not « enregistrez »).
+    keep = page.get_by_role("button", name="Garder cet enregistrement")
+    name = page.get_by_role("textbox", name="Nom").first
+    expect(keep).to_be_visible()
+    expect(name).to_be_focused()
+    expect(recorder.locator("[data-status]")).to_contain_text("« Garder cet enregistrement »")
+    expect(recorder.locator("[data-status]")).not_to_contain_text("enregistrez")
+    keep_box, name_box = keep.bounding_box(), name.bounding_box()
+    assert keep_box is not None and name_box is not None
+    assert keep_box["height"] >= 44 and keep_box["y"] >= 0 and keep_box["y"] + keep_box["height"] <= 1024
+    assert abs(keep_box["y"] - name_box["y"]) < 140  # beside (or just under) its name
+    screenshot(page, "recorder-keep")
+    # A new take over it asks first, in the page; Escape (or « Non ») keeps it.
+    page.get_by_role("button", name="Nouvel enregistrement").click()
+    dialog = page.get_by_role("dialog", name="Effacer l'enregistrement pas encore gardé ?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("0:01")
+    expect(dialog.get_by_role("button", name="Non, le garder d'abord")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(recorder).to_have_attribute("data-state", "stopped")
+    expect(name).to_be_focused()
+    # Asked again, the teacher chooses, with the keyboard, to record anew: the old take goes.
+    page.get_by_role("button", name="Nouvel enregistrement").click()
+    expect(dialog).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(dialog.get_by_role("button", name="Effacer et recommencer")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(recorder).to_have_attribute("data-state", "recording")
+    expect(recorder.locator("[data-elapsed]")).to_have_text("0:01", timeout=5000)
+    page.get_by_role("button", name="Terminer").click()
+    name.fill("Deuxième prise")
+    keep.click()
+    expect(page.locator(".notice")).to_contain_text("fichier déposé")
+    with sqlite3.connect(settings.database_path) as db:
+        names = [row[0] for row in db.execute("SELECT name FROM media WHERE mime = 'audio/webm'")]
+    assert names == ["Deuxième prise"]  # the first take was never stored
