@@ -107,7 +107,9 @@ def test_a_take_not_kept_yet_is_never_lost_without_asking(
     expect(recorder).to_have_attribute("data-state", "recording")
     expect(recorder.locator("[data-elapsed]")).to_have_text("0:01", timeout=5000)
     page.get_by_role("button", name="Terminer").click()
+    expect(recorder).to_have_attribute("data-state", "stopped")
     name.fill("Deuxième prise")
+    expect(name).to_have_value("Deuxième prise")
     keep.click()
     expect(page.locator(".notice")).to_contain_text("fichier déposé")
     with sqlite3.connect(settings.database_path) as db:
