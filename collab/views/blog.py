@@ -9,6 +9,8 @@ its teachers (TEACH_CLASS, never admins) see submitted texts, refused comments a
 
 from __future__ import annotations
 
+import time
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -116,15 +118,19 @@ async def moderation_queue(request: Request) -> Response:
 
 async def approve(request: Request) -> Response:
     post, form = await taught_post(request)
-    if not await hub_of(request).store.blog.approve(post.id) and not post.published:
+    hub = hub_of(request)
+    if not await hub.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
+    await hub.agreements.post_changed(post.doc_id)  # open tablets say « Publié sur le blog »
     return redirect_back(request, form, post.class_id, post.id, "publie")
 
 
 async def unpublish(request: Request) -> Response:
     post, form = await taught_post(request)
-    if not await hub_of(request).store.blog.unpublish(post.id) and post.published:
+    hub = hub_of(request)
+    if not await hub.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
+    await hub.agreements.post_changed(post.doc_id)
     return redirect_back(request, form, post.class_id, post.id, "retire")
 
 
@@ -140,7 +146,10 @@ async def send_back(request: Request) -> Response:
     doc_id = await hub.store.blog.send_back(post.id)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
-    hub.status_changed(doc_id, DocStatus.OPEN)  # the send-back reopened it: dashboards and a loaded room hear of it
+    # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
+    comment = await hub.store.follow_up.comment(doc_id)
+    sent_back = {"at": time.time(), "comment": comment.body if comment is not None else ""}
+    hub.status_changed(doc_id, DocStatus.OPEN, sent_back=sent_back)
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
 

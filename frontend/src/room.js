@@ -2,8 +2,13 @@
 // provider, edited in CodeMirror 6 with the partner's cursor; edits are kept in IndexedDB so that
 // a reload or a lost connection loses nothing; « On est d'accord » publishes when both agree.
 // When WebSockets are blocked (some school proxies), the same messages go over HTTP.
+// A probe (sync step 1, answered by the server's step 2 once what came before is durable)
+// every few seconds notices a dead network at once and counts the edits it has not confirmed.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
+import * as syncProtocol from 'y-protocols/sync'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { yCollab } from 'y-codemirror.next'
 import { EditorState, Compartment } from '@codemirror/state'
@@ -31,27 +36,86 @@ let provider = null
 let permanentlyClosed = false
 let attempts = 0
 let everOpened = false
-let unsent = false // local edits the server has not confirmed yet
 let reconnectTimer = null
+let finished = false // the pair agreed: the text is sent to the teacher, or on the blog
+let presenceFrozen = false // closed as a normal end (4409): who was here stays as it was
 
-function showConnection (state, text) {
+// -- what the server has confirmed ------------------------------------------------------------
+// Every local change counts one; a sync step 1 sent after it and answered (the server answers
+// only with what is durable, in order) confirms it. No answer in PROBE_TIMEOUT: the network is
+// dead, whatever navigator.onLine says; the page closes that socket and tries again.
+
+const PROBE_EVERY = 2000
+const PROBE_TIMEOUT = 4000
+let editSeq = 0 // local changes made on this tablet
+let confirmedSeq = 0 // ...of which the server confirmed this many
+let probes = [] // sync steps 1 sent and not answered yet: { seq, at }
+let lastProbeAt = 0
+let probeTimer = null
+let dead = false
+
+function waiting () {
+  return editSeq - confirmedSeq
+}
+
+function sendProbe () {
+  clearTimeout(probeTimer)
+  probeTimer = null
+  const ws = provider instanceof WebsocketProvider ? provider.ws : null
+  if (!ws || !provider.wsconnected || ws.readyState !== WebSocket.OPEN || probes.length) return
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0) // y-websocket's messageSync
+  syncProtocol.writeSyncStep1(encoder, ydoc)
+  ws.send(encoding.toUint8Array(encoder))
+  probes.push({ seq: editSeq, at: Date.now() })
+  lastProbeAt = Date.now()
+}
+
+function probeAnswered () {
+  const probe = probes.shift()
+  if (probe) confirmedSeq = Math.max(confirmedSeq, probe.seq)
+  dead = false
+  describe()
+  if (waiting() > 0 && !probes.length) sendProbe()
+}
+
+function watchConnection () {
+  if (!(provider instanceof WebsocketProvider) || permanentlyClosed) return
+  // a room that loads while a whole class arrives may take longer to answer the first time
+  const timeout = provider.synced ? PROBE_TIMEOUT : 3 * PROBE_TIMEOUT
+  if (probes.length && Date.now() - probes[0].at > timeout) {
+    dead = true
+    provider.disconnect() // the stock local close: no 'closed' event, we reconnect ourselves
+    scheduleReconnect()
+  } else if (!probes.length && Date.now() - lastProbeAt >= PROBE_EVERY) {
+    sendProbe()
+  }
+}
+
+function showConnection (state, text, detail = '') {
   statusBox.dataset.state = state
   statusBox.querySelector('[data-text]').textContent = text
+  const more = statusBox.querySelector('[data-waiting]')
+  more.textContent = detail
+  more.hidden = !detail
   root.dataset.link = state
 }
 
 function describe () {
   if (permanentlyClosed) return
-  if (provider && provider.synced) {
-    showConnection('connected', provider instanceof HttpProvider
-      ? 'Connecté (connexion de secours, sans WebSocket)'
-      : 'Connecté : tout est enregistré')
-  } else if (!navigator.onLine) {
-    showConnection('offline', 'Hors ligne : ton texte est gardé sur la tablette')
+  const count = waiting()
+  const counted = count === 1 ? '1 changement attend le réseau.' : `${count} changements attendent le réseau.`
+  root.dataset.waiting = String(count)
+  if (dead || !navigator.onLine) {
+    showConnection('offline', 'Pas de réseau : ton texte est gardé sur la tablette.', count ? counted : '')
+  } else if (provider && provider.synced && finished) {
+    showConnection('done', 'Connecté : votre texte est terminé, il ne change plus.')
+  } else if (provider && provider.synced && provider instanceof HttpProvider) {
+    showConnection('connected', 'Connecté (connexion de secours, sans WebSocket)')
+  } else if (provider && provider.synced) {
+    showConnection(count ? 'saving' : 'connected', count ? 'Connecté : enregistrement…' : 'Connecté : tout est enregistré')
   } else if (attempts > 0 || everOpened) {
-    showConnection('reconnecting', unsent
-      ? 'Reconnexion… tes changements sont gardés sur la tablette'
-      : 'Reconnexion…')
+    showConnection('reconnecting', 'Reconnexion…', count ? counted : '')
   } else {
     showConnection('connecting', 'Connexion…')
   }
@@ -63,44 +127,54 @@ function backoff () {
   return base / 2 + Math.random() * base / 2
 }
 
+// 4409 (closed to writing: paused, ended, published) is a normal end, not a failure: the light
+// says so without red, and who was here stays as it was.
 async function closedForGood (code, reason) {
   permanentlyClosed = true
   clearTimeout(reconnectTimer)
   let message = closeMessage(code)
-  let paused = false
+  let state = null
   if (code === 4409) {
+    presenceFrozen = true
     try {
-      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
-      if (state.post) showOutcome(state.post)
+      state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
       if (state.message) message = state.message
-      paused = state.status === 'locked' || (state.status === 'open' && !state.post)
     } catch (error) { /* keep the generic message */ }
   }
-  showConnection('closed', message)
   setEditable(false)
-  if (paused) waitForReopening()
+  if (state && state.post) {
+    showOutcome(state.post)
+    showConnection('done', 'Ton texte est terminé : il ne change plus.')
+  } else {
+    showConnection(code === 4409 ? 'paused' : 'closed', message)
+  }
+  if (code === 4409) waitForReopening(state)
   root.dataset.closeCode = String(code)
   if (reason) root.dataset.closeReason = reason
 }
 
-// A text the teacher paused (or whose time has not come) may open again: ask now and then, and
-// come back by ourselves when it does.
-function waitForReopening () {
+// A text the teacher paused (or whose time has not come) may open again, a text sent to the
+// teacher may be published or sent back: ask now and then, and follow by ourselves.
+function waitForReopening (last) {
   setTimeout(async () => {
+    let state = last
     try {
-      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
+      state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
       if (state.status === 'open' && !state.message) {
+        const wasFinished = finished
         permanentlyClosed = false
+        presenceFrozen = false
         delete root.dataset.closeCode
+        if (wasFinished) reopen({ at: Date.now() / 1000, comment: '' })
         setEditable(writer)
         attempts = 0
         provider.connect()
         describe()
         return
       }
-      if (state.post) { showOutcome(state.post); return }
+      if (state.post) showOutcome(state.post)
     } catch (error) { /* try again later */ }
-    waitForReopening()
+    if (!(state && state.post && !state.post.submitted)) waitForReopening(state) // published: nothing more to wait for
   }, 3000 + Math.random() * 3000)
 }
 
@@ -111,17 +185,26 @@ function useWebSocket () {
     // Every server close comes to us: permanent codes stop, others retry with jitter.
     shouldReconnect: () => false
   })
+  // Watch the sync answers: a step 2 answers our oldest step 1; after answering the server's
+  // step 1 (our edits made meanwhile go with that answer), ask for a confirmation.
+  const handleSync = ws.messageHandlers[0]
+  ws.messageHandlers[0] = (encoder, decoder, p, emitSynced, type) => {
+    const step = decoding.peekVarUint(decoder)
+    handleSync(encoder, decoder, p, emitSynced, type)
+    if (step === syncProtocol.messageYjsSyncStep2) probeAnswered()
+    else if (step === syncProtocol.messageYjsSyncStep1) setTimeout(sendProbe, 0)
+  }
   ws.on('status', ({ status }) => {
+    // the stock client sends a step 1 on opening, before our edits: its answer confirms nothing new
+    probes = status === 'connected' ? [{ seq: confirmedSeq, at: Date.now() }] : []
+    lastProbeAt = Date.now()
     if (status === 'connected') {
       everOpened = true
       attempts = 0
     }
     describe()
   })
-  ws.on('sync', (synced) => {
-    if (synced) unsent = false
-    describe()
-  })
+  ws.on('sync', describe)
   ws.on('closed', ({ code, reason }) => {
     if (isPermanent(code)) {
       closedForGood(code, reason)
@@ -155,7 +238,7 @@ function switchToHttp () {
   wireCommon(provider)
   provider.on('status', describe)
   provider.on('sync', (synced) => {
-    if (synced) unsent = false
+    if (synced) confirmedSeq = editSeq
     describe()
   })
   provider.on('closed', ({ code, reason }) => closedForGood(code, reason))
@@ -166,8 +249,9 @@ function switchToHttp () {
 
 window.addEventListener('online', () => {
   describe()
-  if (!permanentlyClosed && provider && !provider.synced) {
+  if (!permanentlyClosed && provider && (dead || !provider.synced)) {
     clearTimeout(reconnectTimer)
+    if (provider instanceof WebsocketProvider) provider.disconnect() // a socket opened while offline may hang
     provider.connect()
   }
 })
@@ -204,12 +288,14 @@ function setRole (role, announce = true) {
   sessionStorage.setItem(roleKey, role)
   if (announce || provider) provider.awareness.setLocalStateField('role', role)
   root.dataset.role = role
-  $('[data-role-label]').textContent = role === 'dicte' ? 'Je dicte' : 'Je tape'
+  const label = $('[data-role-label]') // only where there is a recording to dictate from
+  if (label) label.textContent = role === 'dicte' ? 'Je dicte' : 'Je tape'
   const player = document.querySelector('[data-player]')
   if (player) player.closest('[data-player-box]').dataset.forRole = role
 }
 
 function showPresence (p) {
+  if (presenceFrozen) return
   const list = $('[data-presence]')
   const here = new Set()
   for (const [id, state] of p.awareness.getStates()) {
@@ -261,8 +347,11 @@ function setEditable (on) {
 }
 
 ydoc.on('update', (update, origin) => {
-  if (origin !== provider && !(provider && provider.synced)) unsent = true
-  if (origin !== provider) markMyAgreementStale()
+  if (origin !== provider) {
+    editSeq += 1
+    markMyAgreementStale()
+    if (!probes.length && !probeTimer) probeTimer = setTimeout(sendProbe, 250)
+  }
   describe()
 })
 
@@ -273,7 +362,7 @@ const agreeButton = $('[data-agree]')
 const agreeNote = $('[data-agree-note]')
 
 function markMyAgreementStale () {
-  if (roomState.agreed.length) showRoomState({ ...roomState, agreed: [] })
+  if (roomState.agreed.length && !finished) showRoomState({ ...roomState, agreed: [] })
 }
 
 let lastMessageAt = 0
@@ -304,15 +393,33 @@ function showRoomState (state) {
     agreeButton.setAttribute('aria-pressed', String(mine))
     agreeButton.textContent = mine ? 'Je suis d’accord ✓' : 'On est d’accord'
   }
-  if (state.published) showOutcome(state.post ? { id: state.post, submitted: state.submitted, url: config.blog } : null)
+  if (state.published) showOutcome(postOf(state))
+  else if (finished && !permanentlyClosed) reopen(state.returned)
+  if (state.returned) showReturned(state.returned)
 }
 
+// The post as the server announces it (its id; submitted while it waits for the teacher).
+function postOf (state) {
+  if (!state.post) return null
+  return {
+    id: state.post,
+    submitted: state.submitted,
+    url: state.submitted ? `${config.blog}#billet-${state.post}` : config.postPage + state.post
+  }
+}
+
+// Success, where the eyes are (the top of the room), with the true state: sent to the teacher
+// while the post waits for approval, on the blog once published.
 function showOutcome (post) {
   const box = $('[data-outcome]')
+  const wasShown = !box.hidden
+  finished = true
+  roomState = { ...roomState, published: true, post: post && post.id, submitted: !!(post && post.submitted) }
   setEditable(false)
   root.dataset.published = 'true'
   box.hidden = false
-  // published: everyone agreed; the button and its hints are done
+  $('[data-returned]').hidden = true
+  // everyone agreed; the button and its hints are done
   $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
     const member = config.members[i]
     item.dataset.agreed = 'true'
@@ -320,16 +427,52 @@ function showOutcome (post) {
   })
   agreeNote.textContent = ''
   if (agreeButton) agreeButton.hidden = true
-  box.querySelector('[data-outcome-text]').textContent = post && post.submitted
-    ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est envoyé à votre enseignant, qui le publiera sur le blog.'
-    : 'Bravo ! Vous êtes d’accord tous les deux : votre texte est publié sur le blog de la classe.'
-  const link = box.querySelector('a')
-  if (link && config.blog) link.href = post && post.url ? post.url : config.blog
+  const published = !(post && post.submitted)
+  box.dataset.outcome = published ? 'published' : 'sent'
+  box.querySelector('[data-outcome-title]').textContent = published
+    ? '✓ Publié sur le blog'
+    : '✓ Envoyé à la maîtresse ou au maître'
+  box.querySelector('[data-outcome-text]').textContent = published
+    ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est sur le blog de la classe.'
+    : 'Bravo ! Vous êtes d’accord tous les deux. Votre texte sera sur le blog quand la maîtresse ou le maître l’aura lu.'
+  const link = box.querySelector('[data-outcome-link]')
+  link.textContent = published ? 'Lire notre texte sur le blog' : 'Voir le blog de la classe'
+  link.href = post && post.url ? post.url : config.blog
+  link.hidden = !config.blog
+  describe()
+  if (!wasShown) box.scrollIntoView({ block: 'start' })
+}
+
+// The teacher sent the text back: the pair writes again.
+function reopen (returned) {
+  finished = false
+  delete root.dataset.published
+  $('[data-outcome]').hidden = true
+  if (agreeButton) {
+    agreeButton.hidden = false
+    agreeButton.disabled = false
+  }
+  setEditable(writer)
+  if (!returned) showReturned({ at: Date.now() / 1000, comment: '' })
+  describe()
+}
+
+let lastReturnedAt = 0
+
+function showReturned (returned) {
+  if (!returned.at || returned.at <= lastReturnedAt) return
+  lastReturnedAt = returned.at
+  const box = $('[data-returned]')
+  const comment = box.querySelector('[data-returned-comment]')
+  comment.querySelector('[data-text]').textContent = returned.comment || ''
+  comment.hidden = !returned.comment
+  box.hidden = false
+  box.scrollIntoView({ block: 'start' })
 }
 
 async function agree () {
   agreeNote.textContent = ''
-  if (!provider || !provider.synced || unsent) {
+  if (!provider || !provider.synced || waiting() > 0) {
     agreeNote.textContent = 'Attends que le voyant soit vert (tout est enregistré), puis réessaie.'
     return
   }
@@ -346,9 +489,12 @@ async function agree () {
     if (!response.ok) {
       agreeNote.textContent = answer.error || 'Ça n’a pas marché. Réessaie.'
     } else {
-      showRoomState({ ...roomState, agreed: answer.agreed, published: !!answer.post, post: answer.post && answer.post.id, submitted: answer.post && answer.post.submitted })
-      if (answer.post) showOutcome(answer.post)
-      else agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera publié.'
+      if (answer.post) {
+        showOutcome(answer.post)
+      } else {
+        showRoomState({ ...roomState, agreed: answer.agreed })
+        agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera envoyé.'
+      }
     }
   } catch (error) {
     agreeNote.textContent = 'Le serveur ne répond pas. Réessaie dans un instant.'
@@ -387,8 +533,11 @@ async function start () {
   showPresence(provider)
   showRoomState(roomState)
   if (agreeButton) agreeButton.addEventListener('click', agree)
-  $('[data-swap]').addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
+  const swap = $('[data-swap]')
+  if (swap) swap.addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
   $('[data-teacher-message] button').addEventListener('click', () => { $('[data-teacher-message]').hidden = true })
+  $('[data-returned] button').addEventListener('click', () => { $('[data-returned]').hidden = true })
+  setInterval(watchConnection, 500)
   const showPlayer = $('[data-show-player]')
   if (showPlayer) showPlayer.addEventListener('click', () => showPlayer.closest('[data-player-box]').classList.toggle('show'))
   if (config.closed) {
