@@ -71,11 +71,28 @@ function sendProbe () {
   lastProbeAt = Date.now()
 }
 
+// Resolves true once the server confirmed every change made so far, false after `ms`.
+const confirmations = []
+function allConfirmed (ms) {
+  if (waiting() === 0) return Promise.resolve(true)
+  if (!probes.length) sendProbe()
+  return new Promise((resolve) => {
+    const entry = { resolve, timer: setTimeout(() => { confirmations.splice(confirmations.indexOf(entry), 1); resolve(false) }, ms) }
+    confirmations.push(entry)
+  })
+}
+
 function probeAnswered () {
   const probe = probes.shift()
   if (probe) confirmedSeq = Math.max(confirmedSeq, probe.seq)
   dead = false
   describe()
+  if (waiting() === 0) {
+    for (const entry of confirmations.splice(0)) {
+      clearTimeout(entry.timer)
+      entry.resolve(true)
+    }
+  }
   if (waiting() > 0 && !probes.length) sendProbe()
 }
 
@@ -349,6 +366,8 @@ function setEditable (on) {
 ydoc.on('update', (update, origin) => {
   if (origin !== provider) {
     editSeq += 1
+    // the HTTP fallback confirms by its own requests (as before): counted only while it is not synced
+    if (provider instanceof HttpProvider && provider.synced) confirmedSeq = editSeq
     markMyAgreementStale()
     if (!probes.length && !probeTimer) probeTimer = setTimeout(sendProbe, 250)
   }
@@ -472,6 +491,8 @@ function showReturned (returned) {
 
 async function agree () {
   agreeNote.textContent = ''
+  // just typed: the server confirms within a moment (a probe answer)
+  if (provider && provider.synced && !dead && waiting() > 0) await allConfirmed(3000)
   if (!provider || !provider.synced || waiting() > 0) {
     agreeNote.textContent = 'Attends que le voyant soit vert (tout est enregistré), puis réessaie.'
     return
