@@ -6,9 +6,6 @@
 // every few seconds notices a dead network at once and counts the edits it has not confirmed.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
-import * as decoding from 'lib0/decoding'
-import * as encoding from 'lib0/encoding'
-import * as syncProtocol from 'y-protocols/sync'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import { yCollab } from 'y-codemirror.next'
 import { EditorState, Compartment } from '@codemirror/state'
@@ -16,6 +13,7 @@ import { EditorView, keymap, placeholder } from '@codemirror/view'
 import { defaultKeymap } from '@codemirror/commands'
 import { HttpProvider } from './http-provider.js'
 import { closeMessage, isPermanent } from './messages.js'
+import { Confirmations } from './confirmations.js'
 
 const root = document.getElementById('room')
 const config = JSON.parse(root.dataset.room)
@@ -40,74 +38,7 @@ let reconnectTimer = null
 let finished = false // the pair agreed: the text is sent to the teacher, or on the blog
 let presenceFrozen = false // closed as a normal end (4409): who was here stays as it was
 
-// -- what the server has confirmed ------------------------------------------------------------
-// Every local change counts one; a sync step 1 sent after it and answered (the server answers
-// only with what is durable, in order) confirms it. No answer in PROBE_TIMEOUT: the network is
-// dead, whatever navigator.onLine says; the page closes that socket and tries again.
-
-const PROBE_EVERY = 2000
-const PROBE_TIMEOUT = 4000
-let editSeq = 0 // local changes made on this tablet
-let confirmedSeq = 0 // ...of which the server confirmed this many
-let probes = [] // sync steps 1 sent and not answered yet: { seq, at }
-let lastProbeAt = 0
-let probeTimer = null
-let dead = false
-
-function waiting () {
-  return editSeq - confirmedSeq
-}
-
-function sendProbe () {
-  clearTimeout(probeTimer)
-  probeTimer = null
-  const ws = provider instanceof WebsocketProvider ? provider.ws : null
-  if (!ws || !provider.wsconnected || ws.readyState !== WebSocket.OPEN || probes.length) return
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0) // y-websocket's messageSync
-  syncProtocol.writeSyncStep1(encoder, ydoc)
-  ws.send(encoding.toUint8Array(encoder))
-  probes.push({ seq: editSeq, at: Date.now() })
-  lastProbeAt = Date.now()
-}
-
-// Resolves true once the server confirmed every change made so far, false after `ms`.
-const confirmations = []
-function allConfirmed (ms) {
-  if (waiting() === 0) return Promise.resolve(true)
-  if (!probes.length) sendProbe()
-  return new Promise((resolve) => {
-    const entry = { resolve, timer: setTimeout(() => { confirmations.splice(confirmations.indexOf(entry), 1); resolve(false) }, ms) }
-    confirmations.push(entry)
-  })
-}
-
-function probeAnswered () {
-  const probe = probes.shift()
-  if (probe) confirmedSeq = Math.max(confirmedSeq, probe.seq)
-  dead = false
-  describe()
-  if (waiting() === 0) {
-    for (const entry of confirmations.splice(0)) {
-      clearTimeout(entry.timer)
-      entry.resolve(true)
-    }
-  }
-  if (waiting() > 0 && !probes.length) sendProbe()
-}
-
-function watchConnection () {
-  if (!(provider instanceof WebsocketProvider) || permanentlyClosed) return
-  // a room that loads while a whole class arrives may take longer to answer the first time
-  const timeout = provider.synced ? PROBE_TIMEOUT : 3 * PROBE_TIMEOUT
-  if (probes.length && Date.now() - probes[0].at > timeout) {
-    dead = true
-    provider.disconnect() // the stock local close: no 'closed' event, we reconnect ourselves
-    scheduleReconnect()
-  } else if (!probes.length && Date.now() - lastProbeAt >= PROBE_EVERY) {
-    sendProbe()
-  }
-}
+const confirmations = new Confirmations(ydoc, () => describe())
 
 function showConnection (state, text, detail = '') {
   statusBox.dataset.state = state
@@ -120,10 +51,10 @@ function showConnection (state, text, detail = '') {
 
 function describe () {
   if (permanentlyClosed) return
-  const count = waiting()
+  const count = confirmations.waiting
   const counted = count === 1 ? '1 changement attend le réseau.' : `${count} changements attendent le réseau.`
   root.dataset.waiting = String(count)
-  if (dead || !navigator.onLine) {
+  if (confirmations.dead || !navigator.onLine) {
     showConnection('offline', 'Pas de réseau : ton texte est gardé sur la tablette.', count ? counted : '')
   } else if (provider && provider.synced && finished) {
     showConnection('done', 'Connecté : votre texte est terminé, il ne change plus.')
@@ -202,19 +133,8 @@ function useWebSocket () {
     // Every server close comes to us: permanent codes stop, others retry with jitter.
     shouldReconnect: () => false
   })
-  // Watch the sync answers: a step 2 answers our oldest step 1; after answering the server's
-  // step 1 (our edits made meanwhile go with that answer), ask for a confirmation.
-  const handleSync = ws.messageHandlers[0]
-  ws.messageHandlers[0] = (encoder, decoder, p, emitSynced, type) => {
-    const step = decoding.peekVarUint(decoder)
-    handleSync(encoder, decoder, p, emitSynced, type)
-    if (step === syncProtocol.messageYjsSyncStep2) probeAnswered()
-    else if (step === syncProtocol.messageYjsSyncStep1) setTimeout(sendProbe, 0)
-  }
+  confirmations.attach(ws)
   ws.on('status', ({ status }) => {
-    // the stock client sends a step 1 on opening, before our edits: its answer confirms nothing new
-    probes = status === 'connected' ? [{ seq: confirmedSeq, at: Date.now() }] : []
-    lastProbeAt = Date.now()
     if (status === 'connected') {
       everOpened = true
       attempts = 0
@@ -250,12 +170,13 @@ function switchToHttp () {
   if (provider instanceof HttpProvider || permanentlyClosed) return
   const awarenessState = provider.awareness.getLocalState()
   provider.destroy()
+  confirmations.detach()
   provider = new HttpProvider(config.sync, ydoc, { csrf: config.csrf })
   provider.awareness.setLocalState(awarenessState)
   wireCommon(provider)
   provider.on('status', describe)
   provider.on('sync', (synced) => {
-    if (synced) confirmedSeq = editSeq
+    if (synced) confirmations.confirmAll()
     describe()
   })
   provider.on('closed', ({ code, reason }) => closedForGood(code, reason))
@@ -266,7 +187,7 @@ function switchToHttp () {
 
 window.addEventListener('online', () => {
   describe()
-  if (!permanentlyClosed && provider && (dead || !provider.synced)) {
+  if (!permanentlyClosed && provider && (confirmations.dead || !provider.synced)) {
     clearTimeout(reconnectTimer)
     if (provider instanceof WebsocketProvider) provider.disconnect() // a socket opened while offline may hang
     provider.connect()
@@ -365,11 +286,9 @@ function setEditable (on) {
 
 ydoc.on('update', (update, origin) => {
   if (origin !== provider) {
-    editSeq += 1
     // the HTTP fallback confirms by its own requests (as before): counted only while it is not synced
-    if (provider instanceof HttpProvider && provider.synced) confirmedSeq = editSeq
+    confirmations.edited(provider instanceof HttpProvider && provider.synced)
     markMyAgreementStale()
-    if (!probes.length && !probeTimer) probeTimer = setTimeout(sendProbe, 250)
   }
   describe()
 })
@@ -492,8 +411,8 @@ function showReturned (returned) {
 async function agree () {
   agreeNote.textContent = ''
   // just typed: the server confirms within a moment (a probe answer)
-  if (provider && provider.synced && !dead && waiting() > 0) await allConfirmed(3000)
-  if (!provider || !provider.synced || waiting() > 0) {
+  if (provider && provider.synced && !confirmations.dead) await confirmations.whenConfirmed(3000)
+  if (!provider || !provider.synced || confirmations.waiting > 0) {
     agreeNote.textContent = 'Attends que le voyant soit vert (tout est enregistré), puis réessaie.'
     return
   }
@@ -558,7 +477,11 @@ async function start () {
   if (swap) swap.addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
   $('[data-teacher-message] button').addEventListener('click', () => { $('[data-teacher-message]').hidden = true })
   $('[data-returned] button').addEventListener('click', () => { $('[data-returned]').hidden = true })
-  setInterval(watchConnection, 500)
+  setInterval(() => {
+    if (!(provider instanceof WebsocketProvider) || permanentlyClosed || !confirmations.overdue()) return
+    provider.disconnect() // the stock local close (no 'closed' event): we reconnect ourselves
+    scheduleReconnect()
+  }, 500)
   const showPlayer = $('[data-show-player]')
   if (showPlayer) showPlayer.addEventListener('click', () => showPlayer.closest('[data-player-box]').classList.toggle('show'))
   if (config.closed) {
