@@ -14,6 +14,7 @@ import { defaultKeymap } from '@codemirror/commands'
 import { HttpProvider } from './http-provider.js'
 import { closeMessage, isPermanent } from './messages.js'
 import { Confirmations } from './confirmations.js'
+import { Outcome } from './outcome.js'
 
 const root = document.getElementById('room')
 const config = JSON.parse(root.dataset.room)
@@ -35,7 +36,6 @@ let permanentlyClosed = false
 let attempts = 0
 let everOpened = false
 let reconnectTimer = null
-let finished = false // the pair agreed: the text is sent to the teacher, or on the blog
 let presenceFrozen = false // closed as a normal end (4409): who was here stays as it was
 
 const confirmations = new Confirmations(ydoc, () => describe())
@@ -56,7 +56,7 @@ function describe () {
   root.dataset.waiting = String(count)
   if (confirmations.dead || !navigator.onLine) {
     showConnection('offline', 'Pas de réseau : ton texte est gardé sur la tablette.', count ? counted : '')
-  } else if (provider && provider.synced && finished) {
+  } else if (provider && provider.synced && outcome.finished) {
     showConnection('done', 'Connecté : votre texte est terminé, il ne change plus.')
   } else if (provider && provider.synced && provider instanceof HttpProvider) {
     showConnection('connected', 'Connecté (connexion de secours, sans WebSocket)')
@@ -91,7 +91,7 @@ async function closedForGood (code, reason) {
   }
   setEditable(false)
   if (state && state.post) {
-    showOutcome(state.post)
+    outcome.show(state.post)
     showConnection('done', 'Ton texte est terminé : il ne change plus.')
   } else {
     showConnection(code === 4409 ? 'paused' : 'closed', message)
@@ -109,18 +109,18 @@ function waitForReopening (last) {
     try {
       state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
       if (state.status === 'open' && !state.message) {
-        const wasFinished = finished
+        const wasFinished = outcome.finished
         permanentlyClosed = false
         presenceFrozen = false
         delete root.dataset.closeCode
-        if (wasFinished) reopen({ at: Date.now() / 1000, comment: '' })
+        if (wasFinished) outcome.reopen(null)
         setEditable(writer)
         attempts = 0
         provider.connect()
         describe()
         return
       }
-      if (state.post) showOutcome(state.post)
+      if (state.post) outcome.show(state.post)
     } catch (error) { /* try again later */ }
     if (!(state && state.post && !state.post.submitted)) waitForReopening(state) // published: nothing more to wait for
   }, 3000 + Math.random() * 3000)
@@ -300,7 +300,7 @@ const agreeButton = $('[data-agree]')
 const agreeNote = $('[data-agree-note]')
 
 function markMyAgreementStale () {
-  if (roomState.agreed.length && !finished) showRoomState({ ...roomState, agreed: [] })
+  if (roomState.agreed.length && !outcome.finished) showRoomState({ ...roomState, agreed: [] })
 }
 
 let lastMessageAt = 0
@@ -331,82 +331,35 @@ function showRoomState (state) {
     agreeButton.setAttribute('aria-pressed', String(mine))
     agreeButton.textContent = mine ? 'Je suis d’accord ✓' : 'On est d’accord'
   }
-  if (state.published) showOutcome(postOf(state))
-  else if (finished && !permanentlyClosed) reopen(state.returned)
-  if (state.returned) showReturned(state.returned)
+  if (state.published) outcome.show(outcome.postOf(state))
+  else if (outcome.finished && !permanentlyClosed) outcome.reopen(state.returned)
+  if (state.returned) outcome.showReturned(state.returned)
 }
 
-// The post as the server announces it (its id; submitted while it waits for the teacher).
-function postOf (state) {
-  if (!state.post) return null
-  return {
-    id: state.post,
-    submitted: state.submitted,
-    url: state.submitted ? `${config.blog}#billet-${state.post}` : config.postPage + state.post
+// Sent, published, sent back: the outcome's box says it; the room stops or starts writing.
+const outcome = new Outcome(root, config, {
+  closed (post) {
+    roomState = { ...roomState, published: true, post: post && post.id, submitted: !!(post && post.submitted) }
+    setEditable(false)
+    // everyone agreed; the button and its hints are done
+    $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
+      const member = config.members[i]
+      item.dataset.agreed = 'true'
+      item.textContent = (member.id === config.me ? 'Moi' : member.name) + ' : d’accord ✓'
+    })
+    agreeNote.textContent = ''
+    if (agreeButton) agreeButton.hidden = true
+    describe()
+  },
+  reopened () {
+    if (agreeButton) {
+      agreeButton.hidden = false
+      agreeButton.disabled = false
+    }
+    setEditable(writer)
+    describe()
   }
-}
-
-// Success, where the eyes are (the top of the room), with the true state: sent to the teacher
-// while the post waits for approval, on the blog once published.
-function showOutcome (post) {
-  const box = $('[data-outcome]')
-  const wasShown = !box.hidden
-  finished = true
-  roomState = { ...roomState, published: true, post: post && post.id, submitted: !!(post && post.submitted) }
-  setEditable(false)
-  root.dataset.published = 'true'
-  box.hidden = false
-  $('[data-returned]').hidden = true
-  // everyone agreed; the button and its hints are done
-  $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
-    const member = config.members[i]
-    item.dataset.agreed = 'true'
-    item.textContent = (member.id === config.me ? 'Moi' : member.name) + ' : d’accord ✓'
-  })
-  agreeNote.textContent = ''
-  if (agreeButton) agreeButton.hidden = true
-  const published = !(post && post.submitted)
-  box.dataset.outcome = published ? 'published' : 'sent'
-  box.querySelector('[data-outcome-title]').textContent = published
-    ? '✓ Publié sur le blog'
-    : '✓ Envoyé à la maîtresse ou au maître'
-  box.querySelector('[data-outcome-text]').textContent = published
-    ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est sur le blog de la classe.'
-    : 'Bravo ! Vous êtes d’accord tous les deux. Votre texte sera sur le blog quand la maîtresse ou le maître l’aura lu.'
-  const link = box.querySelector('[data-outcome-link]')
-  link.textContent = published ? 'Lire notre texte sur le blog' : 'Voir le blog de la classe'
-  link.href = post && post.url ? post.url : config.blog
-  link.hidden = !config.blog
-  describe()
-  if (!wasShown) box.scrollIntoView({ block: 'start' })
-}
-
-// The teacher sent the text back: the pair writes again.
-function reopen (returned) {
-  finished = false
-  delete root.dataset.published
-  $('[data-outcome]').hidden = true
-  if (agreeButton) {
-    agreeButton.hidden = false
-    agreeButton.disabled = false
-  }
-  setEditable(writer)
-  if (!returned) showReturned({ at: Date.now() / 1000, comment: '' })
-  describe()
-}
-
-let lastReturnedAt = 0
-
-function showReturned (returned) {
-  if (!returned.at || returned.at <= lastReturnedAt) return
-  lastReturnedAt = returned.at
-  const box = $('[data-returned]')
-  const comment = box.querySelector('[data-returned-comment]')
-  comment.querySelector('[data-text]').textContent = returned.comment || ''
-  comment.hidden = !returned.comment
-  box.hidden = false
-  box.scrollIntoView({ block: 'start' })
-}
+})
 
 async function agree () {
   agreeNote.textContent = ''
@@ -430,7 +383,7 @@ async function agree () {
       agreeNote.textContent = answer.error || 'Ça n’a pas marché. Réessaie.'
     } else {
       if (answer.post) {
-        showOutcome(answer.post)
+        outcome.show(answer.post)
       } else {
         showRoomState({ ...roomState, agreed: answer.agreed })
         agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera envoyé.'
@@ -476,7 +429,6 @@ async function start () {
   const swap = $('[data-swap]')
   if (swap) swap.addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
   $('[data-teacher-message] button').addEventListener('click', () => { $('[data-teacher-message]').hidden = true })
-  $('[data-returned] button').addEventListener('click', () => { $('[data-returned]').hidden = true })
   setInterval(() => {
     if (!(provider instanceof WebsocketProvider) || permanentlyClosed || !confirmations.overdue()) return
     provider.disconnect() // the stock local close (no 'closed' event): we reconnect ourselves
