@@ -29,11 +29,11 @@ from collab.store import Post, Session
 from collab.views.pages import hub_of, render
 
 _CLOSED = {
-    DocStatus.LOCKED: "Ton enseignant a mis ce texte en pause : tu peux le relire, pas l'écrire.",
+    DocStatus.LOCKED: "La maîtresse ou le maître a mis ce texte en pause : tu peux le relire, pas l'écrire.",
     DocStatus.PUBLISHED: "Votre texte est terminé : il ne change plus.",
 }
-_ENDED = "Le temps est écoulé : ton enseignant a terminé ce travail. Ton texte est gardé."
-_NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande à ton enseignant l'heure prévue."
+_ENDED = "Le temps est écoulé : la maîtresse ou le maître a terminé ce travail. Ton texte est gardé."
+_NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande l'heure prévue à la maîtresse ou au maître."
 #: The body of « On est d'accord »: a base64 state vector is a few hundred bytes at most.
 _MAX_AGREE_BODY = 4096
 
