@@ -88,12 +88,35 @@ class AgreementDesk:
         async with room.agreement_lock:
             await self._hub.store.blog.clear_agreements(room.doc_id, before=since)
 
-    def reopened(self, doc_id: str) -> None:
+    def reopened(self, doc_id: str, sent_back: dict[str, object] | None = None) -> None:
         """The document is open again (unlocked, or its post sent back to the pair): a room still
-        loaded tells its clients that nothing is published any more."""
+        loaded gives its writers back their pen and tells its clients that nothing is published
+        any more; ``sent_back`` (when, the teacher's comment) says why."""
         room = self._hub.rooms.get(doc_id)
         if room is not None:
-            room.announce(self._state(room, None))
+            self._hub.spawn(self._reopen(room, sent_back))
+
+    async def _reopen(self, room: Room, sent_back: dict[str, object] | None) -> None:
+        for peer in list(room.peers):
+            if not peer.demoted or peer.closed_by is not None:
+                continue
+            try:  # rights are checked again: the pupil may write only if the text is open to them now
+                access = await self._hub.authorize(peer.user, room.doc_id)
+            except CollabError:
+                continue  # still a reader; what it types is refused with the reason
+            if access is Access.WRITE:
+                peer.access, peer.demoted = Access.WRITE, False
+        fields = self._state(room, None)
+        if sent_back is not None:
+            fields["returned"] = sent_back
+        room.announce(fields)
+
+    async def post_changed(self, doc_id: str) -> None:
+        """The teacher published (or withdrew) the post: a room still loaded says so at once."""
+        self._hub.feeds.changed(doc_id)
+        room = self._hub.rooms.get(doc_id)
+        if room is not None:
+            room.announce(self._state(room, await self._hub.store.blog.post_of_document(doc_id)))
 
     def reannounce(self, tick: int) -> None:
         """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
@@ -102,13 +125,18 @@ class AgreementDesk:
                 room.reannounce()
 
     def _state(self, room: Room, post: Post | None) -> dict[str, object]:
-        return {
+        """``published``: the pair agreed and the text is a post, ``submitted`` while it waits for
+        the teacher; ``returned`` (set by a send-back, cleared by the next post) is kept otherwise."""
+        state: dict[str, object] = {
             "agreed": sorted(room.agreed),
             "members": list(room.members),
             "published": post is not None,
             "post": post.id if post is not None else None,
             "submitted": post is not None and not post.published,
         }
+        if post is not None:
+            state["returned"] = None
+        return state
 
     # -- the pupil's side ----------------------------------------------------------------
 

@@ -131,15 +131,19 @@ class Hub:
         await self.store.documents.set_status(doc_id, status)
         self.status_changed(doc_id, status)
 
-    def status_changed(self, doc_id: str, status: DocStatus) -> None:
+    def status_changed(self, doc_id: str, status: DocStatus, *, sent_back: dict[str, object] | None = None) -> None:
         """A document's status was written (here, or with a publication or a send-back in one
-        transaction): dashboards, writers and a loaded room hear of it."""
+        transaction): dashboards, writers and a loaded room hear of it. A published text keeps
+        its writers connected as readers (publishing is the end they worked for, not an error);
+        a locked one closes them (4409). ``sent_back``: why the teacher reopened it, for the pair."""
         self.feeds.changed(doc_id)
         room = self.rooms.get(doc_id)
-        if room is not None and status is not DocStatus.OPEN:
+        if room is not None and status is DocStatus.PUBLISHED:
+            room.stop_writers()
+        elif room is not None and status is not DocStatus.OPEN:
             room.close_writers(Locked(f"{doc_id} is {status.value}"))
         if status is DocStatus.OPEN:
-            self.agreements.reopened(doc_id)
+            self.agreements.reopened(doc_id, sent_back)
 
     # -- revoking access ----------------------------------------------------------------
 

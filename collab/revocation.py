@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from collab.errors import CollabError, Forbidden, NotSignedIn, Overloaded
+from collab.errors import CollabError, Forbidden, Locked, NotSignedIn, Overloaded
 from collab.models import Access
 from collab.room import Peer
 
@@ -99,6 +99,8 @@ class Revocations:
     async def _still_allowed(self, peer: Peer, doc_id: str) -> bool:
         try:
             access = await self._hub.authorize(peer.user, doc_id)
+        except Locked:
+            return peer.demoted  # a writer of a published text that reads it still may
         except CollabError:
             return False
         return access is Access.WRITE or not peer.can_write

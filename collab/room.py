@@ -24,6 +24,7 @@ from collab.errors import (
     BadRequest,
     CollabError,
     DocumentTooLarge,
+    Locked,
     PresenceFull,
     ReadOnly,
     ServerError,
@@ -60,6 +61,10 @@ class Peer:
     #: Why the server closed this peer: from then on nothing it sends is accepted, even a frame
     #: already on its way when the close was decided.
     closed_by: CollabError | None = None
+    #: A writer whose text was published while it was connected: it stays as a reader (the pair
+    #: keeps seeing each other and hears what the teacher decides) and may write again if the
+    #: text is sent back (collab.agreement).
+    demoted: bool = False
 
     @property
     def can_write(self) -> bool:
@@ -191,6 +196,13 @@ class Room:
             if peer.can_write:
                 peer.close(error)
 
+    def stop_writers(self) -> None:
+        """The text is published: its writers stay connected, as readers."""
+        for peer in self.peers:
+            if peer.can_write:
+                peer.access = Access.READ
+                peer.demoted = True
+
     def close_all(self, error: CollabError) -> None:
         for peer in list(self.peers):
             peer.close(error)
@@ -260,6 +272,8 @@ class Room:
         if not peer.can_write:
             if frame is None and not self._would_change(update):
                 return  # a read-only peer's sync step 2 that brings nothing new
+            if peer.demoted:  # typed just as the text was published: it no longer changes
+                raise Locked(f"{self.doc_id} was published while {peer.user.login} wrote")
             raise ReadOnly(f"{peer.user.login} may only read {self.doc_id}")
         if self._size + len(update) > self._settings.max_doc_bytes:
             raise DocumentTooLarge(f"document {self.doc_id} would exceed {self._settings.max_doc_bytes} bytes")

@@ -88,8 +88,13 @@ async def test_both_agree_and_the_text_is_posted_once(
     post_id = second.json()["post"]["id"]  # a submitted text's page is the teacher's: the room links to the blog
     assert second.json()["post"]["url"].endswith(f"/blog/classe/{school.class_id}#billet-{post_id}")
     assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
-    assert await a.wait_closed() == 4409 and await b.wait_closed() == 4409  # closed to writing
-    assert room_state(a)["published"] is True
+    # Publishing is the end the pair worked for: both stay connected, as readers, and see each other.
+    await a.wait_for(lambda c: room_state(c).get("published") is True and room_state(c).get("submitted") is True)
+    await b.set_awareness({"user": {"name": "Noe"}})
+    await a.wait_for(lambda c: any("Noe" in state for state in c.awareness.values()))
+    await b.append(" Encore.")  # the text no longer changes: a late keystroke closes with 4409
+    assert await b.wait_closed() == 4409
+    assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
     again = await YClient.connect(
         server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea.cookie}"}
     )

@@ -73,6 +73,13 @@ async def test_agree_queue_publish_send_back_and_agree_again(
         assert db_row(settings, "SELECT COUNT(*) FROM posts") == [(0,)]
         assert (await http_teacher.get(f"/blog/billet/{post_id}")).status_code == 404
         await watcher.wait_for(lambda c: room_state(c).get("published") is False)
+        returned = room_state(watcher)["returned"]  # the open tablets say why, at once
+        assert isinstance(returned, dict) and returned["comment"] == "" and returned["at"]
+        # the pair's sockets stayed open through the publication, and write again (no reload)
+        await a.append(" Le matin.")
+        await b.wait_text("Le marché du village. Le matin.")
+        await a.delete(len("Le marché du village."), len("Le marché du village. Le matin."))
+        await b.wait_text("Le marché du village.")
         queue = await http_teacher.get(sent.headers["location"])
         assert "Le texte est renvoyé au binôme" in queue.text and "Textes à publier (0)" in queue.text
         assert ">renvoyé<" in queue.text  # back among the texts being written, sent back
@@ -84,8 +91,12 @@ async def test_agree_queue_publish_send_back_and_agree_again(
         await agree(server, school.lea_doc, lea, a2.doc.get_state())
         again = await agree(server, school.lea_doc, noe, b2.doc.get_state())
         new_id = again.json()["post"]["id"]
+        await a2.wait_for(lambda c: room_state(c).get("submitted") is True)
         published = await http_teacher.post(f"/blog/billet/{new_id}/publier", data={"csrf": teacher.csrf})
         assert published.status_code == 303 and "ok=publie" in published.headers["location"]
+        # the open tablets hear it at once: on the blog, no longer waiting, the sent-back note gone
+        await a2.wait_for(lambda c: room_state(c).get("submitted") is False and room_state(c).get("published") is True)
+        assert room_state(a2)["post"] == new_id and room_state(a2)["returned"] is None
         reading = await http_parent.get(f"/blog/billet/{new_id}")
         assert reading.status_code == 200 and "Le marché du village. Il y a des fruits." in reading.text
         assert "Par <strong>Léa et Noé</strong>" in reading.text

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from collab import protocol
-from collab.errors import BadRequest, ReadOnly
+from collab.errors import BadRequest, Locked, ReadOnly
 from collab.hub import Hub
 from collab.metrics import Metrics
-from collab.models import Access, Role, User
+from collab.models import Access, DocStatus, Role, User
 from collab.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
@@ -99,6 +99,29 @@ async def test_read_only_update_is_refused_and_not_stored(hub: Hub) -> None:
     await hub.update_log.flush()
     assert await hub.store.documents.read_log("d") == []
     assert str(room.text) == ""
+
+
+async def test_a_published_text_keeps_its_writers_connected_as_readers(hub: Hub) -> None:
+    room, a, a_channel = await join(hub, 1)
+    _, b, b_channel = await join(hub, 2)
+    hub.status_changed("d", DocStatus.PUBLISHED)
+    assert a_channel.closed is None and b_channel.closed is None  # the end they worked for, not a failure
+    assert not a.can_write and a.demoted and room.peers == [a, b]
+    state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Léa"}))])
+    b_channel.frames.clear()
+    await room.receive(a, protocol.encode_awareness(state))  # presence still goes to the partner
+    assert [type(m) for m in b_channel.messages()] == [protocol.AwarenessUpdate]
+    with pytest.raises(Locked):  # a keystroke already on its way: refused as "closed to writing" (4409)
+        await room.receive(a, protocol.encode_update(update_inserting("tard")))
+    await hub.update_log.flush()
+    assert await hub.store.documents.read_log("d") == [] and str(room.text) == ""
+
+
+async def test_a_locked_text_closes_its_writers(hub: Hub) -> None:
+    _, _, channel = await join(hub, 1)
+    _, _, reader_channel = await join(hub, 2, Access.READ)
+    hub.status_changed("d", DocStatus.LOCKED)
+    assert channel.closed is not None and channel.closed[0] == 4409 and reader_channel.closed is None
 
 
 async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> None:

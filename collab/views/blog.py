@@ -126,7 +126,7 @@ async def approve(request: Request) -> Response:
     hub = hub_of(request)
     if not await hub.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
-    hub.feeds.changed(post.doc_id)  # « envoyé » becomes « publié » on the dashboards
+    await hub.agreements.post_changed(post.doc_id)  # dashboards and open tablets say « publié »
     return redirect_back(request, form, post.class_id, post.id, "publie")
 
 
@@ -135,7 +135,7 @@ async def unpublish(request: Request) -> Response:
     hub = hub_of(request)
     if not await hub.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
-    hub.feeds.changed(post.doc_id)
+    await hub.agreements.post_changed(post.doc_id)
     return redirect_back(request, form, post.class_id, post.id, "retire")
 
 
@@ -151,7 +151,10 @@ async def send_back(request: Request) -> Response:
     doc_id = await hub.store.blog.send_back(post.id)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
-    hub.status_changed(doc_id, DocStatus.OPEN)  # the send-back reopened it: dashboards and a loaded room hear of it
+    # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
+    comment = await hub.store.follow_up.comment(doc_id)
+    sent_back = {"at": time.time(), "comment": comment.body if comment is not None else ""}
+    hub.status_changed(doc_id, DocStatus.OPEN, sent_back=sent_back)
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
 

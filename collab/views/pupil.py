@@ -29,11 +29,11 @@ from collab.store import Post, Session
 from collab.views.pages import hub_of, kept_offline, render
 
 _CLOSED = {
-    DocStatus.LOCKED: "Ton enseignant a mis ce texte en pause : tu peux le relire, pas l'écrire.",
-    DocStatus.PUBLISHED: "Ce texte est publié : il ne change plus.",
+    DocStatus.LOCKED: "La maîtresse ou le maître a mis ce texte en pause : tu peux le relire, pas l'écrire.",
+    DocStatus.PUBLISHED: "Votre texte est terminé : il ne change plus.",
 }
-_ENDED = "Le temps est écoulé : ton enseignant a terminé ce travail. Ton texte est gardé."
-_NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande à ton enseignant l'heure prévue."
+_ENDED = "Le temps est écoulé : la maîtresse ou le maître a terminé ce travail. Ton texte est gardé."
+_NOT_OPEN = "Ce texte n'est pas ouvert en ce moment : demande l'heure prévue à la maîtresse ou au maître."
 #: The body of « On est d'accord »: a base64 state vector is a few hundred bytes at most.
 _MAX_AGREE_BODY = 4096
 
@@ -85,6 +85,8 @@ async def writing_room(request: Request) -> Response:
         "agree": str(request.url_for("agree", doc_id=doc_id)),
         "state": str(request.url_for("room_state", doc_id=doc_id)),
         "blog": str(request.url_for("class_blog", class_id=target.class_id)) if target.class_id else None,
+        # A published post's page is this followed by its id.
+        "postPage": str(request.url_for("blog_post", post_id=0)).removesuffix("0"),
         "sync": str(request.url_for("http_sync", doc_id=doc_id)),
         "csrf": session.csrf_token,
         "closed": closed,

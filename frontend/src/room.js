@@ -2,6 +2,8 @@
 // provider, edited in CodeMirror 6 with the partner's cursor; edits are kept in IndexedDB so that
 // a reload or a lost connection loses nothing; « On est d'accord » publishes when both agree.
 // When WebSockets are blocked (some school proxies), the same messages go over HTTP.
+// A probe (sync step 1, answered by the server's step 2 once what came before is durable)
+// every few seconds notices a dead network at once and counts the edits it has not confirmed.
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
@@ -11,6 +13,8 @@ import { EditorView, keymap, placeholder } from '@codemirror/view'
 import { defaultKeymap } from '@codemirror/commands'
 import { HttpProvider } from './http-provider.js'
 import { closeMessage, isPermanent } from './messages.js'
+import { Confirmations } from './confirmations.js'
+import { Outcome } from './outcome.js'
 
 const root = document.getElementById('room')
 const config = JSON.parse(root.dataset.room)
@@ -31,27 +35,35 @@ let provider = null
 let permanentlyClosed = false
 let attempts = 0
 let everOpened = false
-let unsent = false // local edits the server has not confirmed yet
 let reconnectTimer = null
+let presenceFrozen = false // closed as a normal end (4409): who was here stays as it was
 
-function showConnection (state, text) {
+const confirmations = new Confirmations(ydoc, () => describe())
+
+function showConnection (state, text, detail = '') {
   statusBox.dataset.state = state
   statusBox.querySelector('[data-text]').textContent = text
+  const more = statusBox.querySelector('[data-waiting]')
+  more.textContent = detail
+  more.hidden = !detail
   root.dataset.link = state
 }
 
 function describe () {
   if (permanentlyClosed) return
-  if (provider && provider.synced) {
-    showConnection('connected', provider instanceof HttpProvider
-      ? 'Connecté (connexion de secours, sans WebSocket)'
-      : 'Connecté : tout est enregistré')
-  } else if (!navigator.onLine) {
-    showConnection('offline', 'Hors ligne : ton texte est gardé sur la tablette')
+  const count = confirmations.waiting
+  const counted = count === 1 ? '1 changement attend le réseau.' : `${count} changements attendent le réseau.`
+  root.dataset.waiting = String(count)
+  if (confirmations.dead || !navigator.onLine) {
+    showConnection('offline', 'Pas de réseau : ton texte est gardé sur la tablette.', count ? counted : '')
+  } else if (provider && provider.synced && outcome.finished) {
+    showConnection('done', 'Connecté : votre texte est terminé, il ne change plus.')
+  } else if (provider && provider.synced && provider instanceof HttpProvider) {
+    showConnection('connected', 'Connecté (connexion de secours, sans WebSocket)')
+  } else if (provider && provider.synced) {
+    showConnection(count ? 'saving' : 'connected', count ? 'Connecté : enregistrement…' : 'Connecté : tout est enregistré')
   } else if (attempts > 0 || everOpened) {
-    showConnection('reconnecting', unsent
-      ? 'Reconnexion… tes changements sont gardés sur la tablette'
-      : 'Reconnexion…')
+    showConnection('reconnecting', 'Reconnexion…', count ? counted : '')
   } else {
     showConnection('connecting', 'Connexion…')
   }
@@ -63,44 +75,54 @@ function backoff () {
   return base / 2 + Math.random() * base / 2
 }
 
+// 4409 (closed to writing: paused, ended, published) is a normal end, not a failure: the light
+// says so without red, and who was here stays as it was.
 async function closedForGood (code, reason) {
   permanentlyClosed = true
   clearTimeout(reconnectTimer)
   let message = closeMessage(code)
-  let paused = false
+  let state = null
   if (code === 4409) {
+    presenceFrozen = true
     try {
-      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
-      if (state.post) showOutcome(state.post)
+      state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
       if (state.message) message = state.message
-      paused = state.status === 'locked' || (state.status === 'open' && !state.post)
     } catch (error) { /* keep the generic message */ }
   }
-  showConnection('closed', message)
   setEditable(false)
-  if (paused) waitForReopening()
+  if (state && state.post) {
+    outcome.show(state.post)
+    showConnection('done', 'Ton texte est terminé : il ne change plus.')
+  } else {
+    showConnection(code === 4409 ? 'paused' : 'closed', message)
+  }
+  if (code === 4409) waitForReopening(state)
   root.dataset.closeCode = String(code)
   if (reason) root.dataset.closeReason = reason
 }
 
-// A text the teacher paused (or whose time has not come) may open again: ask now and then, and
-// come back by ourselves when it does.
-function waitForReopening () {
+// A text the teacher paused (or whose time has not come) may open again, a text sent to the
+// teacher may be published or sent back: ask now and then, and follow by ourselves.
+function waitForReopening (last) {
   setTimeout(async () => {
+    let state = last
     try {
-      const state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
+      state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
       if (state.status === 'open' && !state.message) {
+        const wasFinished = outcome.finished
         permanentlyClosed = false
+        presenceFrozen = false
         delete root.dataset.closeCode
+        if (wasFinished) outcome.reopen(null)
         setEditable(writer)
         attempts = 0
         provider.connect()
         describe()
         return
       }
-      if (state.post) { showOutcome(state.post); return }
+      if (state.post) outcome.show(state.post)
     } catch (error) { /* try again later */ }
-    waitForReopening()
+    if (!(state && state.post && !state.post.submitted)) waitForReopening(state) // published: nothing more to wait for
   }, 3000 + Math.random() * 3000)
 }
 
@@ -111,6 +133,7 @@ function useWebSocket () {
     // Every server close comes to us: permanent codes stop, others retry with jitter.
     shouldReconnect: () => false
   })
+  confirmations.attach(ws)
   ws.on('status', ({ status }) => {
     if (status === 'connected') {
       everOpened = true
@@ -118,10 +141,7 @@ function useWebSocket () {
     }
     describe()
   })
-  ws.on('sync', (synced) => {
-    if (synced) unsent = false
-    describe()
-  })
+  ws.on('sync', describe)
   ws.on('closed', ({ code, reason }) => {
     if (isPermanent(code)) {
       closedForGood(code, reason)
@@ -150,12 +170,13 @@ function switchToHttp () {
   if (provider instanceof HttpProvider || permanentlyClosed) return
   const awarenessState = provider.awareness.getLocalState()
   provider.destroy()
+  confirmations.detach()
   provider = new HttpProvider(config.sync, ydoc, { csrf: config.csrf })
   provider.awareness.setLocalState(awarenessState)
   wireCommon(provider)
   provider.on('status', describe)
   provider.on('sync', (synced) => {
-    if (synced) unsent = false
+    if (synced) confirmations.confirmAll()
     describe()
   })
   provider.on('closed', ({ code, reason }) => closedForGood(code, reason))
@@ -166,8 +187,9 @@ function switchToHttp () {
 
 window.addEventListener('online', () => {
   describe()
-  if (!permanentlyClosed && provider && !provider.synced) {
+  if (!permanentlyClosed && provider && (confirmations.dead || !provider.synced)) {
     clearTimeout(reconnectTimer)
+    if (provider instanceof WebsocketProvider) provider.disconnect() // a socket opened while offline may hang
     provider.connect()
   }
 })
@@ -204,12 +226,14 @@ function setRole (role, announce = true) {
   sessionStorage.setItem(roleKey, role)
   if (announce || provider) provider.awareness.setLocalStateField('role', role)
   root.dataset.role = role
-  $('[data-role-label]').textContent = role === 'dicte' ? 'Je dicte' : 'Je tape'
+  const label = $('[data-role-label]') // only where there is a recording to dictate from
+  if (label) label.textContent = role === 'dicte' ? 'Je dicte' : 'Je tape'
   const player = document.querySelector('[data-player]')
   if (player) player.closest('[data-player-box]').dataset.forRole = role
 }
 
 function showPresence (p) {
+  if (presenceFrozen) return
   const list = $('[data-presence]')
   const here = new Set()
   for (const [id, state] of p.awareness.getStates()) {
@@ -261,8 +285,11 @@ function setEditable (on) {
 }
 
 ydoc.on('update', (update, origin) => {
-  if (origin !== provider && !(provider && provider.synced)) unsent = true
-  if (origin !== provider) markMyAgreementStale()
+  if (origin !== provider) {
+    // the HTTP fallback confirms by its own requests (as before): counted only while it is not synced
+    confirmations.edited(provider instanceof HttpProvider && provider.synced)
+    markMyAgreementStale()
+  }
   describe()
 })
 
@@ -273,7 +300,7 @@ const agreeButton = $('[data-agree]')
 const agreeNote = $('[data-agree-note]')
 
 function markMyAgreementStale () {
-  if (roomState.agreed.length) showRoomState({ ...roomState, agreed: [] })
+  if (roomState.agreed.length && !outcome.finished) showRoomState({ ...roomState, agreed: [] })
 }
 
 let lastMessageAt = 0
@@ -304,32 +331,41 @@ function showRoomState (state) {
     agreeButton.setAttribute('aria-pressed', String(mine))
     agreeButton.textContent = mine ? 'Je suis d’accord ✓' : 'On est d’accord'
   }
-  if (state.published) showOutcome(state.post ? { id: state.post, submitted: state.submitted, url: config.blog } : null)
+  if (state.published) outcome.show(outcome.postOf(state))
+  else if (outcome.finished && !permanentlyClosed) outcome.reopen(state.returned)
+  if (state.returned) outcome.showReturned(state.returned)
 }
 
-function showOutcome (post) {
-  const box = $('[data-outcome]')
-  setEditable(false)
-  root.dataset.published = 'true'
-  box.hidden = false
-  // published: everyone agreed; the button and its hints are done
-  $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
-    const member = config.members[i]
-    item.dataset.agreed = 'true'
-    item.textContent = (member.id === config.me ? 'Moi' : member.name) + ' : d’accord ✓'
-  })
-  agreeNote.textContent = ''
-  if (agreeButton) agreeButton.hidden = true
-  box.querySelector('[data-outcome-text]').textContent = post && post.submitted
-    ? 'Bravo ! Vous êtes d’accord tous les deux : votre texte est envoyé à votre enseignant, qui le publiera sur le blog.'
-    : 'Bravo ! Vous êtes d’accord tous les deux : votre texte est publié sur le blog de la classe.'
-  const link = box.querySelector('a')
-  if (link && config.blog) link.href = post && post.url ? post.url : config.blog
-}
+// Sent, published, sent back: the outcome's box says it; the room stops or starts writing.
+const outcome = new Outcome(root, config, {
+  closed (post) {
+    roomState = { ...roomState, published: true, post: post && post.id, submitted: !!(post && post.submitted) }
+    setEditable(false)
+    // everyone agreed; the button and its hints are done
+    $('[data-agreements]').querySelectorAll('li').forEach((item, i) => {
+      const member = config.members[i]
+      item.dataset.agreed = 'true'
+      item.textContent = (member.id === config.me ? 'Moi' : member.name) + ' : d’accord ✓'
+    })
+    agreeNote.textContent = ''
+    if (agreeButton) agreeButton.hidden = true
+    describe()
+  },
+  reopened () {
+    if (agreeButton) {
+      agreeButton.hidden = false
+      agreeButton.disabled = false
+    }
+    setEditable(writer)
+    describe()
+  }
+})
 
 async function agree () {
   agreeNote.textContent = ''
-  if (!provider || !provider.synced || unsent) {
+  // just typed: the server confirms within a moment (a probe answer)
+  if (provider && provider.synced && !confirmations.dead) await confirmations.whenConfirmed(3000)
+  if (!provider || !provider.synced || confirmations.waiting > 0) {
     agreeNote.textContent = 'Attends que le voyant soit vert (tout est enregistré), puis réessaie.'
     return
   }
@@ -346,9 +382,12 @@ async function agree () {
     if (!response.ok) {
       agreeNote.textContent = answer.error || 'Ça n’a pas marché. Réessaie.'
     } else {
-      showRoomState({ ...roomState, agreed: answer.agreed, published: !!answer.post, post: answer.post && answer.post.id, submitted: answer.post && answer.post.submitted })
-      if (answer.post) showOutcome(answer.post)
-      else agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera publié.'
+      if (answer.post) {
+        outcome.show(answer.post)
+      } else {
+        showRoomState({ ...roomState, agreed: answer.agreed })
+        agreeNote.textContent = 'C’est noté. Quand ton binôme sera d’accord aussi, le texte sera envoyé.'
+      }
     }
   } catch (error) {
     agreeNote.textContent = 'Le serveur ne répond pas. Réessaie dans un instant.'
@@ -387,8 +426,14 @@ async function start () {
   showPresence(provider)
   showRoomState(roomState)
   if (agreeButton) agreeButton.addEventListener('click', agree)
-  $('[data-swap]').addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
+  const swap = $('[data-swap]')
+  if (swap) swap.addEventListener('click', () => setRole(myRole === 'dicte' ? 'tape' : 'dicte'))
   $('[data-teacher-message] button').addEventListener('click', () => { $('[data-teacher-message]').hidden = true })
+  setInterval(() => {
+    if (!(provider instanceof WebsocketProvider) || permanentlyClosed || !confirmations.overdue()) return
+    provider.disconnect() // the stock local close (no 'closed' event): we reconnect ourselves
+    scheduleReconnect()
+  }, 500)
   const showPlayer = $('[data-show-player]')
   if (showPlayer) showPlayer.addEventListener('click', () => showPlayer.closest('[data-player-box]').classList.toggle('show'))
   if (config.closed) {

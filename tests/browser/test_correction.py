@@ -64,3 +64,29 @@ def test_the_teacher_corrects_annotates_and_the_pupil_reads(
     lea.get_by_role("button", name="Écrire un deuxième jet").click()
     expect(lea.locator("#room")).to_have_attribute("data-ready", "true")
     assert lea.url.endswith(f"/ecrire/{school.lea_doc}-j2")
+
+
+def test_the_pupil_taps_a_word_to_see_what_was_to_be_written(
+    open_as: OpenAs, settings: Settings, school: DemoSchool
+) -> None:
+    write_and_agree(settings, school)
+    lea = open_as("lea", f"/texte/{school.lea_doc}/correction")
+    expect(lea.get_by_text("Touche un mot souligné pour voir ce qu'il fallait écrire.")).to_be_visible()
+    expect(lea.get_by_text("Passe le doigt ou la souris")).to_have_count(0)
+    explain = lea.locator("[data-mark-explain]")
+    expect(explain).to_be_hidden()
+    word = lea.locator("[data-annotated] .mark", has_text="arrive")
+    word.tap()  # a finger on a tablet: no hover
+    expect(explain).to_be_visible()
+    expect(explain).to_have_text("« arrive » — accord : « arrivent »")
+    expect(word).to_have_attribute("aria-expanded", "true")
+    box = explain.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 1024  # seen without scrolling
+    word.tap()  # a second tap closes it
+    expect(explain).to_be_hidden()
+    # and from the keyboard: Tab to a word, then Enter
+    other = lea.locator("[data-annotated] .mark[title]").first
+    other.focus()
+    lea.keyboard.press("Enter")
+    expect(explain).to_be_visible()
+    expect(explain).to_contain_text(str(other.get_attribute("title")))
