@@ -48,7 +48,7 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent
 
 _HTTP_MESSAGES = {
     # Starlette's own refusals (a malformed multipart form…) carry English details.
-    400: "Ce qui a été envoyé est illisible. Recharge la page et recommence.",
+    400: "Ce qui a été envoyé est illisible : il faut recharger la page et recommencer.",
     413: "C'est trop gros pour être envoyé.",
     404: "Cette page n'existe pas.",
     405: "Cette action n'est pas possible ici.",

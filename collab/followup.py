@@ -22,6 +22,7 @@ from collab.models import DocStatus, Pair
 from collab.room import stored_text
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
+from collab.words import join_list
 
 if TYPE_CHECKING:
     from collab.hub import Hub
@@ -62,6 +63,18 @@ MARKING_NAMES = {
     "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",
     "weighted": "barème pondéré (½ pour ponctuation, majuscule, accent, découpage ; 1 pour le reste)",
 }
+
+
+def error_label(category: str, detail: str | None = None) -> str:
+    """One name for an error that never says a word twice: « accord du participe passé » (not
+    « accord, accord du participe passé »), « découpage des mots (apostrophe) », « homophone »."""
+    name = CATEGORY_NAMES.get(category, category)
+    precise = DETAIL_NAMES.get(detail or "")
+    if precise is None:
+        return name
+    return precise if precise.startswith(name) else f"{name} ({precise})"
+
+
 STATUS_NAMES = {"draft": "brouillon", "locked": "verrouillé", "submitted": "soumis", "published": "publié"}
 
 
@@ -105,7 +118,7 @@ class Production:
 
     @property
     def names(self) -> str:
-        return " et ".join(str(m["name"]) for m in self.members)
+        return join_list(m["name"] for m in self.members)
 
 
 def pieces(text: str, errors: Sequence[CorrectionError], notes: Sequence[Annotation]) -> list[Piece]:

@@ -24,6 +24,7 @@ from collab.followup import (
     STATUS_NAMES,
     Production,
     TaskMarking,
+    error_label,
     production,
     productions,
     task_marking,
@@ -44,6 +45,7 @@ MAX_WORD = 60
 NAMES = {
     "categories": CATEGORY_NAMES,
     "details": DETAIL_NAMES,
+    "error_label": error_label,
     "annotation_names": ANNOTATION_NAMES,
     "markings": MARKING_NAMES,
     "statuses": STATUS_NAMES,

@@ -10,6 +10,7 @@
   const parisDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' })
   const parisDate = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', year: 'numeric', month: 'long', day: 'numeric' })
   const list = new Intl.ListFormat('fr', { type: 'conjunction' })
+  const plurals = new Intl.PluralRules('fr')
 
   // Babel (the server) puts a no-break space between a number and its unit: so do we.
   function tidy (text) {
@@ -40,5 +41,10 @@
     return list.format(names)
   }
 
-  root.binomeWords = { ago, joinList }
+  // « 0 mot », « 1 mot », « 3 mots » (French: 0 and 1 are singular)
+  function count (n, singular, plural) {
+    return n + ' ' + (plurals.select(n) === 'one' ? singular : plural)
+  }
+
+  root.binomeWords = { ago, joinList, count }
 })(typeof window !== 'undefined' ? window : globalThis)
