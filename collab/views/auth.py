@@ -192,7 +192,7 @@ async def pictures_page(request: Request) -> Response:
 
 
 def _pictures_context(klass: SchoolClass, pupil: User) -> dict[str, object]:
-    return {"klass": klass, "pupil": pupil, "pictures": PICTURES, "count": PICTURE_COUNT}
+    return {"klass": klass, "pupil": pupil, "pictures": PICTURES, "picture_count": PICTURE_COUNT}
 
 
 @_code_throttled
