@@ -10,6 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from collab import words
 from collab.cli_admin import add_admin_commands
 from collab.cli_common import add_command, settings_from, with_store
 from collab.store import Store, backup_database
@@ -76,8 +77,8 @@ def cmd_token(args: argparse.Namespace) -> int:
         if user is None:
             return None
         if args.revoke:
-            count = await store.accounts.revoke_tokens(user.id)
-            return f"{count} jeton(s) révoqué(s) pour {user.login}"
+            revoked = await store.accounts.revoke_tokens(user.id)
+            return f"{words.count(revoked, 'jeton révoqué', 'jetons révoqués')} pour {user.login}"
         return await store.accounts.create_token(user.id, label="cli", lifetime=days * 86400.0)
 
     result = with_store(settings, act)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.templating import Jinja2Templates
 from starlette.types import Receive, Scope, Send
 
+from collab import words
 from collab.bodies import BodyLimit, route_caps
 from collab.credentials import SignInGuard
 from collab.errors import CollabError
@@ -49,7 +49,7 @@ ASSETS_DIR = Path(__file__).resolve().parent.parent
 
 _HTTP_MESSAGES = {
     # Starlette's own refusals (a malformed multipart form…) carry English details.
-    400: "Ce qui a été envoyé est illisible. Recharge la page et recommence.",
+    400: "Ce qui a été envoyé est illisible : il faut recharger la page et recommencer.",
     413: "C'est trop gros pour être envoyé.",
     404: "Cette page n'existe pas.",
     405: "Cette action n'est pas possible ici.",
@@ -80,11 +80,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     message = _HTTP_MESSAGES.get(exc.status_code, exc.detail)
     return _error_response(request, exc.status_code, message, exc.detail)
-
-
-def _datetime_fr(timestamp: float) -> str:
-    """``12/11/2026 à 09:30`` in the server's local time."""
-    return time.strftime("%d/%m/%Y à %H:%M", time.localtime(timestamp))
 
 
 class BinomeApp:
@@ -178,7 +173,9 @@ def create_app(settings: Settings) -> BinomeApp:
     app.state.http_sessions = http_sessions
     app.state.sign_in = sign_in
     templates = Jinja2Templates(directory=ASSETS_DIR / "templates")
-    templates.env.filters["datetime_fr"] = _datetime_fr
     templates.env.globals["static_url"] = assets.url_function()
+    # French words (plurals, lists, durations, dates): one module, for every template.
+    templates.env.filters.update(words.TEMPLATE_FILTERS)
+    templates.env.globals.update(words.TEMPLATE_FUNCTIONS)
     app.state.templates = templates
     return BinomeApp(app, settings)

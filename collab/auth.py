@@ -28,7 +28,7 @@ _MAX_TOKEN_LENGTH = 256
 
 class CsrfRejected(Forbidden):
     reason = "csrf"
-    public_message = "Ce formulaire a expiré. Recharge la page et recommence."
+    public_message = "Ce formulaire a expiré : il faut recharger la page et recommencer."
 
 
 def authorization_bearer(conn: HTTPConnection) -> str | None:

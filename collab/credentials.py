@@ -30,6 +30,7 @@ from collab.passwords import PasswordWorkers
 from collab.settings import Settings
 from collab.store import Store
 from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, Budget, ThrottlePolicy, next_budget
+from collab.words import count
 
 #: The "known device" cookie: random, per browser (a shared tablet serves several pupils).
 DEVICE_COOKIE = "binome_device"
@@ -67,11 +68,11 @@ class AccountLocked(CollabError):
         self.retry_after = retry_after
         minutes = minutes_to_wait(retry_after)
         self.public_message = (
-            f"Trop d'essais. Attends {minutes} minute{'s' if minutes > 1 else ''} "
+            f"Trop d'essais. Attends {count(minutes, 'minute', 'minutes')} "
             "ou demande à ton enseignant de débloquer ton compte."
         )
         self.adult_message = (
-            f"Trop d'essais pour ce compte. Attendez {minutes} minute{'s' if minutes > 1 else ''} avant de réessayer."
+            f"Trop d'essais pour ce compte. Attendez {count(minutes, 'minute', 'minutes')} avant de réessayer."
         )
 
 
@@ -83,7 +84,10 @@ class WrongCredentials(CollabError):
     status = 401
     close_code = 4401
     reason = "wrong_credentials"
-    public_message = "Ce n'est pas le bon mot de passe. Essaie encore."
+    #: The pupils' picture form; the adults' form says ``adult_message`` (the same for an
+    #: unknown login, so that the answer tells nothing about which logins exist).
+    public_message = "Ce ne sont pas les bonnes images. Essaie encore."
+    adult_message = "Ce n'est pas le bon mot de passe pour cet identifiant. Vérifiez-les, puis réessayez."
 
 
 def random_pictures() -> tuple[int, ...]:

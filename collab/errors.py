@@ -14,8 +14,9 @@ class CollabError(Exception):
     close_code: int = 1011
     #: The label under which a refused frame is counted in /metrics.
     reason: str = "server_error"
-    #: A short French sentence that can be shown to a pupil or a teacher.
-    public_message: str = "Le serveur a rencontré un problème. Réessaie dans un instant."
+    #: A short French sentence that can be shown to a pupil or an adult: impersonal (neither
+    #: « tu » nor « vous ») unless only pupils can meet it.
+    public_message: str = "Le serveur a rencontré un problème. Nouvel essai dans un instant."
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail or self.__class__.__name__)
@@ -45,21 +46,21 @@ class NotSignedIn(CollabError):
     status = 401
     close_code = 4401
     reason = "not_signed_in"
-    public_message = "Tu n'es pas connecté."
+    public_message = "Il faut d'abord se connecter."
 
 
 class Forbidden(CollabError):
     status = 403
     close_code = 4403
     reason = "forbidden"
-    public_message = "Tu n'as pas le droit d'ouvrir cette page ou ce texte."
+    public_message = "Ce compte n'a pas le droit d'ouvrir cette page ou ce texte."
 
 
 class ReadOnly(Forbidden):
     """A read-only peer tried to change a document."""
 
     reason = "read_only"
-    public_message = "Ce texte est en lecture seule pour toi."
+    public_message = "Ce texte est en lecture seule."
 
 
 class NotFound(CollabError):
@@ -67,6 +68,19 @@ class NotFound(CollabError):
     close_code = 4404
     reason = "not_found"
     public_message = "Ce texte n'existe pas."
+
+
+class ClassArchived(CollabError):
+    """A class code (typed, or read from a sign-in card's QR code) of a class archived at the end
+    of its school year: nobody signs in there any more."""
+
+    status = 410
+    close_code = 4404
+    reason = "class_archived"
+    public_message = (
+        "Cette classe est archivée : l'année scolaire est finie, on ne peut plus s'y connecter. "
+        "Demande ta nouvelle carte à ta maîtresse ou à ton maître."
+    )
 
 
 class Locked(CollabError):
@@ -105,7 +119,7 @@ class RateLimited(CollabError):
     status = 429
     close_code = 4429
     reason = "rate_limited"
-    public_message = "Trop de messages à la fois. Attends un peu."
+    public_message = "Trop de messages à la fois : il faut attendre un peu."
 
 
 class Overloaded(CollabError):

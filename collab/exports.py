@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from collab.drafts import draft_name
 from collab.followup import ANNOTATION_NAMES, CATEGORY_NAMES, Production, references
+from collab.words import count, date_fr
 
 CSV_CATEGORIES = tuple(CATEGORY_NAMES)
 
@@ -75,7 +76,7 @@ def profile_svg(totals: Mapping[str, int], texts: int) -> str:
     parts = [
         f'<svg class="profile-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {label_width + bar_width + 210} '
         f'{height}" role="img" aria-labelledby="profile-title"><title id="profile-title">Erreurs de la classe par '
-        f"catégorie, sur {texts} texte{'s' if texts > 1 else ''}</title>"
+        f"catégorie, sur {count(texts, 'texte', 'textes')}</title>"
     ]
     for i, (name, value) in enumerate(rows):
         y = 5 + i * row_height
@@ -116,7 +117,7 @@ def productions_pdf(title: str, class_name: str, items: Sequence[Production]) ->
     )
     story: list[object] = [
         Paragraph(escape(f"{title} — classe {class_name}"), big),
-        Paragraph(escape(time.strftime("Exporté le %d/%m/%Y")), small),
+        Paragraph(escape("Exporté le " + date_fr(time.time())), small),
     ]
     texts = references(items)
     for group, reference in texts:
@@ -158,7 +159,7 @@ def _marked_up(item: Production) -> str:
         if piece.text == "":
             parts += [f"<font color='#c0392b'>[{escape(errors[i].expected)} oublié]</font>" for i in piece.errors]
         elif piece.errors:
-            names = ", ".join(CATEGORY_NAMES[errors[i].category] for i in piece.errors)
+            names = ", ".join(dict.fromkeys(CATEGORY_NAMES[errors[i].category] for i in piece.errors))
             parts.append(f"<u>{_paragraphs(piece.text)}</u><font size='8' color='#b35c00'> [{escape(names)}]</font>")
         else:
             parts.append(_paragraphs(piece.text))

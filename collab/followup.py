@@ -24,6 +24,7 @@ from collab.room import stored_text
 from collab.states import TextState, text_state
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
+from collab.words import join_list
 
 if TYPE_CHECKING:
     from collab.hub import Hub
@@ -66,6 +67,16 @@ MARKING_NAMES = {
 }
 
 
+def error_label(category: str, detail: str | None = None) -> str:
+    """One name for an error that never says a word twice: « accord du participe passé » (not
+    « accord, accord du participe passé »), « découpage des mots (apostrophe) », « homophone »."""
+    name = CATEGORY_NAMES.get(category, category)
+    precise = DETAIL_NAMES.get(detail or "")
+    if precise is None:
+        return name
+    return precise if precise.startswith(name) else f"{name} ({precise})"
+
+
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A stretch of the text and what covers it: errors and annotations (by index); an empty
@@ -106,7 +117,7 @@ class Production:
 
     @property
     def names(self) -> str:
-        return " et ".join(str(m["name"]) for m in self.members)
+        return join_list(m["name"] for m in self.members)
 
 
 def pieces(text: str, errors: Sequence[CorrectionError], notes: Sequence[Annotation]) -> list[Piece]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from collab.words import join_list
+
 
 class Role(enum.StrEnum):
     PUPIL = "pupil"
@@ -112,7 +114,8 @@ class Pair:
 
     @property
     def names(self) -> str:
-        return " et ".join(m.display_name for m in self.members)
+        """« Mila et Tom », « Mila, Raphaël et Tom »."""
+        return join_list(m.display_name for m in self.members)
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,7 +128,7 @@ def test_roll_over_needs_confirmation_and_archives(admin: TestClient, settings: 
     assert admin.post(url, data={"csrf": csrf, "year": "2026-2027"}, headers={"accept": "text/html"}).status_code == 400
     assert admin.post(url, data={"csrf": csrf, "year": "2026-2027", "confirm": "oui"}).status_code == 303
     assert "archivée" in school_page(admin, settings)
-    assert admin.get("/classe", params={"code": school.code}).status_code == 404  # pupils can no longer join
+    assert admin.get("/classe", params={"code": school.code}).status_code == 410  # pupils can no longer join
 
 
 def _write_text(settings: Settings, doc_id: str, author_id: int, text: str) -> None:

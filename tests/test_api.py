@@ -28,7 +28,7 @@ async def test_docs_lists_what_the_caller_may_open(http: httpx.AsyncClient, pair
 async def test_docs_requires_a_valid_token(http: httpx.AsyncClient, pair: Pair, headers: dict[str, str]) -> None:
     response = await http.get("/api/docs", headers=headers)
     assert response.status_code == 401
-    assert response.json()["error"] == "Tu n'es pas connecté."
+    assert response.json()["error"] == "Il faut d'abord se connecter."
 
 
 async def test_healthz_and_metrics(http: httpx.AsyncClient) -> None:

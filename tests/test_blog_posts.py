@@ -25,7 +25,7 @@ def test_the_post_page(settings: Settings, school: DemoSchool, as_who: AsWho) ->
     assert "<h1>Dictée : le marché du village</h1>" in shown.text
     assert "Par <strong>Léa et Noé</strong>" in shown.text
     assert "Travail : Dictée : le marché du village" in shown.text  # the demo dictation's title
-    assert re.search(r"Publié le \d\d/\d\d/\d{4} à \d\d:\d\d", shown.text)
+    assert re.search(r"Publié le \d{1,2} [a-zéû]+ \d{4} à \d\d:\d\d", shown.text)
     assert "<p>Premier paragraphe,\nsur deux lignes.</p><p>Second paragraphe.</p>" in shown.text
     assert "Du premier jet au deuxième jet" not in shown.text
 

@@ -83,12 +83,12 @@ def test_the_teacher_overrides_a_category_or_accepts_a_difference(
     url = f"/enseignant/texte/{school.lea_doc}/correction"
     assert post(teacher, url, page, {"start": str(start), "end": str(end), "category": "accent"}) == 303
     page = text_page(teacher, school.lea_doc)
-    assert "modifié" in page and "<strong>1</strong> accent" in page
+    assert "modifié" in page and "Accent : <strong>1</strong>" in page
     assert post(teacher, url, page, {"start": str(start), "end": str(end), "category": "ok"}) == 303
     page = text_page(teacher, school.lea_doc)
-    assert "<strong>1</strong> accent" not in page and "<strong>1</strong> homophone" not in page
+    assert "Accent : <strong>1</strong>" not in page and "Homophone : <strong>1</strong>" not in page
     assert post(teacher, url, page, {"start": str(start), "end": str(end), "category": "auto"}) == 303
-    assert "<strong>1</strong> homophone" in text_page(teacher, school.lea_doc)
+    assert "Homophone : <strong>1</strong>" in text_page(teacher, school.lea_doc)
     # bad input: nothing found there, an unknown category, offsets outside the text, no CSRF
     assert post(teacher, url, page, {"start": "0", "end": "2", "category": "ok"}) == 400
     assert post(teacher, url, page, {"start": str(start), "end": str(end), "category": "nimporte"}) == 400

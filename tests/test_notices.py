@@ -24,7 +24,9 @@ def _conn(query: str) -> HTTPConnection:
 
 def test_codes_counts_and_unknown_codes() -> None:
     assert notice_of(_conn("ok=prenom")) == "prénom modifié"
-    assert notice_of(_conn("ok=eleves-ajoutes&n=3")) == "3 élève(s) ajouté(s)"
+    assert notice_of(_conn("ok=eleves-ajoutes&n=3")) == "3 élèves ajoutés"
+    assert notice_of(_conn("ok=eleves-ajoutes&n=1")) == "1 élève ajouté"
+    assert notice_of(_conn("ok=textes-verrouilles&n=0")) == "0 texte verrouillé"
     for query in ("ok=eleves-ajoutes", "ok=eleves-ajoutes&n=-1", "ok=eleves-ajoutes&n=9999999", "ok=inconnu", ""):
         assert notice_of(_conn(query)) == "", query
     assert with_notice("/x", "eleves-ajoutes", 2) == "/x?ok=eleves-ajoutes&n=2"
@@ -70,4 +72,4 @@ def test_a_form_comes_back_with_its_notice(as_who: AsWho, school: DemoSchool) ->
     added = teacher.post(f"{roster}/eleves", data={"csrf": csrf, "names": "Zoé\nYanis"})
     assert added.status_code == 303
     assert added.headers["location"].endswith("?ok=eleves-ajoutes&n=2")
-    assert "2 élève(s) ajouté(s)" in teacher.get(added.headers["location"]).text
+    assert "2 élèves ajoutés" in teacher.get(added.headers["location"]).text

@@ -122,6 +122,11 @@ class SchoolStore:
         found = await self._classes("WHERE c.code = ? AND c.archived_at IS NULL", (code.strip().upper(),))
         return found[0] if found else None
 
+    async def get_archived_class_by_code(self, code: str) -> SchoolClass | None:
+        """The archived class that had this code (its old cards and QR codes say so)."""
+        found = await self._classes("WHERE c.code = ? AND c.archived_at IS NOT NULL", (code.strip().upper(),))
+        return found[0] if found else None
+
     async def list_classes(self, school_id: int, *, include_archived: bool = False) -> list[SchoolClass]:
         archived = "" if include_archived else " AND c.archived_at IS NULL"
         return await self._classes(f"WHERE c.school_id = ?{archived} ORDER BY c.school_year DESC, c.name", (school_id,))

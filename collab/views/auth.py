@@ -33,9 +33,10 @@ from collab.credentials import (
     device_token,
     minutes_to_wait,
 )
-from collab.errors import NotFound, NotSignedIn, RateLimited
+from collab.errors import ClassArchived, NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
 from collab.views.pages import form_text, hub_of, path_id, render
+from collab.words import count
 
 
 class ClassCodesBlocked(RateLimited):
@@ -49,7 +50,7 @@ class ClassCodesBlocked(RateLimited):
         minutes = minutes_to_wait(retry_after)
         self.public_message = (
             "Trop de codes de classe inconnus ont été essayés depuis ce réseau. "
-            f"Attends {minutes} minute{'s' if minutes > 1 else ''}, puis réessaie, "
+            f"Attends {count(minutes, 'minute', 'minutes')}, puis réessaie, "
             "ou demande à ton enseignant."
         )
 
@@ -92,7 +93,7 @@ async def sign_in(request: Request) -> Response:
         context = {"error": exc.adult_message, "login": login}
         return _with_retry_after(render(request, "auth/sign_in.html", context, status=exc.status), exc.retry_after)
     except WrongCredentials as exc:
-        context = {"error": exc.public_message, "login": login}
+        context = {"error": exc.adult_message, "login": login}
         return render(request, "auth/sign_in.html", context, status=exc.status)
     assert user is not None
     return await _open_session(request, user)
@@ -114,6 +115,9 @@ def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[
             hub_of(request).metrics.sign_in_refused.labels(reason="class_codes").inc()
             page = render(request, "error.html", {"message": exc.public_message, "status": 429}, status=429)
             return _with_retry_after(page, exc.retry_after)
+        except ClassArchived as exc:  # an old card's QR code, or its code typed
+            context = {"message": exc.public_message, "status": exc.status}
+            return render(request, "error.html", context, status=exc.status)
 
     return guarded
 
@@ -130,6 +134,8 @@ async def _look_up_class(request: Request, code: str) -> SchoolClass | None:
     )
     if found.blocked:
         raise ClassCodesBlocked(found.retry_after)
+    if found.klass is None and await hub.store.schools.get_archived_class_by_code(code) is not None:
+        raise ClassArchived(f"class code {code!r} is archived")
     return found.klass
 
 
@@ -147,7 +153,10 @@ async def class_code(request: Request) -> Response:
     code = request.query_params.get("code", "").strip().upper()[:20]
     if not code:
         return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
-    klass = await _look_up_class(request, code)
+    try:
+        klass = await _look_up_class(request, code)
+    except ClassArchived as exc:
+        return render(request, "auth/sign_in.html", {"code_error": exc.public_message, "code": code}, status=exc.status)
     if klass is None:
         return render(
             request,
@@ -183,7 +192,7 @@ async def pictures_page(request: Request) -> Response:
 
 
 def _pictures_context(klass: SchoolClass, pupil: User) -> dict[str, object]:
-    return {"klass": klass, "pupil": pupil, "pictures": PICTURES, "count": PICTURE_COUNT}
+    return {"klass": klass, "pupil": pupil, "pictures": PICTURES, "picture_count": PICTURE_COUNT}
 
 
 @_code_throttled

@@ -27,6 +27,7 @@ from collab.store import Session
 from collab.views.notices import with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.views.tasks import task_for, task_form, taught_task
+from collab.words import time_fr
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,11 @@ async def replay_data(request: Request) -> Response:
         {
             "title": title,
             "members": members,
-            "steps": [{"at": s.at, "author": s.author, "ops": [list(op) for op in s.ops]} for s in steps],
+            "steps": [
+                # "when": the Paris wall clock in words, whatever the teacher's computer says
+                {"at": s.at, "when": time_fr(s.at), "author": s.author, "ops": [list(op) for op in s.ops]}
+                for s in steps
+            ],
         }
     )
 

@@ -23,6 +23,7 @@ from collab.followup import (
     MARKING_NAMES,
     Production,
     TaskMarking,
+    error_label,
     production,
     productions,
     task_marking,
@@ -43,6 +44,7 @@ MAX_WORD = 60
 NAMES = {
     "categories": CATEGORY_NAMES,
     "details": DETAIL_NAMES,
+    "error_label": error_label,
     "annotation_names": ANNOTATION_NAMES,
     "markings": MARKING_NAMES,
     "draft_name": draft_name,

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection
 
+from collab.words import count, number
+
 NOTICES = {
     # The class: roster, pictures, parents, pairs.
-    "eleves-ajoutes": "{n} élève(s) ajouté(s)",
     "prenom": "prénom modifié",
     "eleve-retire": "l'élève a quitté la classe",
     "images": "nouvelles images données : imprimez sa nouvelle carte",
@@ -22,8 +23,6 @@ NOTICES = {
     "separation-retiree": "séparation retirée",
     # The school administration.
     "classe-creee": "classe créée",
-    "eleves-importes": "{n} élève(s) importé(s)",
-    "classes-archivees": "{n} classe(s) archivée(s)",
     # The médiathèque and its phrases.
     "fichier-depose": "fichier déposé",
     "fichier-renomme": "fichier renommé",
@@ -34,8 +33,6 @@ NOTICES = {
     "decoupage-auto": "découpage automatique rétabli",
     # Tasks.
     "tache-creee": "tâche créée",
-    "textes-verrouilles": "{n} texte(s) verrouillé(s)",
-    "textes-deverrouilles": "{n} texte(s) déverrouillé(s)",
     "tache-terminee": "tâche terminée : l'écriture est fermée",
     # Follow-up.
     "bareme": "barème enregistré",
@@ -64,12 +61,21 @@ NOTICES = {
     "supprime": "Commentaire supprimé.",
 }
 
+#: Notices that carry a count: the words for one (or none) and for several (collab.words.count).
+COUNTED_NOTICES = {
+    "eleves-ajoutes": ("élève ajouté", "élèves ajoutés"),
+    "eleves-importes": ("élève importé", "élèves importés"),
+    "classes-archivees": ("classe archivée", "classes archivées"),
+    "textes-verrouilles": ("texte verrouillé", "textes verrouillés"),
+    "textes-deverrouilles": ("texte déverrouillé", "textes déverrouillés"),
+}
+
 _MAX_COUNT_DIGITS = 6
 
 
 def with_notice(url: object, code: str, count: int | None = None) -> str:
-    """``url`` with the notice ``code`` (one of NOTICES) and its count, if it has one."""
-    if code not in NOTICES:
+    """``url`` with the notice ``code`` (one of NOTICES or COUNTED_NOTICES) and its count, if it has one."""
+    if code not in NOTICES and code not in COUNTED_NOTICES:
         raise KeyError(f"unknown notice {code!r}")
     query = {"ok": code} if count is None else {"ok": code, "n": str(count)}
     return f"{url}?{urlencode(query)}"
@@ -77,10 +83,13 @@ def with_notice(url: object, code: str, count: int | None = None) -> str:
 
 def notice_of(conn: HTTPConnection) -> str:
     """The sentence for the code in the address; "" for no code, an unknown one or a bad count."""
-    text = NOTICES.get(conn.query_params.get("ok", ""), "")
-    if "{n}" in text:
-        count = conn.query_params.get("n", "")
-        if not count.isdigit() or len(count) > _MAX_COUNT_DIGITS:
-            return ""
-        text = text.replace("{n}", str(int(count)))
-    return text
+    code = conn.query_params.get("ok", "")
+    text = NOTICES.get(code, "")
+    if code not in COUNTED_NOTICES and "{n}" not in text:
+        return text
+    raw = conn.query_params.get("n", "")
+    if not raw.isdigit() or len(raw) > _MAX_COUNT_DIGITS:
+        return ""
+    if code in COUNTED_NOTICES:
+        return count(int(raw), *COUNTED_NOTICES[code])
+    return text.replace("{n}", number(int(raw)))

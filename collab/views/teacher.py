@@ -264,11 +264,14 @@ async def keep_apart(request: Request) -> Response:
 
 async def sign_in_sheet(request: Request) -> Response:
     """A printable sheet: one card per pupil with the class code, a QR code and the pictures
-    (the class's teachers only: the pictures open the pupils' accounts)."""
-    ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
+    (the class's teachers only: the pictures open the pupils' accounts). An archived class's
+    sheet says so, without cards: nobody signs in there any more."""
+    ctx = await class_context(request, action=Action.TEACH_CLASS)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
+    if not ctx.klass.archived:
+        ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
     cards = []
-    for pupil in ctx.pupils:
+    for pupil in [] if ctx.klass.archived else ctx.pupils:
         pictures = (await ctx.store.accounts.get_credentials(pupil.id)).pictures or ()
         sign_in_url = str(request.url_for("pictures_page", code=ctx.klass.code, pupil_id=pupil.id))
         cards.append(

@@ -2,7 +2,7 @@
 
 const MESSAGES = {
   4400: 'Ton texte a reçu quelque chose d’illisible. Recharge la page.',
-  4401: 'Tu n’es plus connecté(e). Reconnecte-toi avec tes images, puis reviens.',
+  4401: 'Ta session est terminée. Reconnecte-toi avec tes images, puis reviens.',
   4403: 'Ce texte n’est pas le tien : tu ne peux pas l’ouvrir.',
   4404: 'Ce texte n’existe pas (ou plus).',
   4409: 'Ce texte est fermé : on ne peut plus l’écrire.',

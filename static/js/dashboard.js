@@ -32,11 +32,6 @@
     return pattern.replace('DOC', encodeURIComponent(doc))
   }
 
-  function ago (seconds) {
-    if (seconds < 60) return 'il y a ' + Math.max(0, Math.round(seconds)) + ' s'
-    return 'il y a ' + Math.round(seconds / 60) + ' min'
-  }
-
   async function post (target, fields) {
     const body = new URLSearchParams({ csrf: config.csrf, ...fields })
     const response = await fetch(target, { method: 'POST', body, credentials: 'same-origin', headers: { accept: 'application/json' } })
@@ -82,7 +77,7 @@
 
   function draw ({ element, pair }) {
     const now = Date.now() / 1000 + clockOffset
-    const names = pair.members.map((m) => m.name).join(' et ')
+    const names = window.binomeWords.joinList(pair.members.map((m) => m.name))
     element.dataset.state = pair.state
     const draft = pair.draft > 1 ? ' (' + (DRAFTS[pair.draft] || 'jet n° ' + pair.draft) + ')' : ''
     element.querySelector('[data-names]').textContent = 'Binôme ' + pair.pair + draft + ' : ' + names
@@ -105,13 +100,13 @@
     const atEnd = text.scrollTop + text.clientHeight >= text.scrollHeight - 4
     text.querySelector('[data-text]').textContent = pair.text || '…'
     if (atEnd) text.scrollTop = text.scrollHeight
-    element.querySelector('[data-words]').textContent = pair.words + (pair.words > 1 ? ' mots' : ' mot')
+    element.querySelector('[data-words]').textContent = window.binomeWords.count(pair.words, 'mot', 'mots')
     element.querySelector('[data-progress]').textContent = pair.progress
       ? pair.progress.matched + ' / ' + pair.progress.total + ' mots de la dictée'
       : ''
     const last = pair.members.find((m) => m.id === pair.last_author)
     element.querySelector('[data-last]').textContent = pair.last_edit
-      ? 'dernier : ' + (last ? last.name : '?') + ', ' + ago(now - pair.last_edit)
+      ? 'dernier : ' + (last ? last.name : '?') + ', ' + window.binomeWords.ago(pair.last_edit, now)
       : 'pas encore écrit'
     const activity = element.querySelector('[data-activity]')
     const peak = Math.max(1, ...pair.activity)

@@ -56,7 +56,7 @@
     slider.value = String(position)
     $('[data-position]').textContent = String(position)
     const step = steps[position - 1]
-    $('[data-when]').textContent = step ? new Date(step.at * 1000).toLocaleTimeString('fr-FR') : 'début'
+    $('[data-when]').textContent = step ? step.when : 'début'
     root.dataset.position = String(position)
     root.dataset.text = chars.map((entry) => entry[0]).join('')
   }

@@ -18,7 +18,7 @@ def test_the_teacher_corrects_annotates_and_the_pupil_reads(
     page = open_as("teacher", f"/enseignant/texte/{school.lea_doc}")
     marks = page.locator("[data-annotated] .mark")
     expect(marks.filter(has_text="arrive")).to_have_attribute("title", "accord : « arrivent »")
-    expect(page.locator(".counts")).to_contain_text("1 homophone")
+    expect(page.locator(".counts")).to_contain_text("Homophone : 1")
     # select "les plus belles pommes" in the text with the mouse's equivalent: a DOM range
     start = LEA_DICTATION.index("les plus belles pommes")
     page.evaluate(
@@ -46,8 +46,8 @@ def test_the_teacher_corrects_annotates_and_the_pupil_reads(
     row = page.locator("tr", has_text="à").filter(has=page.locator("td", has_text="homophone"))
     row.get_by_role("combobox").select_option("accent")
     row.get_by_role("button", name="Changer").click()
-    expect(page.locator(".counts")).to_contain_text("1 accent")
-    expect(page.locator(".counts")).not_to_contain_text("homophone")
+    expect(page.locator(".counts")).to_contain_text("Accent : 1")
+    expect(page.locator(".counts")).not_to_contain_text("Homophone")
     page.get_by_label("Commentaire").fill("Relisez les accords du verbe.")
     page.get_by_role("button", name="Enregistrer le commentaire").click()
     expect(page.locator("[role=status]")).to_contain_text("commentaire enregistré")

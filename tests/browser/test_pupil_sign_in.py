@@ -27,7 +27,7 @@ def test_pupil_signs_in_with_pictures_on_a_tablet(tablet: Page, server: ServerTh
     wrong = [p.name for p in PICTURES if p.number not in school.lea_pictures][:3]
     for name in wrong:
         tablet.get_by_role("button", name=name, exact=True).tap()
-    expect(tablet.get_by_role("alert")).to_contain_text("Ce n'est pas le bon mot de passe")
+    expect(tablet.get_by_role("alert")).to_contain_text("Ce ne sont pas les bonnes images")
     for name in picture_names(school.lea_pictures):
         tablet.get_by_role("button", name=name, exact=True).tap()
     expect(tablet.get_by_role("heading", name="Bonjour Léa !")).to_be_visible()

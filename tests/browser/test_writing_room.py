@@ -155,4 +155,4 @@ def test_the_http_fallback_syncs_when_websockets_are_blocked(open_as: OpenAs, sc
 
 def test_another_pair_cannot_open_the_room(open_as: OpenAs, school: DemoSchool) -> None:
     lea = open_as("lea", f"/ecrire/{school.other_pair_doc}")
-    expect(lea.get_by_text("Tu n'as pas le droit d'ouvrir cette page ou ce texte.")).to_be_visible()
+    expect(lea.get_by_text("Ce compte n'a pas le droit d'ouvrir cette page ou ce texte.")).to_be_visible()

@@ -1,0 +1,39 @@
+"""The dashboard says how long ago a pair wrote in words (real Chromium): « hier », never
+« il y a 1437 min »; the names of a pair read as a French list."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from playwright.sync_api import expect
+
+from collab.settings import Settings
+from collab.words import ago
+from tests.browser.conftest import OpenAs
+from tests.conftest import update_inserting
+from tests.web import DemoSchool
+
+
+def _written_at(settings: Settings, doc_id: str, author_id: int, at: float) -> None:
+    with sqlite3.connect(settings.database_path) as db:
+        (seq,) = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM doc_updates WHERE doc_id = ?", (doc_id,)).fetchone()
+        db.execute(
+            "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
+            (doc_id, seq, update_inserting("Les feuilles"), author_id, at),
+        )
+
+
+def test_the_dashboard_says_yesterday_not_1437_minutes(open_as: OpenAs, school: DemoSchool, settings: Settings) -> None:
+    yesterday = time.time() - 1437 * 60
+    two_hours = time.time() - 2 * 3600 - 60
+    _written_at(settings, school.lea_doc, school.lea_id, yesterday)
+    _written_at(settings, school.other_pair_doc, school.other_class_pupil_id, two_hours)
+    board = open_as("teacher", f"/enseignant/tache/{school.dictation_task_id}/tableau")
+    expect(board.locator("[data-connection]")).to_have_attribute("data-state", "connected")
+    lea = board.locator(f'.pair-card[data-doc="{school.lea_doc}"]')
+    expect(lea.locator("[data-last]")).to_have_text(f"dernier : Léa, {ago(yesterday)}")
+    assert "min" not in (lea.locator("[data-last]").text_content() or "")
+    other = board.locator(f'.pair-card[data-doc="{school.other_pair_doc}"]')
+    expect(other.locator("[data-last]")).to_contain_text(ago(two_hours))
+    expect(lea.locator("[data-names]")).to_have_text("Binôme 1 : Léa et Noé")
