@@ -26,7 +26,7 @@ def test_codes_counts_and_unknown_codes() -> None:
     assert notice_of(_conn("ok=prenom")) == "prénom modifié"
     assert notice_of(_conn("ok=eleves-ajoutes&n=3")) == "3 élèves ajoutés"
     assert notice_of(_conn("ok=eleves-ajoutes&n=1")) == "1 élève ajouté"
-    assert notice_of(_conn("ok=textes-verrouilles&n=0")) == "0 texte verrouillé"
+    assert notice_of(_conn("ok=textes-verrouilles&n=0")) == "0 texte mis en pause"
     for query in ("ok=eleves-ajoutes", "ok=eleves-ajoutes&n=-1", "ok=eleves-ajoutes&n=9999999", "ok=inconnu", ""):
         assert notice_of(_conn(query)) == "", query
     assert with_notice("/x", "eleves-ajoutes", 2) == "/x?ok=eleves-ajoutes&n=2"

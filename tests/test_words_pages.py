@@ -50,11 +50,11 @@ def _lock(teacher: TestClient, school: DemoSchool, path: str) -> str:
 def test_one_text_and_several_texts(as_who: AsWho, school: DemoSchool, settings: Settings) -> None:
     teacher = as_who("teacher")
     task = school.dictation_task_id
-    assert _lock(teacher, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou") == "1 texte verrouillé"
+    assert _lock(teacher, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou") == "1 texte mis en pause"
     with sqlite3.connect(settings.database_path) as db:
         (documents,) = db.execute("SELECT count(*) FROM task_documents WHERE task_id = ?", (task,)).fetchone()
     assert documents > 2
-    assert _lock(teacher, school, f"/enseignant/tache/{task}/verrou") == f"{documents} textes verrouillés"
+    assert _lock(teacher, school, f"/enseignant/tache/{task}/verrou") == f"{documents} textes mis en pause"
     pages = (f"/enseignant/tache/{task}/suivi", f"/enseignant/tache/{task}/profil", f"/blog/classe/{school.class_id}")
     for page in pages:
         shown = teacher.get(page)

@@ -66,8 +66,8 @@ COUNTED_NOTICES = {
     "eleves-ajoutes": ("élève ajouté", "élèves ajoutés"),
     "eleves-importes": ("élève importé", "élèves importés"),
     "classes-archivees": ("classe archivée", "classes archivées"),
-    "textes-verrouilles": ("texte verrouillé", "textes verrouillés"),
-    "textes-deverrouilles": ("texte déverrouillé", "textes déverrouillés"),
+    "textes-verrouilles": ("texte mis en pause", "textes mis en pause"),
+    "textes-deverrouilles": ("texte rouvert", "textes rouverts"),
 }
 
 _MAX_COUNT_DIGITS = 6
