@@ -28,6 +28,10 @@ class TextState(enum.StrEnum):
         return LABELS[self]
 
     @property
+    def pupil_label(self) -> str:
+        return PUPIL_LABELS[self]
+
+    @property
     def hint(self) -> str:
         return HINTS[self]
 
@@ -51,6 +55,16 @@ LABELS = {
     TextState.SENT: "envoyé (à valider)",
     TextState.PUBLISHED: "publié",
     TextState.SENT_BACK: "renvoyé",
+}
+#: The same states as a pupil reads them on her home page (« tu », the teacher named as the pupils' pages do).
+PUPIL_LABELS = {
+    TextState.NOT_OPEN: "pas encore ouvert",
+    TextState.WRITING: "à écrire",
+    TextState.PAUSED: "en pause",
+    TextState.ENDED: "terminé",
+    TextState.SENT: "envoyé à la maîtresse ou au maître",
+    TextState.PUBLISHED: "publié sur le blog",
+    TextState.SENT_BACK: "à reprendre",
 }
 #: One sentence more, for a tooltip or a legend.
 HINTS = {

@@ -127,3 +127,20 @@ async def test_the_dashboard_follows_agreement_approval_and_send_back_live(
     assert status in (200, 303)
     card = await feed.wait_card(school.lea_doc, lambda c: c["state"] == "published")
     assert card["label"] == "publié"
+
+
+@pytest.mark.parametrize(
+    ("moderated", "label"), [(True, "envoyé à la maîtresse ou au maître"), (False, "publié sur le blog")]
+)
+def test_the_pupils_home_says_sent_until_the_text_is_published(
+    settings: Settings, school: DemoSchool, moderated: bool, label: str
+) -> None:
+    write_and_agree(settings, school, moderated=moderated)
+    with browser(settings) as client:
+        sign_in_as(client, "lea", school)
+        home = page_text(client, "/")
+    line = re.search(rf'href="[^"]*/ecrire/{school.lea_doc}".*?</li>', home, re.S)
+    assert line is not None
+    tag = re.search(r'class="tag[^"]*">([^<]+)<', line.group(0))
+    assert tag is not None and tag.group(1) == label
+    assert "publié sur le blog" not in home or not moderated

@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.auth import current_session
-from collab.models import DocStatus, DocumentTarget, Role
+from collab.models import Role
 from collab.policy import Action, can
+from collab.states import TextFacts, text_state
 from collab.store import Session
 from collab.views.notices import notice_of
 from collab.views.pages import hub_of, kept_offline, render
@@ -42,16 +43,6 @@ async def home(request: Request) -> Response:
     return await _documents_home(request, session)
 
 
-_STATUS_LABELS = {DocStatus.PUBLISHED: "publié", DocStatus.LOCKED: "en pause"}
-
-
-def _closed_label(target: DocumentTarget, now: float) -> str:
-    """Why a pupil's text cannot be written now, in a word or two."""
-    if target.document.status in _STATUS_LABELS:
-        return _STATUS_LABELS[target.document.status]
-    return "pas encore ouvert" if target.opens_at is not None and now < target.opens_at else "fermé"
-
-
 async def _pupil_home(request: Request, session: Session) -> Response:
     """The pupil's texts, newest first: those to write now, then the closed and published ones."""
     hub = hub_of(request)
@@ -61,12 +52,15 @@ async def _pupil_home(request: Request, session: Session) -> Response:
     principal = await hub.store.accounts.load_principal(session.user)
     now = time.time()
     texts: list[dict[str, Any]] = []
-    for target in reversed(await hub.store.documents.list_targets_for_user(session.user.id)):
+    targets = await hub.store.documents.list_targets_for_user(session.user.id)
+    facts = await hub.store.tasks.text_facts([t.document.id for t in targets])
+    for target in reversed(targets):
         pair = pairs.get(target.pair_id) if target.pair_id is not None else None
         if (pair is None and target.explicit is None) or not can(principal, Action.READ_DOCUMENT, target):
             continue  # a class's document that is not this pupil's, or no more (removed, archived)
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
-        label = "à écrire" if writable else _closed_label(target, now)
+        state = text_state(facts.get(target.document.id) or TextFacts(target.document.status), now)
+        label = state.pupil_label if writable or not state.writable else "fermé"
         with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
         post = (
             await hub.store.blog.post_of_document(target.document.id)
