@@ -156,6 +156,8 @@ class DocumentTarget:
     #: The task's writing window (None: no limit on that side).
     opens_at: float | None = None
     closes_at: float | None = None
+    #: Its class is archived (last years' work: read only, see collab.policy).
+    archived: bool = False
 
     def open_at(self, now: float) -> bool:
         return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
@@ -165,6 +167,12 @@ class DocumentTarget:
 class ClassTarget:
     class_id: int
     school_id: int
+    #: An archived class (a past school year): read only, see collab.policy.
+    archived: bool = False
+
+    @classmethod
+    def of(cls, klass: SchoolClass) -> ClassTarget:
+        return cls(klass.id, klass.school_id, klass.archived)
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,8 @@ class BlogConflict(Conflict):
 class Reader:
     session: Session
     klass: SchoolClass
-    teacher: bool  # one of the class's teachers: moderates
+    teacher: bool  # one of the class's teachers: moderates (not once the class is archived)
+    may_comment: bool  # not once the class is archived
 
 
 # -- who asks --------------------------------------------------------------------------------
@@ -61,9 +62,14 @@ async def class_reader(request: Request, session: Session, class_id: int) -> Rea
     hub = hub_of(request)
     klass = await get_class(hub, class_id)
     principal = await hub.store.accounts.load_principal(session.user)
-    target = ClassTarget(klass.id, klass.school_id)
+    target = ClassTarget.of(klass)
     require(principal, Action.READ_CLASS_BLOG, target)
-    return Reader(session, klass, can(principal, Action.TEACH_CLASS, target))
+    return Reader(
+        session,
+        klass,
+        teacher=can(principal, Action.TEACH_CLASS, target),
+        may_comment=can(principal, Action.COMMENT_CLASS_BLOG, target),
+    )
 
 
 async def managed_class(request: Request, session: Session, class_id: int) -> SchoolClass:
@@ -71,7 +77,7 @@ async def managed_class(request: Request, session: Session, class_id: int) -> Sc
     hub = hub_of(request)
     klass = await get_class(hub, class_id)
     principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.TEACH_CLASS, ClassTarget(klass.id, klass.school_id))
+    require(principal, Action.TEACH_CLASS, ClassTarget.of(klass))
     return klass
 
 

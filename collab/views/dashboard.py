@@ -19,7 +19,7 @@ from collab.auth import identify, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.feed import coloured
 from collab.hub import Hub
-from collab.models import ClassTarget, DocStatus
+from collab.models import ClassTarget, DocStatus, SchoolClass
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.store import Session
@@ -58,7 +58,7 @@ async def task_feed(websocket: WebSocket) -> None:
     mark = hub.revocation_mark()
     try:
         identity = await identify(hub.store, websocket)
-        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.TEACH_CLASS)
+        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.READ_CLASS_WORK)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
@@ -135,7 +135,7 @@ async def end_task(request: Request) -> Response:
 # -- replay -------------------------------------------------------------------------------------
 
 
-async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]]]:
+async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]], SchoolClass | None]:
     hub = hub_of(request)
     session = await require_session(hub.store, request)
     doc_id = request.path_params["doc_id"]
@@ -143,24 +143,25 @@ async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, An
     if target is None or target.class_id is None or target.school_id is None:
         raise NotFound(f"no document {doc_id!r}")
     principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.TEACH_CLASS, ClassTarget(target.class_id, target.school_id))
+    require(principal, Action.READ_CLASS_WORK, ClassTarget(target.class_id, target.school_id, target.archived))
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
-    return session, target.document.title, coloured(pair.members if pair is not None else ())
+    klass = await hub.store.schools.get_class(target.class_id)
+    return session, target.document.title, coloured(pair.members if pair is not None else ()), klass
 
 
 async def replay_page(request: Request) -> Response:
-    session, title, members = await _replayable(request)
+    session, title, members, klass = await _replayable(request)
     doc_id = request.path_params["doc_id"]
     return render(
         request,
         "teacher/replay.html",
-        {"title": title, "members": members, "data_url": request.url_for("replay_data", doc_id=doc_id)},
+        {"title": title, "members": members, "klass": klass, "data_url": request.url_for("replay_data", doc_id=doc_id)},
         session=session,
     )
 
 
 async def replay_data(request: Request) -> Response:
-    _, title, members = await _replayable(request)
+    _, title, members, _ = await _replayable(request)
     log_rows = await hub_of(request).store.documents.read_log(request.path_params["doc_id"])
     steps = await anyio.to_thread.run_sync(replay_steps, log_rows)
     return JSONResponse(

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.auth import current_session
-from collab.models import DocStatus, DocumentTarget, Role
+from collab.models import DocStatus, DocumentTarget, Role, SchoolClass
 from collab.policy import Action, can
 from collab.store import Session
 from collab.views.notices import notice_of
@@ -37,8 +37,14 @@ async def home(request: Request) -> Response:
     if role is Role.PARENT:
         principal = await hub.store.accounts.load_principal(session.user)
         found = [await hub.store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
-        known = [c for c in found if c is not None]
-        return render(request, "home/parent.html", {"classes": known}, session=session)
+        known = sorted((c for c in found if c is not None), key=lambda c: (c.archived, c.school_year), reverse=True)
+        current = [c for c in known if not c.archived]
+        years: dict[str, list[SchoolClass]] = {}
+        for klass in known:
+            if klass.archived:
+                years.setdefault(klass.school_year, []).append(klass)
+        context = {"classes": current, "past_years": sorted(years.items(), reverse=True)}
+        return render(request, "home/parent.html", context, session=session)
     return await _documents_home(request, session)
 
 

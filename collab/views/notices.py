@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 NOTICES = {
     # The class: roster, pictures, parents, pairs.
     "eleves-ajoutes": "{n} élève(s) ajouté(s)",
+    "eleves-repris": "élèves repris de l'an dernier : {n}",
     "prenom": "prénom modifié",
     "eleve-retire": "l'élève a quitté la classe",
     "images": "nouvelles images données : imprimez sa nouvelle carte",
