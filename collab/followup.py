@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction import Category, Correction, CorrectionError, correct
-from collab.feed import coloured
+from collab.feed import pair_authors
 from collab.marking import Score, apply_overrides, score
 from collab.models import DocStatus, Pair
 from collab.room import stored_text
@@ -199,7 +199,7 @@ async def production(
         title=document.title,
         draft=lineage.draft,
         pair_number=pair.number if pair is not None else 0,
-        members=coloured(pair.members if pair is not None else ()),
+        members=pair_authors(pair),
         status=status_of(document.status, post),
         text=text,
         post=post,

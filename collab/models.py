@@ -100,6 +100,11 @@ class SchoolClass:
     archived: bool
 
 
+#: How pages name a pupil whose data was erased, on the texts they wrote with others.
+FORMER_PUPIL = "un ancien élève"
+FORMER_PUPILS = "deux anciens élèves"  # a trio's two erased members (the last one's texts are erased)
+
+
 @dataclass(frozen=True, slots=True)
 class Pair:
     """Two pupils (three when the class count is odd) writing together."""
@@ -109,10 +114,23 @@ class Pair:
     number: int
     members: tuple[User, ...]
     dissolved: bool
+    #: Members whose data was erased (RGPD): their co-written texts stay, without their name.
+    former_members: int = 0
+
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        """Who wrote the pair's texts, as pages show it: « un ancien élève » for an erased member."""
+        former = () if not self.former_members else (FORMER_PUPIL if self.former_members == 1 else FORMER_PUPILS,)
+        return former + tuple(m.display_name for m in self.members)
 
     @property
     def names(self) -> str:
-        return " et ".join(m.display_name for m in self.members)
+        return " et ".join(self.author_names)
+
+    def names_besides(self, user_id: int) -> list[str]:
+        """The other authors of the pair's texts, as ``user_id`` sees them."""
+        former = list(self.author_names[:1]) if self.former_members else []
+        return former + [m.display_name for m in self.members if m.id != user_id]
 
 
 @dataclass(frozen=True, slots=True)

@@ -149,11 +149,11 @@ def paragraphs(body: str) -> list[str]:
 
 
 async def post_authors(hub: Hub, posts: list[Post]) -> dict[int, list[str]]:
-    """Post id → the first names of its pair's members."""
+    """Post id → the first names of its pair's members (« un ancien élève » for an erased one)."""
     names: dict[int, list[str]] = {}
     for class_id in {p.class_id for p in posts}:  # one query per class (a page shows one class)
         for pair in await hub.store.pairs.pairs_of_class(class_id):
-            names[pair.id] = [m.display_name for m in pair.members]
+            names[pair.id] = list(pair.author_names)
     return {p.id: names.get(p.pair_id, []) if p.pair_id is not None else [] for p in posts}
 
 

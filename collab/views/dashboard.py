@@ -17,7 +17,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from collab.auth import identify, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
-from collab.feed import coloured
+from collab.feed import pair_authors
 from collab.hub import Hub
 from collab.models import ClassTarget, DocStatus, SchoolClass
 from collab.policy import Action, require
@@ -146,7 +146,7 @@ async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, An
     require(principal, Action.READ_CLASS_WORK, ClassTarget(target.class_id, target.school_id, target.archived))
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     klass = await hub.store.schools.get_class(target.class_id)
-    return session, target.document.title, coloured(pair.members if pair is not None else ()), klass
+    return session, target.document.title, pair_authors(pair), klass
 
 
 async def replay_page(request: Request) -> Response:

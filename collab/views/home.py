@@ -73,7 +73,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
             continue  # a class's document that is not this pupil's, or no more (removed, archived)
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
         label = "à écrire" if writable else _closed_label(target, now)
-        with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
+        with_whom = pair.names_besides(session.user.id) if pair else []
         post = (
             await hub.store.blog.post_of_document(target.document.id)
             if can(principal, Action.READ_OWN_CORRECTION, target)
