@@ -95,7 +95,8 @@ def test_erasing_a_pupil_keeps_the_partners_text_without_her_name(
     assert "Le marché du village." in text and "Il fait beau." in text
     rows = list(csv.reader(io.StringIO(teacher.get(pages(school, written)["csv"]).text), delimiter=";"))
     assert any("un ancien élève et Noé" in cell for row in rows for cell in row)
-    with teacher.websocket_connect(f"/ws/tableau/{school.dictation_task_id}") as dashboard:
+    cookie = {"cookie": f"binome_session={teacher.cookies['binome_session']}"}
+    with teacher.websocket_connect(f"/ws/tableau/{school.dictation_task_id}", headers=cookie) as dashboard:
         snapshot = dashboard.receive_json()
     [card] = [c for c in snapshot["pairs"] if c["doc"] == school.lea_doc]
     assert [m["name"] for m in card["members"]] == ["un ancien élève", "Noé"]
