@@ -175,8 +175,9 @@ def _this_year(principal: Principal, target: Target) -> tuple[Principal, Target]
 
 
 def require(principal: Principal, action: Action, target: Target) -> None:
-    """Raise Forbidden (403) unless ``principal`` may perform ``action`` on ``target``; a change
-    on an archived class that this user could make were it this year's is ArchivedClass (403, with its reason)."""
+    """Raise Forbidden (403) unless ``principal`` may perform ``action`` on ``target``. A change on
+    an archived class that this user could make were it this year's is ArchivedClass (403, and
+    its French message says why); anyone else gets the plain 403 (no hint the class exists)."""
     if can(principal, action, target):
         return
     if action not in READ_ONLY_ACTIONS and archived(principal, target):
