@@ -11,7 +11,10 @@ import logging
 import time
 import zipfile
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import overload
+from zoneinfo import ZoneInfo
 
 from collab.credentials import random_pictures
 from collab.errors import InvalidInput
@@ -125,19 +128,52 @@ async def audit(store: Store, actor_id: int | None, actor_login: str, action: st
 @dataclass(frozen=True)
 class PupilData:
     user: User
-    document_ids: list[str]
+    document_ids: list[str]  # the texts of every pair the pupil was in
     pair_partners: dict[str, list[str]]  # document id -> the partners' names
+    #: Texts written with nobody still here (alone, or with pupils already erased): erased with them.
+    solo_ids: list[str] = field(default_factory=list)
+    #: Pairs with partners: their texts stay with them, the erased pupil becomes « un ancien élève ».
+    shared_pair_ids: list[int] = field(default_factory=list)
+
+    @property
+    def kept_ids(self) -> list[str]:
+        """The co-written texts that stay (without this pupil's name) when the pupil is erased."""
+        solo = set(self.solo_ids)
+        return [d for d in self.document_ids if d not in solo]
 
 
 async def pupil_data(store: Store, pupil: User) -> PupilData:
     pairs = await store.pairs.pairs_of(pupil.id)
     documents: list[str] = []
     partners: dict[str, list[str]] = {}
+    solo: list[str] = []
+    shared: list[int] = []
     for pair in pairs:
-        for doc_id in await store.documents.ids_for_pair(pair.id):
+        others = [m for m in pair.members if m.id != pupil.id]
+        pair_docs = await store.documents.ids_for_pair(pair.id)
+        if others:
+            shared.append(pair.id)
+        else:
+            solo.extend(pair_docs)
+        for doc_id in pair_docs:
             documents.append(doc_id)
-            partners[doc_id] = [m.display_name for m in pair.members if m.id != pupil.id]
-    return PupilData(pupil, documents, partners)
+            partners[doc_id] = pair.names_besides(pupil.id)
+    return PupilData(pupil, documents, partners, solo, shared)
+
+
+#: The export's dates are the school's: ISO 8601 with the offset of France's time then.
+EXPORT_TIME_ZONE = ZoneInfo("Europe/Paris")
+
+
+@overload
+def iso_date(timestamp: float) -> str: ...
+@overload
+def iso_date(timestamp: None) -> None: ...
+def iso_date(timestamp: float | None) -> str | None:
+    """A Unix time as the export writes it: ``2026-11-29T23:05:00+01:00`` (Europe/Paris)."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, EXPORT_TIME_ZONE).isoformat(timespec="seconds")
 
 
 async def export_pupil(store: Store, pupil: User) -> bytes:
@@ -153,7 +189,7 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
         log = await store.documents.read_log(doc_id)
         contributions[doc_id] = [u.created_at for u in log if u.author_id == pupil.id]
     account = {
-        "exporté_le": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "exporté_le": iso_date(time.time()),
         "identifiant": pupil.login,
         "prénom": pupil.display_name,
         "rôle": pupil.role.value,
@@ -164,8 +200,8 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
                 "id": doc_id,
                 "avec": data.pair_partners.get(doc_id, []),
                 "modifications": len(contributions[doc_id]),
-                "première_modification": min(contributions[doc_id], default=None),
-                "dernière_modification": max(contributions[doc_id], default=None),
+                "première_modification": iso_date(min(contributions[doc_id], default=None)),
+                "dernière_modification": iso_date(max(contributions[doc_id], default=None)),
             }
             for doc_id in data.document_ids
         ],
@@ -174,7 +210,7 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
                 "billet": comment.post_id,
                 "texte": comment.body,
                 "état": comment.status,
-                "écrit_le": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(comment.created_at)),
+                "écrit_le": iso_date(comment.created_at),
             }
             for comment in await store.blog.comments_by(pupil.id)
         ],
@@ -188,9 +224,11 @@ async def export_pupil(store: Store, pupil: User) -> bytes:
 
 
 async def delete_pupil(store: Store, pupil: User) -> PupilData:
-    """Erase the pupil: the account, the texts of their pairs, sessions, tokens, links."""
+    """Erase the pupil: the account, sessions, tokens, links, comments and the texts they wrote
+    alone. The texts written with partners stay theirs: the pupil's name and account leave them
+    (the pair shows « un ancien élève », the replay's updates lose their author)."""
     if pupil.role is not Role.PUPIL:
         raise InvalidInput("Seuls les comptes d'élèves se suppriment ici.")
     data = await pupil_data(store, pupil)
-    await store.privacy.erase_user(pupil.id, data.document_ids)
+    await store.privacy.erase_user(pupil.id, data.solo_ids, data.shared_pair_ids)
     return data

@@ -201,6 +201,15 @@ class AgreementDesk:
         members = room.members if room is not None else await self._pair_members(doc_id)
         return status, agreed, members, await store.blog.post_of_document(doc_id)
 
+    def member_erased(self, doc_ids: list[str], user_id: int) -> None:
+        """A member's data was erased: the open rooms of these texts (kept by the partners) no
+        more wait for their agreement."""
+        for doc_id in doc_ids:
+            room = self._hub.rooms.get(doc_id)
+            if room is not None:
+                room.members = tuple(m for m in room.members if m != user_id)
+                room.agreed.discard(user_id)
+
     async def _pair_members(self, doc_id: str) -> tuple[int, ...]:
         store = self._hub.store
         pair_id = await store.documents.pair_of(doc_id)

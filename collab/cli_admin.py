@@ -111,6 +111,24 @@ def roll_over(args: argparse.Namespace) -> int:
     return _run(args, act)
 
 
+def carry_pupils(args: argparse.Namespace) -> int:
+    """The school year: pupils of an archived class join a class of this year (same school), with
+    their accounts, logins and pictures; prints how many joined."""
+
+    async def act(store: Store) -> int:
+        source, target = await _class(store, args.from_class), await _class(store, args.to_class)
+        if not source.archived or target.archived or source.school_id != target.school_id:
+            return _fail("pupils go from an archived class to a class of this year, in the same school")
+        pupils = await store.schools.list_pupils(source.id)
+        wanted = [p for p in pupils if not args.logins or p.login in args.logins]
+        if len(wanted) != (len(args.logins) or len(wanted)):
+            return _fail(f"not all of these pupils are in class {source.id}")
+        print(await store.schools.carry_pupils(target.id, [p.id for p in wanted]))
+        return 0
+
+    return _run(args, act)
+
+
 def _operator() -> str:
     """Who runs an admin command, for the audit log."""
     return f"ligne de commande ({getpass.getuser()})"
@@ -140,13 +158,17 @@ def export_pupil(args: argparse.Namespace) -> int:
 
 def delete_pupil(args: argparse.Namespace) -> int:
     if not args.yes:
-        return _fail("deleting a pupil erases their account and the texts of their pairs: add --yes to confirm")
+        return _fail(
+            "deleting a pupil erases their account and the texts they wrote alone "
+            "(co-written texts stay with the partners, without the pupil's name): add --yes to confirm"
+        )
 
     async def act(store: Store) -> int:
         pupil = await _pupil(store, args.login)
         await administration.audit(store, None, _operator(), "delete", pupil)
         data = await administration.delete_pupil(store, pupil)
-        print(f"deleted {args.login} and {len(data.document_ids)} text(s)", file=sys.stderr)
+        alone, kept = len(data.solo_ids), len(data.kept_ids)
+        print(f"deleted {args.login}, {alone} text(s) written alone; {kept} co-written kept", file=sys.stderr)
         return 0
 
     return _run(args, act)
@@ -194,10 +216,14 @@ def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     p = command("rollover", roll_over, "archive a school's classes of a year; prints how many")
     p.add_argument("--school-id", type=int, required=True)
     p.add_argument("--year", required=True)
+    p = command("carry-pupils", carry_pupils, "move pupils of last year's class into this year's; prints how many")
+    p.add_argument("--from-class", type=int, required=True, help="the archived class")
+    p.add_argument("--to-class", type=int, required=True, help="the class of this year")
+    p.add_argument("logins", nargs="*", help="only these pupils (all of the class when none)")
     p = command("export-pupil", export_pupil, "write a pupil's data (RGPD) as a zip")
     p.add_argument("login")
     p.add_argument("--out", required=True)
-    p = command("delete-pupil", delete_pupil, "erase a pupil: account, texts of their pairs, sessions")
+    p = command("delete-pupil", delete_pupil, "erase a pupil: account, sessions, texts written alone")
     p.add_argument("login")
     p.add_argument("--yes", action="store_true")
     p = command("audit-log", audit_log, "who exported or erased which pupil's data, when (JSON lines)")

@@ -63,6 +63,13 @@ class ReadOnly(Forbidden):
     public_message = "Ce texte est en lecture seule."
 
 
+class ArchivedClass(Forbidden):
+    """A change asked on a class of a past school year: its work is kept to be read, not changed."""
+
+    reason = "archived_class"
+    public_message = "Cette classe est archivée : son travail se lit encore, mais ne se modifie plus."
+
+
 class NotFound(CollabError):
     status = 404
     close_code = 4404

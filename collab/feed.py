@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from collab.errors import CollabError
 from collab.metrics import FrameCounts
-from collab.models import DocStatus, User
+from collab.models import DocStatus, Pair, User
 from collab.progress import Progress, words
 from collab.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, Room, stored_text
 from collab.states import TextFacts, text_state
@@ -45,6 +45,19 @@ def coloured(members: Sequence[User]) -> list[dict[str, Any]]:
     """A pair's members as the pages draw them: id, name and their colour (same order, same colour
     on the pupils' screens, the dashboard and the replay)."""
     return [{"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]} for i, m in enumerate(members)]
+
+
+#: The colour of an erased member's writing (no id: their updates have no author any more).
+FORMER_COLOUR = "#5b6475"
+
+
+def pair_authors(pair: Pair | None) -> list[dict[str, Any]]:
+    """The authors of a pair's texts as the teacher's pages draw them: its members, and « un ancien
+    élève » (id None, grey) for each member whose data was erased."""
+    if pair is None:
+        return []
+    former = pair.author_names[: 1 if pair.former_members else 0]
+    return [{"id": None, "name": name, "colour": FORMER_COLOUR} for name in former] + coloured(pair.members)
 
 
 @dataclass
@@ -412,7 +425,7 @@ class ClassFeeds:
         facts = await store.tasks.text_facts([d.doc_id for d in documents])
         for document in documents:
             pair = pairs.get(document.pair_id)
-            members = coloured(pair.members if pair is not None else ())
+            members = pair_authors(pair)
             group = groups[document.group_id]
             card = PairCard(
                 doc_id=document.doc_id,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction import Category, Correction, CorrectionError, correct
-from collab.feed import coloured
+from collab.feed import pair_authors
 from collab.marking import Score, apply_overrides, score
 from collab.models import Pair
 from collab.room import stored_text
@@ -205,7 +205,7 @@ async def production(
         title=document.title,
         draft=lineage.draft,
         pair_number=pair.number if pair is not None else 0,
-        members=coloured(pair.members if pair is not None else ()),
+        members=pair_authors(pair),
         status=text_state((await store.tasks.text_facts([doc_id]))[doc_id], time.time()),
         text=text,
         post=post,

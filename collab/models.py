@@ -102,6 +102,11 @@ class SchoolClass:
     archived: bool
 
 
+#: How pages name a pupil whose data was erased, on the texts they wrote with others.
+FORMER_PUPIL = "un ancien élève"
+FORMER_PUPILS = "deux anciens élèves"  # a trio's two erased members (the last one's texts are erased)
+
+
 @dataclass(frozen=True, slots=True)
 class Pair:
     """Two pupils (three when the class count is odd) writing together."""
@@ -111,11 +116,24 @@ class Pair:
     number: int
     members: tuple[User, ...]
     dissolved: bool
+    #: Members whose data was erased (RGPD): their co-written texts stay, without their name.
+    former_members: int = 0
+
+    @property
+    def author_names(self) -> tuple[str, ...]:
+        """Who wrote the pair's texts, as pages show it: « un ancien élève » for an erased member."""
+        former = () if not self.former_members else (FORMER_PUPIL if self.former_members == 1 else FORMER_PUPILS,)
+        return former + tuple(m.display_name for m in self.members)
 
     @property
     def names(self) -> str:
-        """« Mila et Tom », « Mila, Raphaël et Tom »."""
-        return join_list(m.display_name for m in self.members)
+        """« Mila et Tom », « Mila, Raphaël et Tom », « un ancien élève et Noé »."""
+        return join_list(self.author_names)
+
+    def names_besides(self, user_id: int) -> list[str]:
+        """The other authors of the pair's texts, as ``user_id`` sees them."""
+        former = list(self.author_names[:1]) if self.former_members else []
+        return former + [m.display_name for m in self.members if m.id != user_id]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +177,8 @@ class DocumentTarget:
     #: The task's writing window (None: no limit on that side).
     opens_at: float | None = None
     closes_at: float | None = None
+    #: Its class is archived (last years' work: read only, see collab.policy).
+    archived: bool = False
 
     def open_at(self, now: float) -> bool:
         return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
@@ -168,6 +188,12 @@ class DocumentTarget:
 class ClassTarget:
     class_id: int
     school_id: int
+    #: An archived class (a past school year): read only, see collab.policy.
+    archived: bool = False
+
+    @classmethod
+    def of(cls, klass: SchoolClass) -> ClassTarget:
+        return cls(klass.id, klass.school_id, klass.archived)
 
 
 @dataclass(frozen=True, slots=True)

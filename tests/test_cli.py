@@ -178,6 +178,15 @@ def test_admin_commands_from_school_to_rgpd(tmp_path: Path) -> None:
     assert all(a["by"].startswith("ligne de commande") for a in audit)
     rollover = collab("admin", "rollover", "--school-id", school_id, "--year", "2026-2027", data=data)
     assert rollover.stdout.strip() == "1"
+    # The next year: Victor goes on into this year's class, with his login.
+    next_year = ["--school-id", school_id, "--name", "CM2 Vert", "--level", "CM2", "--year", "2027-2028"]
+    new_id = collab("admin", "create-class", *next_year, data=data).stdout.split()[0]
+    wrong = collab("admin", "carry-pupils", "--from-class", new_id, "--to-class", class_id, data=data)
+    assert wrong.returncode == 1 and "archived" in wrong.stderr
+    carried = collab("admin", "carry-pupils", "--from-class", class_id, "--to-class", new_id, data=data)
+    assert carried.returncode == 0 and carried.stdout.strip() == "1"
+    users = [json.loads(line) for line in collab("users", data=data).stdout.splitlines()]
+    assert [u["class"] for u in users if u["login"] == f"victor.h.{code.lower()}"] == ["CM2 Vert"]
 
 
 def test_admin_command_errors_are_clear(tmp_path: Path) -> None:

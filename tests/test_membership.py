@@ -37,9 +37,16 @@ def status_of(settings: Settings, doc: str) -> str:
 
 
 async def teacher_still_reads_watches_and_locks(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil, writer: YClient | None
+    server: ServerThread,
+    settings: Settings,
+    school: DemoSchool,
+    teacher: Pupil,
+    writer: YClient | None,
+    *,
+    archived: bool = False,
 ) -> None:
-    """The class's teacher opens the text (read), its task's dashboard and feed, and locks it."""
+    """The class's teacher opens the text (read), its task's dashboard and feed, and locks it
+    (not once the class is archived: then it is read only, 403)."""
     reader = await join(server, school.lea_doc, teacher)
     headers = {"Cookie": f"binome_session={teacher.cookie}"}
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10, headers=headers) as http:
@@ -52,8 +59,12 @@ async def teacher_still_reads_watches_and_locks(
         snapshot = json.loads(await dashboard.recv())
         assert school.lea_doc in {card["doc"] for card in snapshot["pairs"]}
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
-    assert (await post_form(server, teacher, path, action="lock")).status_code == 303
-    assert status_of(settings, school.lea_doc) == "locked"
+    if archived:
+        assert (await post_form(server, teacher, path, action="lock")).status_code == 403
+        assert status_of(settings, school.lea_doc) == "open"
+    else:
+        assert (await post_form(server, teacher, path, action="lock")).status_code == 303
+        assert status_of(settings, school.lea_doc) == "locked"
     if writer is not None:
         assert await writer.wait_closed() == 4409  # a writer still there is told it is locked
     await reader.close()
@@ -106,7 +117,7 @@ async def test_a_class_archived_mid_lesson_writes_no_more(
         assert await (await join_closed(server, school.lea_doc, pupil)).wait_closed() == 4403
     await server.call(server.hub.update_log.flush())
     assert stored_text_has(settings, school.lea_doc, "avant l'archivage")
-    await teacher_still_reads_watches_and_locks(server, settings, school, teacher, None)
+    await teacher_still_reads_watches_and_locks(server, settings, school, teacher, None, archived=True)
     headers = {"Cookie": f"binome_session={teacher.cookie}"}
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10, headers=headers) as http:
         home = (await http.get("/")).text

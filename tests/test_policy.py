@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collab.errors import CollabError, Forbidden, Locked, NotFound
+from collab.errors import ArchivedClass, CollabError, Forbidden, Locked, NotFound
 from collab.models import (
     Access,
     ClassTarget,
@@ -19,7 +19,7 @@ from collab.models import (
     SchoolTarget,
     User,
 )
-from collab.policy import Action, Target, can, document_access
+from collab.policy import Action, Target, can, document_access, require
 
 # Two schools; school 1 has classes 10 (ours) and 11 (other); school 2 has class 20.
 OWN_CLASS, OTHER_CLASS, OTHER_SCHOOL_CLASS = 10, 11, 20
@@ -43,7 +43,7 @@ PRINCIPALS = {
         teacher_school_ids=frozenset({1}),
         member_school_ids=frozenset({1}),
     ),
-    # The teacher of class 10 once it is archived: reads, locks and follows up its texts, no more.
+    # The teacher of class 10 once it is archived: reads its texts, follow-up and blog, changes nothing.
     "archived class teacher": principal(Role.TEACHER, archived_taught_class_ids=frozenset({OWN_CLASS})),
     "parent": principal(Role.PARENT, children_class_ids=frozenset({OWN_CLASS})),
     "admin": principal(Role.ADMIN, admin_school_ids=frozenset({1})),
@@ -53,8 +53,12 @@ PRINCIPALS = {
 }
 
 
-def doc(class_id: int, school_id: int, pair_id: int, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:
-    return DocumentTarget(Document("d", "T", status, 0.0), class_id=class_id, school_id=school_id, pair_id=pair_id)
+def doc(
+    class_id: int, school_id: int, pair_id: int, status: DocStatus = DocStatus.OPEN, *, archived: bool = False
+) -> DocumentTarget:
+    return DocumentTarget(
+        Document("d", "T", status, 0.0), class_id=class_id, school_id=school_id, pair_id=pair_id, archived=archived
+    )
 
 
 TARGETS: dict[str, Target] = {
@@ -68,6 +72,10 @@ TARGETS: dict[str, Target] = {
     "other class doc": doc(OTHER_CLASS, 1, 102),
     "other school doc": doc(OTHER_SCHOOL_CLASS, 2, 103),
     "own class": ClassTarget(OWN_CLASS, 1),
+    # Class 10 as the store loads it once archived (a past school year).
+    "own archived class": ClassTarget(OWN_CLASS, 1, archived=True),
+    "own archived pair doc": doc(OWN_CLASS, 1, OWN_PAIR, archived=True),
+    "published own archived doc": doc(OWN_CLASS, 1, OWN_PAIR, DocStatus.PUBLISHED, archived=True),
     "other class": ClassTarget(OTHER_CLASS, 1),
     "other school class": ClassTarget(OTHER_SCHOOL_CLASS, 2),
     "own school": SchoolTarget(1),
@@ -83,7 +91,7 @@ TARGETS: dict[str, Target] = {
     "other school shelf": MediaTarget(2, None),
 }
 
-R, W, B, C, T, S, D, M, L, MM, F, OWN, J, P = (
+R, W, B, C, T, S, D, M, L, MM, F, OWN, J, P, CB, RW, RF = (
     Action.READ_DOCUMENT,
     Action.WRITE_DOCUMENT,
     Action.READ_CLASS_BLOG,
@@ -98,6 +106,9 @@ R, W, B, C, T, S, D, M, L, MM, F, OWN, J, P = (
     Action.READ_OWN_CORRECTION,
     Action.START_DRAFT,
     Action.PUPIL_SIGN_IN,
+    Action.COMMENT_CLASS_BLOG,
+    Action.READ_CLASS_WORK,
+    Action.READ_FOLLOW_UP,
 )
 
 # (who, target) -> the actions allowed; every other (who, target, action) must be refused.
@@ -108,23 +119,35 @@ ALLOWED: dict[tuple[str, str], set[Action]] = {
     # the reference and a second draft only once the pair's text is closed by publication
     ("pupil", "published own doc"): {R, OWN, J},
     ("pupil", "published other pair doc"): set(),
-    ("pupil", "own class"): {B},
-    ("teacher", "own pair doc"): {R, F},
-    ("teacher", "old pair doc"): {R, F},
-    ("teacher", "locked own doc"): {R, F},
-    ("teacher", "other pair doc"): {R, F},
-    ("teacher", "published own doc"): {R, F, J},
-    ("teacher", "published other pair doc"): {R, F, J},
+    ("pupil", "own class"): {B, CB},
+    # once the class is archived its pupils write nothing in it any more (nor comment)
+    ("pupil", "own archived class"): {B},
+    ("pupil", "own archived pair doc"): {R},
+    ("pupil", "published own archived doc"): {R},
+    ("teacher", "own pair doc"): {R, F, RF},
+    ("teacher", "old pair doc"): {R, F, RF},
+    ("teacher", "locked own doc"): {R, F, RF},
+    ("teacher", "other pair doc"): {R, F, RF},
+    ("teacher", "published own doc"): {R, F, RF, J},
+    ("teacher", "published other pair doc"): {R, F, RF, J},
     # only teachers watch, replay, moderate and see the sign-in cards (pictures): never admins
-    ("teacher", "own class"): {B, C, T, P},
-    ("archived class teacher", "own pair doc"): {R, F},
-    ("archived class teacher", "old pair doc"): {R, F},
-    ("archived class teacher", "locked own doc"): {R, F},
-    ("archived class teacher", "other pair doc"): {R, F},
-    ("archived class teacher", "published own doc"): {R, F},  # no new draft in an archived class
-    ("archived class teacher", "published other pair doc"): {R, F},
-    ("archived class teacher", "own class"): {B, T},
-    ("parent", "own class"): {B},
+    ("teacher", "own class"): {B, CB, C, T, P, RW},
+    # the archived class, whether the target or the principal says so: read only
+    ("teacher", "own archived class"): {B, RW},
+    ("teacher", "own archived pair doc"): {R, RF},
+    ("teacher", "published own archived doc"): {R, RF},
+    ("archived class teacher", "own pair doc"): {R, RF},
+    ("archived class teacher", "old pair doc"): {R, RF},
+    ("archived class teacher", "locked own doc"): {R, RF},
+    ("archived class teacher", "other pair doc"): {R, RF},
+    ("archived class teacher", "published own doc"): {R, RF},  # no new draft in an archived class
+    ("archived class teacher", "published other pair doc"): {R, RF},
+    ("archived class teacher", "own class"): {B, RW},
+    ("archived class teacher", "own archived class"): {B, RW},
+    ("archived class teacher", "own archived pair doc"): {R, RF},
+    ("archived class teacher", "published own archived doc"): {R, RF},
+    ("parent", "own class"): {B, CB},
+    ("parent", "own archived class"): {B},  # last years' blogs: read, no comment
     ("admin", "own class"): {C},
     ("admin", "other class"): {C},
     ("admin", "own school"): {S},
@@ -151,7 +174,32 @@ def test_permission_matrix(who: str, target_name: str, action: Action) -> None:
 
 def test_matrix_is_not_vacuous() -> None:
     assert len(CASES) == len(PRINCIPALS) * len(TARGETS) * len(Action) >= 300
-    assert sum(len(v) for v in ALLOWED.values()) == 57
+    assert sum(len(v) for v in ALLOWED.values()) == 83
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "target_name"),
+    [
+        ("archived class teacher", Action.TEACH_CLASS, "own class"),
+        ("archived class teacher", Action.FOLLOW_UP, "own pair doc"),
+        ("archived class teacher", Action.START_DRAFT, "published own doc"),
+        ("teacher", Action.TEACH_CLASS, "own archived class"),
+        ("teacher", Action.MANAGE_CLASS, "own archived class"),
+        ("admin", Action.MANAGE_CLASS, "own archived class"),
+        ("parent", Action.COMMENT_CLASS_BLOG, "own archived class"),
+    ],
+)
+def test_a_change_on_an_archived_class_says_why(who: str, action: Action, target_name: str) -> None:
+    with pytest.raises(ArchivedClass) as refused:
+        require(PRINCIPALS[who], action, TARGETS[target_name])
+    assert refused.value.status == 403 and "archivée" in refused.value.public_message
+
+
+def test_an_archived_class_of_someone_else_gets_no_hint() -> None:
+    for who in ("teacher", "archived class teacher", "admin"):
+        with pytest.raises(Forbidden) as refused:
+            require(PRINCIPALS[who], Action.TEACH_CLASS, ClassTarget(OTHER_SCHOOL_CLASS, 2, archived=True))
+        assert not isinstance(refused.value, ArchivedClass)
 
 
 def explicit(access: Access | None, status: DocStatus = DocStatus.OPEN) -> DocumentTarget:

@@ -50,7 +50,9 @@ def _lock(teacher: TestClient, school: DemoSchool, path: str) -> str:
 def test_one_text_and_several_texts(as_who: AsWho, school: DemoSchool, settings: Settings) -> None:
     teacher = as_who("teacher")
     task = school.dictation_task_id
-    assert _lock(teacher, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou") == "1 texte mis en pause"
+    assert (
+        _lock(teacher, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou") == "1 texte mis en pause"
+    )
     with sqlite3.connect(settings.database_path) as db:
         (documents,) = db.execute("SELECT count(*) FROM task_documents WHERE task_id = ?", (task,)).fetchone()
     assert documents > 2

@@ -227,9 +227,10 @@ class AccountStore:
                 "JOIN class_pupils cp ON cp.class_id = p.class_id AND cp.user_id = m.user_id "
                 "JOIN classes c ON c.id = p.class_id WHERE m.user_id = :u AND c.archived_at IS NULL"
             ),
+            # The blogs of the children's classes, this year's and past years' (archived: read only).
             children_class_ids=await ids(
                 "SELECT p.class_id FROM parent_links l JOIN class_pupils p ON p.user_id = l.pupil_id "
-                "JOIN classes c ON c.id = p.class_id WHERE l.parent_id = :u AND c.archived_at IS NULL"
+                "WHERE l.parent_id = :u"
             ),
             teacher_school_ids=await ids(
                 "SELECT c.school_id FROM class_teachers t JOIN classes c ON c.id = t.class_id "

@@ -390,6 +390,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE documents ADD COLUMN sent_back_at REAL;
         """,
     ),
+    (
+        "0013_former_members",
+        """
+        -- Pupils of a pair whose data was erased (RGPD): the pair's texts stay with its other
+        -- members, the erased ones are shown as « un ancien élève », without name or account.
+        ALTER TABLE pairs ADD COLUMN former_members INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,17 +15,21 @@ class PairStore:
 
     async def _pairs(self, where: str, args: tuple[object, ...]) -> list[Pair]:
         async with self.db.conn.execute(
-            "SELECT p.id, p.class_id, p.number, p.dissolved_at, u.id, u.login, u.display_name, u.role "
+            "SELECT p.id, p.class_id, p.number, p.dissolved_at, p.former_members, "
+            "u.id, u.login, u.display_name, u.role "
             f"FROM pairs p JOIN pair_members m ON m.pair_id = p.id JOIN users u ON u.id = m.user_id WHERE {where} "
             "ORDER BY p.number, p.id, u.display_name COLLATE NOCASE, u.id",
             args,
         ) as cur:
             rows = await cur.fetchall()
-        pairs: dict[int, tuple[int, int, bool, list[User]]] = {}
+        pairs: dict[int, tuple[int, int, bool, int, list[User]]] = {}
         for r in rows:
-            entry = pairs.setdefault(int(r[0]), (int(r[1]), int(r[2]), r[3] is not None, []))
-            entry[3].append(User(id=int(r[4]), login=str(r[5]), display_name=str(r[6]), role=Role(r[7])))
-        return [Pair(pid, c, n, tuple(members), dissolved) for pid, (c, n, dissolved, members) in pairs.items()]
+            entry = pairs.setdefault(int(r[0]), (int(r[1]), int(r[2]), r[3] is not None, int(r[4]), []))
+            entry[4].append(User(id=int(r[5]), login=str(r[6]), display_name=str(r[7]), role=Role(r[8])))
+        return [
+            Pair(pid, c, n, tuple(members), dissolved, former)
+            for pid, (c, n, dissolved, former, members) in pairs.items()
+        ]
 
     async def current_pairs(self, class_id: int) -> list[Pair]:
         return await self._pairs("p.class_id = ? AND p.dissolved_at IS NULL", (class_id,))

@@ -22,15 +22,19 @@ class PrivacyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def erase_user(self, user_id: int, document_ids: Sequence[str]) -> None:
+    async def erase_user(self, user_id: int, document_ids: Sequence[str], former_of: Sequence[int] = ()) -> None:
         """Delete these documents (text, log, snapshot) and the account; every table that
         references the account cascades (tokens, sessions, credentials, memberships, links),
-        and the person's name is removed from the authorship of any other document."""
+        and the person's name is removed from the authorship of any other document: the pairs
+        ``former_of`` keep their texts and count one former member more (« un ancien élève »)."""
         docs = [(doc_id,) for doc_id in document_ids]
         async with self.db.write() as conn:
             for table in ("doc_updates", "doc_snapshots", "document_members", "task_documents"):
                 await conn.executemany(f"DELETE FROM {table} WHERE doc_id = ?", docs)
             await conn.executemany("DELETE FROM documents WHERE id = ?", docs)
+            await conn.executemany(
+                "UPDATE pairs SET former_members = former_members + 1 WHERE id = ?", [(p,) for p in former_of]
+            )
             await conn.execute("UPDATE doc_updates SET author_id = NULL WHERE author_id = ?", (user_id,))
             await conn.execute("DELETE FROM comments WHERE author_id = ?", (user_id,))
             await conn.execute("DELETE FROM users WHERE id = ?", (user_id,))

@@ -161,6 +161,33 @@ class SchoolStore:
                 "INSERT OR IGNORE INTO class_pupils (class_id, user_id) VALUES (?, ?)", (class_id, user_id)
             )
 
+    async def carry_pupils(self, class_id: int, user_ids: list[int]) -> int:
+        """The school year: these pupils (of a past year's class) join this class, with their
+        account, login and pictures. A pupil already in a class of this year stays where they
+        are. Their past classes keep them (read only: archived). Returns how many joined."""
+        joined = 0
+        async with self.db.write() as conn:
+            for user_id in user_ids:
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO class_pupils (class_id, user_id) SELECT ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM class_pupils p JOIN classes c ON c.id = p.class_id "
+                    "WHERE p.user_id = ? AND c.archived_at IS NULL)",
+                    (class_id, user_id, user_id),
+                )
+                joined += cur.rowcount
+        return joined
+
+    async def current_classes_of(self, user_ids: list[int]) -> dict[int, SchoolClass]:
+        """Pupil id → their class this year (not archived), for those who have one."""
+        found: dict[int, SchoolClass] = {}
+        for user_id in user_ids:
+            classes = await self._classes(
+                "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? AND c.archived_at IS NULL", (user_id,)
+            )
+            if classes:
+                found[user_id] = classes[0]
+        return found
+
     async def remove_pupil(self, class_id: int, user_id: int) -> None:
         async with self.db.write() as conn:
             await conn.execute("DELETE FROM class_pupils WHERE class_id = ? AND user_id = ?", (class_id, user_id))

@@ -10,7 +10,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collab.errors import InvalidInput, NotFound
+from collab.errors import ArchivedClass, InvalidInput, NotFound
 from collab.store.blog import COMMENT_MODES
 from collab.views.blog_common import (
     COMMENT_MAX_CHARS,
@@ -48,6 +48,8 @@ async def add_comment(request: Request) -> Response:
     hub = hub_of(request)
     session, form = await form_session(request)
     post, reader = await readable_post(request, session)
+    if not reader.may_comment:
+        raise ArchivedClass(f"class {post.class_id} is archived: no new comment")
     if not post.published:
         raise BlogConflict("On ne peut commenter qu'un texte publié.")
     mode = comment_mode(post, await hub.store.blog.settings(post.class_id))

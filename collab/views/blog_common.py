@@ -43,7 +43,8 @@ class BlogConflict(Conflict):
 class Reader:
     session: Session
     klass: SchoolClass
-    teacher: bool  # one of the class's teachers: moderates
+    teacher: bool  # one of the class's teachers: moderates (not once the class is archived)
+    may_comment: bool  # not once the class is archived
 
 
 # -- who asks --------------------------------------------------------------------------------
@@ -61,9 +62,14 @@ async def class_reader(request: Request, session: Session, class_id: int) -> Rea
     hub = hub_of(request)
     klass = await get_class(hub, class_id)
     principal = await hub.store.accounts.load_principal(session.user)
-    target = ClassTarget(klass.id, klass.school_id)
+    target = ClassTarget.of(klass)
     require(principal, Action.READ_CLASS_BLOG, target)
-    return Reader(session, klass, can(principal, Action.TEACH_CLASS, target))
+    return Reader(
+        session,
+        klass,
+        teacher=can(principal, Action.TEACH_CLASS, target),
+        may_comment=can(principal, Action.COMMENT_CLASS_BLOG, target),
+    )
 
 
 async def managed_class(request: Request, session: Session, class_id: int) -> SchoolClass:
@@ -71,7 +77,7 @@ async def managed_class(request: Request, session: Session, class_id: int) -> Sc
     hub = hub_of(request)
     klass = await get_class(hub, class_id)
     principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.TEACH_CLASS, ClassTarget(klass.id, klass.school_id))
+    require(principal, Action.TEACH_CLASS, ClassTarget.of(klass))
     return klass
 
 
@@ -143,11 +149,11 @@ def paragraphs(body: str) -> list[str]:
 
 
 async def post_authors(hub: Hub, posts: list[Post]) -> dict[int, list[str]]:
-    """Post id → the first names of its pair's members."""
+    """Post id → the first names of its pair's members (« un ancien élève » for an erased one)."""
     names: dict[int, list[str]] = {}
     for class_id in {p.class_id for p in posts}:  # one query per class (a page shows one class)
         for pair in await hub.store.pairs.pairs_of_class(class_id):
-            names[pair.id] = [m.display_name for m in pair.members]
+            names[pair.id] = list(pair.author_names)
     return {p.id: names.get(p.pair_id, []) if p.pair_id is not None else [] for p in posts}
 
 

@@ -17,9 +17,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from collab.auth import identify, require_session
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
-from collab.feed import coloured
+from collab.feed import pair_authors
 from collab.hub import Hub
-from collab.models import ClassTarget, DocStatus
+from collab.models import ClassTarget, DocStatus, SchoolClass
 from collab.policy import Action, require
 from collab.replay import replay_steps
 from collab.states import TextState, text_state
@@ -61,7 +61,7 @@ async def task_feed(websocket: WebSocket) -> None:
     mark = hub.revocation_mark()
     try:
         identity = await identify(hub.store, websocket)
-        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.TEACH_CLASS)
+        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.READ_CLASS_WORK)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
@@ -138,7 +138,7 @@ async def end_task(request: Request) -> Response:
 # -- replay -------------------------------------------------------------------------------------
 
 
-async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]]]:
+async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]], SchoolClass | None]:
     hub = hub_of(request)
     session = await require_session(hub.store, request)
     doc_id = request.path_params["doc_id"]
@@ -146,13 +146,14 @@ async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, An
     if target is None or target.class_id is None or target.school_id is None:
         raise NotFound(f"no document {doc_id!r}")
     principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.TEACH_CLASS, ClassTarget(target.class_id, target.school_id))
+    require(principal, Action.READ_CLASS_WORK, ClassTarget(target.class_id, target.school_id, target.archived))
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
-    return session, target.document.title, coloured(pair.members if pair is not None else ())
+    klass = await hub.store.schools.get_class(target.class_id)
+    return session, target.document.title, pair_authors(pair), klass
 
 
 async def replay_page(request: Request) -> Response:
-    session, title, members = await _replayable(request)
+    session, title, members, klass = await _replayable(request)
     store = hub_of(request).store
     doc_id = request.path_params["doc_id"]
     task_id = await store.tasks.task_of_document(doc_id)
@@ -160,6 +161,7 @@ async def replay_page(request: Request) -> Response:
     context = {
         "title": title,
         "members": members,
+        "klass": klass,
         "data_url": request.url_for("replay_data", doc_id=doc_id),
         # the way back: the live dashboard of the text's task (the page the teacher came from)
         "back": request.url_for("dashboard", task_id=task_id) if task_id is not None else request.url_for("home"),
@@ -170,7 +172,7 @@ async def replay_page(request: Request) -> Response:
 
 
 async def replay_data(request: Request) -> Response:
-    _, title, members = await _replayable(request)
+    _, title, members, _ = await _replayable(request)
     log_rows = await hub_of(request).store.documents.read_log(request.path_params["doc_id"])
     steps = await anyio.to_thread.run_sync(replay_steps, log_rows)
     return JSONResponse(

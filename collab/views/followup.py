@@ -29,7 +29,7 @@ from collab.followup import (
     task_marking,
 )
 from collab.models import DocumentTarget, Role, User
-from collab.policy import Action, require
+from collab.policy import Action, can, require
 from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.store.tasks import Task, TaskGroup
@@ -143,9 +143,11 @@ async def text_page(request: Request) -> Response:
     """One text for its teacher: the correction to check, annotations and a comment to add."""
     hub = hub_of(request)
     session = await require_session(hub.store, request)
-    target = await _target(request, session.user, Action.FOLLOW_UP)
+    target = await _target(request, session.user, Action.READ_FOLLOW_UP)
     task, group = await _assignment(request, target.document.id)
     item = await production(hub, target.document.id, task, group)
+    principal = await hub.store.accounts.load_principal(session.user)
+    klass = await hub.store.schools.get_class(target.class_id) if target.class_id is not None else None
     return render(
         request,
         "teacher/text.html",
@@ -153,6 +155,8 @@ async def text_page(request: Request) -> Response:
             **NAMES,
             "item": item,
             "task": task,
+            "klass": klass,
+            "read_only": not can(principal, Action.FOLLOW_UP, target),  # an archived class's text
             "annotation_kinds": ANNOTATION_KINDS,
             "category_choices": [c.value for c in Category],
             "notice": _notice(request),

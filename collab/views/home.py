@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.auth import current_session
-from collab.models import Role
+from collab.models import Role, SchoolClass
 from collab.policy import Action, can
 from collab.states import TextFacts, text_state
 from collab.store import Session
@@ -38,8 +38,14 @@ async def home(request: Request) -> Response:
     if role is Role.PARENT:
         principal = await hub.store.accounts.load_principal(session.user)
         found = [await hub.store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
-        known = [c for c in found if c is not None]
-        return render(request, "home/parent.html", {"classes": known}, session=session)
+        known = sorted((c for c in found if c is not None), key=lambda c: (c.archived, c.school_year), reverse=True)
+        current = [c for c in known if not c.archived]
+        years: dict[str, list[SchoolClass]] = {}
+        for klass in known:
+            if klass.archived:
+                years.setdefault(klass.school_year, []).append(klass)
+        context = {"classes": current, "past_years": sorted(years.items(), reverse=True)}
+        return render(request, "home/parent.html", context, session=session)
     return await _documents_home(request, session)
 
 
@@ -61,7 +67,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
         writable = can(principal, Action.WRITE_DOCUMENT, target, now=now)
         state = text_state(facts.get(target.document.id) or TextFacts(target.document.status), now)
         label = state.pupil_label if writable or not state.writable else "fermé"
-        with_whom = [m.display_name for m in pair.members if m.id != session.user.id] if pair else []
+        with_whom = pair.names_besides(session.user.id) if pair else []
         post = (
             await hub.store.blog.post_of_document(target.document.id)
             if can(principal, Action.READ_OWN_CORRECTION, target)

@@ -68,6 +68,7 @@ COUNTED_NOTICES = {
     "classes-archivees": ("classe archivée", "classes archivées"),
     "textes-verrouilles": ("texte mis en pause", "textes mis en pause"),
     "textes-deverrouilles": ("texte rouvert", "textes rouverts"),
+    "eleves-repris": ("élève repris de l'an dernier", "élèves repris de l'an dernier"),
 }
 
 _MAX_COUNT_DIGITS = 6

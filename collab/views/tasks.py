@@ -45,7 +45,7 @@ async def _class_audio(ctx: ClassContext) -> list[Media]:
 
 
 async def task_list(request: Request) -> Response:
-    ctx = await class_context(request, action=Action.TEACH_CLASS)
+    ctx = await class_context(request, action=Action.READ_CLASS_WORK)
     return await _page(request, ctx, notice_of(request))
 
 
@@ -133,15 +133,16 @@ async def _task_and_class(store: Store, user: User, task_id: int, action: Action
     klass = await store.schools.get_class(task.class_id) if task is not None else None
     if task is None or klass is None:
         raise NotFound(f"no task {task_id}")
-    require(await store.accounts.load_principal(user), action, ClassTarget(klass.id, klass.school_id))
+    require(await store.accounts.load_principal(user), action, ClassTarget.of(klass))
     return task, klass
 
 
 async def taught_task(request: Request) -> tuple[Session, Task, SchoolClass]:
-    """The signed-in teacher's session, the task in the URL and its class, which they teach."""
+    """The signed-in teacher's session, the task in the URL and its class, whose work they may read
+    (they teach it, or taught it until it was archived)."""
     store = hub_of(request).store
     session = await require_session(store, request)
-    task, klass = await _task_and_class(store, session.user, path_id(request, "task_id"), Action.TEACH_CLASS)
+    task, klass = await _task_and_class(store, session.user, path_id(request, "task_id"), Action.READ_CLASS_WORK)
     return session, task, klass
 
 
@@ -154,7 +155,7 @@ async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
 async def lock_task(request: Request) -> Response:
     """POST: ``action`` = lock or unlock, for every document of the task or (``doc_id`` in the
     URL) for one pair's. Writers of a locked document are disconnected with 4409. The class's
-    teachers only (an archived class's too), never an administrator."""
+    teachers only, never an administrator; nobody once the class is archived."""
     hub = hub_of(request)
     task, form = await task_form(request, Action.TEACH_CLASS)
     action = form_text(form, "action", 10)

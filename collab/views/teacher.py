@@ -63,7 +63,7 @@ async def class_context(
     if klass is None:
         raise NotFound(f"no class {class_id}")
     principal = await store.accounts.load_principal(session.user)
-    require(principal, action, ClassTarget(klass.id, klass.school_id))
+    require(principal, action, ClassTarget.of(klass))
     return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from collab.views import teacher
+from collab.views import carry, teacher
 
 _CLASS = "/enseignant/classe/{class_id}"
 _PUPIL = _CLASS + "/eleves/{pupil_id}"
@@ -25,4 +25,6 @@ def teacher_routes() -> list[Route]:
         Route(_CLASS + "/binomes/hasard", teacher.random_pairs, methods=post, name="random_pairs"),
         Route(_CLASS + "/binomes/separer", teacher.keep_apart, methods=post, name="keep_apart"),
         Route(_CLASS + "/fiches", teacher.sign_in_sheet, name="sign_in_sheet"),
+        Route(_CLASS + "/reprendre", carry.carry_page, name="carry_page"),
+        Route(_CLASS + "/reprendre", carry.carry_pupils, methods=post, name="carry_pupils"),
     ]
