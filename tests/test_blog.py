@@ -80,7 +80,7 @@ def test_a_submitted_text_waits_for_the_teacher(settings: Settings, school: Demo
     with browser(settings) as lea:
         sign_in_as(lea, "lea", school)
         assert BODY not in blog(lea, school)
-        assert "publié" in lea.get("/").text  # her home says the text is done
+        assert "envoyé à la maîtresse ou au maître" in lea.get("/").text  # her home says the text is sent
     with browser(settings) as teacher:
         sign_in_as(teacher, "teacher", school)
         page = blog(teacher, school)

@@ -266,7 +266,7 @@ async def sign_in_sheet(request: Request) -> Response:
     """A printable sheet: one card per pupil with the class code, a QR code and the pictures
     (the class's teachers only: the pictures open the pupils' accounts). An archived class's
     sheet says so, without cards: nobody signs in there any more."""
-    ctx = await class_context(request, action=Action.TEACH_CLASS)
+    ctx = await class_context(request, action=Action.READ_CLASS_WORK)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
     if not ctx.klass.archived:
         ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
