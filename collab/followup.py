@@ -60,6 +60,9 @@ ANNOTATION_NAMES = {
     "ponctuation": "ponctuation",
     "autre": "autre",
 }
+#: The teacher's comment on a text (and her word to the pair when she sends it back), at most.
+MAX_COMMENT = 2000
+
 MARKING_NAMES = {
     "counts": "nombre d'erreurs par catégorie",
     "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",

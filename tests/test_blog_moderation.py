@@ -64,9 +64,18 @@ async def test_agree_queue_publish_send_back_and_agree_again(
         assert "Le marché du village." not in (await http_parent.get(f"/blog/classe/{school.class_id}")).text
         assert (await http_parent.get(f"/blog/billet/{post_id}")).status_code == 404
 
-        # Sent back: the post is gone, the document open again, the room no longer says "published".
+        # A word to the pair longer than a comment may be: refused, and nothing is sent back.
+        too_long = await http_teacher.post(
+            f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "mot": "x" * 2001}, headers=HTML
+        )
+        assert too_long.status_code == 400 and "2000 caractères au plus" in too_long.text
+        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("published",)]
+        assert db_row(settings, "SELECT COUNT(*) FROM posts") == [(1,)]
+        # Sent back with a word: the post is gone, the document open again, the room no longer says
+        # "published" and shows the word, which is now the teacher's comment on the text.
         sent = await http_teacher.post(
-            f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "retour": "moderation"}
+            f"/blog/billet/{post_id}/renvoyer",
+            data={"csrf": teacher.csrf, "retour": "moderation", "mot": " Relisez les accords. "},
         )
         assert sent.status_code == 303 and "/moderation?ok=renvoye" in sent.headers["location"]
         assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("open",)]
@@ -74,7 +83,10 @@ async def test_agree_queue_publish_send_back_and_agree_again(
         assert (await http_teacher.get(f"/blog/billet/{post_id}")).status_code == 404
         await watcher.wait_for(lambda c: room_state(c).get("published") is False)
         returned = room_state(watcher)["returned"]  # the open tablets say why, at once
-        assert isinstance(returned, dict) and returned["comment"] == "" and returned["at"]
+        assert isinstance(returned, dict) and returned["comment"] == "Relisez les accords." and returned["at"]
+        assert db_row(settings, "SELECT body FROM teacher_comments WHERE doc_id = ?", school.lea_doc) == [
+            ("Relisez les accords.",)
+        ]
         # the pair's sockets stayed open through the publication, and write again (no reload)
         await a.append(" Le matin.")
         await b.wait_text("Le marché du village. Le matin.")

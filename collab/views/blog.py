@@ -17,6 +17,8 @@ from starlette.routing import Route
 
 from collab.auth import require_session
 from collab.drafts import draft_name
+from collab.errors import InvalidInput
+from collab.followup import MAX_COMMENT
 from collab.models import DocStatus
 from collab.states import text_state
 from collab.store.blog import Waiting
@@ -122,7 +124,7 @@ async def moderation_queue(request: Request) -> Response:
 
 
 async def approve(request: Request) -> Response:
-    post, form = await taught_post(request)
+    _, post, form = await taught_post(request)
     hub = hub_of(request)
     if not await hub.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
@@ -131,7 +133,7 @@ async def approve(request: Request) -> Response:
 
 
 async def unpublish(request: Request) -> Response:
-    post, form = await taught_post(request)
+    _, post, form = await taught_post(request)
     hub = hub_of(request)
     if not await hub.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
@@ -143,7 +145,10 @@ async def send_back(request: Request) -> Response:
     """The post is deleted and its document reopens for the pair (one transaction); then the
     hub tells the dashboards and a room still loaded."""
     hub = hub_of(request)
-    post, form = await taught_post(request)
+    session, post, form = await taught_post(request)
+    note = form_text(form, "mot", MAX_COMMENT + 1).strip()
+    if len(note) > MAX_COMMENT:
+        raise InvalidInput(f"Un mot au binôme fait {MAX_COMMENT} caractères au plus.")
     if post.published:
         raise BlogConflict("Ce texte est sur le blog : retirez-le d'abord, puis renvoyez-le au binôme.")
     if (await hub.store.documents.lineage(post.doc_id)).child_id is not None:
@@ -151,6 +156,8 @@ async def send_back(request: Request) -> Response:
     doc_id = await hub.store.blog.send_back(post.id)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
+    if note:  # the teacher's word to the pair becomes her comment on the text
+        await hub.store.follow_up.set_comment(doc_id, note, session.user.id)
     # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
     comment = await hub.store.follow_up.comment(doc_id)
     sent_back = {"at": time.time(), "comment": comment.body if comment is not None else ""}

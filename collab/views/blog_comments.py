@@ -126,6 +126,6 @@ async def close_comments(request: Request) -> Response:
 
 async def set_post_comments(request: Request) -> Response:
     """POST ``mode``: classe (follow the class), off, immediate or held, for this post."""
-    post, form = await taught_post(request)
+    _, post, form = await taught_post(request)
     await hub_of(request).store.blog.set_post_comments_mode(post.id, _mode_field(form, allow_class=True))
     return redirect_back(request, form, post.class_id, post.id, "mode")

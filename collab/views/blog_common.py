@@ -88,12 +88,12 @@ async def _post(hub: Hub, post_id: int) -> Post:
     return post
 
 
-async def taught_post(request: Request) -> tuple[Post, FormData]:
-    """The post of a teacher's form (CSRF checked, the class taught by them)."""
+async def taught_post(request: Request) -> tuple[Session, Post, FormData]:
+    """The teacher, and the post of their form (CSRF checked, the class taught by them)."""
     session, form = await form_session(request)
     post = await _post(hub_of(request), path_id(request, "post_id"))
     await managed_class(request, session, post.class_id)
-    return post, form
+    return session, post, form
 
 
 async def readable_post(request: Request, session: Session) -> tuple[Post, Reader]:

@@ -21,6 +21,7 @@ from collab.followup import (
     CATEGORY_NAMES,
     DETAIL_NAMES,
     MARKING_NAMES,
+    MAX_COMMENT,
     Production,
     TaskMarking,
     error_label,
@@ -37,7 +38,6 @@ from collab.views.notices import notice_of, with_notice
 from collab.views.pages import form_session, form_text, hub_of, path_id, render
 from collab.views.tasks import task_form, taught_task
 
-MAX_COMMENT = 2000
 MAX_NOTE = 300
 MAX_WORD = 60
 
