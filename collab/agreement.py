@@ -74,7 +74,12 @@ class AgreementDesk:
         room.members = await self._pair_members(room.doc_id)
         room.observers.append(self._on_event)
         post = await store.blog.post_of_document(room.doc_id)
-        room.announce(self._state(room, post))
+        fields = self._state(room, post)
+        sent_back_at = await store.blog.sent_back_at(room.doc_id) if post is None else None
+        if sent_back_at is not None:  # a page opened after a send-back still reads why, and the word
+            comment = await store.follow_up.comment(room.doc_id)
+            fields["returned"] = {"at": sent_back_at, "comment": comment.body if comment is not None else ""}
+        room.announce(fields)
 
     def _on_event(self, room: Room, event: str) -> None:
         """Any accepted edit clears every agreement (in memory now, on disk just after)."""

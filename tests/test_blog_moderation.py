@@ -262,3 +262,24 @@ def test_the_teacher_sees_what_waits(settings: Settings, school: DemoSchool) -> 
     with browser(settings) as parent:
         sign_in_as(parent, "parent", school)
         assert "À valider" not in blog(parent, school) and "Modération" not in blog(parent, school)
+
+
+@pytest.mark.anyio
+async def test_a_room_opened_after_a_send_back_still_says_why(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    """The pupils were not there when the teacher sent the text back: the room they open later
+    reads the send-back and the teacher's word, until they agree again."""
+    post_id = publish(settings, school)
+    teacher = adult(settings, school, "teacher")
+    async with client_of(server, teacher) as http_teacher:
+        sent = await http_teacher.post(
+            f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "mot": "Relisez la fin."}
+        )
+        assert sent.status_code == 303
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    await lea.wait_for(lambda c: isinstance(room_state(c).get("returned"), dict))
+    returned = room_state(lea)["returned"]
+    assert isinstance(returned, dict) and returned["comment"] == "Relisez la fin." and returned["at"]
+    assert room_state(lea)["published"] is False
+    await lea.close()

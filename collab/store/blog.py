@@ -178,6 +178,12 @@ class BlogStore:
             row = await cur.fetchone()
         return _post(row) if row else None
 
+    async def sent_back_at(self, doc_id: str) -> float | None:
+        """When the teacher last sent this text back to its pair (None once agreed on again)."""
+        async with self.db.conn.execute("SELECT sent_back_at FROM documents WHERE id = ?", (doc_id,)) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
     async def post_of_document(self, doc_id: str) -> Post | None:
         async with self.db.conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE doc_id = ?", (doc_id,)) as cur:
             row = await cur.fetchone()

@@ -160,7 +160,8 @@ async def send_back(request: Request) -> Response:
         await hub.store.follow_up.set_comment(doc_id, note, session.user.id)
     # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
     comment = await hub.store.follow_up.comment(doc_id)
-    sent_back = {"at": time.time(), "comment": comment.body if comment is not None else ""}
+    at = await hub.store.blog.sent_back_at(doc_id) or time.time()
+    sent_back = {"at": at, "comment": comment.body if comment is not None else ""}
     hub.status_changed(doc_id, DocStatus.OPEN, sent_back=sent_back)
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
