@@ -15,27 +15,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import random
 import re
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
+from serving import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def csrf_from(html: str) -> str:
@@ -106,21 +97,6 @@ async def picture_burst(base: str, database: Path, size: int) -> dict[str, objec
     }
 
 
-def serve(repo: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "COLLAB_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-m", "collab", "serve", "--demo", "--data", str(data), "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, default=ROOT)
@@ -133,7 +109,7 @@ def main() -> None:
     ):
         with tempfile.TemporaryDirectory() as tmp:
             port = free_port()
-            proc = serve(args.repo, Path(tmp), port)
+            proc = serve(args.repo, Path(tmp), port, demo=True)
             try:
                 base = f"http://127.0.0.1:{port}"
                 if logins:

@@ -32,41 +32,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+from serving import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLET = {"width": 768, "height": 1024}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve(repo: Path, data: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "COLLAB_LOG_LEVEL": "warning"}
-    command = [sys.executable, "-m", "collab", "serve", "--data", str(data), "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=repo, env=env, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("the server did not start")
 
 
 class Visit:
