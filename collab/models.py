@@ -179,8 +179,14 @@ class DocumentTarget:
     closes_at: float | None = None
     #: Its class is archived (last years' work: read only, see collab.policy).
     archived: bool = False
+    #: When the teacher last sent the text back to its pair (None once agreed on again).
+    sent_back_at: float | None = None
 
     def open_at(self, now: float) -> bool:
+        """Within the task's writing window; a text sent back after the task ended has a window of
+        its own, until the teacher ends the task again."""
+        if self.sent_back_at is not None and self.closes_at is not None and self.sent_back_at >= self.closes_at:
+            return True
         return (self.opens_at is None or now >= self.opens_at) and (self.closes_at is None or now < self.closes_at)
 
 

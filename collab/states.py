@@ -90,6 +90,8 @@ class TextFacts:
     #: The task's writing window (first drafts only; None: no limit on that side).
     opens_at: float | None = None
     closes_at: float | None = None
+    #: The text was sent back after its task ended: the pair writes again until the task ends again.
+    sent_back_after_end: bool = False
 
 
 def text_state(facts: TextFacts, now: float) -> TextState:
@@ -101,7 +103,7 @@ def text_state(facts: TextFacts, now: float) -> TextState:
     if facts.status is DocStatus.LOCKED:
         return TextState.PAUSED
     if facts.closes_at is not None and now >= facts.closes_at:
-        return TextState.ENDED
+        return TextState.SENT_BACK if facts.sent_back_after_end else TextState.ENDED
     if facts.opens_at is not None and now < facts.opens_at:
         return TextState.NOT_OPEN
     return TextState.SENT_BACK if facts.sent_back else TextState.WRITING

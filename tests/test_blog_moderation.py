@@ -283,3 +283,33 @@ async def test_a_room_opened_after_a_send_back_still_says_why(
     assert isinstance(returned, dict) and returned["comment"] == "Relisez la fin." and returned["at"]
     assert room_state(lea)["published"] is False
     await lea.close()
+
+
+@pytest.mark.anyio
+async def test_a_text_sent_back_after_the_task_ended_is_written_again_until_it_ends_again(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    post_id = publish(settings, school)
+    teacher = adult(settings, school, "teacher")
+    lea, noe = signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
+    end = f"/enseignant/tache/{school.dictation_task_id}/terminer"
+    async with client_of(server, teacher) as http_teacher, client_of(server, lea) as http_lea:
+        assert (await http_teacher.post(end, data={"csrf": teacher.csrf})).status_code == 303
+        sent = await http_teacher.post(
+            f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "mot": "Encore."}
+        )
+        assert sent.status_code == 303
+        # the pair writes again, though the task is over for the others
+        state = (await http_lea.get(f"/ecrire/{school.lea_doc}/etat")).json()
+        assert state["status"] == "open" and state["message"] == "" and state["writable"] is True
+        assert "renvoyé" in (await http_teacher.get(f"/enseignant/tache/{school.dictation_task_id}/suivi")).text
+        a, b = await join(server, school.lea_doc, lea), await join(server, school.lea_doc, noe)
+        await a.append(" Corrigé.")
+        await b.wait_text(a.value())
+        assert a.value().endswith(" Corrigé.")
+        # ending the task again closes it too
+        assert (await http_teacher.post(end, data={"csrf": teacher.csrf})).status_code == 303
+        assert await a.wait_closed() == 4409
+        state = (await http_lea.get(f"/ecrire/{school.lea_doc}/etat")).json()
+        assert state["writable"] is False and "temps est écoulé" in state["message"]
+        await b.close()

@@ -21,7 +21,7 @@ from collab.store.database import Database
 _DOC_COLUMNS = "d.id, d.title, d.status, d.created_at"
 _TARGET_SELECT = (
     f"SELECT {_DOC_COLUMNS}, d.class_id, c.school_id, d.pair_id, m.access, t.opens_at, t.closes_at, "
-    "c.archived_at IS NOT NULL FROM documents d LEFT JOIN classes c ON c.id = d.class_id "
+    "c.archived_at IS NOT NULL, d.sent_back_at FROM documents d LEFT JOIN classes c ON c.id = d.class_id "
     "LEFT JOIN task_documents td ON td.doc_id = d.id LEFT JOIN tasks t ON t.id = td.task_id "
     "LEFT JOIN document_members m ON m.doc_id = d.id AND m.user_id = :u"
 )
@@ -37,6 +37,7 @@ def _target(row: Any) -> DocumentTarget:
         opens_at=row[8],
         closes_at=row[9],
         archived=bool(row[10]),
+        sent_back_at=row[11],
     )
 
 

@@ -154,14 +154,15 @@ class TaskStore:
             return {}
         marks = ", ".join("?" for _ in doc_ids)
         async with self.db.conn.execute(
-            "SELECT d.id, d.status, p.status, d.sent_back_at IS NOT NULL, t.opens_at, t.closes_at "
+            "SELECT d.id, d.status, p.status, d.sent_back_at IS NOT NULL, t.opens_at, t.closes_at, "
+            "d.sent_back_at IS NOT NULL AND t.closes_at IS NOT NULL AND d.sent_back_at >= t.closes_at "
             "FROM documents d LEFT JOIN posts p ON p.doc_id = d.id "
             "LEFT JOIN task_documents td ON td.doc_id = d.id LEFT JOIN tasks t ON t.id = td.task_id "
             f"WHERE d.id IN ({marks})",
             tuple(doc_ids),
         ) as cur:
             rows = await cur.fetchall()
-        return {str(r[0]): TextFacts(DocStatus(r[1]), r[2], bool(r[3]), r[4], r[5]) for r in rows}
+        return {str(r[0]): TextFacts(DocStatus(r[1]), r[2], bool(r[3]), r[4], r[5], bool(r[6])) for r in rows}
 
     async def task_of_document(self, doc_id: str) -> int | None:
         """The task a document was made for (for a second draft: its first draft's)."""
@@ -203,8 +204,15 @@ class TaskStore:
         return task_id
 
     async def end(self, task_id: int, at: float) -> None:
-        """Close the task's writing window now (if it was still open)."""
+        """Close the task's writing window now (if it was still open), and the windows of its texts
+        sent back after an earlier end (see DocumentTarget.open_at)."""
         async with self.db.write() as conn:
+            await conn.execute(
+                "UPDATE documents SET sent_back_at = NULL WHERE sent_back_at IS NOT NULL "
+                "AND id IN (SELECT doc_id FROM task_documents WHERE task_id = :t) "
+                "AND sent_back_at >= (SELECT closes_at FROM tasks WHERE id = :t)",
+                {"t": task_id},
+            )
             await conn.execute(
                 "UPDATE tasks SET closes_at = ? WHERE id = ? AND (closes_at IS NULL OR closes_at > ?)",
                 (at, task_id, at),

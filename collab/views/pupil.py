@@ -163,7 +163,7 @@ async def agree(request: Request) -> Response:
 async def room_state(request: Request) -> Response:
     """GET: the room's status for a page that lost its connection (locked? published?)."""
     hub = hub_of(request)
-    _, target, _ = await _opened(request)  # a writer of a closed text may still know why it closed
+    _, target, access = await _opened(request)  # a writer of a closed text may still know why it closed
     status, agreed, members, post = await hub.agreements.state_of(target.document.id)
     message = "" if status is DocStatus.OPEN and target.open_at(time.time()) else _closed_message(target)
     return JSONResponse(
@@ -173,6 +173,8 @@ async def room_state(request: Request) -> Response:
             "agreed": list(agreed),
             "members": list(members),
             "post": _post_json(request, post),
+            # may the caller write now (a page built for reading reloads to become a writer's)
+            "writable": access is Access.WRITE,
         }
     )
 

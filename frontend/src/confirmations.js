@@ -11,9 +11,13 @@ export const PROBE_EVERY = 2000
 export const PROBE_TIMEOUT = 4000
 
 export class Confirmations {
-  constructor (ydoc, onChange) {
+  // `storageKey`: where the count of changes waiting is kept on the tablet, so that a page
+  // reloaded offline still counts the changes its IndexedDB holds for the server.
+  constructor (ydoc, onChange, storageKey = null) {
     this.ydoc = ydoc
     this.onChange = onChange
+    this.storageKey = storageKey
+    this.restoredOnce = false
     this.provider = null // the WebsocketProvider being watched
     this.edits = 0 // local changes made on this tablet
     this.confirmed = 0 // ...of which the server confirmed this many
@@ -26,6 +30,21 @@ export class Confirmations {
 
   get waiting () {
     return this.edits - this.confirmed
+  }
+
+  save () {
+    if (!this.storageKey) return
+    try { window.localStorage.setItem(this.storageKey, String(this.waiting)) } catch (error) { /* private mode */ }
+  }
+
+  // The changes kept on the tablet came back (IndexedDB, after a reload): they count as what
+  // was still waiting when the page was left, not as one change.
+  restored () {
+    if (this.restoredOnce || !this.storageKey) return
+    this.restoredOnce = true
+    let kept = 0
+    try { kept = Number(window.localStorage.getItem(this.storageKey)) || 0 } catch (error) { /* private mode */ }
+    this.edits += Math.max(0, kept)
   }
 
   // Watch a stock WebsocketProvider: its step 2 answers our oldest step 1; after it answered the
@@ -57,10 +76,12 @@ export class Confirmations {
     this.edits += 1
     if (sent) this.confirmed = this.edits
     else if (!this.probes.length && !this.soon) this.soon = setTimeout(() => this.probe(), 250)
+    this.save()
   }
 
   confirmAll () {
     this.confirmed = this.edits
+    this.save()
     this.settle()
   }
 
@@ -81,6 +102,7 @@ export class Confirmations {
   answered () {
     const probe = this.probes.shift()
     if (probe) this.confirmed = Math.max(this.confirmed, probe.seq)
+    this.save()
     this.dead = false
     this.settle()
     this.onChange()

@@ -38,7 +38,7 @@ let everOpened = false
 let reconnectTimer = null
 let presenceFrozen = false // closed as a normal end (4409): who was here stays as it was
 
-const confirmations = new Confirmations(ydoc, () => describe())
+const confirmations = new Confirmations(ydoc, () => describe(), writer ? `binome:waiting:${config.me}:${config.doc}` : null)
 
 function showConnection (state, text, detail = '') {
   statusBox.dataset.state = state
@@ -108,6 +108,10 @@ function waitForReopening (last) {
     let state = last
     try {
       state = await (await fetch(config.state, { credentials: 'same-origin' })).json()
+      if (state.status === 'open' && !state.message && state.writable && !writer) {
+        window.location.reload() // a page built for reading (opened while closed): the writer's page, with why
+        return
+      }
       if (state.status === 'open' && !state.message) {
         const wasFinished = outcome.finished
         permanentlyClosed = false
@@ -285,7 +289,9 @@ function setEditable (on) {
 }
 
 ydoc.on('update', (update, origin) => {
-  if (origin !== provider) {
+  if (local && origin === local) {
+    confirmations.restored() // what this tablet kept: the changes that were still waiting
+  } else if (origin !== provider) {
     // the HTTP fallback confirms by its own requests (as before): counted only while it is not synced
     confirmations.edited(provider instanceof HttpProvider && provider.synced)
     markMyAgreementStale()

@@ -128,3 +128,21 @@ def test_a_text_sent_back_reopens_by_itself_with_the_teachers_comment(open_as: O
     lea.get_by_role("button", name="On est d’accord").click()
     expect(lea.locator("[data-outcome]")).to_contain_text("Envoyé à la maîtresse ou au maître")
     expect(lea.locator("[data-returned]")).to_be_hidden()
+
+
+def test_a_room_reloaded_while_sent_becomes_writable_again_when_sent_back(open_as: OpenAs, school: DemoSchool) -> None:
+    """Léa came back to her room after the agreement (a page built for reading): the teacher's
+    send-back gives her the pen and the teacher's word by itself, without her reloading."""
+    lea, _ = write_and_agree(open_as, school, "Le marche du vilage.")
+    lea.reload()
+    expect(lea.locator("[data-outcome]")).to_contain_text("Envoyé à la maîtresse ou au maître")
+    teacher = open_as("teacher", f"/blog/classe/{school.class_id}/moderation")
+    teacher.get_by_label("Un mot pour le binôme (facultatif)").fill("Relisez les accents.")
+    teacher.get_by_role("button", name=re.compile("^Renvoyer au binôme")).click()
+    returned = lea.locator("[data-returned]")
+    expect(returned).to_be_visible(timeout=20_000)
+    expect(returned).to_contain_text("Relisez les accents.")
+    expect(lea.get_by_role("button", name="On est d’accord")).to_be_visible()
+    type_into(lea, " Il y a des fruits.")
+    expect(lea.locator(".cm-content")).to_contain_text("Le marche du vilage. Il y a des fruits.")
+    expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "connected")
