@@ -282,7 +282,9 @@ def test_pupils_carried_into_this_years_class_keep_their_login_and_pictures(
         page = tablet.get(url)
         pictures = ",".join(str(n) for n in school.lea_pictures)  # the pictures of last year
         assert tablet.post(url, data={"csrf": csrf_from(page.text), "pictures": pictures}).status_code == 303
-        assert tablet.get("/").status_code == 200
+        home = tablet.get("/")
+        assert home.status_code == 200
+        assert "Tu écris avec" not in home.text  # last year's partner is not this year's (no pair yet)
         # Last year's class: its blog and texts are not hers to change any more.
         assert tablet.get(f"/ecrire/{school.lea_doc}/etat").status_code in (403, 404)
     with sqlite3.connect(settings.database_path) as db:

@@ -53,9 +53,10 @@ async def _pupil_home(request: Request, session: Session) -> Response:
     """The pupil's texts, newest first: those to write now, then the closed and published ones."""
     hub = hub_of(request)
     pairs = {p.id: p for p in await hub.store.pairs.pairs_of(session.user.id)}
-    current = [p for p in pairs.values() if not p.dissolved]
-    partners = [m for p in current for m in p.members if m.id != session.user.id]
     principal = await hub.store.accounts.load_principal(session.user)
+    # this year's pairs only: a pupil carried into a new class no longer writes with last year's partner
+    current = [p for p in pairs.values() if not p.dissolved and p.class_id in principal.pupil_class_ids]
+    partners = [m for p in current for m in p.members if m.id != session.user.id]
     now = time.time()
     texts: list[dict[str, Any]] = []
     targets = await hub.store.documents.list_targets_for_user(session.user.id)

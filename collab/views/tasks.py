@@ -167,13 +167,15 @@ async def lock_task(request: Request) -> Response:
         documents = [d for d in documents if d.doc_id == wanted]
         if not documents:
             raise NotFound(f"{wanted} is not a document of task {task.id}")
+    wanted_status, changed = (DocStatus.LOCKED if action == "lock" else DocStatus.OPEN), 0
     for document in documents:
-        if document.status == DocStatus.PUBLISHED.value:
-            continue  # a published text stays published
-        await hub.set_status(document.doc_id, DocStatus.LOCKED if action == "lock" else DocStatus.OPEN)
+        if document.status in (DocStatus.PUBLISHED.value, wanted_status.value):
+            continue  # a published text stays published; one already so is not counted again
+        await hub.set_status(document.doc_id, wanted_status)
+        changed += 1
     url = request.url_for("task_list", class_id=task.class_id)
     done = "textes-verrouilles" if action == "lock" else "textes-deverrouilles"
-    return RedirectResponse(with_notice(url, done, len(documents)), status_code=303)
+    return RedirectResponse(with_notice(url, done, changed), status_code=303)
 
 
 def task_routes() -> list[Route]:
