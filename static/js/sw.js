@@ -13,11 +13,17 @@ const STATIC_CACHE = 'binome-static-v1'
 const PAGES_CACHE = 'binome-pages-v1'
 const HASHED = /\.[0-9a-f]{12}(\.[A-Za-z0-9]+)$/
 const SIGN_IN_OR_OUT = /^\/(deconnexion(\/partout)?|connexion|classe\/[^/]+\/[^/]+)$/
-const OFFLINE_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8">' +
-  '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Pas de réseau — Binôme</title></head>' +
-  '<body style="font: 1.25rem/1.5 sans-serif; margin: 2rem; color: #1a1a1a">' +
-  '<h1>Pas de réseau</h1><p>Cette page n’est pas gardée sur la tablette.</p>' +
-  '<p>Quand le réseau revient, recharge la page.</p></body></html>'
+const OFFLINE_PAGE = 'Cette page n’est pas gardée sur la tablette.</p><p>Quand le réseau revient, recharge la page.'
+const NO_SIGN_IN_OR_OUT = 'La connexion ou la déconnexion n’a pas pu se faire : le serveur ne l’a pas reçue.</p>' +
+  '<p>Quand le réseau revient, recommence.'
+
+function notice (text) {
+  const html = '<!doctype html><html lang="fr"><head><meta charset="utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Pas de réseau — Binôme</title></head>' +
+    '<body style="font: 1.25rem/1.5 sans-serif; margin: 2rem; color: #1a1a1a">' +
+    '<h1>Pas de réseau</h1><p>' + text + '</p></body></html>'
+  return new Response(html, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } })
+}
 
 self.addEventListener('install', () => self.skipWaiting())
 
@@ -36,6 +42,8 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return
   if (request.method === 'POST' && SIGN_IN_OR_OUT.test(url.pathname)) {
     event.waitUntil(caches.delete(PAGES_CACHE))
+    // without the network the server never heard it: say so, rather than the browser's error page
+    event.respondWith(fetch(request).catch(() => notice(NO_SIGN_IN_OR_OUT)))
     return
   }
   if (request.method !== 'GET') return
@@ -52,15 +60,17 @@ async function page (event) {
   try {
     response = await fetch(request)
   } catch (error) {
-    return (await cache.match(key)) ||
-      new Response(OFFLINE_PAGE, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } })
+    return (await cache.match(key)) || notice(OFFLINE_PAGE)
   }
   if (response.ok && response.headers.get('Binome-Offline') === 'keep') {
     event.waitUntil(cache.put(key, response.clone()))
   } else if (response.status >= 500) { // the server or the school's proxy is down: as if offline
     return (await cache.match(key)) || response
+  } else if (response.type === 'opaqueredirect' || response.redirected || response.status === 401 || response.status === 403) {
+    // signed out (here or everywhere), or no more this pupil's: nothing kept may come back
+    event.waitUntil(caches.delete(PAGES_CACHE))
   } else {
-    event.waitUntil(cache.delete(key)) // signed out, moved, gone: the old copy must not come back
+    event.waitUntil(cache.delete(key)) // moved, gone: the old copy must not come back
   }
   return response
 }

@@ -5,6 +5,8 @@ which also cuts the service worker's own requests."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from playwright.sync_api import Page, expect
 
 from collab.settings import Settings
@@ -141,3 +143,31 @@ def test_a_teachers_pages_are_never_kept(
     lea.context.set_offline(True)
     lea.goto(server.http_url + dashboard)
     expect(lea.get_by_role("heading", name="Pas de réseau")).to_be_visible()
+
+
+def test_signing_out_without_the_network_says_so(open_as: OpenAs, school: DemoSchool, server: ServerThread) -> None:
+    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
+    wait_kept_offline(lea)
+    lea.context.set_offline(True)
+    lea.get_by_role("button", name="Se déconnecter").click()
+    # not the browser's error page: the tablet says the sign-out did not happen
+    expect(lea.get_by_role("heading", name="Pas de réseau")).to_be_visible()
+    expect(lea.get_by_text("La connexion ou la déconnexion n’a pas pu se faire")).to_be_visible()
+    assert lea.evaluate("caches.open('binome-pages-v1').then((c) => c.keys()).then((k) => k.length)") == 0
+    lea.context.set_offline(False)
+
+
+def test_a_session_ended_elsewhere_forgets_the_kept_pages(
+    open_as: OpenAs, school: DemoSchool, server: ServerThread, settings: Settings
+) -> None:
+    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
+    wait_kept_offline(lea)
+    # her session ends elsewhere (signed out everywhere, new pictures from the teacher, expiry)
+    with sqlite3.connect(settings.database_path) as db:
+        db.execute("UPDATE sessions SET revoked_at = 1 WHERE user_id = ?", (school.lea_id,))
+    lea.goto(server.http_url + f"/ecrire/{school.other_pair_doc}")  # any page, online: sent to sign in
+    lea.context.set_offline(True)
+    lea.goto(server.http_url + f"/ecrire/{school.lea_doc}")
+    expect(lea.get_by_role("heading", name="Pas de réseau")).to_be_visible()
+    expect(lea.locator("#room")).to_have_count(0)
+    lea.context.set_offline(False)
