@@ -153,3 +153,19 @@ async def test_each_administrator_sees_their_schools_live_as_metrics_count_them(
 
     for client in (lea, noe, zoe):
         await client.close()
+
+
+def test_every_refusal_reason_has_french_words() -> None:
+    """The live page names each refusal in French, whatever error class a refusal comes from."""
+    import importlib
+
+    for module in ("collab.app", "collab.agreement"):  # errors are defined next to their feature
+        importlib.import_module(module)
+    from collab.errors import CollabError
+    from collab.views.live import REFUSAL_LABELS
+
+    def every(cls: type[CollabError]) -> list[type[CollabError]]:
+        return [cls, *(sub for child in cls.__subclasses__() for sub in every(child))]
+
+    reasons = {error.reason for error in every(CollabError)}
+    assert reasons - set(REFUSAL_LABELS) == set()

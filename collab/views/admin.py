@@ -217,10 +217,12 @@ async def delete_pupil(request: Request) -> Response:
         return render(request, "admin/pupil.html", context, session=session, status=400)
     data = await administration.pupil_data(store, pupil)
     hub = hub_of(request)
+    # Her connections first: nothing she sends from now on is stored, so the erasure below also
+    # reaches the edits already on their way (forget_documents waits for the update log).
+    hub.revoke_access(pupil.id, NotSignedIn("account erased"))
     await hub.forget_documents(data.solo_ids)
     await administration.audit(store, session.user.id, session.user.login, "delete", pupil)
     await administration.delete_pupil(store, pupil)
-    hub.revoke_access(pupil.id, NotSignedIn("account erased"))
     hub.agreements.member_erased(data.kept_ids, pupil.id)  # the partners agree on their own now
     return render(request, "admin/deleted.html", {"pupil": pupil, "data": data}, session=session)
 

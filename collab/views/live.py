@@ -35,6 +35,21 @@ REFUSAL_LABELS = {
     "presence_full": "salle pleine (présence)",
     "too_many_presences": "trop de présences annoncées",
     "forged_presence": "présence falsifiée",
+    "archived_class": "classe archivée",
+    "class_archived": "classe archivée",
+    "body_too_large": "envoi trop gros",
+    "conflict": "action déjà faite ou dépassée",
+    "csrf": "formulaire périmé ou falsifié",
+    "foreign_origin": "page d'un autre site",
+    "invalid_input": "donnée invalide",
+    "locked_account": "compte bloqué après trop d'essais",
+    "not_connected": "texte pas encore connecté",
+    "not_found": "texte ou page inconnus",
+    "not_in_sync": "texte changé pendant l'accord",
+    "not_signed_in": "personne non connectée",
+    "wrong_credentials": "identifiants faux",
+    "class_codes": "trop de codes de classe faux",
+    "comments_closed": "commentaires fermés",
 }
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
