@@ -49,10 +49,14 @@ function showConnection (state, text, detail = '') {
   root.dataset.link = state
 }
 
+const FRENCH_PLURAL = new Intl.PluralRules('fr') // 0 and 1 are singular in French
+
 function describe () {
   if (permanentlyClosed) return
   const count = confirmations.waiting
-  const counted = count === 1 ? '1 changement attend le réseau.' : `${count} changements attendent le réseau.`
+  const counted = FRENCH_PLURAL.select(count) === 'one'
+    ? `${count} changement attend le réseau.`
+    : `${count} changements attendent le réseau.`
   root.dataset.waiting = String(count)
   if (confirmations.dead || !navigator.onLine) {
     showConnection('offline', 'Pas de réseau : ton texte est gardé sur la tablette.', count ? counted : '')

@@ -5,6 +5,7 @@
 (function () {
   const root = document.getElementById('replay')
   if (!root) return
+  const words = window.binomeWords // static/js/words.js: French plurals, as the server writes them
   const $ = (selector) => root.querySelector(selector)
   const slider = $('[data-slider]')
   const textBox = $('[data-text]')
@@ -113,8 +114,8 @@
       for (const [kind, value] of step.ops) if (kind === 'i') typed += Array.from(value).length
     }
     summary.textContent = count
-      ? member.name + ' : ' + count + (count > 1 ? ' étapes, ' : ' étape, ') + typed +
-        (typed > 1 ? ' caractères tapés.' : ' caractère tapé.') + ' Les autres caractères sont en gris.'
+      ? member.name + ' : ' + words.count(count, 'étape', 'étapes') + ', ' +
+        words.count(typed, 'caractère tapé', 'caractères tapés') + '. Les autres caractères sont en gris.'
       : member.name + ' n’a rien écrit dans ce texte.'
   }
 
