@@ -26,6 +26,7 @@ from collab.media_files import MediaLibrary
 from collab.metrics import Metrics
 from collab.origins import origin_allowed, refuse_socket
 from collab.settings import Settings
+from collab.states import TextState
 from collab.static_files import OneFile, StaticAssets
 from collab.store import Store
 from collab.views import account, api, auth, health, home
@@ -177,5 +178,6 @@ def create_app(settings: Settings) -> BinomeApp:
     # French words (plurals, lists, durations, dates): one module, for every template.
     templates.env.filters.update(words.TEMPLATE_FILTERS)
     templates.env.globals.update(words.TEMPLATE_FUNCTIONS)
+    templates.env.globals["TextState"] = TextState  # one vocabulary of states (collab.states)
     app.state.templates = templates
     return BinomeApp(app, settings)

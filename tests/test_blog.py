@@ -84,7 +84,7 @@ def test_a_submitted_text_waits_for_the_teacher(settings: Settings, school: Demo
     with browser(settings) as teacher:
         sign_in_as(teacher, "teacher", school)
         page = blog(teacher, school)
-        assert BODY in page and "en attente de publication" in page and "Par Léa et Noé" in page
+        assert BODY in page and "envoyé (à valider)" in page and "Par Léa et Noé" in page
         approved = teacher.post(f"/blog/billet/{post_id}/publier", data={"csrf": csrf_from(page)})
         assert approved.status_code == 303
     for who in ("parent", "lea", "noe"):

@@ -72,7 +72,7 @@ def test_parents_read_only_published_posts_of_their_childs_class(
     assert page(lea, f"/blog/billet/{elsewhere}").status_code == 403
     assert page(as_who("teacher"), f"/blog/billet/{elsewhere}").status_code == 403
     teacher_view = page(as_who("teacher"), f"/blog/billet/{waiting}")
-    assert teacher_view.status_code == 200 and "en attente de publication" in teacher_view.text
+    assert teacher_view.status_code == 200 and "envoyé (à valider)" in teacher_view.text
     assert "Publier ce texte" in teacher_view.text and "Renvoyer au binôme" in teacher_view.text
 
 
