@@ -12,7 +12,7 @@ from collab.demo_followup import Typist
 from collab.settings import Settings
 from collab.store import Store
 from tests.browser.conftest import ARTIFACTS, OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text
+from tests.browser.test_writing_room import type_into, wait_connected, wait_text, write_and_agree
 from tests.followup_data import LEA_DICTATION
 from tests.test_blog import with_store
 from tests.web import DemoSchool
@@ -121,15 +121,7 @@ def test_the_dashboard_tells_sent_from_published_live(open_as: OpenAs, school: D
     expect(fourth.locator("[data-state]")).to_have_text("en pause")
     board.evaluate("window.scrollTo(0, 0)")  # back to the top of the dashboard
     # Léa and Noé agree: their text waits for the teacher (the class's blog is moderated)
-    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
-    noe = open_as("noe", f"/ecrire/{school.lea_doc}")
-    wait_connected(lea)
-    wait_connected(noe)
-    type_into(lea, "Le marché du village.")
-    wait_text(noe, "Le marché du village.")
-    lea.get_by_role("button", name="On est d’accord").click()
-    expect(noe.locator("[data-agreements] li[data-agreed=true]")).to_have_count(1)
-    noe.get_by_role("button", name="On est d’accord").click()
+    write_and_agree(open_as, school, "Le marché du village.")
     lea_state = state_of(school.lea_doc)
     expect(lea_state).to_have_text("envoyé (à valider)")
     expect(lea_state).not_to_have_text("publié")

@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import TABLET, OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text
+from tests.browser.test_writing_room import type_into, wait_text, write_and_agree
 from tests.web import DemoSchool
 
 GREEN_BACKGROUND = "rgb(227, 245, 230)"
@@ -27,21 +27,6 @@ def assert_on_screen(locator: Locator) -> None:
     assert box is not None
     assert box["y"] >= 0 and box["y"] + box["height"] <= TABLET["height"], box
     assert box["x"] >= 0 and box["x"] + box["width"] <= TABLET["width"], box
-
-
-def write_and_agree(open_as: OpenAs, school: DemoSchool, text: str) -> tuple[Page, Page]:
-    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
-    noe = open_as("noe", f"/ecrire/{school.lea_doc}")
-    wait_connected(lea)
-    wait_connected(noe)
-    type_into(lea, text)
-    wait_text(noe, text)
-    expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "connected")
-    lea.get_by_role("button", name="On est d’accord").click()
-    expect(noe.locator("[data-agreements] li[data-agreed=true]")).to_have_text("Léa : d’accord ✓")
-    expect(noe.locator("[data-connection]")).to_have_attribute("data-state", "connected")
-    noe.get_by_role("button", name="On est d’accord").click()
-    return lea, noe
 
 
 def assert_the_light_is_not_red(page: Page) -> None:

@@ -34,6 +34,21 @@ def posts(settings: Settings) -> list[tuple[str, str, str]]:
         return db.execute("SELECT doc_id, body, status FROM posts").fetchall()
 
 
+def write_and_agree(open_as: OpenAs, school: DemoSchool, text: str) -> tuple[Page, Page]:
+    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
+    noe = open_as("noe", f"/ecrire/{school.lea_doc}")
+    wait_connected(lea)
+    wait_connected(noe)
+    type_into(lea, text)
+    wait_text(noe, text)
+    expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "connected")
+    lea.get_by_role("button", name="On est d’accord").click()
+    expect(noe.locator("[data-agreements] li[data-agreed=true]")).to_have_text("Léa : d’accord ✓")
+    expect(noe.locator("[data-connection]")).to_have_attribute("data-state", "connected")
+    noe.get_by_role("button", name="On est d’accord").click()
+    return lea, noe
+
+
 def test_two_pupils_write_one_text_and_see_each_other(open_as: OpenAs, school: DemoSchool) -> None:
     lea = open_as("lea", f"/ecrire/{school.lea_doc}")
     noe = open_as("noe", f"/ecrire/{school.lea_doc}")
