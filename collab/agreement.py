@@ -75,10 +75,9 @@ class AgreementDesk:
         room.observers.append(self._on_event)
         post = await store.blog.post_of_document(room.doc_id)
         fields = self._state(room, post)
-        sent_back_at = await store.blog.sent_back_at(room.doc_id) if post is None else None
-        if sent_back_at is not None:  # a page opened after a send-back still reads why, and the word
-            comment = await store.follow_up.comment(room.doc_id)
-            fields["returned"] = {"at": sent_back_at, "comment": comment.body if comment is not None else ""}
+        sent_back = await store.blog.sent_back(room.doc_id) if post is None else None
+        if sent_back is not None:  # a page opened after a send-back still reads why, and the word
+            fields["returned"] = {"at": sent_back[0], "comment": sent_back[1]}
         room.announce(fields)
 
     def _on_event(self, room: Room, event: str) -> None:

@@ -313,3 +313,23 @@ async def test_a_text_sent_back_after_the_task_ended_is_written_again_until_it_e
         state = (await http_lea.get(f"/ecrire/{school.lea_doc}/etat")).json()
         assert state["writable"] is False and "temps est écoulé" in state["message"]
         await b.close()
+
+
+@pytest.mark.anyio
+async def test_an_older_comment_is_not_given_as_the_reason_of_a_send_back(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    teacher = adult(settings, school, "teacher")
+    async with client_of(server, teacher) as http_teacher:
+        said = await http_teacher.post(
+            f"/enseignant/texte/{school.lea_doc}/commentaire", data={"csrf": teacher.csrf, "body": "Bravo !"}
+        )
+        assert said.status_code == 303
+        post_id = publish(settings, school)  # agreed on after that comment
+        sent = await http_teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf})
+        assert sent.status_code == 303
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    await lea.wait_for(lambda c: isinstance(room_state(c).get("returned"), dict))
+    returned = room_state(lea)["returned"]
+    assert isinstance(returned, dict) and returned["comment"] == ""  # not « Bravo ! »
+    await lea.close()

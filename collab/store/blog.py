@@ -178,11 +178,14 @@ class BlogStore:
             row = await cur.fetchone()
         return _post(row) if row else None
 
-    async def sent_back_at(self, doc_id: str) -> float | None:
-        """When the teacher last sent this text back to its pair (None once agreed on again)."""
-        async with self.db.conn.execute("SELECT sent_back_at FROM documents WHERE id = ?", (doc_id,)) as cur:
+    async def sent_back(self, doc_id: str) -> tuple[float, str] | None:
+        """When the teacher last sent this text back to its pair and what she told them (None once
+        the pair agreed on it again)."""
+        async with self.db.conn.execute(
+            "SELECT sent_back_at, sent_back_word FROM documents WHERE id = ?", (doc_id,)
+        ) as cur:
             row = await cur.fetchone()
-        return float(row[0]) if row and row[0] is not None else None
+        return (float(row[0]), str(row[1])) if row and row[0] is not None else None
 
     async def post_of_document(self, doc_id: str) -> Post | None:
         async with self.db.conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE doc_id = ?", (doc_id,)) as cur:
@@ -217,7 +220,7 @@ class BlogStore:
             )
             return cur.rowcount > 0
 
-    async def send_back(self, post_id: int) -> str | None:
+    async def send_back(self, post_id: int, word: str = "") -> str | None:
         """A submitted post goes back to its pair: the post is deleted and its document reopens to
         writing, in one transaction. The document's id, or None if the post was not waiting (or a
         next draft was started from it meanwhile)."""
@@ -233,8 +236,8 @@ class BlogStore:
             doc_id = str(row[0])
             await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
             await conn.execute(
-                "UPDATE documents SET status = ?, sent_back_at = ? WHERE id = ?",
-                (DocStatus.OPEN.value, time.time(), doc_id),
+                "UPDATE documents SET status = ?, sent_back_at = ?, sent_back_word = ? WHERE id = ?",
+                (DocStatus.OPEN.value, time.time(), word, doc_id),
             )
             await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
             # The teacher's decisions on differences were for this text: it is going to change.

@@ -398,6 +398,14 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE pairs ADD COLUMN former_members INTEGER NOT NULL DEFAULT 0;
         """,
     ),
+    (
+        "0014_sent_back_word",
+        """
+        -- What the teacher told the pair when she sent the text back (her word, or her comment if
+        -- she wrote it while reviewing that version): the room shows it until the pair agrees again.
+        ALTER TABLE documents ADD COLUMN sent_back_word TEXT NOT NULL DEFAULT '';
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -153,16 +153,18 @@ async def send_back(request: Request) -> Response:
         raise BlogConflict("Ce texte est sur le blog : retirez-le d'abord, puis renvoyez-le au binôme.")
     if (await hub.store.documents.lineage(post.doc_id)).child_id is not None:
         raise BlogConflict("Un deuxième jet a déjà été commencé à partir de ce texte.")
-    doc_id = await hub.store.blog.send_back(post.id)
+    # What the pair reads: her word, or her comment if she wrote it while reviewing this version
+    # (an older comment, « Bravo ! » on an earlier version, is not why the text comes back).
+    comment = await hub.store.follow_up.comment(post.doc_id)
+    word = note or (comment.body if comment is not None and comment.updated_at >= post.created_at else "")
+    doc_id = await hub.store.blog.send_back(post.id, word)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
     if note:  # the teacher's word to the pair becomes her comment on the text
         await hub.store.follow_up.set_comment(doc_id, note, session.user.id)
     # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
-    comment = await hub.store.follow_up.comment(doc_id)
-    at = await hub.store.blog.sent_back_at(doc_id) or time.time()
-    sent_back = {"at": at, "comment": comment.body if comment is not None else ""}
-    hub.status_changed(doc_id, DocStatus.OPEN, sent_back=sent_back)
+    at, word = await hub.store.blog.sent_back(doc_id) or (time.time(), word)
+    hub.status_changed(doc_id, DocStatus.OPEN, sent_back={"at": at, "comment": word})
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
 
