@@ -77,13 +77,13 @@ class NotFound(CollabError):
     public_message = "Ce texte n'existe pas."
 
 
-class ClassArchived(CollabError):
-    """A class code (typed, or read from a sign-in card's QR code) of a class archived at the end
-    of its school year: nobody signs in there any more."""
+class ArchivedClassCode(CollabError):
+    """The code (typed, or read from a sign-in card's QR code) of a class archived at the end of
+    its school year: nobody signs in there any more (not ArchivedClass: a change refused)."""
 
     status = 410
     close_code = 4404
-    reason = "class_archived"
+    reason = "archived_class_code"
     public_message = (
         "Cette classe est archivée : l'année scolaire est finie, on ne peut plus s'y connecter. "
         "Demande ta nouvelle carte à ta maîtresse ou à ton maître."

@@ -33,7 +33,7 @@ from collab.credentials import (
     device_token,
     minutes_to_wait,
 )
-from collab.errors import ClassArchived, NotFound, NotSignedIn, RateLimited
+from collab.errors import ArchivedClassCode, NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
 from collab.views.pages import form_text, hub_of, path_id, render
 from collab.words import count
@@ -115,9 +115,6 @@ def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[
             hub_of(request).metrics.sign_in_refused.labels(reason="class_codes").inc()
             page = render(request, "error.html", {"message": exc.public_message, "status": 429}, status=429)
             return _with_retry_after(page, exc.retry_after)
-        except ClassArchived as exc:  # an old card's QR code, or its code typed
-            context = {"message": exc.public_message, "status": exc.status}
-            return render(request, "error.html", context, status=exc.status)
 
     return guarded
 
@@ -135,7 +132,7 @@ async def _look_up_class(request: Request, code: str) -> SchoolClass | None:
     if found.blocked:
         raise ClassCodesBlocked(found.retry_after)
     if found.klass is None and await hub.store.schools.get_archived_class_by_code(code) is not None:
-        raise ClassArchived(f"class code {code!r} is archived")
+        raise ArchivedClassCode(f"class code {code!r} is archived")
     return found.klass
 
 
@@ -155,7 +152,7 @@ async def class_code(request: Request) -> Response:
         return RedirectResponse(request.url_for("sign_in_page"), status_code=303)
     try:
         klass = await _look_up_class(request, code)
-    except ClassArchived as exc:
+    except ArchivedClassCode as exc:
         return render(request, "auth/sign_in.html", {"code_error": exc.public_message, "code": code}, status=exc.status)
     if klass is None:
         return render(

@@ -22,7 +22,7 @@ from collab.hub import Hub
 from collab.models import ClassTarget, DocStatus, SchoolClass
 from collab.policy import Action, require
 from collab.replay import replay_steps
-from collab.states import TextState, text_state
+from collab.states import text_state
 from collab.store import Session
 from collab.views.notices import with_notice
 from collab.views.pages import form_text, hub_of, path_id, render
@@ -50,7 +50,7 @@ async def dashboard(request: Request) -> Response:
         "replay": str(request.url_for("replay_page", doc_id="DOC")),
         "end": str(request.url_for("end_task", task_id=task.id)),
     }
-    context = {"task": task, "klass": klass, "config": config, "states": list(TextState)}
+    context = {"task": task, "klass": klass, "config": config}
     return render(request, "teacher/dashboard.html", context, session=session)
 
 

@@ -36,7 +36,7 @@ REFUSAL_LABELS = {
     "too_many_presences": "trop de présences annoncées",
     "forged_presence": "présence falsifiée",
     "archived_class": "classe archivée",
-    "class_archived": "classe archivée",
+    "archived_class_code": "code d'une classe archivée",
     "body_too_large": "envoi trop gros",
     "conflict": "action déjà faite ou dépassée",
     "csrf": "formulaire périmé ou falsifié",
