@@ -4,6 +4,7 @@ again for writing); texts still being written show as drafts; CSRF and forged id
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 
@@ -333,3 +334,38 @@ async def test_an_older_comment_is_not_given_as_the_reason_of_a_send_back(
     returned = room_state(lea)["returned"]
     assert isinstance(returned, dict) and returned["comment"] == ""  # not « Bravo ! »
     await lea.close()
+
+
+@pytest.mark.anyio
+async def test_a_send_back_attacked_in_parallel_with_huge_words_and_a_revoked_session(
+    server: ServerThread, settings: Settings, school: DemoSchool
+) -> None:
+    post_id = publish(settings, school)
+    teacher = adult(settings, school, "teacher")
+    url = f"/blog/billet/{post_id}/renvoyer"
+    async with client_of(server, teacher) as http_teacher:
+        # a body over the forms' cap (64 KB; far larger ones are cut while they stream: tests/test_bodies.py)
+        huge = await http_teacher.post(url, data={"csrf": teacher.csrf, "mot": "x" * 100_000})
+        assert huge.status_code == 413
+        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("published",)]
+        # 40 send-backs at once, each with its own word: exactly one happens, its word is the one kept
+        answers = await asyncio.gather(
+            *(http_teacher.post(url, data={"csrf": teacher.csrf, "mot": f"Mot {n}"}) for n in range(40))
+        )
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses.count(303) == 1 and set(statuses) <= {303, 404, 409}, statuses
+        [won] = [n for n, a in enumerate(answers) if a.status_code == 303]
+        assert db_row(settings, "SELECT sent_back_word FROM documents WHERE id = ?", school.lea_doc) == [
+            (f"Mot {won}",)
+        ]
+        assert db_row(settings, "SELECT body FROM teacher_comments WHERE doc_id = ?", school.lea_doc) == [
+            (f"Mot {won}",)
+        ]
+    # a session signed out a moment ago sends nothing back any more
+    second = publish(settings, school, doc=school.other_pair_doc, title="Autre")
+    async with client_of(server, teacher) as http_teacher:
+        assert (await http_teacher.post("/deconnexion", data={"csrf": teacher.csrf})).status_code == 303
+        late = await http_teacher.post(f"/blog/billet/{second}/renvoyer", data={"csrf": teacher.csrf, "mot": "x"})
+        refused = late.status_code in (401, 403) or late.headers.get("location", "").endswith("/connexion")
+        assert refused, late.status_code  # sent back to sign in
+    assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.other_pair_doc) == [("published",)]

@@ -5,8 +5,10 @@ login and pictures, and write nothing more in last year's texts."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -16,7 +18,7 @@ from collab.seeding import DEMO_SCHOOL_YEAR
 from collab.settings import Settings
 from collab.store import Store
 from tests.conftest import AsWho, ServerThread, run_async, update_inserting
-from tests.test_agreement import Pupil
+from tests.test_agreement import Pupil, signed_in
 from tests.test_membership import stored_text_has
 from tests.test_revocation import join_closed, post_form
 from tests.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
@@ -343,3 +345,23 @@ async def test_a_carried_pupil_cannot_write_last_years_texts(
         refused = await post_form(server, lea, f"/ecrire/{doc}/accord")
         assert refused.status_code in (403, 404)
     assert not stored_text_has(settings, docs[1], "carried")
+
+
+@pytest.mark.anyio
+async def test_pupils_carried_by_many_requests_at_once_are_in_the_new_class_once(
+    server: ServerThread, settings: Settings, school: DemoSchool, archived: int
+) -> None:
+    new_class, _ = await _next_year_class(settings, school)
+    teacher = signed_in(settings, school, "teacher")
+    url = f"/enseignant/classe/{new_class}/reprendre"
+    data = {"csrf": teacher.csrf, "from": str(school.class_id), "pupil": [str(school.lea_id), str(school.noe_id)]}
+    async with httpx.AsyncClient(
+        base_url=server.http_url, cookies={"binome_session": teacher.cookie}, timeout=30
+    ) as http:
+        answers = await asyncio.gather(*(http.post(url, data=data) for _ in range(30)))
+    assert {a.status_code for a in answers} == {303}
+    with sqlite3.connect(settings.database_path) as db:
+        rows = db.execute(
+            "SELECT user_id, COUNT(*) FROM class_pupils WHERE class_id = ? GROUP BY user_id", (new_class,)
+        ).fetchall()
+    assert sorted(rows) == sorted([(school.lea_id, 1), (school.noe_id, 1)])
