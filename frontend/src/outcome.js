@@ -52,16 +52,23 @@ export class Outcome {
     delete this.root.dataset.published
     this.box.hidden = true
     this.hooks.reopened()
-    this.showReturned(returned || { at: Date.now() / 1000, comment: '' })
+    // The server's word may come in a later state: the box opens now, without a comment, and the
+    // word fills it when it arrives (its time is the server's, never this tablet's clock).
+    if (returned) this.showReturned(returned)
+    else this.openReturned('')
   }
 
   showReturned (returned) {
     if (!returned.at || returned.at <= this.lastReturnedAt) return
     this.lastReturnedAt = returned.at
+    this.openReturned(returned.comment || '')
+  }
+
+  openReturned (text) {
     const box = this.returnedBox
     const comment = box.querySelector('[data-returned-comment]')
-    comment.querySelector('[data-text]').textContent = returned.comment || ''
-    comment.hidden = !returned.comment
+    comment.querySelector('[data-text]').textContent = text
+    comment.hidden = !text
     box.hidden = false
     box.scrollIntoView({ block: 'start' })
   }
