@@ -19,7 +19,7 @@ from bench.memory import FAST
 from bench.script import utf8_offset
 from bench.server import Server, loadtest_setup
 from bench.stats import metric_delta
-from collab.protocol import encode_update
+from collab.realtime.protocol import encode_update
 
 COLDLOAD_TARGET_MS = 50.0
 DEFAULT_TRACE = Path(__file__).resolve().parent.parent.parent / "shared/data/editing-traces/friendsforever_flat.json.gz"

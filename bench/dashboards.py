@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from bench.load import LoadConfig, run_load, wait_idle
 from bench.server import HOST, Server, loadtest_setup
 from bench.stats import percentiles_ms
-from collab.seeding import PAIRS_PER_OBSERVER as PAIRS_PER_CLASS  # a load-test class: one observer
+from collab.demo.seeding import PAIRS_PER_OBSERVER as PAIRS_PER_CLASS  # a load-test class: one observer
 
 #: dashboards may add at most this much to the server's CPU (% of what it uses without them)
 CPU_ADDED_TARGET_PCT = 10.0

@@ -20,7 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import BINARY, Frame, Opcode
 from websockets.protocol import Event
 
-from collab.protocol import SyncStep2, decode_message, encode_sync_step1, encode_sync_step2
+from collab.realtime.protocol import SyncStep2, decode_message, encode_sync_step1, encode_sync_step2
 
 SYNC_STEP1_EMPTY = encode_sync_step1(b"\x00")
 SYNC_STEP2_EMPTY = encode_sync_step2(b"\x00\x00")

@@ -18,7 +18,7 @@ from typing import Any
 
 from pycrdt import Doc, Text, TransactionEvent
 
-from collab.protocol import AwarenessEntry, encode_awareness, encode_awareness_update, encode_update
+from collab.realtime.protocol import AwarenessEntry, encode_awareness, encode_awareness_update, encode_update
 
 #: (seconds from the start of the run, connection index, frame, is a document update)
 Send = tuple[float, int, bytes, bool]

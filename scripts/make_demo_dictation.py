@@ -1,4 +1,4 @@
-"""Regenerate demo/dictee-le-marche.mp3 from collab.demo_dictation.PHRASES.
+"""Regenerate demo/dictee-le-marche.mp3 from collab.demo.dictation.PHRASES.
 
 Needs espeak-ng (Debian: ``apt-get install espeak-ng``); the result is committed, so running
 Binôme never needs it. Each phrase is spoken by espeak-ng's French voice, slowly, then followed by
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import av
 
-from collab.demo_dictation import AUDIO_FILE, PHRASES
+from collab.demo.dictation import AUDIO_FILE, PHRASES
 
 OUT = Path(__file__).resolve().parent.parent / "demo" / AUDIO_FILE
 PAUSE_SECONDS = 1.6

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from collab.lexicon import lexique_path
+from collab.correction.lexicon import lexique_path
 
 WORD_COUNT = 2048
-OUT = Path(__file__).resolve().parent.parent / "collab" / "password_words.txt"
+OUT = Path(__file__).resolve().parent.parent / "collab" / "accounts" / "password_words.txt"
 _PLAIN = re.compile(r"[a-z]{4,8}")
 #: Words one would rather not print on a parent's password slip.
 _AVOID = set(

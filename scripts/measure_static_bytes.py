@@ -88,8 +88,8 @@ def measure(repo: Path) -> dict[str, Any]:
     from playwright.sync_api import Request, sync_playwright
 
     from tests.conftest import make_settings, run_async
-    from tests.web import browser as web_browser
-    from tests.web import seed_demo_school, sign_in_as
+    from tests.support.web import browser as web_browser
+    from tests.support.web import seed_demo_school, sign_in_as
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = make_settings(Path(tmp) / "data")

@@ -26,14 +26,14 @@ import uvloop
 from pycrdt import Doc, Text
 from starlette.testclient import TestClient
 
-from collab.app import BinomeApp, create_app
-from collab.hub import Hub
 from collab.models import Access, Role
-from collab.server import uvicorn_config
+from collab.realtime.hub import Hub
 from collab.settings import Settings
 from collab.store import Store
-from tests.web import DemoSchool, browser, seed_demo_school, sign_in_as
-from tests.yclient import YClient
+from collab.web.app import BinomeApp, create_app
+from collab.web.server import uvicorn_config
+from tests.support.web import DemoSchool, browser, seed_demo_school, sign_in_as
+from tests.support.yclient import YClient
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
@@ -232,7 +232,7 @@ AsWho = Callable[[str], TestClient]
 
 @pytest.fixture
 def as_who(settings: Settings, school: DemoSchool) -> Iterator[AsWho]:
-    """Browsers signed in as "lea", "teacher", "parent"… (see tests.web.sign_in_as), each with its
+    """Browsers signed in as "lea", "teacher", "parent"… (see tests.support.web.sign_in_as), each with its
     own session, closed at the end of the test."""
     with contextlib.ExitStack() as stack:
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from collab.media_types import MediaKind, StoredFile
+from collab.mediatheque.types import MediaKind, StoredFile
 from collab.store.database import Database
 
 _COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at, cuts"
@@ -25,7 +25,7 @@ class Media:
     size: int
     duration: float | None
     created_at: float
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.segments)
+    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.mediatheque.phrases)
 
 
 def _media(row: Any) -> Media:

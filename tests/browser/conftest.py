@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from collab.settings import Settings
 from tests.conftest import REPO, ServerThread
-from tests.web import DemoSchool, sign_in_as
-from tests.web import browser as web_browser
+from tests.support.web import DemoSchool, sign_in_as
+from tests.support.web import browser as web_browser
 
 OpenAs = Callable[..., Page]
 
@@ -64,7 +64,7 @@ def tablet(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture
 def open_as(browser: Browser, server: ServerThread, settings: Settings, school: DemoSchool) -> Iterator[OpenAs]:
-    """``open_as(who, path)``: a new tablet signed in as ``who`` (see tests.web.sign_in_as) at ``path``."""
+    """``open_as(who, path)``: a new tablet signed in as ``who`` (see tests.support.web.sign_in_as) at ``path``."""
     contexts: list[BrowserContext] = []
 
     def open_page(who: str, path: str, **options: Any) -> Page:

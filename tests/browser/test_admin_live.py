@@ -12,7 +12,7 @@ from collab.settings import Settings
 from tests.browser.conftest import OpenAs, screenshot
 from tests.browser.test_writing_room import type_into, wait_connected, wait_text
 from tests.conftest import make_settings
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 @pytest.fixture

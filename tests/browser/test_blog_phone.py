@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from collab.media_files import MediaLibrary
-from collab.seeding import seed_demo
+from collab.demo.seeding import seed_demo
+from collab.mediatheque.files import MediaLibrary
 from collab.settings import Settings
 from collab.store import Store
 from tests.browser.conftest import OpenAs, screenshot
-from tests.followup_data import with_store, write_and_agree
-from tests.web import DemoSchool
+from tests.support.followup_data import with_store, write_and_agree
+from tests.support.web import DemoSchool
 
 PHONE = {"width": 390, "height": 844}
 

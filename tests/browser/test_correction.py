@@ -7,8 +7,8 @@ from playwright.sync_api import expect
 
 from collab.settings import Settings
 from tests.browser.conftest import OpenAs, screenshot
-from tests.followup_data import LEA_DICTATION, write_and_agree
-from tests.web import DemoSchool
+from tests.support.followup_data import LEA_DICTATION, write_and_agree
+from tests.support.web import DemoSchool
 
 
 def test_the_teacher_corrects_annotates_and_the_pupil_reads(

@@ -7,7 +7,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.browser.conftest import OpenAs
 from tests.conftest import ServerThread
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def _violations(page: Page) -> list[str]:

@@ -8,14 +8,14 @@ import time
 from playwright.sync_api import expect
 from pycrdt import Doc
 
-from collab.demo_followup import Typist
+from collab.demo.followup import Typist
 from collab.settings import Settings
 from collab.store import Store
+from tests.blog.test_blog import with_store
 from tests.browser.conftest import ARTIFACTS, OpenAs, screenshot
 from tests.browser.test_writing_room import type_into, wait_connected, wait_text, write_and_agree
-from tests.followup_data import LEA_DICTATION
-from tests.test_blog import with_store
-from tests.web import DemoSchool
+from tests.support.followup_data import LEA_DICTATION
+from tests.support.web import DemoSchool
 
 
 def test_the_dashboard_shows_the_pair_writing_live(open_as: OpenAs, school: DemoSchool) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from collab import demo_dictation
+from collab.demo import dictation as demo_dictation
 from tests.browser.conftest import OpenAs, screenshot
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def audio(page: Page, prop: str) -> float:

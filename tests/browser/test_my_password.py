@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from collab.seeding import DEMO_PASSWORDS
+from collab.demo.seeding import DEMO_PASSWORDS
 from tests.browser.conftest import OpenAs, screenshot
 
 

@@ -13,8 +13,8 @@ from collab.settings import Settings
 from tests.browser.conftest import OpenAs, screenshot
 from tests.browser.test_writing_room import editor_text, type_into, wait_connected, wait_text
 from tests.conftest import ServerThread
-from tests.web import DemoSchool, sign_in_as
-from tests.web import browser as web_browser
+from tests.support.web import DemoSchool, sign_in_as
+from tests.support.web import browser as web_browser
 
 
 def wait_kept_offline(page: Page) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from collab.credentials import PICTURES
+from collab.accounts.sign_in import PICTURES
 from tests.browser.conftest import screenshot
 from tests.conftest import ServerThread
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def picture_names(numbers: tuple[int, ...]) -> list[str]:

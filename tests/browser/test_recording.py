@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from collab.settings import Settings
 from tests.browser.conftest import OpenAs, screenshot
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def test_record_pause_resume_and_save_into_the_mediatheque(

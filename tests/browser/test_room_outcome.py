@@ -11,7 +11,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import TABLET, OpenAs, screenshot
 from tests.browser.test_writing_room import type_into, wait_text, write_and_agree
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 GREEN_BACKGROUND = "rgb(227, 245, 230)"
 RED = "rgb(179, 38, 30)"

@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 from collab.settings import Settings
 from collab.store import Store
+from tests.blog.test_blog import with_store
 from tests.browser.conftest import OpenAs
 from tests.browser.test_writing_room import wait_connected
-from tests.test_blog import with_store
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def portrait_doc(settings: Settings, school: DemoSchool) -> str:

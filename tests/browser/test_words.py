@@ -12,7 +12,7 @@ from collab.settings import Settings
 from collab.words import ago
 from tests.browser.conftest import OpenAs
 from tests.conftest import update_inserting
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def _written_at(settings: Settings, doc_id: str, author_id: int, at: float) -> None:

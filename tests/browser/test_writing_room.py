@@ -8,7 +8,7 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 
 from collab.settings import Settings
 from tests.browser.conftest import OpenAs, screenshot
-from tests.web import DemoSchool
+from tests.support.web import DemoSchool
 
 
 def editor_text(page: Page) -> str:

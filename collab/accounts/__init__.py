@@ -1,0 +1,1 @@
+"""Accounts: sign-in (pictures, passwords, throttling), classes and rosters, pairs, administration, RGPD."""

@@ -1,0 +1,1 @@
+"""The class blog: posts, moderation, comments, the Atom feed."""

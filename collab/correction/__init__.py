@@ -1,0 +1,1 @@
+"""Dictation correction: tokens, alignment, classification, the lexicon. Pure."""

@@ -1,0 +1,163 @@
+"""The classification of one difference between aligned words, first match wins:
+
+- capital: the initial's case differs (reported besides any other error of the same word);
+- segmentation (``SegmentationKind``): apostrophe, hyphen, split or merged words; if the letters also differ,
+  that error is reported too ("sapelait" for "s'appelait": segmentation and lexical);
+- accent: the same letters without diacritics — unless the pupil wrote another common word (≥ ``COMMON_WORD``
+  per million) with the same pronunciation and a different lemma: a/à, ou/où, la/là are homophones, "foret"
+  for "forêt" is an accent error;
+- agreement (``AgreementKind``): the same lemma in another form, the same determiner in another gender or
+  number (le/la/les, mon/ma/mes), or function words whose lemmas differ by a plural mark: leur/leurs, ce/ces,
+  au/aux are agreement, not homophones;
+- homophone: a common word with another lemma and the same pronunciation (et/est, son/sont, ces/ses, on/ont,
+  ce/se, mes/mais, verre/vert/vers, sans/cent/sang, and across an elision: m'a/ma, c'est/ces); after a
+  determiner, where the expected word is a noun, a verb form that sounds the same: "le marcher" for "le
+  marché", and "le dîné" for "le dîner" too, though Lexique spells the noun's lemma like the verb's (the -é/-er
+  agreement is for two forms of one verb: "il a manger");
+- lexical: any other misspelling, including forms the lexicon does not know ("chevaus").
+
+Punctuation, omissions, additions and swapped words need no classification: the alignment says what they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from collab.correction import lexicon
+from collab.correction.relations import DETERMINERS, elision_homophone, homophones, shares_lemma
+from collab.correction.tokens import SEPARATORS, Token, strip_accents
+from collab.correction.types import AgreementKind, Category, SegmentationKind
+
+_DETERMINER_READINGS = DETERMINERS | {"ADJ:num", "ADJ:ind", "ADJ:int"}
+_SUBJECT_PRONOUNS = frozenset(["je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles"])
+_AUXILIARIES = frozenset({"avoir", "être"})
+_E_ER_EZ_ENDINGS = ("é", "ée", "és", "ées", "er", "ez", "ai", "ais", "ait", "aient")  # all end in /e/ or /ɛ/
+COMMON_WORD = 5.0  # per million: a rarer word written for another one is a misspelling, not a homophone
+
+
+@dataclass(frozen=True, slots=True)
+class WordContext:
+    """What precedes a reference word, to tell a noun-group form from a verb form."""
+
+    after_determiner: bool  # les montres (noun) vs ils montrent (verb)
+    after_auxiliary: bool  # elles sont parties, il a fini
+
+
+def word_context(preceding_words: list[str]) -> WordContext:
+    previous = preceding_words[-1] if preceding_words else ""
+    before_previous = preceding_words[-2] if len(preceding_words) > 1 else ""
+    determiner = any(e.cgram in _DETERMINER_READINGS for e in lexicon.entries(previous))
+    # "il montre" is no noun group, though Lexique also reads "il" as a numeral (II); nor is "il les montre"
+    after_determiner = determiner and not {previous, before_previous} & _SUBJECT_PRONOUNS
+    auxiliary = any(e.lemma in _AUXILIARIES and e.is_verb for w in preceding_words[-3:] for e in lexicon.entries(w))
+    return WordContext(after_determiner, auxiliary)
+
+
+def _verb_classes(word: str, entries: Iterable[lexicon.Entry]) -> set[str]:
+    classes: set[str] = set()
+    for entry in entries:
+        for tag in entry.infover:
+            if tag == "inf":
+                classes.add("inf")
+            elif tag.startswith("par:"):
+                classes.add("part")
+            else:
+                classes.add("ez" if word.endswith("ez") and tag.endswith("2p") else "finite")
+    return classes
+
+
+def agreement_kind(expected: str, got: str, context: WordContext) -> AgreementKind:
+    entries_e, entries_g = lexicon.entries(expected), lexicon.entries(got)
+    verb_lemmas = {e.lemma for e in entries_e if e.is_verb} & {e.lemma for e in entries_g if e.is_verb}
+    nominal = any(not e.is_verb for e in entries_e) and any(not e.is_verb for e in entries_g)
+    if not verb_lemmas or (nominal and context.after_determiner):
+        return AgreementKind.NOUN_GROUP
+    classes_e = _verb_classes(expected, (e for e in entries_e if e.is_verb and e.lemma in verb_lemmas))
+    classes_g = _verb_classes(got, (e for e in entries_g if e.is_verb and e.lemma in verb_lemmas))
+    endings_ok = expected.endswith(_E_ER_EZ_ENDINGS) and got.endswith(_E_ER_EZ_ENDINGS)
+    if endings_ok and (classes_e | classes_g) & {"inf", "ez"} and not classes_e & classes_g:
+        return AgreementKind.E_ER_EZ
+    if "part" in classes_e and (classes_e == {"part"} or context.after_auxiliary):
+        return AgreementKind.PAST_PARTICIPLE
+    return AgreementKind.SUBJECT_VERB
+
+
+def _homophone_written(expected: str, got: str, context: WordContext) -> bool:
+    """The pupil wrote another common word that sounds the same ("foret" for "forêt" is an accent error).
+    After a determiner, a verb form for a noun is another word: "le marcher", "le dîné"."""
+    return lexicon.frequency(got) >= COMMON_WORD and homophones(expected, got, nominal=context.after_determiner)
+
+
+def classify_word(expected: str, got: str, context: WordContext) -> tuple[Category, str]:
+    """The error of one lower-case word (accent, agreement, homophone or lexical); the words differ."""
+    if strip_accents(expected) == strip_accents(got):
+        return (Category.HOMOPHONE if _homophone_written(expected, got, context) else Category.ACCENT), ""
+    if lexicon.known(got) and shares_lemma(expected, got, nominal=context.after_determiner):
+        return Category.AGREEMENT, agreement_kind(expected, got, context).value
+    if _homophone_written(expected, got, context):
+        return Category.HOMOPHONE, ""
+    return Category.LEXICAL, ""
+
+
+Finding = tuple[Category, str]
+
+
+def _initial_is_upper(text: str) -> bool | None:
+    return next((ch.isupper() for ch in text if ch.isalpha()), None)
+
+
+def _separator_signature(text: str) -> list[tuple[int, str]]:
+    """Where the apostrophes and hyphens fall, counted in letters: "peut-être" -> [(4, "-")]."""
+    signature, letters = [], 0
+    for ch in text:
+        if ch in "'-":
+            signature.append((letters, ch))
+        elif ch != " ":
+            letters += 1
+    return signature
+
+
+def segmentation_kind(expected: str, got: str, ref_words: int, pupil_words: int) -> SegmentationKind | None:
+    apostrophes = [(n, ch) for n, ch in _separator_signature(expected) if ch == "'"]
+    pupil_apostrophes = [(n, ch) for n, ch in _separator_signature(got) if ch == "'"]
+    if apostrophes != pupil_apostrophes:
+        return SegmentationKind.APOSTROPHE
+    if _separator_signature(expected) != _separator_signature(got):
+        return SegmentationKind.HYPHEN
+    if ref_words != pupil_words:
+        return SegmentationKind.SPLIT if pupil_words > ref_words else SegmentationKind.MERGE
+    return None
+
+
+def _is_elision_of(a: str, b: str) -> bool:
+    """l'/la, qu'/que, jusqu'/jusque: the same word, elided on one side only."""
+    elided, full = (a, b) if a.endswith("'") else (b, a)
+    return elided.endswith("'") and len(full) == len(elided) and full.startswith(elided[:-1])
+
+
+def group_findings(ref: list[Token], pupil: list[Token], preceding_words: list[str]) -> list[Finding]:
+    """What is wrong with the pupil words aligned to these reference words (one word on a side, up to three
+    on the other). ``preceding_words``: the reference words just before, lower-case."""
+    expected, got = " ".join(t.text for t in ref), " ".join(t.text for t in pupil)
+    if expected == got:
+        return []
+    findings: list[Finding] = []
+    if _initial_is_upper(expected) != _initial_is_upper(got):
+        findings.append((Category.CAPITAL, ""))
+    expected, got = expected.lower(), got.lower()
+    if expected == got:
+        return findings or [(Category.CAPITAL, "")]
+    if len(ref) != len(pupil):
+        multi, single = (ref, pupil[0]) if len(ref) > len(pupil) else (pupil, ref[0])
+        if elision_homophone(multi, single):
+            return [*findings, (Category.HOMOPHONE, "")]
+    segmentation = segmentation_kind(expected, got, len(ref), len(pupil))
+    if segmentation is not None:
+        findings.append((Category.SEGMENTATION, segmentation.value))
+        if segmentation is SegmentationKind.APOSTROPHE and _is_elision_of(expected, got):
+            return findings
+        expected, got = expected.translate(SEPARATORS), got.translate(SEPARATORS)
+    if expected != got:
+        findings.append(classify_word(expected, got, word_context(preceding_words)))
+    return findings

@@ -1,0 +1,1 @@
+"""The teacher's live dashboard: the class feed, each pair's progress, the replay."""

@@ -1,0 +1,1 @@
+"""The demo school and its lesson."""

@@ -1,0 +1,1 @@
+"""After class: productions, marking, annotations, exports."""

@@ -1,0 +1,58 @@
+"""Liveness, metrics and the favicon asked for at the root.
+
+``/metrics`` tells how busy the school is and which limits refuse what: it is served to the
+configured monitoring networks (loopback only by default) or to a bearer token, and is a 404
+for everyone else.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from collab.errors import NotFound
+from collab.realtime.hub import Hub
+from collab.realtime.metrics import Metrics
+from collab.settings import Settings
+from collab.web.auth import authorization_bearer
+
+
+async def healthz(request: Request) -> JSONResponse:
+    hub: Hub = request.app.state.hub
+    return JSONResponse({"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()})
+
+
+def may_scrape(request: Request, settings: Settings) -> bool:
+    """A monitoring client: the metrics token, or an address in the metrics networks."""
+    token = authorization_bearer(request)
+    if settings.metrics_token and token is not None:
+        return secrets.compare_digest(token.encode(), settings.metrics_token.encode())
+    if request.client is None:
+        return False
+    try:
+        address = ipaddress.ip_address(request.client.host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in ipaddress.ip_network(network, strict=False) for network in settings.metrics_networks)
+
+
+async def metrics(request: Request) -> Response:
+    if not may_scrape(request, request.app.state.settings):
+        raise NotFound("metrics are for the monitoring network")
+    registry: Metrics = request.app.state.metrics
+    return Response(registry.render(), media_type=registry.content_type)
+
+
+#: Next to the other static files (the pages link to favicon.svg).
+_FAVICON = Path(__file__).resolve().parents[2] / "static" / "favicon.ico"
+
+
+async def favicon(request: Request) -> Response:
+    """``/favicon.ico``, which browsers and bookmarks ask for whatever the pages link to."""
+    return FileResponse(_FAVICON, media_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})

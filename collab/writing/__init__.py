@@ -1,0 +1,1 @@
+"""Writing: tasks, the pupils' room, the agreement, second drafts."""

@@ -1,0 +1,288 @@
+"""The class feed of the teacher's dashboard, over a real server: content, throttling, refusals,
+locking, messages to a pair and the end of a task."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from collab.settings import Settings
+from tests.conftest import ServerThread, make_settings
+from tests.support.followup_data import write_and_agree
+from tests.support.web import DemoSchool, browser, sign_in_as
+from tests.support.yclient import YClient
+from tests.writing.test_agreement import Pupil, join, signed_in
+
+pytestmark = pytest.mark.anyio
+
+
+class Feed:
+    """A dashboard's socket, its messages kept with their arrival times."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.messages: list[tuple[float, dict[str, Any]]] = []
+        self.changed = asyncio.Event()
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                self.messages.append((time.monotonic(), json.loads(raw)))
+                self.changed.set()
+        except ConnectionClosed:
+            pass
+
+    def card(self, doc: str) -> dict[str, Any] | None:
+        """The pair's card as the dashboard knows it: its snapshot with every change since applied."""
+        state: dict[str, Any] | None = None
+        for _, message in self.messages:
+            for pair in message["pairs"]:
+                if pair["doc"] == doc:
+                    state = apply_change(state, pair)
+        return state
+
+    async def wait_card(self, doc: str, predicate: Any, seconds: float = 5.0) -> dict[str, Any]:
+        with anyio.fail_after(seconds):
+            while True:
+                card = self.card(doc)
+                if card is not None and predicate(card):
+                    return card
+                self.changed.clear()
+                await self.changed.wait()
+
+
+def apply_change(state: dict[str, Any] | None, change: dict[str, Any]) -> dict[str, Any]:
+    """A card updated with a feed message's change (only what changed; the text as kept + added)."""
+    updated = {**(state or {}), **{k: v for k, v in change.items() if k not in ("keep", "add")}}
+    if "add" in change:
+        assert state is not None, "a text change before the snapshot"
+        updated["text"] = state["text"][: change["keep"]] + change["add"]
+    return updated
+
+
+OPEN: list[ClientConnection] = []
+
+
+async def open_feed(server: ServerThread, task_id: int | str, cookie: str | None) -> ClientConnection:
+    headers = {"Cookie": f"binome_session={cookie}"} if cookie else {}
+    ws = await connect(f"ws://127.0.0.1:{server.port}/ws/tableau/{task_id}", additional_headers=headers)
+    OPEN.append(ws)
+    return ws
+
+
+@pytest.fixture(autouse=True)
+async def close_feeds() -> AsyncIterator[None]:
+    yield
+    while OPEN:
+        await OPEN.pop().close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    # The burst test types 500 keys in well under a second: lift the per-user rate limit.
+    return make_settings(tmp_path / "data", rate_per_second=2000.0, rate_burst=2000)
+
+
+@pytest.fixture
+def teacher(settings: Settings, school: DemoSchool) -> Pupil:
+    return signed_in(settings, school, "teacher")
+
+
+async def test_the_snapshot_lists_every_pair_with_its_state(
+    server: ServerThread, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    with anyio.fail_after(5):
+        while not feed.messages:
+            await feed.changed.wait()
+    snapshot = feed.messages[0][1]
+    assert snapshot["type"] == "snapshot" and len(snapshot["pairs"]) == 12
+    lea = feed.card(school.lea_doc)
+    assert lea is not None
+    assert [m["name"] for m in lea["members"]] == ["Léa", "Noé"]
+    assert lea["state"] == "writing" and lea["label"] == "en cours" and lea["text"] == "" and lea["connected"] == []
+    assert lea["progress"]["matched"] == 0 and lea["progress"]["total"] > 60
+
+
+async def test_typing_shows_on_the_dashboard(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    card = await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
+    await lea.append("Le marché du village. Chaque samedi matin")
+    card = await feed.wait_card(school.lea_doc, lambda c: c["text"].endswith("matin"))
+    assert card["last_author"] == school.lea_id
+    # words and progress are recounted at most every three seconds, then refreshed by themselves
+    card = await feed.wait_card(school.lea_doc, lambda c: c["words"] == 7, seconds=10)
+    assert card["progress"]["matched"] == 7  # every word so far is the dictation's
+    assert sum(card["activity"]) >= 1 and card["last_edit"] is not None
+    other = feed.card(school.other_pair_doc)
+    assert other is not None and other["text"] == ""
+
+
+async def test_a_burst_of_keystrokes_gives_at_most_ten_messages_a_second(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
+    start = time.monotonic()
+    for i in range(500):
+        lea.text.insert(len(lea.text), "abcdefghij"[i % 10])
+        await lea.flush()
+        if i % 50 == 49:
+            await asyncio.sleep(0.05)  # about 500 keys in 0.5-1 s, the rate limit lets them through
+    typed = lea.value()
+    await feed.wait_card(school.lea_doc, lambda c: c["text"] == typed)
+    elapsed = time.monotonic() - start
+    about_lea = [
+        at for at, m in feed.messages if m["type"] == "update" and any(p["doc"] == school.lea_doc for p in m["pairs"])
+    ]
+    assert len(about_lea) <= 10 * elapsed + 2, (len(about_lea), elapsed)
+    gaps = [b - a for a, b in itertools.pairwise(about_lea)]
+    assert all(gap >= 0.08 for gap in gaps), gaps
+
+
+@pytest.mark.parametrize(
+    ("who", "task", "code"),
+    [
+        ("other teacher", "dictation", 4403),
+        ("lea", "dictation", 4403),
+        ("parent", "dictation", 4403),
+        ("admin", "dictation", 4403),
+        (None, "dictation", 4401),
+        ("teacher", "999", 4404),
+        ("teacher", "abc", 4404),
+    ],
+)
+async def test_only_the_class_teacher_gets_the_feed(
+    server: ServerThread, settings: Settings, school: DemoSchool, who: str | None, task: str, code: int
+) -> None:
+    cookie = None
+    if who is not None:
+        with browser(settings) as client:
+            cookie = sign_in_as(client, who, school)
+    task_id = school.dictation_task_id if task == "dictation" else task
+    ws = await open_feed(server, task_id, cookie)
+    with pytest.raises(ConnectionClosed) as closed:
+        with anyio.fail_after(5):
+            await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == code
+
+
+async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
+    """A teacher's form, posted to the running server (whose hub holds the rooms)."""
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        response = await http.post(
+            path,
+            data={"csrf": teacher.csrf, **fields},
+            headers={"Cookie": f"binome_session={teacher.cookie}", "accept": "application/json"},
+        )
+    return response.status_code, response.text
+
+
+async def test_lock_and_unlock_from_the_dashboard(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea_pupil = signed_in(settings, school, "lea")
+    lea = await join(server, school.lea_doc, lea_pupil)
+    path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
+    status, _ = await form_post(server, teacher, path, action="lock")
+    assert status == 303
+    assert await lea.wait_closed() == 4409
+    await feed.wait_card(school.lea_doc, lambda c: c["label"] == "en pause")
+    status, _ = await form_post(server, teacher, path, action="unlock")
+    await feed.wait_card(school.lea_doc, lambda c: c["state"] == "writing")
+    again = await join(server, school.lea_doc, lea_pupil)
+    await again.append("de retour")
+    await feed.wait_card(school.lea_doc, lambda c: c["text"] == "de retour")
+
+
+async def test_a_message_reaches_the_pair_screens(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
+    status, text = await form_post(server, teacher, path, text="Relisez !")
+    assert status == 409 and "error" in json.loads(text)  # nobody there to read it
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    status, _ = await form_post(server, teacher, path, text="Relisez les accords !")
+    assert status == 200
+
+    def has_message(client: Any) -> bool:
+        return any("Relisez les accords !" in state for state in client.awareness.values())
+
+    await lea.wait_for(has_message)
+    other = f"/enseignant/tache/{school.dictation_task_id}/document/t999-p1/message"
+    assert (await form_post(server, teacher, other, text="x"))[0] == 404
+
+
+async def test_ending_the_task_closes_writing_and_publishes_nothing(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea_pupil = signed_in(settings, school, "lea")
+    lea = await join(server, school.lea_doc, lea_pupil)
+    await lea.append("Pas fini")
+    path = f"/enseignant/tache/{school.dictation_task_id}/terminer"
+    assert (await form_post(server, teacher, path))[0] == 303
+    assert await lea.wait_closed() == 4409
+    card = await feed.wait_card(school.lea_doc, lambda c: c["label"] == "terminé")
+    assert card["text"] == "Pas fini"
+    late = await YClient.connect(
+        server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea_pupil.cookie}"}
+    )
+    assert await late.wait_closed() == 4409
+    with sqlite3.connect(settings.database_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (0,)
+
+
+async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
+    await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
+    await lea.append("Le marché 🐟 du village")
+    await feed.wait_card(school.lea_doc, lambda c: c["text"] == "Le marché 🐟 du village")
+    lea.text.insert(len(b"Le "), "petit ")  # an edit before the end (pycrdt counts UTF-8 bytes)
+    await lea.flush()
+    card = await feed.wait_card(school.lea_doc, lambda c: c["text"] == "Le petit marché 🐟 du village")
+    updates = [p for _, m in feed.messages if m["type"] == "update" for p in m["pairs"] if p["doc"] == school.lea_doc]
+    assert all("members" not in p and "pair" not in p and "text" not in p for p in updates)
+    assert updates[-1]["keep"] == len("Le ") and updates[-1]["add"].startswith("petit marché 🐟")
+    card = await feed.wait_card(
+        school.lea_doc, lambda c: c["words"] == 5, seconds=10
+    )  # counted again within three seconds
+    assert card["progress"]["matched"] >= 2
+
+
+async def test_a_second_draft_appears_on_the_open_dashboard(
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+) -> None:
+    write_and_agree(settings, school)
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    await feed.wait_card(school.lea_doc, lambda c: c["label"] == "publié")
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
+        started = await http.post(
+            f"/texte/{school.lea_doc}/jet-suivant",
+            data={"csrf": teacher.csrf},
+            headers={"Cookie": f"binome_session={teacher.cookie}"},
+        )
+    assert started.status_code == 303
+    card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["state"] == "writing")
+    assert card["draft"] == 2 and card["pair"] == 1 and card["text"].startswith("Le marché du village.")

@@ -1,0 +1,168 @@
+"""The room with in-memory channels (no sockets) and a real SQLite update log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from collab.errors import BadRequest, Locked, ReadOnly
+from collab.models import Access, DocStatus, Role, User
+from collab.realtime import protocol
+from collab.realtime.hub import Hub
+from collab.realtime.metrics import Metrics
+from collab.realtime.room import Peer, Room
+from collab.settings import Settings
+from collab.store import Store
+from tests.conftest import two_updates, update_inserting
+
+pytestmark = pytest.mark.anyio
+
+
+class MemoryChannel:
+    def __init__(self) -> None:
+        self.frames: list[bytes] = []
+        self.closed: tuple[int, str] | None = None
+
+    def send(self, frame: bytes) -> None:
+        self.frames.append(frame)
+
+    def close(self, code: int, reason: str) -> None:
+        if self.closed is None:  # like a socket: the first close wins
+            self.closed = (code, reason)
+
+    def messages(self) -> list[protocol.Message]:
+        return [protocol.decode_message(f) for f in self.frames]
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    await store.documents.ensure_document("d", "Texte")
+    the_hub = Hub(store, Settings(data_dir=tmp_path, room_grace_seconds=60), Metrics())
+    await the_hub.start()
+    yield the_hub
+    await the_hub.close()
+    await store.close()
+
+
+def user(uid: int) -> User:
+    return User(id=uid, login=f"u{uid}", display_name=f"U{uid}", role=Role.PUPIL)
+
+
+async def join(hub: Hub, uid: int, access: Access = Access.WRITE) -> tuple[Room, Peer, MemoryChannel]:
+    channel = MemoryChannel()
+    room, peer = await hub.join("d", user(uid), access, channel)
+    return room, peer, channel
+
+
+async def test_join_sends_the_state_vector(hub: Hub) -> None:
+    room, _, channel = await join(hub, 1)
+    step1, awareness = channel.messages()
+    assert step1 == protocol.SyncStep1(room.doc.get_state())
+    # then who is here: only the server, with the room's agreement state
+    assert isinstance(awareness, protocol.AwarenessUpdate)
+    [entry] = protocol.decode_awareness(awareness.payload)
+    assert entry.client_id == room.server_client_id and "binome" in json.loads(entry.state)
+
+
+async def test_update_is_relayed_only_once_committed(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    b_channel.frames.clear()
+    frame = protocol.encode_update(update_inserting("bonjour"))
+    await room.receive(a, frame)
+    assert b_channel.frames == []  # applied in memory, not yet durable: not relayed
+    await hub.update_log.flush()
+    assert b_channel.frames == [frame]  # the very same bytes
+    rows = await hub.store.documents.read_log("d")
+    assert [(r.seq, r.author_id) for r in rows] == [(1, 1)]
+
+
+async def test_sync_step2_is_relayed_as_an_update(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    b_channel.frames.clear()
+    data = update_inserting("hors ligne")
+    await room.receive(a, protocol.encode_sync_step2(data))
+    await hub.update_log.flush()
+    assert b_channel.messages() == [protocol.SyncUpdate(data)]
+    assert str(room.text) == "hors ligne"
+
+
+async def test_read_only_update_is_refused_and_not_stored(hub: Hub) -> None:
+    room, reader, _ = await join(hub, 1, Access.READ)
+    with pytest.raises(ReadOnly):
+        await room.receive(reader, protocol.encode_update(update_inserting("non")))
+    await hub.update_log.flush()
+    assert await hub.store.documents.read_log("d") == []
+    assert str(room.text) == ""
+
+
+async def test_a_published_text_keeps_its_writers_connected_as_readers(hub: Hub) -> None:
+    room, a, a_channel = await join(hub, 1)
+    _, b, b_channel = await join(hub, 2)
+    hub.status_changed("d", DocStatus.PUBLISHED)
+    assert a_channel.closed is None and b_channel.closed is None  # the end they worked for, not a failure
+    assert not a.can_write and a.demoted and room.peers == [a, b]
+    state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Léa"}))])
+    b_channel.frames.clear()
+    await room.receive(a, protocol.encode_awareness(state))  # presence still goes to the partner
+    assert [type(m) for m in b_channel.messages()] == [protocol.AwarenessUpdate]
+    with pytest.raises(Locked):  # a keystroke already on its way: refused as "closed to writing" (4409)
+        await room.receive(a, protocol.encode_update(update_inserting("tard")))
+    await hub.update_log.flush()
+    assert await hub.store.documents.read_log("d") == [] and str(room.text) == ""
+
+
+async def test_a_locked_text_closes_its_writers(hub: Hub) -> None:
+    _, _, channel = await join(hub, 1)
+    _, _, reader_channel = await join(hub, 2, Access.READ)
+    hub.status_changed("d", DocStatus.LOCKED)
+    assert channel.closed is not None and channel.closed[0] == 4409 and reader_channel.closed is None
+
+
+async def test_awareness_is_forgotten_when_its_connection_leaves(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Léa"}))])
+    await room.receive(a, protocol.encode_awareness(state))
+    assert room.awareness.owned(a) == {77}
+    b_channel.frames.clear()
+    room.leave(a)
+    [removal] = b_channel.messages()
+    assert isinstance(removal, protocol.AwarenessUpdate)
+    assert protocol.decode_awareness(removal.payload) == [protocol.AwarenessEntry(77, 1, "null")]
+    left = room.awareness.states_update()
+    assert left is not None  # the server's own entry stays
+    assert [e.client_id for e in protocol.decode_awareness(left)] == [room.server_client_id]
+
+
+async def test_sync_step1_answer_waits_for_pending_writes(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, b, b_channel = await join(hub, 2)
+    await room.receive(a, protocol.encode_update(update_inserting("durable")))
+    b_channel.frames.clear()
+    await room.receive(b, protocol.encode_sync_step1(b"\x00"))
+    # By the time the answer is sent, the update it contains is committed.
+    assert len(await hub.store.documents.read_log("d")) == 1
+    answer = [m for m in b_channel.messages() if isinstance(m, protocol.SyncStep2)]
+    assert len(answer) == 1
+
+
+async def test_update_with_missing_dependencies_is_refused_and_the_room_reloaded(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    await room.receive(a, protocol.encode_update(update_inserting("abc")))
+    await hub.update_log.flush()
+    _, gap = two_updates("xyz", "uvw")
+    with pytest.raises(BadRequest, match="depends on changes"):
+        await room.receive(a, protocol.encode_update(gap))
+    assert a.channel.closed is not None and a.channel.closed[0] == 4400  # type: ignore[attr-defined]
+    assert b_channel.closed == (1011, "document reloading after a server error")
+    assert "d" not in hub.rooms
+    reloaded, _, _ = await join(hub, 2)
+    assert str(reloaded.text) == "abc"  # the committed update is there, the refused one is not
+    assert len(await hub.store.documents.read_log("d")) == 1

@@ -1,0 +1,1 @@
+"""What tests share: a live server, a Yjs client, web sign-in, sample data."""

@@ -1,0 +1,133 @@
+"""A small y-websocket client on pycrdt and websockets, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+import anyio
+from pycrdt import Doc, Text, TransactionEvent
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from collab.realtime import protocol
+
+
+class YClient:
+    """One editor: a pycrdt document kept in sync with the server over one socket."""
+
+    def __init__(self, ws: ClientConnection, doc: Doc[Any] | None = None) -> None:
+        self.ws = ws
+        self.doc: Doc[Any] = doc if doc is not None else Doc()
+        self.text = self.doc.get("text", type=Text)
+        self.synced = asyncio.Event()
+        self.changed = asyncio.Event()
+        self.closed = asyncio.Event()
+        self.close_code: int | None = None
+        self.close_reason: str = ""
+        self.awareness: dict[int, str] = {}
+        self.received: list[bytes] = []
+        self._outgoing: list[bytes] = []
+        self._remote = False
+        self._clock = 0
+        self.doc.observe(self._on_local_change)
+        self._reader = asyncio.get_running_loop().create_task(self._read())
+
+    @classmethod
+    async def connect(cls, url: str, *, doc: Doc[Any] | None = None, sync: bool = True, **kwargs: Any) -> YClient:
+        ws = await connect(url, max_size=None, **kwargs)
+        client = cls(ws, doc)
+        if sync:
+            # A refusal closes at once: the reader records the close code.
+            with contextlib.suppress(ConnectionClosed):
+                await client.ws.send(protocol.encode_sync_step1(client.doc.get_state()))
+        return client
+
+    def _on_local_change(self, event: TransactionEvent) -> None:
+        if not self._remote:
+            self._outgoing.append(event.update)
+
+    async def flush(self) -> None:
+        """Send the local edits made since the last flush, one update message each."""
+        pending, self._outgoing = self._outgoing, []
+        for update in pending:
+            await self.ws.send(protocol.encode_update(update))
+
+    async def insert(self, index: int, value: str) -> None:
+        self.text.insert(index, value)
+        await self.flush()
+
+    async def append(self, value: str) -> None:
+        await self.insert(len(self.text), value)
+
+    async def delete(self, start: int, end: int) -> None:
+        del self.text[start:end]
+        await self.flush()
+
+    async def set_awareness(self, state: dict[str, Any] | None) -> None:
+        self._clock += 1
+        entry = protocol.AwarenessEntry(
+            self.doc.client_id, self._clock, json.dumps(state) if state is not None else "null"
+        )
+        await self.ws.send(protocol.encode_awareness(protocol.encode_awareness_update([entry])))
+
+    def value(self) -> str:
+        return str(self.text)
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self.ws:
+                assert isinstance(frame, bytes)
+                self.received.append(frame)
+                message = protocol.decode_message(frame)
+                if isinstance(message, protocol.SyncStep1):
+                    await self.ws.send(protocol.encode_sync_step2(self.doc.get_update(message.state)))
+                elif isinstance(message, (protocol.SyncStep2, protocol.SyncUpdate)):
+                    self._remote = True
+                    try:
+                        self.doc.apply_update(message.update)
+                    finally:
+                        self._remote = False
+                    if isinstance(message, protocol.SyncStep2):
+                        self.synced.set()
+                    self.changed.set()
+                elif isinstance(message, protocol.AwarenessUpdate):
+                    for entry in protocol.decode_awareness(message.payload):
+                        if entry.removed:
+                            self.awareness.pop(entry.client_id, None)
+                        else:
+                            self.awareness[entry.client_id] = entry.state
+                    self.changed.set()
+        except ConnectionClosed:
+            pass
+        finally:
+            if self.ws.close_code is not None:
+                self.close_code = self.ws.close_code
+                self.close_reason = self.ws.close_reason or ""
+            self.closed.set()
+            self.changed.set()
+
+    async def wait_synced(self, seconds: float = 5.0) -> None:
+        with anyio.fail_after(seconds):
+            await self.synced.wait()
+
+    async def wait_for(self, predicate: Any, seconds: float = 5.0) -> None:
+        """Wait until ``predicate(self)`` is true, re-checking after every received frame."""
+        with anyio.fail_after(seconds):
+            while not predicate(self):
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def wait_text(self, expected: str, seconds: float = 5.0) -> None:
+        await self.wait_for(lambda c: c.value() == expected, seconds)
+
+    async def wait_closed(self, seconds: float = 5.0) -> int | None:
+        with anyio.fail_after(seconds):
+            await self.closed.wait()
+        return self.close_code
+
+    async def close(self) -> None:
+        await self.ws.close()
+        await self._reader

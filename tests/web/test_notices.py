@@ -1,0 +1,75 @@
+"""Notices come from codes looked up in one table: words written in a link never reach a page."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from starlette.requests import HTTPConnection
+
+from collab.settings import Settings
+from collab.web.notices import notice_of, with_notice
+from tests.accounts.test_admin import school_id
+from tests.conftest import REPO, AsWho
+from tests.support.web import DemoSchool, csrf_from
+
+HTML = {"accept": "text/html"}
+FORGED = ["<script>alert(1)</script>", "Votre compte est piraté : appelez le 08 99 00 00 00", "eleves-ajoutes"]
+
+
+def _conn(query: str) -> HTTPConnection:
+    return HTTPConnection({"type": "http", "query_string": query.encode(), "headers": []})
+
+
+def test_codes_counts_and_unknown_codes() -> None:
+    assert notice_of(_conn("ok=prenom")) == "prénom modifié"
+    assert notice_of(_conn("ok=eleves-ajoutes&n=3")) == "3 élèves ajoutés"
+    assert notice_of(_conn("ok=eleves-ajoutes&n=1")) == "1 élève ajouté"
+    assert notice_of(_conn("ok=textes-verrouilles&n=0")) == "0 texte mis en pause"
+    for query in ("ok=eleves-ajoutes", "ok=eleves-ajoutes&n=-1", "ok=eleves-ajoutes&n=9999999", "ok=inconnu", ""):
+        assert notice_of(_conn(query)) == "", query
+    assert with_notice("/x", "eleves-ajoutes", 2) == "/x?ok=eleves-ajoutes&n=2"
+    with pytest.raises(KeyError):
+        with_notice("/x", "Tâche terminée")
+
+
+def test_no_view_writes_a_notice_text_into_an_address() -> None:
+    for source in sorted(p for p in (REPO / "collab").rglob("*.py") if p.name != "notices.py"):
+        text = Path(source).read_text(encoding="utf-8")
+        assert not re.search(r"\?ok=|[\"']ok[\"']\s*:", text), source
+
+
+def test_pages_show_known_notices_and_nothing_else(as_who: AsWho, school: DemoSchool, settings: Settings) -> None:
+    teacher = as_who("teacher")
+    klass, task = school.class_id, school.dictation_task_id
+    pages = [
+        f"/enseignant/classe/{klass}",
+        f"/enseignant/classe/{klass}/binomes",
+        f"/enseignant/classe/{klass}/mediatheque",
+        f"/enseignant/classe/{klass}/mediatheque/{school.demo_media_id}/phrases",
+        f"/enseignant/classe/{klass}/taches",
+        f"/enseignant/tache/{task}/suivi",
+        f"/enseignant/texte/{school.lea_doc}",
+        f"/blog/classe/{klass}/moderation",
+    ]
+    for page in pages:
+        for forged in FORGED:
+            shown = teacher.get(page, params={"ok": forged, "n": "1"} if forged != "eleves-ajoutes" else {"ok": forged})
+            assert shown.status_code == 200, page
+            assert "alert(1)" not in shown.text and "piraté" not in shown.text, page
+            assert 'class="notice"' not in shown.text, (page, forged)
+    admin = as_who("admin")
+    for page in ("/", f"/admin/ecole/{school_id(settings)}"):
+        shown = admin.get(page, params={"ok": FORGED[1]}, headers=HTML)
+        assert shown.status_code == 200 and "piraté" not in shown.text
+
+
+def test_a_form_comes_back_with_its_notice(as_who: AsWho, school: DemoSchool) -> None:
+    teacher = as_who("teacher")
+    roster = f"/enseignant/classe/{school.class_id}"
+    csrf = csrf_from(teacher.get(roster).text)
+    added = teacher.post(f"{roster}/eleves", data={"csrf": csrf, "names": "Zoé\nYanis"})
+    assert added.status_code == 303
+    assert added.headers["location"].endswith("?ok=eleves-ajoutes&n=2")
+    assert "2 élèves ajoutés" in teacher.get(added.headers["location"]).text
