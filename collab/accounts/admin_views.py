@@ -7,46 +7,22 @@ handed to the family).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from collab.accounts import administration
 from collab.accounts.sign_in_views import guard_of
-from collab.errors import InvalidInput, NotFound, NotSignedIn
-from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
-from collab.policy import Action, require
-from collab.store import Session, Store
-from collab.web.auth import CSRF_FIELD, check_csrf, require_session
+from collab.errors import InvalidInput, NotSignedIn
+from collab.models import Level, Role
+from collab.web.access import OnSchool, check_form, load_commune, load_pupil, load_school
 from collab.web.downloads import download_headers, file_name
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import form_text, hub_of, path_id, render
+from collab.web.notices import notice, notice_of, redirect_with_notice
+from collab.web.pages import form_text, hub_of, render
 
 
-@dataclass(frozen=True)
-class SchoolContext:
-    session: Session
-    store: Store
-    school: School
-
-
-async def _school_context(request: Request, form: FormData | None = None) -> SchoolContext:
-    store = hub_of(request).store
-    session = await require_session(store, request)
-    if form is not None:
-        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    school = await store.schools.get_school(path_id(request, "school_id"))
-    if school is None:
-        raise NotFound("no such school")
-    principal = await store.accounts.load_principal(session.user)
-    require(principal, Action.MANAGE_SCHOOL, SchoolTarget(school.id))
-    return SchoolContext(session, store, school)
-
-
-async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", **extra: object) -> Response:
+async def _school_page(request: Request, ctx: OnSchool, notice: str = "", **extra: object) -> Response:
     classes = await ctx.store.schools.list_classes(ctx.school.id, include_archived=True)
     teachers = {k.id: await ctx.store.schools.list_teachers(k.id) for k in classes}
     counts = {k.id: len(await ctx.store.schools.list_pupils(k.id)) for k in classes}
@@ -71,17 +47,17 @@ async def _school_page(request: Request, ctx: SchoolContext, notice: str = "", *
 
 
 async def school_page(request: Request) -> Response:
-    return await _school_page(request, await _school_context(request))
+    return await _school_page(request, await load_school(request))
 
 
-def _back(request: Request, ctx: SchoolContext, notice: str, count: int | None = None) -> Response:
+def _back(request: Request, ctx: OnSchool, notice: str, count: int | None = None) -> Response:
     url = request.url_for("admin_school", school_id=ctx.school.id)
-    return RedirectResponse(with_notice(url, notice, count), status_code=303)
+    return redirect_with_notice(request, url, notice, count)
 
 
 async def create_class(request: Request) -> Response:
     form = await request.form()
-    ctx = await _school_context(request, form)
+    ctx = await load_school(request, form)
     name, level, year = form_text(form, "name", 60), form_text(form, "level", 20), form_text(form, "year", 20)
     if not name or level not in {lv.value for lv in Level} or not year:
         raise InvalidInput("Indiquez le nom, le niveau et l'année scolaire de la classe.")
@@ -89,21 +65,10 @@ async def create_class(request: Request) -> Response:
     return _back(request, ctx, "classe-creee")
 
 
-async def _school_class(ctx: SchoolContext, raw: object) -> int:
-    try:
-        class_id = int(str(raw))
-    except ValueError as exc:
-        raise NotFound("no such class") from exc
-    klass = await ctx.store.schools.get_class(class_id)
-    if klass is None or klass.school_id != ctx.school.id:
-        raise NotFound(f"class {class_id} is not in school {ctx.school.id}")
-    return klass.id
-
-
 async def create_teacher(request: Request) -> Response:
     form = await request.form()
-    ctx = await _school_context(request, form)
-    class_id = await _school_class(ctx, form.get("class_id"))
+    ctx = await load_school(request, form)
+    klass = await ctx.school_class(form.get("class_id"))
     teacher, password = await administration.create_adult(
         ctx.store,
         form_text(form, "login", 80),
@@ -111,31 +76,28 @@ async def create_teacher(request: Request) -> Response:
         Role.TEACHER,
         hasher=guard_of(request).passwords.hash,
     )
-    await ctx.store.schools.add_teacher(class_id, teacher.id)
-    return await _school_page(
-        request, ctx, f"compte enseignant {teacher.login} créé", new_account=(teacher.login, password)
-    )
+    await ctx.store.schools.add_teacher(klass.id, teacher.id)
+    shown = notice("compte-enseignant", login=teacher.login)
+    return await _school_page(request, ctx, shown, new_account=(teacher.login, password))
 
 
 async def import_class(request: Request) -> Response:
     """POST (multipart): a CSV class list for one class of this school."""
-    ctx = await _school_context(request)  # who is asking, before the body is read
+    ctx = await load_school(request)  # who is asking, before the body is read
     async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
-        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
-        class_id = await _school_class(ctx, form.get("class_id"))
+        check_form(request, form, ctx.asker)
+        klass = await ctx.school_class(form.get("class_id"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("Choisissez le fichier CSV de la liste de classe.")
         data = await upload.read(administration.MAX_IMPORT_BYTES + 1)
-    klass = await ctx.store.schools.get_class(class_id)
-    assert klass is not None
     pupils = await administration.import_class_list(ctx.store, klass, data)
     return _back(request, ctx, "eleves-importes", len(pupils))
 
 
 async def roll_over(request: Request) -> Response:
     form = await request.form()
-    ctx = await _school_context(request, form)
+    ctx = await load_school(request, form)
     year = form_text(form, "year", 20)
     if form.get("confirm") != "oui" or not year:
         raise InvalidInput("Cochez la case de confirmation pour archiver les classes de l'année.")
@@ -148,41 +110,21 @@ async def roll_over(request: Request) -> Response:
 
 async def create_school(request: Request) -> Response:
     """POST /admin/commune/{commune_id}/ecoles: a commune's administrator creates a school."""
-    store = hub_of(request).store
     form = await request.form()
-    session = await require_session(store, request)
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    commune_id = path_id(request, "commune_id")
-    commune = await store.schools.commune_name(commune_id)
-    if commune is None:
-        raise NotFound("no such commune")
-    require(await store.accounts.load_principal(session.user), Action.MANAGE_COMMUNE, CommuneTarget(commune_id))
+    asker, commune = await load_commune(request, form)
     name = form_text(form, "name", 100)
     if not name:
         raise InvalidInput("Indiquez le nom de l'école.")
-    school = await store.schools.ensure_school(commune, name)
+    school = await asker.store.schools.ensure_school(commune, name)
     return RedirectResponse(request.url_for("admin_school", school_id=school.id), status_code=303)
 
 
 # -- a pupil's data (RGPD) --------------------------------------------------------------------
 
 
-async def _pupil_context(request: Request, form: FormData | None = None) -> tuple[Session, Store, User]:
-    store = hub_of(request).store
-    session = await require_session(store, request)
-    if form is not None:
-        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    pupil = await store.accounts.get_user(path_id(request, "pupil_id"))
-    if pupil is None or pupil.role is not Role.PUPIL:
-        raise NotFound("no such pupil")
-    classes = await store.schools.classes_of_pupil(pupil.id)
-    target = PupilTarget(pupil.id, frozenset(c.id for c in classes), frozenset(c.school_id for c in classes))
-    require(await store.accounts.load_principal(session.user), Action.MANAGE_PUPIL_DATA, target)
-    return session, store, pupil
-
-
 async def pupil_page(request: Request) -> Response:
-    session, store, pupil = await _pupil_context(request)
+    asker, pupil = await load_pupil(request)
+    session, store = asker.session, asker.store
     data = await administration.pupil_data(store, pupil)
     classes = await store.schools.classes_of_pupil(pupil.id)
     return render(request, "admin/pupil.html", {"pupil": pupil, "data": data, "classes": classes}, session=session)
@@ -191,7 +133,8 @@ async def pupil_page(request: Request) -> Response:
 async def export_pupil(request: Request) -> Response:
     """The pupil's data as a zip, texts included: the one place where an administrator gets
     pupils' texts (for the family, RGPD); every export is logged and kept in the audit log."""
-    session, store, pupil = await _pupil_context(request)
+    asker, pupil = await load_pupil(request)
+    session, store = asker.session, asker.store
     await administration.audit(store, session.user.id, session.user.login, "export", pupil)
     archive = await administration.export_pupil(store, pupil)
     return Response(
@@ -204,7 +147,8 @@ async def export_pupil(request: Request) -> Response:
 async def delete_pupil(request: Request) -> Response:
     """POST: erase the pupil after the admin typed the login again (the confirmation step)."""
     form = await request.form()
-    session, store, pupil = await _pupil_context(request, form)
+    asker, pupil = await load_pupil(request, form)
+    session, store = asker.session, asker.store
     if form_text(form, "confirm", 100) != pupil.login:
         data = await administration.pupil_data(store, pupil)
         classes = await store.schools.classes_of_pupil(pupil.id)

@@ -10,29 +10,31 @@ taught; an admin: any of the school's).
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
-from collab.accounts.class_views import MAX_PASTED_PUPILS, ClassContext, class_context
+from collab.accounts.class_views import MAX_PASTED_PUPILS
 from collab.errors import InvalidInput, NotFound
-from collab.models import ClassTarget, Principal, SchoolClass, SchoolTarget
-from collab.policy import Action, can
-from collab.web.notices import with_notice
+from collab.models import ClassTarget, SchoolClass, SchoolTarget
+from collab.policy import Action
+from collab.web.access import OnClass, load_class
+from collab.web.notices import redirect_with_notice
 from collab.web.pages import render
 
 
-async def _past_classes(ctx: ClassContext) -> list[SchoolClass]:
+async def _past_classes(ctx: OnClass) -> list[SchoolClass]:
     """The archived classes of the school whose pupils this user may carry, newest year first."""
-    principal: Principal = await ctx.store.accounts.load_principal(ctx.session.user)
-    school_admin = can(principal, Action.MANAGE_SCHOOL, SchoolTarget(ctx.klass.school_id))
+    school_admin = await ctx.asker.can(Action.MANAGE_SCHOOL, SchoolTarget(ctx.klass.school_id))
     classes = await ctx.store.schools.list_classes(ctx.klass.school_id, include_archived=True)
     return [
-        c for c in classes if c.archived and (school_admin or can(principal, Action.READ_CLASS_WORK, ClassTarget.of(c)))
+        c
+        for c in classes
+        if c.archived and (school_admin or await ctx.asker.can(Action.READ_CLASS_WORK, ClassTarget.of(c)))
     ]
 
 
 async def carry_page(request: Request) -> Response:
     """The past years' classes, each pupil with a box (ticked unless already in a class this year)."""
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     past = []
     for klass in await _past_classes(ctx):
         pupils = await ctx.store.schools.list_pupils(klass.id)
@@ -44,7 +46,7 @@ async def carry_page(request: Request) -> Response:
 async def carry_pupils(request: Request) -> Response:
     """POST ``from`` (an archived class) and ``pupil`` (ids, repeated): they join this class."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     raw = form.get("from")
     source = next((c for c in await _past_classes(ctx) if str(c.id) == raw), None)
     if source is None:
@@ -61,4 +63,4 @@ async def carry_pupils(request: Request) -> Response:
         raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
     joined = await ctx.store.schools.carry_pupils(ctx.klass.id, wanted)
     url = request.url_for("class_roster", class_id=ctx.klass.id)
-    return RedirectResponse(with_notice(url, "eleves-repris", joined), status_code=303)
+    return redirect_with_notice(request, url, "eleves-repris", joined)

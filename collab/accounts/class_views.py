@@ -9,81 +9,40 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import segno
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from collab.accounts.administration import add_pupil, create_adult
 from collab.accounts.names import clean_name
 from collab.accounts.pairing import random_groups
 from collab.accounts.sign_in import PICTURES, picture_names, random_pictures
 from collab.accounts.sign_in_views import guard_of
-from collab.errors import InvalidInput, NotFound, NotSignedIn
-from collab.models import ClassTarget, Role, SchoolClass, User
-from collab.policy import Action, require
-from collab.store import Session, Store
-from collab.web.auth import CSRF_FIELD, check_csrf, require_session
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import form_text, hub_of, path_id, render
+from collab.errors import InvalidInput, NotSignedIn
+from collab.models import Role
+from collab.policy import Action
+from collab.web.access import OnClass, load_class
+from collab.web.notices import notice, notice_of, redirect_with_notice
+from collab.web.pages import form_text, hub_of, render
 
 MAX_PASTED_PUPILS = 40
 
 
-@dataclass(frozen=True)
-class ClassContext:
-    session: Session
-    store: Store
-    klass: SchoolClass
-    pupils: list[User]
-
-    def pupil(self, raw_id: object) -> User:
-        """The pupil of this class with that id, or 404 (forged or foreign ids)."""
-        try:
-            wanted = int(str(raw_id))
-        except ValueError as exc:
-            raise NotFound("no such pupil") from exc
-        for pupil in self.pupils:
-            if pupil.id == wanted:
-                return pupil
-        raise NotFound(f"pupil {wanted} is not in class {self.klass.id}")
-
-
-async def class_context(
-    request: Request, form: FormData | None = None, action: Action = Action.MANAGE_CLASS
-) -> ClassContext:
-    store = hub_of(request).store
-    session = await require_session(store, request)
-    if form is not None:
-        check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    class_id = path_id(request, "class_id")
-    klass = await store.schools.get_class(class_id)
-    if klass is None:
-        raise NotFound(f"no class {class_id}")
-    principal = await store.accounts.load_principal(session.user)
-    require(principal, action, ClassTarget.of(klass))
-    return ClassContext(session, store, klass, await store.schools.list_pupils(klass.id))
-
-
-def _back(
-    request: Request, ctx: ClassContext, view: str = "class_roster", notice: str = "", count: int | None = None
-) -> Response:
+def _back(request: Request, ctx: OnClass, view: str, code: str, count: int | None = None) -> Response:
     """Back to a class page, with a notice code (see collab.web.notices)."""
-    url = request.url_for(view, class_id=ctx.klass.id)
-    return RedirectResponse(with_notice(url, notice, count) if notice else str(url), status_code=303)
+    return redirect_with_notice(request, request.url_for(view, class_id=ctx.klass.id), code, count)
 
 
 # -- roster ----------------------------------------------------------------------------------
 
 
 async def class_roster(request: Request) -> Response:
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     return await _roster(request, ctx, notice_of(request))
 
 
-async def _roster(request: Request, ctx: ClassContext, notice: str, new_password: str = "") -> Response:
+async def _roster(request: Request, ctx: OnClass, notice: str, new_password: str = "") -> Response:
     credentials = {p.id: await ctx.store.accounts.get_credentials(p.id) for p in ctx.pupils}
     return render(
         request,
@@ -103,7 +62,7 @@ async def _roster(request: Request, ctx: ClassContext, notice: str, new_password
 async def add_pupils(request: Request) -> Response:
     """POST: one name (``name``) or a pasted list, one pupil per line (``names``)."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     raw = form_text(form, "names", 4000) or form_text(form, "name")
     names = [n for n in (clean_name(line) for line in raw.splitlines()) if n]
     if not names:
@@ -112,54 +71,54 @@ async def add_pupils(request: Request) -> Response:
         raise InvalidInput(f"Une classe compte au plus {MAX_PASTED_PUPILS} élèves.")
     for name in names:
         await add_pupil(ctx.store, ctx.klass, name)
-    return _back(request, ctx, notice="eleves-ajoutes", count=len(names))
+    return _back(request, ctx, "class_roster", "eleves-ajoutes", len(names))
 
 
 async def rename_pupil(request: Request) -> Response:
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     name = clean_name(form_text(form, "name"))
     if not name:
         raise InvalidInput("Le prénom ne peut pas être vide.")
     await ctx.store.accounts.rename(pupil.id, name)
-    return _back(request, ctx, notice="prenom")
+    return _back(request, ctx, "class_roster", "prenom")
 
 
 async def remove_pupil(request: Request) -> Response:
     """Take a pupil out of the class (the account and its texts stay; deletion is the admin's)."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.schools.remove_pupil(ctx.klass.id, pupil.id)
     await hub_of(request).recheck_access([pupil.id])  # their open texts of this class close now (4403)
-    return _back(request, ctx, notice="eleve-retire")
+    return _back(request, ctx, "class_roster", "eleve-retire")
 
 
 async def reset_pictures(request: Request) -> Response:
     """New pictures: whoever knew the old ones (or holds a session or token) is signed out."""
     form = await request.form()
-    ctx = await class_context(request, form, Action.PUPIL_SIGN_IN)
+    ctx = await load_class(request, Action.PUPIL_SIGN_IN, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.set_pictures(pupil.id, random_pictures())  # also unlocks
     await ctx.store.sessions.revoke_all(pupil.id)
     await ctx.store.accounts.revoke_tokens(pupil.id)
     hub_of(request).revoke_access(pupil.id, NotSignedIn("new pictures"))
-    return _back(request, ctx, notice="images")
+    return _back(request, ctx, "class_roster", "images")
 
 
 async def unlock_pupil(request: Request) -> Response:
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     pupil = ctx.pupil(request.path_params["pupil_id"])
     await ctx.store.accounts.clear_failed_sign_ins(pupil.id)
-    return _back(request, ctx, notice="debloque")
+    return _back(request, ctx, "class_roster", "debloque")
 
 
 async def link_parent(request: Request) -> Response:
     """POST: link a parent account to a pupil; a new account gets a password shown once."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     pupil = ctx.pupil(form.get("pupil_id"))
     login = form_text(form, "login", 80).lower()
     name = clean_name(form_text(form, "name"))
@@ -177,17 +136,16 @@ async def link_parent(request: Request) -> Response:
         raise InvalidInput("Cet identifiant appartient déjà à un compte qui n'est pas un parent.")
     await ctx.store.schools.link_parent(parent.id, pupil.id)
     if not password:
-        return _back(request, ctx, notice="parent-relie")
+        return _back(request, ctx, "class_roster", "parent-relie")
     # A new account: show its password on this page once, never in a URL.
-    refreshed = ClassContext(ctx.session, ctx.store, ctx.klass, ctx.pupils)
-    return await _roster(request, refreshed, f"parent relié à {pupil.display_name}", password)
+    return await _roster(request, ctx, notice("parent-relie-a", name=pupil.display_name), password)
 
 
 # -- pairs -----------------------------------------------------------------------------------
 
 
 async def class_pairs(request: Request) -> Response:
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     names = {p.id: p.display_name for p in ctx.pupils}
@@ -210,7 +168,7 @@ async def class_pairs(request: Request) -> Response:
 
 async def random_pairs(request: Request) -> Response:
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     apart = await ctx.store.pairs.kept_apart(ctx.klass.id)
     groups = random_groups([p.id for p in ctx.pupils], apart, random.Random())
     await _arrange(request, ctx, groups)
@@ -220,7 +178,7 @@ async def random_pairs(request: Request) -> Response:
 async def arrange_pairs(request: Request) -> Response:
     """POST: ``group-<pupil id>`` = group number for every pupil (arranged by hand)."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     groups: dict[int, list[int]] = {}
     for pupil in ctx.pupils:
         raw = form_text(form, f"group-{pupil.id}", 4)
@@ -241,7 +199,7 @@ async def arrange_pairs(request: Request) -> Response:
     return _back(request, ctx, "class_pairs", "binomes")
 
 
-async def _arrange(request: Request, ctx: ClassContext, groups: Sequence[Sequence[int]]) -> None:
+async def _arrange(request: Request, ctx: OnClass, groups: Sequence[Sequence[int]]) -> None:
     """Make these groups the class's pairs; open connections follow the rights that result."""
     await ctx.store.pairs.arrange(ctx.klass.id, groups)
     await hub_of(request).recheck_access(p.id for p in ctx.pupils)
@@ -249,7 +207,7 @@ async def _arrange(request: Request, ctx: ClassContext, groups: Sequence[Sequenc
 
 async def keep_apart(request: Request) -> Response:
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     a = ctx.pupil(form.get("a"))
     b = ctx.pupil(form.get("b"))
     if a.id == b.id:
@@ -266,10 +224,10 @@ async def sign_in_sheet(request: Request) -> Response:
     """A printable sheet: one card per pupil with the class code, a QR code and the pictures
     (the class's teachers only: the pictures open the pupils' accounts). An archived class's
     sheet says so, without cards: nobody signs in there any more."""
-    ctx = await class_context(request, action=Action.READ_CLASS_WORK)
+    ctx = await load_class(request, Action.READ_CLASS_WORK)
     class_url = str(request.url_for("class_names", code=ctx.klass.code))
     if not ctx.klass.archived:
-        ctx = await class_context(request, action=Action.PUPIL_SIGN_IN)
+        ctx = await load_class(request, Action.PUPIL_SIGN_IN)
     cards = []
     for pupil in [] if ctx.klass.archived else ctx.pupils:
         pictures = (await ctx.store.accounts.get_credentials(pupil.id)).pictures or ()

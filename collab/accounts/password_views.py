@@ -12,8 +12,8 @@ from collab.accounts.sign_in_views import guard_of
 from collab.errors import Forbidden, NotSignedIn
 from collab.models import Role
 from collab.store import Session
-from collab.web.auth import require_session
-from collab.web.pages import form_session, form_text, hub_of, render
+from collab.web.access import posted, signed_in
+from collab.web.pages import form_text, hub_of, render
 
 
 class AdultsOnly(Forbidden):
@@ -32,7 +32,7 @@ def _page(request: Request, session: Session, status: int = 200, **context: obje
 
 
 async def password_page(request: Request) -> Response:
-    session = _adult(await require_session(hub_of(request).store, request))
+    session = _adult((await signed_in(request)).session)
     return _page(request, session)
 
 
@@ -51,9 +51,8 @@ def _new_password_problem(current: str, new: str, again: str) -> str | None:
 async def change_password(request: Request) -> Response:
     """POST: the current password, the new one twice. The current one is checked behind the same
     throttle as the sign-in; on success the account's other sessions are revoked."""
-    session, form = await form_session(request)
-    session = _adult(session)
-    store = hub_of(request).store
+    asker, form = await posted(request)
+    session, store = _adult(asker.session), asker.store
     limit = MAX_PASSWORD_LENGTH + 1
     current = form_text(form, "current", limit)
     new, again = form_text(form, "new", limit), form_text(form, "again", limit)

@@ -26,16 +26,9 @@ from collab.accounts.sign_in import (
 )
 from collab.errors import ArchivedClassCode, NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
-from collab.web.auth import (
-    CSRF_FIELD,
-    SIGN_IN_CSRF_COOKIE,
-    check_csrf,
-    clear_session_cookie,
-    current_session,
-    require_session,
-    set_session_cookie,
-)
-from collab.web.pages import form_text, hub_of, path_id, render
+from collab.web.access import posted, sign_in_form
+from collab.web.auth import clear_session_cookie, current_session, set_session_cookie
+from collab.web.pages import form_text, hub_of, path_id, render, store_of
 from collab.words import count
 
 
@@ -61,16 +54,16 @@ def guard_of(request: Request) -> SignInGuard:
 
 
 async def _open_session(request: Request, user: User) -> Response:
-    hub = hub_of(request)
-    token, _ = await hub.store.sessions.create(user.id)
+    store = store_of(request)
+    token, _ = await store.sessions.create(user.id)
     response = RedirectResponse(request.url_for("home"), status_code=303)
     set_session_cookie(response, request.app.state.settings, token)
-    await guard_of(request).remember_device(hub.store, request, response, user.id)
+    await guard_of(request).remember_device(store, request, response, user.id)
     return response
 
 
 async def sign_in_page(request: Request) -> Response:
-    session = await current_session(hub_of(request).store, request)
+    session = await current_session(store_of(request), request)
     if session is not None:
         return RedirectResponse(request.url_for("home"), status_code=303)
     return render(request, "auth/sign_in.html")
@@ -78,17 +71,16 @@ async def sign_in_page(request: Request) -> Response:
 
 async def sign_in(request: Request) -> Response:
     """POST /connexion: an adult's login and password."""
-    hub = hub_of(request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_CSRF_COOKIE))
+    store = store_of(request)
+    form = await sign_in_form(request)
     login, password = form_text(form, "login"), form_text(form, "password")
-    user = await hub.store.accounts.get_user_by_login(login) if login else None
+    user = await store.accounts.get_user_by_login(login) if login else None
     guard = guard_of(request)
     try:
         if user is None or user.role is Role.PUPIL:
             await guard.check_unknown(login, password)  # the same argon2 work: no hint that the login exists
         else:
-            await guard.check(hub.store, user.id, device_token(request), password=password)
+            await guard.check(store, user.id, device_token(request), password=password)
     except AccountLocked as exc:
         context = {"error": exc.adult_message, "login": login}
         return _with_retry_after(render(request, "auth/sign_in.html", context, status=exc.status), exc.retry_after)
@@ -112,7 +104,7 @@ def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[
         try:
             return await view(request)
         except ClassCodesBlocked as exc:
-            hub_of(request).metrics.sign_in_refused.labels(reason="class_codes").inc()
+            request.app.state.metrics.sign_in_refused.labels(reason="class_codes").inc()
             page = render(request, "error.html", {"message": exc.public_message, "status": 429}, status=429)
             return _with_retry_after(page, exc.retry_after)
 
@@ -121,17 +113,17 @@ def _code_throttled(view: Callable[[Request], Awaitable[Response]]) -> Callable[
 
 async def _look_up_class(request: Request, code: str) -> SchoolClass | None:
     """The class with this code, counting an unknown code against this client (ClassCodesBlocked)."""
-    hub = hub_of(request)
+    store, settings = store_of(request), request.app.state.settings
     client = request.client.host if request.client else ""
-    found = await hub.store.throttles.look_up_class_code(
+    found = await store.throttles.look_up_class_code(
         client,
         code,
-        max_misses=hub.settings.class_code_misses,
-        window_seconds=hub.settings.class_code_window_seconds,
+        max_misses=settings.class_code_misses,
+        window_seconds=settings.class_code_window_seconds,
     )
     if found.blocked:
         raise ClassCodesBlocked(found.retry_after)
-    if found.klass is None and await hub.store.schools.get_archived_class_by_code(code) is not None:
+    if found.klass is None and await store.schools.get_archived_class_by_code(code) is not None:
         raise ArchivedClassCode(f"class code {code!r} is archived")
     return found.klass
 
@@ -168,13 +160,13 @@ async def class_code(request: Request) -> Response:
 async def class_names(request: Request) -> Response:
     """GET /classe/{code}: the pupils of the class, to pick one's own name (also the QR target)."""
     klass = await _class_for_code(request)
-    pupils = await hub_of(request).store.schools.list_pupils(klass.id)
+    pupils = await store_of(request).schools.list_pupils(klass.id)
     return render(request, "auth/class_names.html", {"klass": klass, "pupils": pupils})
 
 
 async def _pupil_of(request: Request, klass: SchoolClass) -> User:
     pupil_id = path_id(request, "pupil_id")
-    pupils = await hub_of(request).store.schools.list_pupils(klass.id)
+    pupils = await store_of(request).schools.list_pupils(klass.id)
     for pupil in pupils:
         if pupil.id == pupil_id:
             return pupil
@@ -195,13 +187,13 @@ def _pictures_context(klass: SchoolClass, pupil: User) -> dict[str, object]:
 @_code_throttled
 async def pictures_sign_in(request: Request) -> Response:
     """POST /classe/{code}/{pupil_id}: the three pictures, in order."""
-    hub = hub_of(request)
     klass = await _class_for_code(request)
     pupil = await _pupil_of(request, klass)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), request.cookies.get(SIGN_IN_CSRF_COOKIE))
+    form = await sign_in_form(request)
     try:
-        await guard_of(request).check(hub.store, pupil.id, device_token(request), pictures=form_text(form, "pictures"))
+        await guard_of(request).check(
+            store_of(request), pupil.id, device_token(request), pictures=form_text(form, "pictures")
+        )
     except (AccountLocked, WrongCredentials) as exc:
         context = _pictures_context(klass, pupil) | {"error": exc.public_message}
         page = render(request, "auth/pictures.html", context, status=exc.status)
@@ -212,16 +204,15 @@ async def pictures_sign_in(request: Request) -> Response:
 async def sign_out(request: Request) -> Response:
     """POST /deconnexion (this device) and /deconnexion/partout (every device)."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
+    asker, _ = await posted(request)
+    session, store = asker.session, asker.store
     if request.url.path.endswith("/partout"):
         # Every session and bearer token of the account, and what they have open, at once.
-        await hub.store.sessions.revoke_all(session.user.id)
-        await hub.store.accounts.revoke_tokens(session.user.id)
+        await store.sessions.revoke_all(session.user.id)
+        await store.accounts.revoke_tokens(session.user.id)
         hub.revoke_access(session.user.id, NotSignedIn("signed out everywhere"))
     else:
-        await hub.store.sessions.revoke(session.token)
+        await store.sessions.revoke(session.token)
         hub.revoke_access(session.user.id, NotSignedIn("signed out"), credential=session.credential)
     response = RedirectResponse(request.url_for("sign_in_page"), status_code=303)
     clear_session_cookie(response)

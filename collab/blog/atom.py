@@ -15,10 +15,11 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.blog.common import get_class, managed_class, post_authors, redirect_back
+from collab.blog.common import managed_class, post_authors, redirect_back
 from collab.errors import NotFound
 from collab.store import Post
-from collab.web.pages import form_session, hub_of, path_id
+from collab.web.access import posted
+from collab.web.pages import path_id, store_of
 
 FEED_MAX_ENTRIES = 50
 _ATOM = "http://www.w3.org/2005/Atom"
@@ -72,25 +73,25 @@ def atom_feed(
 
 async def feed_url(request: Request, class_id: int) -> str:
     """The feed's address with the class's key (made on first use), shown on the blog's page."""
-    key = await hub_of(request).store.blog.ensure_feed_key(class_id)
+    key = await store_of(request).blog.ensure_feed_key(class_id)
     return f"{request.url_for('class_feed', class_id=class_id)}?{urlencode({'cle': key})}"
 
 
 async def class_feed(request: Request) -> Response:
     """GET ``?cle=KEY``: no session; the class's private key authorises. Anything wrong is a 404."""
-    hub = hub_of(request)
-    klass = await get_class(hub, path_id(request, "class_id"))
+    store = store_of(request)
+    klass = await store.schools.get_class(path_id(request, "class_id"))
     given = request.query_params.get("cle", "").encode()
-    expected = await hub.store.blog.feed_key(klass.id)
-    if klass.archived or expected is None or not secrets.compare_digest(given, expected.encode()):
+    expected = await store.blog.feed_key(klass.id) if klass is not None else None
+    if klass is None or klass.archived or expected is None or not secrets.compare_digest(given, expected.encode()):
         raise NotFound("no such feed")
-    posts = await hub.store.blog.posts_of_class(klass.id, with_submitted=False, limit=FEED_MAX_ENTRIES)
+    posts = await store.blog.posts_of_class(klass.id, with_submitted=False, limit=FEED_MAX_ENTRIES)
     body = atom_feed(
         title=f"Le blog de la classe {klass.name}",
         blog_url=str(request.url_for("class_blog", class_id=klass.id)),
         self_url=str(request.url),
         posts=posts,
-        authors=await post_authors(hub, posts),
+        authors=await post_authors(store, posts),
         post_url=lambda post_id: request.url_for("blog_post", post_id=post_id),
     )
     headers = {"Cache-Control": "private, max-age=300", "X-Robots-Tag": "noindex", "Referrer-Policy": "no-referrer"}
@@ -98,7 +99,7 @@ async def class_feed(request: Request) -> Response:
 
 
 async def renew_feed_key(request: Request) -> Response:
-    session, form = await form_session(request)
-    klass = await managed_class(request, session, path_id(request, "class_id"))
-    await hub_of(request).store.blog.renew_feed_key(klass.id)
+    asker, form = await posted(request)
+    klass = await managed_class(asker, path_id(request, "class_id"))
+    await asker.store.blog.renew_feed_key(klass.id)
     return redirect_back(request, form, klass.id, None, "cle")

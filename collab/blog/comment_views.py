@@ -8,7 +8,7 @@ import re
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from collab.blog.common import (
     COMMENT_MAX_CHARS,
@@ -22,8 +22,9 @@ from collab.blog.common import (
 )
 from collab.errors import ArchivedClass, InvalidInput, NotFound
 from collab.store.blog import COMMENT_MODES
-from collab.web.notices import with_notice
-from collab.web.pages import form_session, form_text, hub_of, path_id, render
+from collab.web.access import posted
+from collab.web.notices import redirect_with_notice
+from collab.web.pages import form_text, path_id, render
 
 
 class CommentsClosed(BlogConflict):
@@ -45,14 +46,14 @@ def comment_error(body: str) -> str:
 async def add_comment(request: Request) -> Response:
     """POST ``commentaire``: by a reader of the class's blog, on a published post whose comments
     are open; shown at once (immediate mode, or a teacher's) or held for the teacher."""
-    hub = hub_of(request)
-    session, form = await form_session(request)
-    post, reader = await readable_post(request, session)
+    asker, form = await posted(request)
+    session, store = asker.session, asker.store
+    post, reader = await readable_post(request, asker)
     if not reader.may_comment:
         raise ArchivedClass(f"class {post.class_id} is archived: no new comment")
     if not post.published:
         raise BlogConflict("On ne peut commenter qu'un texte publié.")
-    mode = comment_mode(post, await hub.store.blog.settings(post.class_id))
+    mode = comment_mode(post, await store.blog.settings(post.class_id))
     if mode == "off":
         raise CommentsClosed()
     raw = form.get("commentaire")
@@ -63,30 +64,30 @@ async def add_comment(request: Request) -> Response:
         context.update(comment_error=error, comment_text=body[: COMMENT_MAX_CHARS * 2])
         return render(request, "blog/post.html", context, session=session, status=400)
     status = "visible" if reader.teacher or mode == "immediate" else "held"
-    comment = await hub.store.blog.add_comment(post.id, session.user.id, body, status)
+    comment = await store.blog.add_comment(post.id, session.user.id, body, status)
     if comment is None:  # unpublished or closed meanwhile
         raise CommentsClosed()
     url = request.url_for("blog_post", post_id=post.id)
-    notice = with_notice(url, "affiche" if status == "visible" else "envoye")
-    return RedirectResponse(f"{notice}#commentaire-{comment.id}", status_code=303)
+    code = "affiche" if status == "visible" else "envoye"
+    return redirect_with_notice(request, url, code, fragment=f"#commentaire-{comment.id}")
 
 
 async def moderate_comment(request: Request) -> Response:
     """POST ``action``: accepter (shown to all), refuser (teachers only) or supprimer."""
-    hub = hub_of(request)
-    session, form = await form_session(request)
+    asker, form = await posted(request)
+    store = asker.store
     comment_id = path_id(request, "comment_id")
-    comment = await hub.store.blog.get_comment(comment_id)
+    comment = await store.blog.get_comment(comment_id)
     if comment is None:
         raise NotFound(f"no comment {comment_id}")
-    await managed_class(request, session, comment.class_id)
+    await managed_class(asker, comment.class_id)
     action = form_text(form, "action", 20)
     if action == "accepter":
-        await hub.store.blog.set_comment_status(comment.id, "visible")
+        await store.blog.set_comment_status(comment.id, "visible")
     elif action == "refuser":
-        await hub.store.blog.set_comment_status(comment.id, "refused")
+        await store.blog.set_comment_status(comment.id, "refused")
     elif action == "supprimer":
-        await hub.store.blog.delete_comment(comment.id)
+        await store.blog.delete_comment(comment.id)
     else:
         raise InvalidInput("Action inconnue.")
     notices = {"accepter": "accepte", "refuser": "refuse", "supprimer": "supprime"}
@@ -107,25 +108,25 @@ def _mode_field(form: FormData, *, allow_class: bool) -> str | None:
 
 async def set_class_comments(request: Request) -> Response:
     """POST ``mode``: off, immediate or held: the default of the class's posts."""
-    session, form = await form_session(request)
-    klass = await managed_class(request, session, path_id(request, "class_id"))
+    asker, form = await posted(request)
+    klass = await managed_class(asker, path_id(request, "class_id"))
     mode = _mode_field(form, allow_class=False)
     assert mode is not None
-    await hub_of(request).store.blog.set_comments_mode(klass.id, mode)
+    await asker.store.blog.set_comments_mode(klass.id, mode)
     return redirect_back(request, form, klass.id, None, "mode")
 
 
 async def close_comments(request: Request) -> Response:
     """The kill switch: POST ``fermer`` = ``1`` closes and hides every comment, ``0`` restores."""
-    session, form = await form_session(request)
-    klass = await managed_class(request, session, path_id(request, "class_id"))
+    asker, form = await posted(request)
+    klass = await managed_class(asker, path_id(request, "class_id"))
     closed = form_text(form, "fermer", 1) != "0"
-    await hub_of(request).store.blog.set_comments_closed(klass.id, closed)
+    await asker.store.blog.set_comments_closed(klass.id, closed)
     return redirect_back(request, form, klass.id, None, "fermes" if closed else "ouverts")
 
 
 async def set_post_comments(request: Request) -> Response:
     """POST ``mode``: classe (follow the class), off, immediate or held, for this post."""
-    _, post, form = await taught_post(request)
-    await hub_of(request).store.blog.set_post_comments_mode(post.id, _mode_field(form, allow_class=True))
+    asker, post, form = await taught_post(request)
+    await asker.store.blog.set_post_comments_mode(post.id, _mode_field(form, allow_class=True))
     return redirect_back(request, form, post.class_id, post.id, "mode")

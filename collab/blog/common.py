@@ -15,16 +15,16 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from collab.errors import Conflict, NotFound
 from collab.models import ClassTarget, SchoolClass
-from collab.policy import Action, can, require
-from collab.realtime.hub import Hub
-from collab.store import Post, Session
+from collab.policy import Action
+from collab.store import Post, Session, Store
 from collab.store.blog import BlogSettings, Comment
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import form_session, form_text, hub_of, path_id
+from collab.web.access import Asker, class_for, posted
+from collab.web.notices import notice_of, redirect_with_notice
+from collab.web.pages import form_text, path_id, store_of
 from collab.writing.drafts import draft_name
 from collab.writing.textdiff import word_diff
 
@@ -50,57 +50,43 @@ class Reader:
 # -- who asks --------------------------------------------------------------------------------
 
 
-async def get_class(hub: Hub, class_id: int) -> SchoolClass:
-    klass = await hub.store.schools.get_class(class_id)
-    if klass is None:
-        raise NotFound(f"no class {class_id}")
-    return klass
-
-
-async def class_reader(request: Request, session: Session, class_id: int) -> Reader:
-    """The signed-in user as a reader of the class's blog (403 for everyone else)."""
-    hub = hub_of(request)
-    klass = await get_class(hub, class_id)
-    principal = await hub.store.accounts.load_principal(session.user)
+async def class_reader(asker: Asker, class_id: int) -> Reader:
+    """The asker as a reader of the class's blog (404 for no class, 403 for everyone else)."""
+    klass = await class_for(asker, class_id, Action.READ_CLASS_BLOG)
     target = ClassTarget.of(klass)
-    require(principal, Action.READ_CLASS_BLOG, target)
     return Reader(
-        session,
+        asker.session,
         klass,
-        teacher=can(principal, Action.TEACH_CLASS, target),
-        may_comment=can(principal, Action.COMMENT_CLASS_BLOG, target),
+        teacher=await asker.can(Action.TEACH_CLASS, target),
+        may_comment=await asker.can(Action.COMMENT_CLASS_BLOG, target),
     )
 
 
-async def managed_class(request: Request, session: Session, class_id: int) -> SchoolClass:
+async def managed_class(asker: Asker, class_id: int) -> SchoolClass:
     """The class of a teacher's form, which they must teach."""
-    hub = hub_of(request)
-    klass = await get_class(hub, class_id)
-    principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.TEACH_CLASS, ClassTarget.of(klass))
-    return klass
+    return await class_for(asker, class_id, Action.TEACH_CLASS)
 
 
-async def _post(hub: Hub, post_id: int) -> Post:
-    post = await hub.store.blog.get(post_id)
+async def _post(store: Store, post_id: int) -> Post:
+    post = await store.blog.get(post_id)
     if post is None:
         raise NotFound(f"no post {post_id}")
     return post
 
 
-async def taught_post(request: Request) -> tuple[Session, Post, FormData]:
+async def taught_post(request: Request) -> tuple[Asker, Post, FormData]:
     """The teacher, and the post of their form (CSRF checked, the class taught by them)."""
-    session, form = await form_session(request)
-    post = await _post(hub_of(request), path_id(request, "post_id"))
-    await managed_class(request, session, post.class_id)
-    return session, post, form
+    asker, form = await posted(request)
+    post = await _post(asker.store, path_id(request, "post_id"))
+    await managed_class(asker, post.class_id)
+    return asker, post, form
 
 
-async def readable_post(request: Request, session: Session) -> tuple[Post, Reader]:
+async def readable_post(request: Request, asker: Asker) -> tuple[Post, Reader]:
     """The post of the path, if this reader may see it: a submitted one only for its teachers
     (404 for others: they learn nothing of it), another class's never (403)."""
-    post = await _post(hub_of(request), path_id(request, "post_id"))
-    reader = await class_reader(request, session, post.class_id)
+    post = await _post(asker.store, path_id(request, "post_id"))
+    reader = await class_reader(asker, post.class_id)
     if not post.published and not reader.teacher:
         raise NotFound(f"post {post.id} is not published")
     return post, reader
@@ -118,11 +104,7 @@ def redirect_back(request: Request, form: FormData, class_id: int, post_id: int 
         url = request.url_for("class_blog", class_id=class_id)
     else:
         url = request.url_for("blog_queue", class_id=class_id)
-    return RedirectResponse(with_notice(url, notice), status_code=303)
-
-
-def notice_text(request: Request) -> str:
-    return notice_of(request)
+    return redirect_with_notice(request, url, notice)
 
 
 # -- what readers see ------------------------------------------------------------------------
@@ -148,19 +130,19 @@ def paragraphs(body: str) -> list[str]:
     return [p.strip("\n") for p in re.split(r"\n[ \t]*\n", body.replace("\r\n", "\n")) if p.strip()]
 
 
-async def post_authors(hub: Hub, posts: list[Post]) -> dict[int, list[str]]:
+async def post_authors(store: Store, posts: list[Post]) -> dict[int, list[str]]:
     """Post id → the first names of its pair's members (« un ancien élève » for an erased one)."""
     names: dict[int, list[str]] = {}
     for class_id in {p.class_id for p in posts}:  # one query per class (a page shows one class)
-        for pair in await hub.store.pairs.pairs_of_class(class_id):
+        for pair in await store.pairs.pairs_of_class(class_id):
             names[pair.id] = list(pair.author_names)
     return {p.id: names.get(p.pair_id, []) if p.pair_id is not None else [] for p in posts}
 
 
 async def post_context(request: Request, reader: Reader, post: Post) -> dict[str, Any]:
     """What ``blog/post.html`` shows: the text, its other draft and the changes, the comments."""
-    hub = hub_of(request)
-    blog = hub.store.blog
+    store = store_of(request)
+    blog = store.blog
     settings = await blog.settings(post.class_id)
     me = reader.session.user.id
     closed = settings.comments_closed
@@ -169,18 +151,18 @@ async def post_context(request: Request, reader: Reader, post: Post) -> dict[str
         for c in await blog.comments_of_post(post.id)
         if comment_shown(c, viewer_id=me, teacher=reader.teacher, closed=closed)
     ]
-    lineage = await hub.store.documents.lineage(post.doc_id)
+    lineage = await store.documents.lineage(post.doc_id)
     first = await blog.post_of_document(lineage.parent_id) if lineage.parent_id else None
     first = first if first is not None and (first.published or reader.teacher) else None
     second = await blog.post_of_document(lineage.child_id) if lineage.child_id else None
     second = second if second is not None and (second.published or reader.teacher) else None
-    task = await hub.store.tasks.get(post.task_id) if post.task_id is not None else None
+    task = await store.tasks.get(post.task_id) if post.task_id is not None else None
     if task is None and first is not None and first.task_id is not None:
-        task = await hub.store.tasks.get(first.task_id)  # a second draft was made for its first's task
+        task = await store.tasks.get(first.task_id)  # a second draft was made for its first's task
     return {
         "klass": reader.klass,
         "post": post,
-        "authors": (await post_authors(hub, [post]))[post.id],
+        "authors": (await post_authors(store, [post]))[post.id],
         "task": task,
         "paragraphs": paragraphs(post.body),
         "first": first,
@@ -195,7 +177,7 @@ async def post_context(request: Request, reader: Reader, post: Post) -> dict[str
         "closed": closed,
         "teacher": reader.teacher,
         "limit": COMMENT_MAX_CHARS,
-        "notice": notice_text(request),
+        "notice": notice_of(request),
         "comment_error": "",
         "comment_text": "",
     }

@@ -21,7 +21,6 @@ from collab.blog.common import (
     BlogConflict,
     class_reader,
     managed_class,
-    notice_text,
     post_authors,
     post_context,
     readable_post,
@@ -33,8 +32,9 @@ from collab.followup.productions import MAX_COMMENT
 from collab.models import DocStatus
 from collab.states import text_state
 from collab.store.blog import Waiting
-from collab.web.auth import require_session
-from collab.web.pages import form_session, form_text, hub_of, path_id, render
+from collab.web.access import posted, signed_in
+from collab.web.notices import notice_of
+from collab.web.pages import form_text, hub_of, path_id, render
 from collab.writing.drafts import draft_name
 
 _EXCERPT_CHARS = 280
@@ -49,10 +49,10 @@ def excerpt(body: str, limit: int = _EXCERPT_CHARS) -> str:
 
 
 async def class_blog(request: Request) -> Response:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    reader = await class_reader(request, session, path_id(request, "class_id"))
-    klass, blog = reader.klass, hub.store.blog
+    asker = await signed_in(request)
+    session, store = asker.session, asker.store
+    reader = await class_reader(asker, path_id(request, "class_id"))
+    klass, blog = reader.klass, store.blog
     posts = await blog.posts_of_class(klass.id, with_submitted=reader.teacher)
     settings = await blog.settings(klass.id)
     counts = {} if settings.comments_closed else await blog.visible_comment_counts(klass.id)
@@ -62,13 +62,13 @@ async def class_blog(request: Request) -> Response:
         {
             "klass": klass,
             "posts": posts,
-            "authors": await post_authors(hub, posts),
+            "authors": await post_authors(store, posts),
             "excerpts": {p.id: excerpt(p.body) for p in posts},
             "comment_counts": counts,
             "teacher": reader.teacher,
             "waiting": await blog.waiting(klass.id) if reader.teacher else None,
             "feed_url": await blog_feed.feed_url(request, klass.id),
-            "notice": notice_text(request),
+            "notice": notice_of(request),
             "tab": "blog",
         },
         session=session,
@@ -76,26 +76,26 @@ async def class_blog(request: Request) -> Response:
 
 
 async def post_page(request: Request) -> Response:
-    session = await require_session(hub_of(request).store, request)
-    post, reader = await readable_post(request, session)
+    asker = await signed_in(request)
+    post, reader = await readable_post(request, asker)
     context = await post_context(request, reader, post)
-    return render(request, "blog/post.html", context, session=session)
+    return render(request, "blog/post.html", context, session=asker.session)
 
 
 async def moderation_queue(request: Request) -> Response:
     """The teacher's page: texts to publish, comments to validate, texts still being written,
     and the class's settings."""
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    klass = await managed_class(request, session, path_id(request, "class_id"))
-    blog = hub.store.blog
+    asker = await signed_in(request)
+    session, store = asker.session, asker.store
+    klass = await managed_class(asker, path_id(request, "class_id"))
+    blog = store.blog
     posts = await blog.posts_of_class(klass.id, with_submitted=True)
     submitted = [p for p in posts if not p.published]
     drafts = await blog.drafts_of_class(klass.id)
     now = time.time()
-    facts = await hub.store.tasks.text_facts([d.doc_id for d in drafts])
+    facts = await store.tasks.text_facts([d.doc_id for d in drafts])
     draft_states = {doc_id: text_state(f, now) for doc_id, f in facts.items()}
-    pairs = {p.id: p for p in await hub.store.pairs.pairs_of_class(klass.id)}
+    pairs = {p.id: p for p in await store.pairs.pairs_of_class(klass.id)}
     held = await blog.held_comments(klass.id)
     return render(
         request,
@@ -103,7 +103,7 @@ async def moderation_queue(request: Request) -> Response:
         {
             "klass": klass,
             "submitted": submitted,
-            "authors": await post_authors(hub, submitted),
+            "authors": await post_authors(store, submitted),
             "excerpts": {p.id: excerpt(p.body) for p in submitted},
             "held": held,
             "titles": {p.id: p.title for p in posts},
@@ -114,7 +114,7 @@ async def moderation_queue(request: Request) -> Response:
             "settings": await blog.settings(klass.id),
             "waiting": Waiting(posts=len(submitted), comments=len(held)),  # both lists are whole
             "teacher": True,
-            "notice": notice_text(request),
+            "notice": notice_of(request),
             "tab": "moderation",
         },
         session=session,
@@ -125,18 +125,18 @@ async def moderation_queue(request: Request) -> Response:
 
 
 async def approve(request: Request) -> Response:
-    _, post, form = await taught_post(request)
+    asker, post, form = await taught_post(request)
     hub = hub_of(request)
-    if not await hub.store.blog.approve(post.id) and not post.published:
+    if not await asker.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
     await hub.agreements.post_changed(post.doc_id)  # dashboards and open tablets say « publié »
     return redirect_back(request, form, post.class_id, post.id, "publie")
 
 
 async def unpublish(request: Request) -> Response:
-    _, post, form = await taught_post(request)
+    asker, post, form = await taught_post(request)
     hub = hub_of(request)
-    if not await hub.store.blog.unpublish(post.id) and post.published:
+    if not await asker.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
     await hub.agreements.post_changed(post.doc_id)
     return redirect_back(request, form, post.class_id, post.id, "retire")
@@ -146,35 +146,36 @@ async def send_back(request: Request) -> Response:
     """The post is deleted and its document reopens for the pair (one transaction); then the
     hub tells the dashboards and a room still loaded."""
     hub = hub_of(request)
-    session, post, form = await taught_post(request)
+    asker, post, form = await taught_post(request)
+    session, store = asker.session, asker.store
     note = form_text(form, "mot", MAX_COMMENT + 1).strip()
     if len(note) > MAX_COMMENT:
         raise InvalidInput(f"Un mot au binôme fait {MAX_COMMENT} caractères au plus.")
     if post.published:
         raise BlogConflict("Ce texte est sur le blog : retirez-le d'abord, puis renvoyez-le au binôme.")
-    if (await hub.store.documents.lineage(post.doc_id)).child_id is not None:
+    if (await store.documents.lineage(post.doc_id)).child_id is not None:
         raise BlogConflict("Un deuxième jet a déjà été commencé à partir de ce texte.")
     # What the pair reads: her word, or her comment if she wrote it while reviewing this version
     # (an older comment, « Bravo ! » on an earlier version, is not why the text comes back).
-    comment = await hub.store.follow_up.comment(post.doc_id)
+    comment = await store.follow_up.comment(post.doc_id)
     word = note or (comment.body if comment is not None and comment.updated_at >= post.created_at else "")
-    doc_id = await hub.store.blog.send_back(post.id, word)
+    doc_id = await store.blog.send_back(post.id, word)
     if doc_id is None:
         raise BlogConflict("Ce texte n'attend plus de décision.")
     if note:  # the teacher's word to the pair becomes her comment on the text
-        await hub.store.follow_up.set_comment(doc_id, note, session.user.id)
+        await store.follow_up.set_comment(doc_id, note, session.user.id)
     # The send-back reopened it: dashboards and a loaded room hear of it; the pair reads why.
-    at, word = await hub.store.blog.sent_back(doc_id) or (time.time(), word)
+    at, word = await store.blog.sent_back(doc_id) or (time.time(), word)
     hub.status_changed(doc_id, DocStatus.OPEN, sent_back={"at": at, "comment": word})
     return redirect_back(request, form, post.class_id, None, "renvoye")
 
 
 async def set_moderation(request: Request) -> Response:
     """POST ``moderated`` = ``1`` (texts wait for the teacher) or ``0`` (online at once)."""
-    session, form = await form_session(request)
-    klass = await managed_class(request, session, path_id(request, "class_id"))
+    asker, form = await posted(request)
+    klass = await managed_class(asker, path_id(request, "class_id"))
     moderated = form_text(form, "moderated", 1) != "0"
-    await hub_of(request).store.blog.set_moderated(klass.id, moderated)
+    await asker.store.blog.set_moderated(klass.id, moderated)
     return redirect_back(request, form, klass.id, None, "moderation-oui" if moderated else "moderation-non")
 
 

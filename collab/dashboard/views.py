@@ -11,23 +11,22 @@ from typing import Any
 
 import anyio
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from collab.dashboard.feed import pair_authors
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
-from collab.models import ClassTarget, DocStatus, SchoolClass
-from collab.policy import Action, require
+from collab.models import DocStatus, SchoolClass
+from collab.policy import Action
 from collab.realtime.hub import Hub
 from collab.states import text_state
-from collab.store import Session
-from collab.web.auth import identify, require_session
-from collab.web.notices import with_notice
-from collab.web.pages import form_text, hub_of, path_id, render
+from collab.web.access import OnDocument, load_class_work, load_task, task_for
+from collab.web.auth import identify
+from collab.web.notices import redirect_with_notice
+from collab.web.pages import form_text, hub_of, path_id, render, store_of
 from collab.words import time_fr
-from collab.writing.task_views import task_for, task_form, taught_task
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +37,8 @@ MAX_MESSAGE = 200
 
 
 async def dashboard(request: Request) -> Response:
-    session, task, klass = await taught_task(request)
+    on = await load_task(request, Action.READ_CLASS_WORK)
+    session, task, klass = on.session, on.task, on.klass
     feed_url = str(request.url_for("task_feed", task_id=task.id)).replace("http", "ws", 1)
     config = {
         "feed": feed_url,
@@ -60,8 +60,9 @@ async def task_feed(websocket: WebSocket) -> None:
     await websocket.accept()
     mark = hub.revocation_mark()
     try:
-        identity = await identify(hub.store, websocket)
-        task = await task_for(hub.store, identity.user, path_id(websocket, "task_id"), Action.READ_CLASS_WORK)
+        store = store_of(websocket)
+        identity = await identify(store, websocket)
+        task, _ = await task_for(store, identity.user, path_id(websocket, "task_id"), Action.READ_CLASS_WORK)
     except CollabError as exc:
         await websocket.close(exc.close_code, exc.detail[:120])
         return
@@ -103,9 +104,10 @@ async def task_feed(websocket: WebSocket) -> None:
 async def pair_message(request: Request) -> Response:
     """POST ``text``: a short message shown on the pair's screens (while they are connected)."""
     hub = hub_of(request)
-    task, form = await task_form(request, Action.TEACH_CLASS)
+    form = await request.form()
+    task = (await load_task(request, Action.TEACH_CLASS, form)).task
     doc_id = request.path_params["doc_id"]
-    if doc_id not in {d.doc_id for d in await hub.store.tasks.documents(task.id)}:
+    if doc_id not in {d.doc_id for d in await store_of(request).tasks.documents(task.id)}:
         raise NotFound(f"{doc_id} is not a document of task {task.id}")
     text = form_text(form, "text", MAX_MESSAGE)
     if not text:
@@ -119,11 +121,11 @@ async def pair_message(request: Request) -> Response:
 
 async def end_task(request: Request) -> Response:
     """POST: writing closes for every pair now; texts without both agreements stay unpublished."""
-    hub = hub_of(request)
-    task, _ = await task_form(request, Action.TEACH_CLASS)
+    hub, store = hub_of(request), store_of(request)
+    task = (await load_task(request, Action.TEACH_CLASS, await request.form())).task
     now = time.time()
-    await hub.store.tasks.end(task.id, now)
-    for document in await hub.store.tasks.documents(task.id):
+    await store.tasks.end(task.id, now)
+    for document in await store.tasks.documents(task.id):
         if document.draft > 1 and document.status == DocStatus.OPEN.value:
             # later drafts have no writing window of their own: ending the task locks them
             await hub.set_status(document.doc_id, DocStatus.LOCKED)
@@ -132,34 +134,28 @@ async def end_task(request: Request) -> Response:
             room.close_writers(Locked(f"task {task.id} ended"))
     hub.feeds.ended(task.id)
     url = request.url_for("task_list", class_id=task.class_id)
-    return RedirectResponse(with_notice(url, "tache-terminee"), status_code=303)
+    return redirect_with_notice(request, url, "tache-terminee")
 
 
 # -- replay -------------------------------------------------------------------------------------
 
 
-async def _replayable(request: Request) -> tuple[Session, str, list[dict[str, Any]], SchoolClass | None]:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    doc_id = request.path_params["doc_id"]
-    target = await hub.store.documents.get_target(session.user.id, doc_id)
-    if target is None or target.class_id is None or target.school_id is None:
-        raise NotFound(f"no document {doc_id!r}")
-    principal = await hub.store.accounts.load_principal(session.user)
-    require(principal, Action.READ_CLASS_WORK, ClassTarget(target.class_id, target.school_id, target.archived))
-    pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
-    klass = await hub.store.schools.get_class(target.class_id)
-    return session, target.document.title, pair_authors(pair), klass
+async def _replayable(request: Request) -> tuple[OnDocument, list[dict[str, Any]], SchoolClass | None]:
+    """A text of the URL for its class's teachers: who wrote it and its class."""
+    on = await load_class_work(request)
+    store, target = on.asker.store, on.target
+    pair = await store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
+    klass = await store.schools.get_class(target.class_id) if target.class_id is not None else None
+    return on, pair_authors(pair), klass
 
 
 async def replay_page(request: Request) -> Response:
-    session, title, members, klass = await _replayable(request)
-    store = hub_of(request).store
-    doc_id = request.path_params["doc_id"]
+    on, members, klass = await _replayable(request)
+    store, doc_id = on.asker.store, on.doc_id
     task_id = await store.tasks.task_of_document(doc_id)
     facts = (await store.tasks.text_facts([doc_id])).get(doc_id)
     context = {
-        "title": title,
+        "title": on.target.document.title,
         "members": members,
         "klass": klass,
         "data_url": request.url_for("replay_data", doc_id=doc_id),
@@ -168,16 +164,16 @@ async def replay_page(request: Request) -> Response:
         "text_url": request.url_for("text_page", doc_id=doc_id),
         "state": text_state(facts, time.time()) if facts is not None else None,
     }
-    return render(request, "teacher/replay.html", context, session=session)
+    return render(request, "teacher/replay.html", context, session=on.session)
 
 
 async def replay_data(request: Request) -> Response:
-    _, title, members, _ = await _replayable(request)
-    log_rows = await hub_of(request).store.documents.read_log(request.path_params["doc_id"])
+    on, members, _ = await _replayable(request)
+    log_rows = await on.asker.store.documents.read_log(on.doc_id)
     steps = await anyio.to_thread.run_sync(replay_steps, log_rows)
     return JSONResponse(
         {
-            "title": title,
+            "title": on.target.document.title,
             "members": members,
             "steps": [
                 # "when": the Paris wall clock in words, whatever the teacher's computer says

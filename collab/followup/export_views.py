@@ -12,10 +12,11 @@ from starlette.routing import Route
 from collab.followup.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup.productions import class_profile, productions, references
 from collab.followup.views import task_texts
+from collab.policy import Action
 from collab.store.tasks import Task
+from collab.web.access import load_task
 from collab.web.downloads import download_headers, file_name
 from collab.web.pages import hub_of
-from collab.writing.task_views import taught_task
 
 
 def _file_name(task: Task, class_name: str, extension: str) -> str:
@@ -30,7 +31,8 @@ async def export_page(request: Request) -> Response:
 
 async def export_pdf(request: Request) -> Response:
     hub = hub_of(request)
-    _, task, klass = await taught_task(request)
+    on = await load_task(request, Action.READ_CLASS_WORK)
+    task, klass = on.task, on.klass
     pdf = await asyncio.to_thread(productions_pdf, task.title, klass.name, await productions(hub, task))
     return Response(
         pdf,
@@ -41,7 +43,8 @@ async def export_pdf(request: Request) -> Response:
 
 async def export_csv(request: Request) -> Response:
     hub = hub_of(request)
-    _, task, klass = await taught_task(request)
+    on = await load_task(request, Action.READ_CLASS_WORK)
+    task, klass = on.task, on.klass
     return Response(
         scores_csv(await productions(hub, task)),
         media_type="text/csv; charset=utf-8",

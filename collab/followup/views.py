@@ -27,16 +27,15 @@ from collab.followup.productions import (
     productions,
     task_marking,
 )
-from collab.models import DocumentTarget, Role, User
-from collab.policy import Action, can, require
+from collab.models import DocumentTarget, Role
+from collab.policy import Action
 from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.store.tasks import Task, TaskGroup
-from collab.web.auth import require_session
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import form_session, form_text, hub_of, path_id, render
+from collab.web.access import load_document, load_task
+from collab.web.notices import notice_of, redirect_with_notice
+from collab.web.pages import form_text, hub_of, path_id, render, store_of
 from collab.writing.drafts import draft_name, start_next_draft
-from collab.writing.task_views import task_form, taught_task
 
 MAX_NOTE = 300
 MAX_WORD = 60
@@ -62,7 +61,8 @@ async def task_texts(request: Request) -> tuple[list[Production], TaskMarking, T
     """The texts of the task in the URL (its teacher only), how they are marked, and how to render
     a page about them."""
     hub = hub_of(request)
-    session, task, klass = await taught_task(request)
+    on = await load_task(request, Action.READ_CLASS_WORK)
+    session, task, klass = on.session, on.task, on.klass
     marking = await task_marking(hub, task)
     items = await productions(hub, task, marking)
 
@@ -85,24 +85,26 @@ async def follow_up(request: Request) -> Response:
 
 
 async def set_marking(request: Request) -> Response:
-    hub = hub_of(request)
-    task, form = await task_form(request, Action.TEACH_CLASS)
+    form = await request.form()
+    on = await load_task(request, Action.TEACH_CLASS, form)
+    task, store = on.task, on.asker.store
     marking = form_text(form, "marking", 20)
     if marking not in MARKINGS:
         raise InvalidInput("Choisissez un barème de la liste.")
-    await hub.store.follow_up.set_marking(task.id, marking)
+    await store.follow_up.set_marking(task.id, marking)
     return _back_to_task(request, task, "bareme")
 
 
 async def variants(request: Request) -> Response:
     """POST ``expected``, ``got`` and ``action`` (accept / refuse): a spelling accepted for the task."""
-    hub = hub_of(request)
-    task, form = await task_form(request, Action.TEACH_CLASS)
+    form = await request.form()
+    on = await load_task(request, Action.TEACH_CLASS, form)
+    task, store = on.task, on.asker.store
     expected, got = _word(form, "expected"), _word(form, "got")
     if form_text(form, "action", 10) == "refuse":
-        await hub.store.follow_up.refuse_variant(task.id, expected, got)
+        await store.follow_up.refuse_variant(task.id, expected, got)
         return _back_to_task(request, task, "variante-retiree")
-    await hub.store.follow_up.accept_variant(task.id, expected, got)
+    await store.follow_up.accept_variant(task.id, expected, got)
     return _back_to_task(request, task, "variante-acceptee")
 
 
@@ -118,36 +120,24 @@ def _notice(request: Request) -> str:
 
 
 def _back_to_task(request: Request, task: Task, notice: str) -> Response:
-    return RedirectResponse(with_notice(request.url_for("follow_up", task_id=task.id), notice), status_code=303)
+    return redirect_with_notice(request, request.url_for("follow_up", task_id=task.id), notice)
 
 
 # -- one text, for its teacher ------------------------------------------------------------------
 
 
-async def _target(request: Request, user: User, action: Action) -> DocumentTarget:
-    hub = hub_of(request)
-    doc_id = str(request.path_params["doc_id"])
-    target = await hub.store.documents.get_target(user.id, doc_id) if len(doc_id) <= 100 else None
-    if target is None:
-        raise NotFound(f"no document {doc_id!r}")
-    require(await hub.store.accounts.load_principal(user), action, target)
-    return target
-
-
 async def _assignment(request: Request, doc_id: str) -> tuple[Task | None, TaskGroup | None]:
-    found = await hub_of(request).store.tasks.assignment(doc_id)
+    found = await store_of(request).tasks.assignment(doc_id)
     return found if found is not None else (None, None)
 
 
 async def text_page(request: Request) -> Response:
     """One text for its teacher: the correction to check, annotations and a comment to add."""
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    target = await _target(request, session.user, Action.READ_FOLLOW_UP)
+    on = await load_document(request, Action.READ_FOLLOW_UP)
+    session, target, store = on.session, on.target, on.asker.store
     task, group = await _assignment(request, target.document.id)
-    item = await production(hub, target.document.id, task, group)
-    principal = await hub.store.accounts.load_principal(session.user)
-    klass = await hub.store.schools.get_class(target.class_id) if target.class_id is not None else None
+    item = await production(hub_of(request), target.document.id, task, group)
+    klass = await store.schools.get_class(target.class_id) if target.class_id is not None else None
     return render(
         request,
         "teacher/text.html",
@@ -156,7 +146,7 @@ async def text_page(request: Request) -> Response:
             "item": item,
             "task": task,
             "klass": klass,
-            "read_only": not can(principal, Action.FOLLOW_UP, target),  # an archived class's text
+            "read_only": not await on.asker.can(Action.FOLLOW_UP, target),  # an archived class's text
             "annotation_kinds": ANNOTATION_KINDS,
             "category_choices": [c.value for c in Category],
             "notice": _notice(request),
@@ -166,8 +156,9 @@ async def text_page(request: Request) -> Response:
 
 
 async def _text_form(request: Request) -> tuple[Session, DocumentTarget, FormData]:
-    session, form = await form_session(request)
-    return session, await _target(request, session.user, Action.FOLLOW_UP), form
+    form = await request.form()
+    on = await load_document(request, Action.FOLLOW_UP, form)
+    return on.session, on.target, form
 
 
 def _span(form: FormData, text: str) -> tuple[int, int]:
@@ -181,13 +172,13 @@ def _span(form: FormData, text: str) -> tuple[int, int]:
 
 
 def _back_to_text(request: Request, doc_id: str, notice: str) -> Response:
-    return RedirectResponse(with_notice(request.url_for("text_page", doc_id=doc_id), notice), status_code=303)
+    return redirect_with_notice(request, request.url_for("text_page", doc_id=doc_id), notice)
 
 
 async def override(request: Request) -> Response:
     """POST ``start``, ``end`` and ``category``: a category, ``ok`` (not a mistake) or ``auto``
     (back to the automatic correction)."""
-    hub = hub_of(request)
+    store = store_of(request)
     session, target, form = await _text_form(request)
     item = await _production(request, target)
     if item.post is None:
@@ -198,9 +189,9 @@ async def override(request: Request) -> Response:
         raise InvalidInput("La correction automatique n'a rien trouvé à cet endroit.")
     choice = form_text(form, "category", 20)
     if choice == "auto":
-        await hub.store.follow_up.clear_override(item.doc_id, start, end)
+        await store.follow_up.clear_override(item.doc_id, start, end)
     elif choice == "ok" or choice in CATEGORY_NAMES:
-        await hub.store.follow_up.override(item.doc_id, start, end, None if choice == "ok" else choice, session.user.id)
+        await store.follow_up.override(item.doc_id, start, end, None if choice == "ok" else choice, session.user.id)
     else:
         raise InvalidInput("Choisissez une catégorie de la liste.")
     return _back_to_text(request, item.doc_id, "correction")
@@ -213,7 +204,6 @@ async def _production(request: Request, target: DocumentTarget) -> Production:
 
 async def annotate(request: Request) -> Response:
     """POST ``start``, ``end``, ``kind`` and an optional ``note``: a typed annotation on some words."""
-    hub = hub_of(request)
     session, target, form = await _text_form(request)
     item = await _production(request, target)
     start, end = _span(form, item.text)
@@ -223,26 +213,26 @@ async def annotate(request: Request) -> Response:
     if kind not in ANNOTATION_KINDS:
         raise InvalidInput("Choisissez un type d'annotation de la liste.")
     note = form_text(form, "note", MAX_NOTE)
-    await hub.store.follow_up.annotate(item.doc_id, start, end, item.text[start:end], kind, note, session.user.id)
+    await store_of(request).follow_up.annotate(
+        item.doc_id, start, end, item.text[start:end], kind, note, session.user.id
+    )
     return _back_to_text(request, item.doc_id, "annotation")
 
 
 async def remove_annotation(request: Request) -> Response:
-    hub = hub_of(request)
     _, target, _ = await _text_form(request)
-    if not await hub.store.follow_up.remove_annotation(target.document.id, path_id(request, "annotation_id")):
+    if not await store_of(request).follow_up.remove_annotation(target.document.id, path_id(request, "annotation_id")):
         raise NotFound("no such annotation")
     return _back_to_text(request, target.document.id, "annotation-retiree")
 
 
 async def comment(request: Request) -> Response:
     """POST ``body``: the teacher's comment on the text (empty removes it)."""
-    hub = hub_of(request)
     session, target, form = await _text_form(request)
     body = form_text(form, "body", MAX_COMMENT + 1)
     if len(body) > MAX_COMMENT:
         raise InvalidInput(f"Un commentaire fait {MAX_COMMENT} caractères au plus.")
-    await hub.store.follow_up.set_comment(target.document.id, body, session.user.id)
+    await store_of(request).follow_up.set_comment(target.document.id, body, session.user.id)
     return _back_to_text(request, target.document.id, "commentaire" if body else "commentaire-retire")
 
 
@@ -251,9 +241,8 @@ async def comment(request: Request) -> Response:
 
 async def own_correction(request: Request) -> Response:
     """A pupil's published text with its correction and, for a dictation, the reference."""
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    target = await _target(request, session.user, Action.READ_OWN_CORRECTION)
+    on = await load_document(request, Action.READ_OWN_CORRECTION)
+    session, target = on.session, on.target
     item = await _production(request, target)
     if item.post is None or not item.post.published:
         raise Forbidden("the reference stays hidden until the text is published")
@@ -263,10 +252,10 @@ async def own_correction(request: Request) -> Response:
 async def next_draft(request: Request) -> Response:
     """POST: start (or reopen) the next draft of a published text: the pair, or their teacher
     sending it back. Pupils go to write it; the teacher back to the text."""
-    hub = hub_of(request)
-    session, _ = await form_session(request)
-    target = await _target(request, session.user, Action.START_DRAFT)
-    document = await start_next_draft(hub, target.document.id)
+    form = await request.form()
+    on = await load_document(request, Action.START_DRAFT, form)
+    session = on.session
+    document = await start_next_draft(hub_of(request), on.doc_id)
     if session.user.role is Role.PUPIL:
         return RedirectResponse(str(request.url_for("writing_room", doc_id=document.id)), status_code=303)
     return _back_to_text(request, document.id, "jet-suivant")

@@ -7,22 +7,21 @@ import math
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.accounts.class_views import ClassContext, class_context
 from collab.errors import InvalidInput, NotFound
 from collab.mediatheque.files import MediaLibrary
 from collab.mediatheque.phrases import merge_with_next, move_cut, segments_of, split_at
 from collab.mediatheque.types import MediaKind
-from collab.models import MediaTarget
-from collab.policy import Action, require
+from collab.policy import Action
 from collab.store import Media
-from collab.web.notices import notice_of, with_notice
+from collab.web.access import OnClass, load_class, shelf
+from collab.web.notices import notice_of, redirect_with_notice
 from collab.web.pages import form_text, path_id, render
 
 
-async def _recording(request: Request, ctx: ClassContext) -> Media:
+async def _recording(request: Request, ctx: OnClass) -> Media:
     """A recording on this class's shelf or on its school's shared shelf."""
     media_id = path_id(request, "media_id")
     media = await ctx.store.media.get(media_id)
@@ -30,13 +29,12 @@ async def _recording(request: Request, ctx: ClassContext) -> Media:
         raise NotFound(f"no recording {media_id}")
     if media.class_id != ctx.klass.id and not (media.class_id is None and media.school_id == ctx.klass.school_id):
         raise NotFound(f"recording {media_id} is not on class {ctx.klass.id}'s shelves")
-    principal = await ctx.store.accounts.load_principal(ctx.session.user)
-    require(principal, Action.MANAGE_MEDIA, MediaTarget(media.school_id, media.class_id))
+    await ctx.asker.require(Action.MANAGE_MEDIA, shelf(media))
     return media
 
 
 async def phrases_page(request: Request) -> Response:
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     media = await _recording(request, ctx)
     return render(
         request,
@@ -73,7 +71,7 @@ async def edit_phrases(request: Request) -> Response:
     """POST ``action`` = ``move`` (``cut``, ``at``), ``merge`` (``segment``), ``split`` (``at``)
     or ``detect`` (the automatic cuts again)."""
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     media = await _recording(request, ctx)
     duration = media.duration or 0.0
     action = form_text(form, "action", 10)
@@ -90,7 +88,7 @@ async def edit_phrases(request: Request) -> Response:
         raise InvalidInput("Action inconnue.")
     await ctx.store.media.set_cuts(media.id, cuts)
     url = request.url_for("media_phrases", class_id=ctx.klass.id, media_id=media.id)
-    return RedirectResponse(with_notice(url, notice), status_code=303)
+    return redirect_with_notice(request, url, notice)
 
 
 def segment_routes() -> list[Route]:

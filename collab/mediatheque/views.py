@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from collab.accounts.class_views import ClassContext, class_context
 from collab.accounts.names import clean_name
-from collab.errors import InvalidInput, NotFound, TooLarge
+from collab.errors import InvalidInput, TooLarge
 from collab.mediatheque.files import MediaLibrary
 from collab.mediatheque.types import StoredFile
 from collab.models import MediaTarget
-from collab.policy import Action, require
-from collab.store import Media, Session, Store
-from collab.web.auth import CSRF_FIELD, authenticate, check_csrf, require_session
+from collab.policy import Action
+from collab.store import Media, Store
+from collab.web.access import OnClass, check_form, load_class, load_media, media_for
+from collab.web.auth import authenticate
 from collab.web.downloads import EXTENSIONS, download_headers, file_name
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import hub_of, path_id, render
+from collab.web.notices import notice_of, redirect_with_notice
+from collab.web.pages import render, store_of
 
 
 def _library(request: Request) -> MediaLibrary:
@@ -26,16 +26,12 @@ def _library(request: Request) -> MediaLibrary:
     return library
 
 
-def _shelf(media: Media) -> MediaTarget:
-    return MediaTarget(media.school_id, media.class_id)
-
-
 async def mediatheque(request: Request) -> Response:
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     return await _page(request, ctx, notice_of(request))
 
 
-async def _page(request: Request, ctx: ClassContext, notice: str, status: int = 200, error: str = "") -> Response:
+async def _page(request: Request, ctx: OnClass, notice: str, status: int = 200, error: str = "") -> Response:
     files = await ctx.store.media.list_for_class(ctx.klass.id, ctx.klass.school_id)
     return render(
         request,
@@ -57,7 +53,7 @@ async def upload(request: Request) -> Response:
 
     Who is asking is checked before the body is read (the body is capped while it streams, see
     collab.web.bodies): a stranger's upload is refused before its first byte."""
-    ctx = await class_context(request)
+    ctx = await load_class(request)
     try:
         stored, target, name = await _received(request, ctx)
     except (InvalidInput, TooLarge) as exc:
@@ -73,19 +69,19 @@ async def upload(request: Request) -> Response:
         uploaded_by=ctx.session.user.id,
     )
     url = request.url_for("mediatheque", class_id=ctx.klass.id)
-    return RedirectResponse(with_notice(url, "fichier-depose"), status_code=303)
+    return redirect_with_notice(request, url, "fichier-depose")
 
 
-async def _received(request: Request, ctx: ClassContext) -> tuple[StoredFile, MediaTarget, str]:
+async def _received(request: Request, ctx: OnClass) -> tuple[StoredFile, MediaTarget, str]:
     """The uploaded file, checked and stored; where it goes and its name."""
     async with request.form(max_files=1, max_fields=10) as form:
-        check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
+        check_form(request, form, ctx.asker)
         upload_file = form.get("file")
         if not isinstance(upload_file, UploadFile) or not upload_file.filename:
             raise InvalidInput("Choisissez un fichier à déposer.")
         shared = form.get("shelf") == "school"
         target = MediaTarget(ctx.klass.school_id, None if shared else ctx.klass.id)
-        require(await ctx.store.accounts.load_principal(ctx.session.user), Action.MANAGE_MEDIA, target)
+        await ctx.asker.require(Action.MANAGE_MEDIA, target)
         try:
             stored = await _library(request).store(upload_file)
         except (InvalidInput, TooLarge) as exc:
@@ -105,23 +101,11 @@ def _stem(filename: str) -> str:
     return base.rsplit(".", 1)[0] if "." in base else base
 
 
-async def _managed_media(request: Request) -> tuple[Session, Store, Media]:
-    store = hub_of(request).store
-    session = await require_session(store, request)
+async def _managed_media(request: Request) -> tuple[Store, Media]:
     form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    media = await _media_from_path(request, store)
-    require(await store.accounts.load_principal(session.user), Action.MANAGE_MEDIA, _shelf(media))
+    asker, media = await load_media(request, Action.MANAGE_MEDIA, form)
     request.state.form = form
-    return session, store, media
-
-
-async def _media_from_path(request: Request, store: Store) -> Media:
-    media_id = path_id(request, "media_id")
-    media = await store.media.get(media_id)
-    if media is None:
-        raise NotFound(f"no file {media_id}")
-    return media
+    return asker.store, media
 
 
 def _back_to(request: Request) -> str:
@@ -133,30 +117,28 @@ def _back_to(request: Request) -> str:
 
 
 async def rename(request: Request) -> Response:
-    _, store, media = await _managed_media(request)
+    store, media = await _managed_media(request)
     raw = request.state.form.get("name")
     name = clean_name(raw) if isinstance(raw, str) else ""
     if not name:
         raise InvalidInput("Le nom ne peut pas être vide.")
     await store.media.rename(media.id, name)
-    return RedirectResponse(with_notice(_back_to(request), "fichier-renomme"), status_code=303)
+    return redirect_with_notice(request, _back_to(request), "fichier-renomme")
 
 
 async def delete(request: Request) -> Response:
-    _, store, media = await _managed_media(request)
+    store, media = await _managed_media(request)
     if await store.tasks.media_in_use(media.id):
         raise InvalidInput(f"« {media.name} » sert à une tâche : il est gardé.")
     if await store.media.delete(media.id):
         await _library(request).remove(media.sha256)
-    return RedirectResponse(with_notice(_back_to(request), "fichier-supprime"), status_code=303)
+    return redirect_with_notice(request, _back_to(request), "fichier-supprime")
 
 
 async def serve(request: Request) -> Response:
     """GET /media/{id}: the file, with Range support (seeking on tablets), to its class only."""
-    store = hub_of(request).store
-    user = await authenticate(store, request)
-    media = await _media_from_path(request, store)
-    require(await store.accounts.load_principal(user), Action.READ_MEDIA, _shelf(media))
+    user = await authenticate(store_of(request), request)
+    media = await media_for(request, user, Action.READ_MEDIA)
     return FileResponse(
         _library(request).path_for(media.sha256),
         media_type=media.mime,

@@ -124,6 +124,7 @@ def create_app(settings: Settings) -> BinomeApp:
         hub = Hub(store, settings, metrics)
         await hub.start()
         app.state.hub = hub
+        app.state.store = store
         try:
             yield
         finally:

@@ -14,30 +14,30 @@ from collab.states import TextFacts, text_state
 from collab.store import Session
 from collab.web.auth import current_session
 from collab.web.notices import notice_of
-from collab.web.pages import hub_of, kept_offline, render
+from collab.web.pages import hub_of, kept_offline, render, store_of
 
 
 async def home(request: Request) -> Response:
-    hub = hub_of(request)
-    session = await current_session(hub.store, request)
+    hub, store = hub_of(request), store_of(request)
+    session = await current_session(store, request)
     if session is None:
         return render(request, "home/public.html", {"rooms": len(hub.rooms), "connections": hub.connection_count()})
     role = session.user.role
     if role is Role.PUPIL:
         return await _pupil_home(request, session)
     if role is Role.TEACHER:
-        classes = await hub.store.schools.classes_taught_by(session.user.id)
-        archived = await hub.store.schools.classes_taught_by(session.user.id, archived=True)
+        classes = await store.schools.classes_taught_by(session.user.id)
+        archived = await store.schools.classes_taught_by(session.user.id, archived=True)
         return render(request, "home/teacher.html", {"classes": classes, "archived": archived}, session=session)
     if role is Role.ADMIN:
-        principal = await hub.store.accounts.load_principal(session.user)
-        schools = await hub.store.schools.list_schools(principal.admin_school_ids)
-        communes = [(cid, await hub.store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
+        principal = await store.accounts.load_principal(session.user)
+        schools = await store.schools.list_schools(principal.admin_school_ids)
+        communes = [(cid, await store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
         context = {"schools": schools, "communes": communes, "notice": notice_of(request)}
         return render(request, "home/admin.html", context, session=session)
     if role is Role.PARENT:
-        principal = await hub.store.accounts.load_principal(session.user)
-        found = [await hub.store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
+        principal = await store.accounts.load_principal(session.user)
+        found = [await store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
         known = sorted((c for c in found if c is not None), key=lambda c: (c.archived, c.school_year), reverse=True)
         current = [c for c in known if not c.archived]
         years: dict[str, list[SchoolClass]] = {}
@@ -51,16 +51,16 @@ async def home(request: Request) -> Response:
 
 async def _pupil_home(request: Request, session: Session) -> Response:
     """The pupil's texts, newest first: those to write now, then the closed and published ones."""
-    hub = hub_of(request)
-    pairs = {p.id: p for p in await hub.store.pairs.pairs_of(session.user.id)}
-    principal = await hub.store.accounts.load_principal(session.user)
+    store = store_of(request)
+    pairs = {p.id: p for p in await store.pairs.pairs_of(session.user.id)}
+    principal = await store.accounts.load_principal(session.user)
     # this year's pairs only: a pupil carried into a new class no longer writes with last year's partner
     current = [p for p in pairs.values() if not p.dissolved and p.class_id in principal.pupil_class_ids]
     partners = [m for p in current for m in p.members if m.id != session.user.id]
     now = time.time()
     texts: list[dict[str, Any]] = []
-    targets = await hub.store.documents.list_targets_for_user(session.user.id)
-    facts = await hub.store.tasks.text_facts([t.document.id for t in targets])
+    targets = await store.documents.list_targets_for_user(session.user.id)
+    facts = await store.tasks.text_facts([t.document.id for t in targets])
     for target in reversed(targets):
         pair = pairs.get(target.pair_id) if target.pair_id is not None else None
         if (pair is None and target.explicit is None) or not can(principal, Action.READ_DOCUMENT, target):
@@ -70,7 +70,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
         label = state.pupil_label if writable or not state.writable else "fermé"
         with_whom = pair.names_besides(session.user.id) if pair else []
         post = (
-            await hub.store.blog.post_of_document(target.document.id)
+            await store.blog.post_of_document(target.document.id)
             if can(principal, Action.READ_OWN_CORRECTION, target)
             else None
         )

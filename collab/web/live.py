@@ -16,8 +16,8 @@ from starlette.routing import Route
 
 from collab.policy import live_scope
 from collab.realtime.metrics import RECENT_SECONDS
-from collab.web.auth import require_session
-from collab.web.pages import hub_of, render
+from collab.web.access import signed_in
+from collab.web.pages import render
 
 #: Why a frame (or a connection) was refused, in words an administrator reads.
 REFUSAL_LABELS = {
@@ -106,11 +106,10 @@ def live_figures(samples: Samples, schools: list[tuple[int, str]], totals: bool)
 
 
 async def _figures(request: Request) -> tuple[Any, dict[str, Any]]:
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    school_ids, totals = live_scope(await hub.store.accounts.load_principal(session.user))
-    schools = [(s.id, s.name) for s in await hub.store.schools.list_schools(school_ids)]
-    return session, live_figures(request.app.state.metrics.samples(), schools, totals)
+    asker = await signed_in(request)
+    school_ids, totals = live_scope(await asker.principal())
+    schools = [(s.id, s.name) for s in await asker.store.schools.list_schools(school_ids)]
+    return asker.session, live_figures(request.app.state.metrics.samples(), schools, totals)
 
 
 async def live_page(request: Request) -> Response:

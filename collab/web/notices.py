@@ -1,14 +1,22 @@
-"""What a page says after a form: the redirect carries a code (and, for some, a count); the page
-looks the sentence up in this one table. Nothing written in the address is ever shown, so a
-crafted link cannot put words (or markup) on a Binôme page; an unknown code shows nothing."""
+"""What a page says after a form: the redirect carries a code (and, for some, a count, signed for
+this browser in a short-lived cookie); the page looks the sentence up in this one table. Nothing
+written in the address is ever shown, so a crafted link cannot put words (or markup) on a Binôme
+page: an unknown code, or a count changed or not signed, shows nothing. A page that answers a
+form itself (no redirect) says a notice of NAMED_NOTICES, with the names it carries."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection
+from starlette.responses import RedirectResponse
 
-from collab.words import count, number
+from collab.web.auth import set_cookie
+from collab.words import count
 
 NOTICES = {
     # The class: roster, pictures, parents, pairs.
@@ -71,26 +79,63 @@ COUNTED_NOTICES = {
     "eleves-repris": ("élève repris de l'an dernier", "élèves repris de l'an dernier"),
 }
 
+#: Notices shown on the page that answers a form (never through an address), with the names
+#: they carry: ``notice(code, **values)``.
+NAMED_NOTICES = {
+    "parent-relie-a": "parent relié à {name}",
+    "compte-enseignant": "compte enseignant {login} créé",
+}
+
 _MAX_COUNT_DIGITS = 6
+#: The cookie that vouches for a counted notice: the signature of its code and count, for this
+#: browser only, for a few minutes. The address stays readable (``?ok=eleves-ajoutes&n=2``).
+NOTICE_COOKIE = "binome_notice"
+_NOTICE_SECONDS = 300
+#: This server's key for those signatures: a notice is read right after its redirect, by the
+#: same process; after a restart a count simply is not shown.
+_KEY = secrets.token_bytes(32)
 
 
-def with_notice(url: object, code: str, count: int | None = None) -> str:
-    """``url`` with the notice ``code`` (one of NOTICES or COUNTED_NOTICES) and its count, if it has one."""
-    if code not in NOTICES and code not in COUNTED_NOTICES:
-        raise KeyError(f"unknown notice {code!r}")
-    query = {"ok": code} if count is None else {"ok": code, "n": str(count)}
-    return f"{url}?{urlencode(query)}"
+def _signature(code: str, raw_count: str) -> str:
+    digest = hmac.new(_KEY, f"{code}:{raw_count}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def redirect_with_notice(
+    conn: HTTPConnection, url: object, code: str, count: int | None = None, *, fragment: str = ""
+) -> RedirectResponse:
+    """The 303 back to ``url`` that says notice ``code`` (one of NOTICES, or of COUNTED_NOTICES with
+    its ``count``). A count is shown only to the browser this answer signs it for (a cookie):
+    a link made elsewhere, or a count changed in the address, shows nothing."""
+    if code in NOTICES and count is None:
+        query = {"ok": code}
+    elif code in COUNTED_NOTICES and count is not None:
+        query = {"ok": code, "n": str(count)}
+    else:
+        raise KeyError(f"unknown notice {code!r} (with count {count!r})")
+    response = RedirectResponse(f"{url}?{urlencode(query)}{fragment}", status_code=303)
+    if count is not None:
+        settings = conn.app.state.settings
+        set_cookie(response, settings, NOTICE_COOKIE, _signature(code, str(count)), _NOTICE_SECONDS)
+    return response
 
 
 def notice_of(conn: HTTPConnection) -> str:
-    """The sentence for the code in the address; "" for no code, an unknown one or a bad count."""
+    """The sentence for the code in the address; "" for no code, an unknown one, or a count that
+    is malformed or not vouched for by this browser's notice cookie."""
     code = conn.query_params.get("ok", "")
-    text = NOTICES.get(code, "")
-    if code not in COUNTED_NOTICES and "{n}" not in text:
-        return text
+    if code in NOTICES:
+        return NOTICES[code]
+    if code not in COUNTED_NOTICES:
+        return ""
     raw = conn.query_params.get("n", "")
     if not raw.isdigit() or len(raw) > _MAX_COUNT_DIGITS:
         return ""
-    if code in COUNTED_NOTICES:
-        return count(int(raw), *COUNTED_NOTICES[code])
-    return text.replace("{n}", number(int(raw)))
+    if not hmac.compare_digest(conn.cookies.get(NOTICE_COOKIE, ""), _signature(code, raw)):
+        return ""
+    return count(int(raw), *COUNTED_NOTICES[code])
+
+
+def notice(code: str, **values: str) -> str:
+    """A notice of NAMED_NOTICES with its values, for the page that answers a form."""
+    return NAMED_NOTICES[code].format(**values)

@@ -11,13 +11,20 @@ from starlette.responses import HTMLResponse
 from collab.errors import NotFound
 from collab.models import Role
 from collab.realtime.hub import Hub
-from collab.store import Session
-from collab.web.auth import CSRF_FIELD, SIGN_IN_CSRF_COOKIE, check_csrf, require_session, set_cookie, sign_in_csrf_token
+from collab.store import Session, Store
+from collab.web.auth import SIGN_IN_CSRF_COOKIE, set_cookie, sign_in_csrf_token
 
 
 def hub_of(request: Request) -> Hub:
+    """The real-time hub: the rooms, their peers and what changes them live."""
     hub: Hub = request.app.state.hub
     return hub
+
+
+def store_of(conn: HTTPConnection) -> Store:
+    """The store, the one way views reach the database (or through :mod:`collab.web.access`)."""
+    store: Store = conn.app.state.store
+    return store
 
 
 def render(
@@ -65,11 +72,3 @@ def path_id(request: HTTPConnection, name: str) -> int:
     if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
         raise NotFound(f"no such {name}")
     return int(raw)
-
-
-async def form_session(request: Request) -> tuple[Session, FormData]:
-    """A posted form of the signed-in user, its CSRF token checked."""
-    session = await require_session(hub_of(request).store, request)
-    form = await request.form()
-    check_csrf(form.get(CSRF_FIELD), session.csrf_token)
-    return session, form

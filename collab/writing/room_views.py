@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import time
 from typing import Any
@@ -16,16 +15,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.dashboard.feed import coloured
-from collab.errors import InvalidInput, Locked
+from collab.errors import InvalidInput
 from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
 from collab.mediatheque.types import MediaKind
 from collab.models import Access, DocStatus, DocumentTarget
-from collab.policy import document_access
 from collab.realtime.awareness import SERVER_CLIENT_ID
-from collab.store import Post, Session
-from collab.web.auth import check_csrf, require_session
-from collab.web.pages import hub_of, kept_offline, render
+from collab.store import Post
+from collab.web.access import check_header, open_document, signed_in
+from collab.web.pages import hub_of, kept_offline, render, store_of
 from collab.writing.drafts import draft_name
 
 _CLOSED = {
@@ -46,34 +44,20 @@ def _closed_message(target: DocumentTarget) -> str:
     return _NOT_OPEN
 
 
-async def _opened(request: Request) -> tuple[Session, DocumentTarget, Access | None]:
-    """The signed-in user, the document of the path and their access to it now; access is None
-    for a writer of a closed document (locked, published, outside its window), who may still read."""
-    hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    doc_id = request.path_params["doc_id"]
-    target = await hub.store.documents.get_target(session.user.id, doc_id)
-    principal = await hub.store.accounts.load_principal(session.user)
-    access: Access | None = None
-    with contextlib.suppress(Locked):  # raised only to writers, who may read: NotFound, Forbidden pass
-        access = document_access(principal, target, doc_id, time.time())
-    assert target is not None  # document_access raised NotFound otherwise
-    return session, target, access
-
-
 async def writing_room(request: Request) -> Response:
-    hub = hub_of(request)
-    session, target, access = await _opened(request)
+    store = store_of(request)
+    on = await open_document(request)
+    session, target, access = on.session, on.target, on.access
     doc_id = target.document.id
     closed = "" if access is not None else _closed_message(target)
     access = access or Access.READ  # a writer of a closed document still reads it and listens
-    assignment = await hub.store.tasks.assignment(doc_id)
+    assignment = await store.tasks.assignment(doc_id)
     media = segments = None
     if assignment is not None and assignment[1].media_id is not None:
-        media = await hub.store.media.get(assignment[1].media_id)
+        media = await store.media.get(assignment[1].media_id)
         if media is not None and media.kind is MediaKind.AUDIO and media.duration:
             segments = segments_of(media.cuts, media.duration)
-    pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
+    pair = await store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     members = pair.members if pair is not None else ()
     previous = await _previous_draft(request, doc_id)
     room = {
@@ -116,7 +100,7 @@ async def writing_room(request: Request) -> Response:
 async def _previous_draft(request: Request, doc_id: str) -> dict[str, Any] | None:
     """For a second draft: what the teacher wrote on the first (comment, annotations), shown
     beside the text being rewritten, and the way to the first draft's correction."""
-    store = hub_of(request).store
+    store = store_of(request)
     parent = (await store.documents.lineage(doc_id)).parent_id
     if parent is None:
         return None
@@ -145,8 +129,9 @@ def _post_json(request: Request, post: Post | None) -> dict[str, Any] | None:
 async def agree(request: Request) -> Response:
     """POST JSON ``{"version": base64 state vector}`` with the ``X-CSRF-Token`` header."""
     hub = hub_of(request)
-    session = await require_session(hub.store, request)
-    check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
+    asker = await signed_in(request)
+    check_header(request, asker)
+    session = asker.session
     body = await request.body()
     if len(body) > _MAX_AGREE_BODY:
         raise InvalidInput("Demande trop longue.")
@@ -163,7 +148,8 @@ async def agree(request: Request) -> Response:
 async def room_state(request: Request) -> Response:
     """GET: the room's status for a page that lost its connection (locked? published?)."""
     hub = hub_of(request)
-    _, target, access = await _opened(request)  # a writer of a closed text may still know why it closed
+    on = await open_document(request)  # a writer of a closed text may still know why it closed
+    target, access = on.target, on.access
     status, agreed, members, post = await hub.agreements.state_of(target.document.id)
     message = "" if status is DocStatus.OPEN and target.open_at(time.time()) else _closed_message(target)
     return JSONResponse(

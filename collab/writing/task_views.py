@@ -6,23 +6,21 @@ from __future__ import annotations
 
 import time
 
-from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.accounts.class_views import ClassContext, class_context
 from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound
 from collab.mediatheque.types import MediaKind
-from collab.models import ClassTarget, DocStatus, SchoolClass, User
-from collab.policy import Action, require
+from collab.models import DocStatus
+from collab.policy import Action
 from collab.states import text_state
-from collab.store import Media, Session, Store
-from collab.store.tasks import NewGroup, Task
-from collab.web.auth import require_session
-from collab.web.notices import notice_of, with_notice
-from collab.web.pages import form_session, form_text, hub_of, path_id, render
+from collab.store import Media
+from collab.store.tasks import NewGroup
+from collab.web.access import OnClass, load_class, load_task
+from collab.web.notices import notice_of, redirect_with_notice
+from collab.web.pages import form_text, hub_of, render, store_of
 
 GROUP_LABELS = ("A", "B", "C")
 MAX_TEXT = 5000
@@ -38,18 +36,18 @@ def parse_local_time(raw: str) -> float | None:
         raise InvalidInput("La date n'est pas lisible.") from exc
 
 
-async def _class_audio(ctx: ClassContext) -> list[Media]:
+async def _class_audio(ctx: OnClass) -> list[Media]:
     """The recordings a task of this class may use: its own and the school's shelf."""
     files = await ctx.store.media.list_for_class(ctx.klass.id, ctx.klass.school_id)
     return [m for m in files if m.kind is MediaKind.AUDIO]
 
 
 async def task_list(request: Request) -> Response:
-    ctx = await class_context(request, action=Action.READ_CLASS_WORK)
+    ctx = await load_class(request, Action.READ_CLASS_WORK)
     return await _page(request, ctx, notice_of(request))
 
 
-async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
+async def _page(request: Request, ctx: OnClass, notice: str) -> Response:
     tasks = await ctx.store.tasks.list_for_class(ctx.klass.id)
     pairs = await ctx.store.pairs.current_pairs(ctx.klass.id)
     all_pairs = {p.id: p for p in await ctx.store.pairs.pairs_of_class(ctx.klass.id)}
@@ -78,7 +76,7 @@ async def _page(request: Request, ctx: ClassContext, notice: str) -> Response:
 
 async def create_task(request: Request) -> Response:
     form = await request.form()
-    ctx = await class_context(request, form)
+    ctx = await load_class(request, Action.MANAGE_CLASS, form)
     kind = form_text(form, "kind", 20)
     if kind not in ("dictation", "free"):
         raise InvalidInput("Choisissez une dictée ou une écriture libre.")
@@ -120,36 +118,7 @@ async def create_task(request: Request) -> Response:
         groups=groups,
     )
     url = request.url_for("task_list", class_id=ctx.klass.id)
-    return RedirectResponse(with_notice(url, "tache-creee"), status_code=303)
-
-
-async def task_for(store: Store, user: User, task_id: int, action: Action) -> Task:
-    """The task, on whose class ``user`` may do ``action`` (404 / 403 otherwise)."""
-    return (await _task_and_class(store, user, task_id, action))[0]
-
-
-async def _task_and_class(store: Store, user: User, task_id: int, action: Action) -> tuple[Task, SchoolClass]:
-    task = await store.tasks.get(task_id)
-    klass = await store.schools.get_class(task.class_id) if task is not None else None
-    if task is None or klass is None:
-        raise NotFound(f"no task {task_id}")
-    require(await store.accounts.load_principal(user), action, ClassTarget.of(klass))
-    return task, klass
-
-
-async def taught_task(request: Request) -> tuple[Session, Task, SchoolClass]:
-    """The signed-in teacher's session, the task in the URL and its class, whose work they may read
-    (they teach it, or taught it until it was archived)."""
-    store = hub_of(request).store
-    session = await require_session(store, request)
-    task, klass = await _task_and_class(store, session.user, path_id(request, "task_id"), Action.READ_CLASS_WORK)
-    return session, task, klass
-
-
-async def task_form(request: Request, action: Action) -> tuple[Task, FormData]:
-    """A form posted about the task in the URL: CSRF checked, ``action`` allowed on its class."""
-    session, form = await form_session(request)
-    return await task_for(hub_of(request).store, session.user, path_id(request, "task_id"), action), form
+    return redirect_with_notice(request, url, "tache-creee")
 
 
 async def lock_task(request: Request) -> Response:
@@ -157,11 +126,12 @@ async def lock_task(request: Request) -> Response:
     URL) for one pair's. Writers of a locked document are disconnected with 4409. The class's
     teachers only, never an administrator; nobody once the class is archived."""
     hub = hub_of(request)
-    task, form = await task_form(request, Action.TEACH_CLASS)
+    form = await request.form()
+    task = (await load_task(request, Action.TEACH_CLASS, form)).task
     action = form_text(form, "action", 10)
     if action not in ("lock", "unlock"):
         raise InvalidInput("Choisissez : mettre en pause ou reprendre.")
-    documents = await hub.store.tasks.documents(task.id)
+    documents = await store_of(request).tasks.documents(task.id)
     wanted = request.path_params.get("doc_id")
     if wanted is not None:
         documents = [d for d in documents if d.doc_id == wanted]
@@ -175,7 +145,7 @@ async def lock_task(request: Request) -> Response:
         changed += 1
     url = request.url_for("task_list", class_id=task.class_id)
     done = "textes-verrouilles" if action == "lock" else "textes-deverrouilles"
-    return RedirectResponse(with_notice(url, done, changed), status_code=303)
+    return redirect_with_notice(request, url, done, changed)
 
 
 def task_routes() -> list[Route]:

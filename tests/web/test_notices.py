@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from starlette.requests import HTTPConnection
 
 from collab.settings import Settings
-from collab.web.notices import notice_of, with_notice
+from collab.web.notices import NOTICE_COOKIE, notice, notice_of, redirect_with_notice
 from tests.accounts.test_admin import school_id
 from tests.conftest import REPO, AsWho
 from tests.support.web import DemoSchool, csrf_from
@@ -18,20 +19,62 @@ HTML = {"accept": "text/html"}
 FORGED = ["<script>alert(1)</script>", "Votre compte est piraté : appelez le 08 99 00 00 00", "eleves-ajoutes"]
 
 
-def _conn(query: str) -> HTTPConnection:
-    return HTTPConnection({"type": "http", "query_string": query.encode(), "headers": []})
+def _conn(query: str, cookie: str = "") -> HTTPConnection:
+    headers = [(b"cookie", cookie.encode())] if cookie else []
+    return HTTPConnection({"type": "http", "query_string": query.encode(), "headers": headers})
+
+
+_APP = SimpleNamespace(state=SimpleNamespace(settings=Settings()))
+
+
+def _redirect(code: str, count: int | None = None) -> tuple[str, str]:
+    """The address and the notice cookie (if any) of redirect_with_notice."""
+    conn = HTTPConnection({"type": "http", "query_string": b"", "headers": [], "app": _APP})
+    response = redirect_with_notice(conn, "/x", code, count)
+    cookie = response.headers.get("set-cookie", "")
+    return response.headers["location"], cookie.split(";")[0]
+
+
+def _shown(code: str, count: int | None = None) -> str:
+    location, cookie = _redirect(code, count)
+    return notice_of(_conn(location.partition("?")[2], cookie))
 
 
 def test_codes_counts_and_unknown_codes() -> None:
     assert notice_of(_conn("ok=prenom")) == "prénom modifié"
-    assert notice_of(_conn("ok=eleves-ajoutes&n=3")) == "3 élèves ajoutés"
-    assert notice_of(_conn("ok=eleves-ajoutes&n=1")) == "1 élève ajouté"
-    assert notice_of(_conn("ok=textes-verrouilles&n=0")) == "0 texte mis en pause"
+    assert _shown("eleves-ajoutes", 3) == "3 élèves ajoutés"
+    assert _shown("eleves-ajoutes", 1) == "1 élève ajouté"
+    assert _shown("textes-verrouilles", 0) == "0 texte mis en pause"
     for query in ("ok=eleves-ajoutes", "ok=eleves-ajoutes&n=-1", "ok=eleves-ajoutes&n=9999999", "ok=inconnu", ""):
         assert notice_of(_conn(query)) == "", query
-    assert with_notice("/x", "eleves-ajoutes", 2) == "/x?ok=eleves-ajoutes&n=2"
+    location, cookie = _redirect("eleves-ajoutes", 2)
+    assert location == "/x?ok=eleves-ajoutes&n=2" and cookie.startswith(f"{NOTICE_COOKIE}=")
+    assert _redirect("prenom") == ("/x?ok=prenom", "")  # a notice without a count needs no cookie
     with pytest.raises(KeyError):
-        with_notice("/x", "Tâche terminée")
+        _redirect("Tâche terminée")
+    with pytest.raises(KeyError):
+        _redirect("eleves-ajoutes")  # a counted notice needs its count
+
+
+def test_a_count_not_signed_for_this_browser_shows_nothing() -> None:
+    location, cookie = _redirect("eleves-ajoutes", 3)
+    query = location.partition("?")[2]
+    assert notice_of(_conn(query, cookie)) == "3 élèves ajoutés"
+    forged = [
+        (query, ""),  # a link made elsewhere: no cookie
+        ("ok=eleves-ajoutes&n=4", cookie),  # another count
+        ("ok=eleves-importes&n=3", cookie),  # another notice
+        (query, cookie + "x"),  # a changed signature
+        (query, f"{NOTICE_COOKIE}="),
+    ]
+    for forged_query, forged_cookie in forged:
+        assert notice_of(_conn(forged_query, forged_cookie)) == "", (forged_query, forged_cookie)
+
+
+def test_named_notices_format_their_values() -> None:
+    assert notice("parent-relie-a", name="Léa") == "parent relié à Léa"
+    with pytest.raises(KeyError):
+        notice("Votre compte est piraté")
 
 
 def test_no_view_writes_a_notice_text_into_an_address() -> None:
