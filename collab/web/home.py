@@ -12,6 +12,7 @@ from collab.models import Role, SchoolClass
 from collab.policy import Action, can
 from collab.states import TextFacts, text_state
 from collab.store import Session
+from collab.web.access import Asker
 from collab.web.auth import current_session
 from collab.web.notices import notice_of
 from collab.web.pages import hub_of, kept_offline, render, store_of
@@ -30,13 +31,13 @@ async def home(request: Request) -> Response:
         archived = await store.schools.classes_taught_by(session.user.id, archived=True)
         return render(request, "home/teacher.html", {"classes": classes, "archived": archived}, session=session)
     if role is Role.ADMIN:
-        principal = await store.accounts.load_principal(session.user)
+        principal = await Asker(session, store).principal()
         schools = await store.schools.list_schools(principal.admin_school_ids)
         communes = [(cid, await store.schools.commune_name(cid)) for cid in sorted(principal.admin_commune_ids)]
         context = {"schools": schools, "communes": communes, "notice": notice_of(request)}
         return render(request, "home/admin.html", context, session=session)
     if role is Role.PARENT:
-        principal = await store.accounts.load_principal(session.user)
+        principal = await Asker(session, store).principal()
         found = [await store.schools.get_class(cid) for cid in sorted(principal.children_class_ids)]
         known = sorted((c for c in found if c is not None), key=lambda c: (c.archived, c.school_year), reverse=True)
         current = [c for c in known if not c.archived]
@@ -53,7 +54,7 @@ async def _pupil_home(request: Request, session: Session) -> Response:
     """The pupil's texts, newest first: those to write now, then the closed and published ones."""
     store = store_of(request)
     pairs = {p.id: p for p in await store.pairs.pairs_of(session.user.id)}
-    principal = await store.accounts.load_principal(session.user)
+    principal = await Asker(session, store).principal()
     # this year's pairs only: a pupil carried into a new class no longer writes with last year's partner
     current = [p for p in pairs.values() if not p.dissolved and p.class_id in principal.pupil_class_ids]
     partners = [m for p in current for m in p.members if m.id != session.user.id]
