@@ -15,7 +15,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.dashboard.feed import pair_authors
+from collab.dashboard.cards import pair_authors
+from collab.dashboard.feed import ClassFeeds
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.models import ClassTarget, DocStatus, SchoolClass
@@ -73,12 +74,13 @@ async def task_feed(websocket: WebSocket) -> None:
         closing.add(closer)
         closer.add_done_callback(closing.discard)
 
-    feed, screen = await hub.feeds.subscribe(
+    feeds: ClassFeeds = websocket.app.state.feeds
+    feed, screen = await feeds.subscribe(
         task, websocket.send_text, user_id=identity.user.id, credential=identity.credential, close=close
     )
     revoked, _ = hub.changes_since(mark, identity.user.id, identity.credential)
     if revoked is not None:  # signed out while this dashboard was opening
-        hub.feeds.unsubscribe(feed, screen)
+        feeds.unsubscribe(feed, screen)
         await websocket.close(revoked.close_code, revoked.detail[:120])
         return
     sender = None
@@ -90,7 +92,7 @@ async def task_feed(websocket: WebSocket) -> None:
             while True:
                 await websocket.receive_text()  # nothing is expected: this notices the close
     finally:
-        hub.feeds.unsubscribe(feed, screen)
+        feeds.unsubscribe(feed, screen)
         if sender is not None:
             sender.cancel()
             with contextlib.suppress(BaseException):
@@ -130,7 +132,7 @@ async def end_task(request: Request) -> Response:
         room = hub.rooms.get(document.doc_id)
         if room is not None:
             room.close_writers(Locked(f"task {task.id} ended"))
-    hub.feeds.ended(task.id)
+    request.app.state.feeds.ended(task.id)
     url = request.url_for("task_list", class_id=task.class_id)
     return RedirectResponse(with_notice(url, "tache-terminee"), status_code=303)
 

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.dashboard.feed import coloured
+from collab.dashboard.cards import coloured
 from collab.errors import InvalidInput, Locked
 from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
@@ -154,7 +154,7 @@ async def agree(request: Request) -> Response:
         version = base64.b64decode(json.loads(body)["version"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise InvalidInput("Version illisible.") from exc
-    outcome = await hub.agreements.agree(session.user, request.path_params["doc_id"], version)
+    outcome = await request.app.state.agreements.agree(session.user, request.path_params["doc_id"], version)
     return JSONResponse(
         {"agreed": list(outcome.agreed), "members": list(outcome.members), "post": _post_json(request, outcome.post)}
     )
@@ -162,9 +162,8 @@ async def agree(request: Request) -> Response:
 
 async def room_state(request: Request) -> Response:
     """GET: the room's status for a page that lost its connection (locked? published?)."""
-    hub = hub_of(request)
     _, target, access = await _opened(request)  # a writer of a closed text may still know why it closed
-    status, agreed, members, post = await hub.agreements.state_of(target.document.id)
+    status, agreed, members, post = await request.app.state.agreements.state_of(target.document.id)
     message = "" if status is DocStatus.OPEN and target.open_at(time.time()) else _closed_message(target)
     return JSONResponse(
         {
