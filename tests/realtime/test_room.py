@@ -16,6 +16,7 @@ from collab.realtime.metrics import Metrics
 from collab.realtime.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
+from collab.writing.agreement import AgreementDesk
 from tests.conftest import two_updates, update_inserting
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +42,8 @@ class MemoryChannel:
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     store = await Store.open(tmp_path / "db.sqlite3")
     await store.documents.ensure_document("d", "Texte")
-    the_hub = Hub(store, Settings(data_dir=tmp_path, room_grace_seconds=60), Metrics())
+    settings = Settings(data_dir=tmp_path, room_grace_seconds=60)
+    the_hub = Hub(store, settings, Metrics(), hooks=[AgreementDesk(store)])  # it announces the agreement state
     await the_hub.start()
     yield the_hub
     await the_hub.close()
