@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from collab.dashboard.cards import COUNT_SECONDS, PairCard, pair_authors
+from collab.dashboard.cards import COUNT_SECONDS, PairCard
 from collab.dashboard.screens import Dashboard, Send
 from collab.errors import CollabError
 from collab.models import DocStatus
@@ -30,6 +30,7 @@ from collab.realtime.metrics import FrameCounts
 from collab.states import TextFacts
 from collab.store import Store
 from collab.store.tasks import Task
+from collab.writing.colours import pair_authors
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.dashboard.cards import pair_authors
 from collab.dashboard.feed import ClassFeeds
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
@@ -28,6 +27,7 @@ from collab.web.auth import identify, require_session
 from collab.web.notices import with_notice
 from collab.web.pages import form_text, hub_of, path_id, render
 from collab.words import time_fr
+from collab.writing.colours import pair_authors
 from collab.writing.task_views import task_for, task_form, taught_task
 
 log = logging.getLogger(__name__)

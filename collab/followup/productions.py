@@ -17,13 +17,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct
-from collab.dashboard.cards import pair_authors
 from collab.followup.marking import Score, apply_overrides, score
 from collab.models import Pair
 from collab.states import TextState, text_state
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
 from collab.words import join_list
+from collab.writing.colours import pair_authors
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub

@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.dashboard.cards import coloured
 from collab.errors import InvalidInput, Locked
 from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
@@ -26,6 +25,7 @@ from collab.realtime.awareness import SERVER_CLIENT_ID
 from collab.store import Post, Session
 from collab.web.auth import check_csrf, require_session
 from collab.web.pages import hub_of, kept_offline, render
+from collab.writing.colours import coloured
 from collab.writing.drafts import draft_name
 
 _CLOSED = {
