@@ -3,6 +3,10 @@
 Two pupils opening a new room at the same instant share one loading task; a room is
 removed from the hub only once its queued writes are committed and its snapshot is
 written, and a peer that arrives meanwhile simply keeps the room alive.
+
+The hub knows no feature: the composition root gives it a list of hooks
+(collab.realtime.hooks.RoomHooks), told as rooms load, change and leave, as a document's
+status changes, and asked to close their own connections when rights are revoked.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
 from tests.conftest import update_inserting
-from tests.realtime.test_room import MemoryChannel
+from tests.support.channels import MemoryChannel
 
 pytestmark = pytest.mark.anyio
 

@@ -18,24 +18,9 @@ from collab.settings import Settings
 from collab.store import Store
 from collab.writing.agreement import AgreementDesk
 from tests.conftest import two_updates, update_inserting
+from tests.support.channels import MemoryChannel
 
 pytestmark = pytest.mark.anyio
-
-
-class MemoryChannel:
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-
-    def send(self, frame: bytes) -> None:
-        self.frames.append(frame)
-
-    def close(self, code: int, reason: str) -> None:
-        if self.closed is None:  # like a socket: the first close wins
-            self.closed = (code, reason)
-
-    def messages(self) -> list[protocol.Message]:
-        return [protocol.decode_message(f) for f in self.frames]
 
 
 @pytest.fixture
