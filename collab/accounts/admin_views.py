@@ -167,7 +167,7 @@ async def delete_pupil(request: Request) -> Response:
     await hub.forget_documents(data.solo_ids)
     await administration.audit(store, session.user.id, session.user.login, "delete", pupil)
     await administration.delete_pupil(store, pupil)
-    hub.agreements.member_erased(data.kept_ids, pupil.id)  # the partners agree on their own now
+    request.app.state.agreements.member_erased(data.kept_ids, pupil.id)  # the partners agree on their own now
     return render(request, "admin/deleted.html", {"pupil": pupil, "data": data}, session=session)
 
 

@@ -22,7 +22,7 @@ from collab.accounts.passwords import new_password as new_password  # adults' fi
 from collab.accounts.sign_in import random_pictures
 from collab.errors import InvalidInput
 from collab.models import Role, SchoolClass, User
-from collab.realtime.room import stored_text
+from collab.realtime.crdt import stored_text
 from collab.store import Store
 
 MAX_IMPORT_BYTES = 200_000

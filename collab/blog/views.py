@@ -126,19 +126,17 @@ async def moderation_queue(request: Request) -> Response:
 
 async def approve(request: Request) -> Response:
     asker, post, form = await taught_post(request)
-    hub = hub_of(request)
     if not await asker.store.blog.approve(post.id) and not post.published:
         raise BlogConflict("Ce texte n'attend plus de décision.")
-    await hub.agreements.post_changed(post.doc_id)  # dashboards and open tablets say « publié »
+    await request.app.state.agreements.post_changed(post.doc_id)  # dashboards and open tablets say « publié »
     return redirect_back(request, form, post.class_id, post.id, "publie")
 
 
 async def unpublish(request: Request) -> Response:
     asker, post, form = await taught_post(request)
-    hub = hub_of(request)
     if not await asker.store.blog.unpublish(post.id) and post.published:
         raise BlogConflict("Ce texte n'est plus sur le blog.")
-    await hub.agreements.post_changed(post.doc_id)
+    await request.app.state.agreements.post_changed(post.doc_id)
     return redirect_back(request, form, post.class_id, post.id, "retire")
 
 

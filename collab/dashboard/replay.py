@@ -15,7 +15,7 @@ from typing import Any, cast
 from pycrdt import Doc, Text, TextEvent
 
 from collab.models import StoredUpdate
-from collab.realtime.room import TEXT_NAME
+from collab.realtime.crdt import TEXT_NAME
 
 #: ("r", n) keep n characters, ("i", "text") insert, ("d", n) delete n characters
 Op = tuple[str, int | str]

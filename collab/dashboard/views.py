@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.dashboard.feed import pair_authors
+from collab.dashboard.feed import ClassFeeds
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.models import DocStatus, SchoolClass
@@ -27,6 +27,7 @@ from collab.web.auth import identify
 from collab.web.notices import redirect_with_notice
 from collab.web.pages import form_text, hub_of, path_id, render, store_of
 from collab.words import time_fr
+from collab.writing.colours import pair_authors
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,13 @@ async def task_feed(websocket: WebSocket) -> None:
         closing.add(closer)
         closer.add_done_callback(closing.discard)
 
-    feed, screen = await hub.feeds.subscribe(
+    feeds: ClassFeeds = websocket.app.state.feeds
+    feed, screen = await feeds.subscribe(
         task, websocket.send_text, user_id=identity.user.id, credential=identity.credential, close=close
     )
     revoked, _ = hub.changes_since(mark, identity.user.id, identity.credential)
     if revoked is not None:  # signed out while this dashboard was opening
-        hub.feeds.unsubscribe(feed, screen)
+        feeds.unsubscribe(feed, screen)
         await websocket.close(revoked.close_code, revoked.detail[:120])
         return
     sender = None
@@ -91,7 +93,7 @@ async def task_feed(websocket: WebSocket) -> None:
             while True:
                 await websocket.receive_text()  # nothing is expected: this notices the close
     finally:
-        hub.feeds.unsubscribe(feed, screen)
+        feeds.unsubscribe(feed, screen)
         if sender is not None:
             sender.cancel()
             with contextlib.suppress(BaseException):
@@ -132,7 +134,7 @@ async def end_task(request: Request) -> Response:
         room = hub.rooms.get(document.doc_id)
         if room is not None:
             room.close_writers(Locked(f"task {task.id} ended"))
-    hub.feeds.ended(task.id)
+    request.app.state.feeds.ended(task.id)
     url = request.url_for("task_list", class_id=task.class_id)
     return redirect_with_notice(request, url, "tache-terminee")
 

@@ -17,7 +17,7 @@ from typing import Any
 from pycrdt import Doc, Text
 
 from collab.models import DocStatus, Pair, SchoolClass, User
-from collab.realtime.room import TEXT_NAME, build_doc
+from collab.realtime.crdt import TEXT_NAME, build_doc
 from collab.store import Store
 from collab.store.tasks import document_id
 from collab.writing.drafts import create_next_draft

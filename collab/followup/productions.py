@@ -17,14 +17,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct
-from collab.dashboard.feed import pair_authors
 from collab.followup.marking import Score, apply_overrides, score
 from collab.models import Pair
-from collab.realtime.room import stored_text
 from collab.states import TextState, text_state
 from collab.store import Annotation, Post, TeacherComment
 from collab.store.tasks import Task, TaskGroup
 from collab.words import join_list
+from collab.writing.colours import pair_authors
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub
@@ -187,8 +186,7 @@ async def production(
     if post is not None:
         text = post.body
     else:
-        room = hub.rooms.get(doc_id)
-        text = str(room.text) if room is not None else stored_text(await store.documents.load(doc_id))
+        text = await hub.current_text(doc_id)
     pair_id = await store.documents.pair_of(doc_id)
     pair = marking.pairs.get(pair_id) if pair_id is not None else None
     if pair is None and pair_id is not None:  # a text outside any task: its pair is not preloaded

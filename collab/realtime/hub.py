@@ -3,6 +3,10 @@
 Two pupils opening a new room at the same instant share one loading task; a room is
 removed from the hub only once its queued writes are committed and its snapshot is
 written, and a peer that arrives meanwhile simply keeps the room alive.
+
+The hub knows no feature: the composition root gives it a list of hooks
+(collab.realtime.hooks.RoomHooks), told as rooms load, change and leave, as a document's
+status changes, and asked to close their own connections when rights are revoked.
 """
 
 from __future__ import annotations
@@ -10,30 +14,40 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Sequence
 from typing import Any
 
-from collab.dashboard.feed import ClassFeeds
 from collab.errors import CollabError, Locked, NotFound, ServerError, TooManyConnections
 from collab.models import Access, DocStatus, Document, Role, User
 from collab.policy import document_access
+from collab.realtime.channel import Channel
+from collab.realtime.crdt import stored_text
+from collab.realtime.hooks import RoomHooks
 from collab.realtime.memory import release_free_memory
 from collab.realtime.metrics import Metrics, SchoolLoad
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.revocation import Revocations
-from collab.realtime.room import Channel, Peer, Room
+from collab.realtime.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store, UpdateLog
-from collab.writing.agreement import REANNOUNCE_SECONDS, REANNOUNCE_SLICES, AgreementDesk
 
 log = logging.getLogger(__name__)
 
 #: Seconds without any unload before freed memory is handed back to the OS.
 _MEMORY_RELEASE_DELAY = 2.0
+#: y-protocols forgets a remote awareness state after 30 s without news: a room's announced
+#: state (Room.announce) is said again sooner...
+REANNOUNCE_SECONDS = 15.0
+#: ...spread over that period, a slice of the rooms each tick, so that 2,000 rooms never
+#: re-announce in the same instant (that burst showed as a 150 ms p99 in the load benchmark).
+REANNOUNCE_SLICES = 15
 
 
 class Hub:
-    def __init__(self, store: Store, settings: Settings, metrics: Metrics) -> None:
+    """The loaded rooms. Features hear of them through ``hooks`` (collab.realtime.hooks), called
+    in the order given; the hub imports none of them."""
+
+    def __init__(self, store: Store, settings: Settings, metrics: Metrics, hooks: Sequence[RoomHooks] = ()) -> None:
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -45,11 +59,12 @@ class Hub:
         self._unload_timers: dict[str, asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._memory_release: asyncio.TimerHandle | None = None
-        self.agreements = AgreementDesk(self)
-        self.feeds = ClassFeeds(self)
+        self.hooks = tuple(hooks)
         self._reannounce: asyncio.TimerHandle | None = None
         self.revocations = Revocations(self)
         metrics.track_schools(self.school_loads)
+        for hook in self.hooks:
+            hook.bind(self)
 
     async def start(self) -> None:
         self.update_log.start()
@@ -58,10 +73,16 @@ class Hub:
 
     def _schedule_reannounce(self, tick: int = 0) -> None:
         def run() -> None:
-            self.agreements.reannounce(tick)
+            self._reannounce_slice(tick)
             self._schedule_reannounce(tick + 1)
 
         self._reannounce = asyncio.get_running_loop().call_later(REANNOUNCE_SECONDS / REANNOUNCE_SLICES, run)
+
+    def _reannounce_slice(self, tick: int) -> None:
+        """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
+        for room in list(self.rooms.values()):
+            if room.announce_slice % REANNOUNCE_SLICES == tick % REANNOUNCE_SLICES and room.peers and not room.broken:
+                room.reannounce()
 
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         """Run background work that close() waits for."""
@@ -123,6 +144,7 @@ class Hub:
             if room is not None:
                 room.broken = True  # nothing more is accepted, nothing is snapshotted
                 room.close_all(NotFound(f"{doc_id} was deleted"))
+                self._unloaded(room)
         self.metrics.rooms_open.set(len(self.rooms))
         await self.update_log.flush()
 
@@ -136,14 +158,24 @@ class Hub:
         transaction): dashboards, writers and a loaded room hear of it. A published text keeps
         its writers connected as readers (publishing is the end they worked for, not an error);
         a locked one closes them (4409). ``sent_back``: why the teacher reopened it, for the pair."""
-        self.feeds.changed(doc_id)
         room = self.rooms.get(doc_id)
         if room is not None and status is DocStatus.PUBLISHED:
             room.stop_writers()
         elif room is not None and status is not DocStatus.OPEN:
             room.close_writers(Locked(f"{doc_id} is {status.value}"))
-        if status is DocStatus.OPEN:
-            self.agreements.reopened(doc_id, sent_back)
+        for hook in self.hooks:
+            hook.status(doc_id, status, sent_back)
+
+    async def document_added(self, doc_id: str) -> None:
+        """A document was created (a pair's next draft): every hook hears of it."""
+        for hook in self.hooks:
+            await hook.added(doc_id)
+
+    def facts_changed(self, doc_id: str) -> None:
+        """Something the features show of a document changed outside its text (an agreement, a
+        post published or withdrawn by the teacher): every hook hears of it."""
+        for hook in self.hooks:
+            hook.facts(doc_id)
 
     # -- revoking access ----------------------------------------------------------------
 
@@ -231,8 +263,9 @@ class Hub:
                 owner=self,
             )
             room.school_id = school_id
-            await self.agreements.attach(room)
-            self.feeds.attach(room)
+            for hook in self.hooks:
+                await hook.loaded(room)
+            room.observers.extend(hook.changed for hook in self.hooks)
         except BaseException as exc:
             error = exc if isinstance(exc, CollabError) else ServerError(f"cannot load {doc_id}: {exc}")
             future.set_exception(error)
@@ -258,6 +291,7 @@ class Hub:
         if self.rooms.get(room.doc_id) is room:
             del self.rooms[room.doc_id]
             self.metrics.rooms_open.set(len(self.rooms))
+            self._unloaded(room)
         timer = self._unload_timers.pop(room.doc_id, None)
         if timer is not None:
             timer.cancel()
@@ -283,10 +317,15 @@ class Hub:
         if room.peers:
             return  # someone came back meanwhile: keep the room
         if self.rooms.get(room.doc_id) is room:
-            self.feeds.detach(room)
             del self.rooms[room.doc_id]
             self.metrics.rooms_open.set(len(self.rooms))
+            self._unloaded(room)
             self._schedule_memory_release()
+
+    def _unloaded(self, room: Room) -> None:
+        room.observers.clear()
+        for hook in self.hooks:
+            hook.unloaded(room)
 
     def _schedule_memory_release(self) -> None:
         """After a wave of unloads (end of a lesson), give the freed memory back, once."""
@@ -297,6 +336,19 @@ class Hub:
     def _release_memory(self) -> None:
         self._memory_release = None
         release_free_memory()
+
+    # -- what features read --------------------------------------------------------------
+
+    def room(self, doc_id: str) -> Room | None:
+        """The document's room, if it is loaded."""
+        return self.rooms.get(doc_id)
+
+    async def current_text(self, doc_id: str) -> str:
+        """The document's current text: its room's when it is loaded, else what is stored."""
+        room = self.rooms.get(doc_id)
+        if room is not None:
+            return room.current_text()
+        return stored_text(await self.store.documents.load(doc_id))
 
     # -- introspection -------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """Changes of rights reach open connections: revoked credentials, removed rights, re-validation.
 
-Every document peer (WebSocket or HTTP fallback) and every dashboard remembers the user and the
+Every document peer (WebSocket or HTTP fallback) and every connection a feature holds (a
+dashboard, through its hooks) remembers the user and the
 credential it was opened with (``session:…`` or ``token:…``, a hash). Revoking closes at once
 what matches, with 4401 (credentials revoked) or 4403 (rights removed), and the room refuses
 anything such a peer still sends. Changes are numbered, so that a connection whose checks ran
@@ -72,12 +73,8 @@ class Revocations:
                 if peer.user.id == user_id and change.closes(peer.credential):
                     room.close_peer(peer, error)
                     closed += 1
-        for feed, dashboard in hub.feeds.dashboards():
-            if dashboard.user_id == user_id and change.closes(dashboard.credential):
-                hub.feeds.unsubscribe(feed, dashboard)
-                if dashboard.close is not None:
-                    dashboard.close(error)
-                closed += 1
+        for hook in hub.hooks:  # the features' own connections (the dashboards)
+            closed += hook.close_connections(user_id, change.closes, error)
         if closed:
             log.info("closed %d connection(s) of user %d: %s", closed, user_id, error.detail)
         return closed
@@ -156,8 +153,8 @@ class Revocations:
         for room in hub.rooms.values():
             for peer in room.peers:
                 opened[peer.credential] = peer.user.id
-        for _, dashboard in hub.feeds.dashboards():
-            opened[dashboard.credential] = dashboard.user_id
+        for hook in hub.hooks:
+            opened.update(hook.credentials())
         opened.pop("", None)
         if not opened:
             return 0

@@ -30,25 +30,17 @@ from collab.errors import (
 from collab.models import Access, LoadedDocument, User
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID, PresenceLimits, RoomAwareness
+from collab.realtime.channel import Channel
+from collab.realtime.crdt import FATAL, apply_checked, build_doc, has_structs, shared_text, text_of
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import DocumentStore, PendingUpdate, UpdateLog
 
 log = logging.getLogger(__name__)
 
-TEXT_NAME = "text"
 #: The dashboard's activity bars: edits per 10 s over the last 2 minutes.
 ACTIVITY_BUCKET = 10.0
 ACTIVITY_BUCKETS = 12
-_FATAL = (KeyboardInterrupt, SystemExit, asyncio.CancelledError, GeneratorExit)
-
-
-class Channel(Protocol):
-    """Where a room sends a peer's frames. ``send`` never blocks: it queues."""
-
-    def send(self, frame: bytes) -> None: ...
-
-    def close(self, code: int, reason: str) -> None: ...
 
 
 @dataclass(eq=False, slots=True)
@@ -82,37 +74,6 @@ class RoomOwner(Protocol):
     def room_broken(self, room: Room) -> None: ...
 
 
-def build_doc(loaded: LoadedDocument) -> Doc[Any]:
-    """Rebuild a document from its snapshot and log tail (never from plain text)."""
-    doc: Doc[Any] = Doc()
-    doc.get(TEXT_NAME, type=Text)
-    if loaded.snapshot is not None:
-        doc.apply_update(loaded.snapshot)
-    for update in loaded.tail:
-        doc.apply_update(update)
-    return doc
-
-
-def stored_text(loaded: LoadedDocument) -> str:
-    """The text of a document that is not loaded in a room (an export, a dashboard card)."""
-    return str(build_doc(loaded).get(TEXT_NAME, type=Text))
-
-
-def _has_structs(update: bytes) -> bool:
-    """True when a (v1) update carries any struct, i.e. its client count is not zero."""
-    return update[:1] != b"\x00"
-
-
-def apply_checked(doc: Doc[Any], update: bytes) -> None:
-    """Apply an update, translating pycrdt's refusal into BadRequest."""
-    try:
-        doc.apply_update(update)
-    except _FATAL:
-        raise
-    except BaseException as exc:  # pyo3 panics derive from BaseException
-        raise BadRequest(f"invalid update: {str(exc)[:120]}") from exc
-
-
 class Room:
     def __init__(
         self,
@@ -128,7 +89,7 @@ class Room:
     ) -> None:
         self.doc_id = doc_id
         self.doc = build_doc(loaded)
-        self.text = self.doc.get(TEXT_NAME, type=Text)
+        self.text: Text = shared_text(self.doc)
         self.awareness = RoomAwareness(
             PresenceLimits(settings.awareness_state_bytes, settings.awareness_ids_per_connection)
         )
@@ -150,8 +111,8 @@ class Room:
         self._bytes_since_snapshot = 0
         self._updates_since_snapshot = len(loaded.tail)
         self._compaction: asyncio.Task[None] | None = None
-        #: Told of every accepted edit ("edit") and arrival or departure ("presence"): the
-        #: agreement desk clears agreements, class feeds mark the pair as changed. O(1) each.
+        #: Told of every accepted edit ("edit") and arrival or departure ("presence"): the hub
+        #: passes them on to the features' hooks (collab.realtime.hooks). O(1) each.
         self.observers: list[Callable[[Room, str], None]] = []
         #: The last accepted edit: when, by whom; and edits per ACTIVITY_BUCKET seconds, recent first.
         self.last_edit_at: float | None = None
@@ -161,11 +122,6 @@ class Room:
         #: in every room: the page knows it); the slice of the rooms it is re-announced with.
         self.server_client_id = SERVER_CLIENT_ID
         self.announce_slice = secrets.randbits(16)
-        #: "On est d'accord" (collab.writing.agreement): the pair's members, those who agree with the
-        #: room's current version, and the lock that orders agreeing and forgetting agreements.
-        self.members: tuple[int, ...] = ()
-        self.agreed: set[int] = set()
-        self.agreement_lock = asyncio.Lock()
         self._announced: str | None = None
         self._state: dict[str, object] = {}
 
@@ -262,7 +218,7 @@ class Room:
         await self._log.wait_durable(self.last_ticket)
         try:
             diff = self.doc.get_update(state)
-        except _FATAL:
+        except FATAL:
             raise
         except BaseException as exc:
             raise BadRequest("invalid state vector") from exc
@@ -284,7 +240,7 @@ class Room:
         except BaseException:
             self._break()
             raise
-        if _has_structs(get_update(update, self.doc.get_state())):
+        if has_structs(get_update(update, self.doc.get_state())):
             # Parts of the update wait for changes the server never had. Yrs keeps them
             # "pending" and leaves them out of every later sync, so newcomers and the
             # partner would diverge: refuse it, and rebuild the room from storage.
@@ -353,6 +309,18 @@ class Room:
     def _notify(self, event: str) -> None:
         for observer in self.observers:
             observer(self, event)
+
+    def current_text(self) -> str:
+        """The text as it stands in memory (every accepted edit, durable or about to be)."""
+        return text_of(self.doc)
+
+    def state_vector(self) -> bytes:
+        """The version the room holds (a Yjs state vector)."""
+        return self.doc.get_state()
+
+    async def wait_durable(self) -> None:
+        """Return once every edit accepted so far is committed."""
+        await self._log.wait_durable(self.last_ticket)
 
     def announce(self, fields: dict[str, object]) -> None:
         """Tell every peer (and later newcomers) the room's state, as the server's own awareness:

@@ -22,6 +22,7 @@ from collab.accounts.admin_views import admin_routes
 from collab.accounts.class_routes import teacher_routes
 from collab.accounts.sign_in import SignInGuard
 from collab.blog.views import blog_routes
+from collab.dashboard.feed import ClassFeeds
 from collab.dashboard.views import dashboard_routes
 from collab.errors import CollabError
 from collab.followup.export_views import export_routes
@@ -29,6 +30,7 @@ from collab.followup.views import follow_up_routes
 from collab.mediatheque.files import MediaLibrary
 from collab.mediatheque.phrase_views import segment_routes
 from collab.mediatheque.views import media_routes
+from collab.realtime.channel import SendQueue
 from collab.realtime.hub import Hub
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
@@ -36,12 +38,13 @@ from collab.states import TextState
 from collab.store import Store
 from collab.web import api, health, home
 from collab.web.bodies import BodyLimit, route_caps
-from collab.web.doc_socket import DOC_SOCKET_PREFIX, WebSocketChannel, document_socket
+from collab.web.doc_socket import DOC_SOCKET_PREFIX, document_socket
 from collab.web.headers import SecurityHeaders
 from collab.web.http_sync import HttpSessions, http_sync_routes
 from collab.web.live import live_routes
 from collab.web.origins import origin_allowed, refuse_socket
 from collab.web.static_files import OneFile, StaticAssets
+from collab.writing.agreement import AgreementDesk
 from collab.writing.room_views import pupil_routes
 from collab.writing.task_views import task_routes
 
@@ -111,7 +114,7 @@ class BinomeApp:
 
 def create_app(settings: Settings) -> BinomeApp:
     metrics = Metrics()
-    channels: set[WebSocketChannel] = set()
+    channels: set[SendQueue] = set()
     metrics.track_send_queue(lambda: sum(channel.depth for channel in channels))
 
     http_sessions = HttpSessions()
@@ -121,10 +124,16 @@ def create_app(settings: Settings) -> BinomeApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         store = await Store.open(settings.database_path, synchronous=settings.sqlite_synchronous)
-        hub = Hub(store, settings, metrics)
+        # The features that follow the rooms, each through the hub's hooks (collab.realtime.hooks):
+        # the hub calls them in this order and imports none of them.
+        agreements = AgreementDesk(store)
+        feeds = ClassFeeds(store, metrics.counts, agreed=agreements.agreed_now)
+        hub = Hub(store, settings, metrics, hooks=[agreements, feeds])
         await hub.start()
         app.state.hub = hub
         app.state.store = store
+        app.state.agreements = agreements
+        app.state.feeds = feeds
         try:
             yield
         finally:

@@ -1,21 +1,20 @@
 """The WebSocket endpoint: authenticate, authorise, then hand the socket to the hub.
 
-Each connection has a bounded send queue drained by its own task: the room never
-waits for a slow tablet; when the queue is full the connection is closed with 1013.
+Each connection has a bounded send queue (collab.realtime.channel) drained by its own task:
+the room never waits for a slow tablet; when the queue is full the connection is closed with 1013.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import logging
-from collections.abc import Callable
 
 from starlette.datastructures import State
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 
-from collab.errors import BadRequest, CollabError, NotFound, Overloaded, ServerError, TooLarge
+from collab.errors import BadRequest, CollabError, NotFound, ServerError, TooLarge
+from collab.realtime.channel import SendQueue
 from collab.realtime.hub import Hub
 from collab.realtime.metrics import Metrics
 from collab.realtime.ratelimit import Pacer
@@ -25,74 +24,20 @@ from collab.web.auth import identify
 log = logging.getLogger(__name__)
 
 
-class WebSocketChannel:
-    """A room's view of one socket: non-blocking ``send`` into a bounded queue."""
-
-    def __init__(self, send: Send, max_queued_bytes: int, metrics: Metrics, label: str) -> None:
-        self._send = send
-        self._label = label
-        self._metrics = metrics
-        self._max_queued_bytes = max_queued_bytes
-        self._queued_bytes = 0
-        self._queue: collections.deque[bytes] = collections.deque()
-        self._ready = asyncio.Event()
-        self._close: tuple[int, str] | None = None
-        #: The queue overflowed: the peer stopped reading, so nothing (not even a
-        #: close frame) can be expected to reach it any more.
-        self.overflowed = False
-        #: Called once when the channel closes, so that the room forgets the peer at
-        #: once, even if the close frame cannot reach a tablet that stopped reading.
-        self.on_close: Callable[[], None] | None = None
-        #: The school of the document, once joined (refusals are also counted per school).
-        self.school_id: int | None = None
-
-    @property
-    def depth(self) -> int:
-        return len(self._queue)
-
-    @property
-    def closing(self) -> bool:
-        return self._close is not None
-
-    def send(self, frame: bytes) -> None:
-        if self._close is not None:
-            return
-        self._queued_bytes += len(frame)
-        if self._queued_bytes > self._max_queued_bytes:
-            self._queue.clear()
-            self._queued_bytes = 0
-            self.overflowed = True
-            self._metrics.refuse(Overloaded.reason, self.school_id)
-            log.warning("closing %s with 1013: more than %d bytes waiting", self._label, self._max_queued_bytes)
-            self.close(Overloaded.close_code, "slow consumer: send queue full")
-            return
-        self._queue.append(frame)
-        self._ready.set()
-
-    def close(self, code: int, reason: str) -> None:
-        if self._close is None:
-            self._close = (code, reason[:120])
-            self._ready.set()
-            if self.on_close is not None:
-                self.on_close()
-
-    async def run(self) -> None:
-        """Send queued frames in order until closed; then send the close frame."""
-        send, queue = self._send, self._queue
-        try:
-            while True:
-                await self._ready.wait()
-                self._ready.clear()
-                while queue:  # what was queued before a close still goes first (an overflow cleared it)
-                    frame = queue.popleft()
-                    self._queued_bytes -= len(frame)
-                    await send({"type": "websocket.send", "bytes": frame})
-                if self._close is not None:
-                    break
-            code, reason = self._close
-            await send({"type": "websocket.close", "code": code, "reason": reason})
-        except (RuntimeError, OSError):
-            pass  # the peer is gone; the receive loop notices too
+async def _send_frames(channel: SendQueue, send: Send) -> None:
+    """Send the queued frames in order until the channel closes; then send the close frame."""
+    try:
+        while True:
+            await channel.wait()
+            # what was queued before a close still goes first (an overflow cleared it)
+            while (frame := channel.pop()) is not None:
+                await send({"type": "websocket.send", "bytes": frame})
+            if channel.closed is not None:
+                break
+        code, reason = channel.closed
+        await send({"type": "websocket.close", "code": code, "reason": reason})
+    except (RuntimeError, OSError):
+        pass  # the peer is gone; the receive loop notices too
 
 
 DOC_SOCKET_PREFIX = "/ws/doc/"
@@ -121,11 +66,11 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
         await websocket.close(exc.close_code, exc.detail[:120])
         return
 
-    channel = WebSocketChannel(send, hub.settings.send_queue_bytes, metrics, f"{user.login} on {doc_id}")
-    channels: set[WebSocketChannel] = state.channels
+    channel = SendQueue(hub.settings.send_queue_bytes, metrics, f"{user.login} on {doc_id}")
+    channels: set[SendQueue] = state.channels
     channels.add(channel)
     loop = asyncio.get_running_loop()
-    sender = loop.create_task(channel.run())
+    sender = loop.create_task(_send_frames(channel, send))
     handler = asyncio.current_task()
     assert handler is not None
     metrics.connections.inc()
@@ -167,7 +112,7 @@ async def document_socket(scope: Scope, receive: Receive, send: Send, state: Sta
 
 
 async def _receive_frames(
-    receive: Receive, room: Room, peer: Peer, channel: WebSocketChannel, max_frame: int, pacer: Pacer
+    receive: Receive, room: Room, peer: Peer, channel: SendQueue, max_frame: int, pacer: Pacer
 ) -> None:
     """Handle the socket's frames in order. Beyond the connection's budget, wait before handling a
     frame: uvicorn stops reading the socket while a frame waits, so TCP slows a fast writer down."""

@@ -9,7 +9,6 @@ frames, each as a lib0 varUint8Array. A session nobody polls for a minute leaves
 from __future__ import annotations
 
 import asyncio
-import collections
 import contextlib
 import logging
 import secrets
@@ -19,13 +18,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.errors import BadRequest, CollabError, NotFound, Overloaded, RateLimited, TooLarge
+from collab.errors import BadRequest, CollabError, NotFound, RateLimited, TooLarge
+from collab.realtime.channel import SendQueue
 from collab.realtime.hub import Hub
 from collab.realtime.protocol import encode_var_bytes, read_var_bytes
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.room import Peer, Room
 from collab.web.auth import check_csrf, require_session
-from collab.web.pages import hub_of
 
 log = logging.getLogger(__name__)
 
@@ -37,52 +36,13 @@ IDLE_SECONDS = 60.0
 _MAX_FRAMES_PER_REQUEST = 256
 
 
-class HttpChannel:
-    """A room's view of one HTTP client: frames wait here until the next poll takes them."""
-
-    def __init__(self, max_queued_bytes: int) -> None:
-        self._queue: collections.deque[bytes] = collections.deque()
-        self._bytes = 0
-        self._max = max_queued_bytes
-        self._ready = asyncio.Event()
-        self.closed: tuple[int, str] | None = None
-
-    def send(self, frame: bytes) -> None:
-        if self.closed is not None:
-            return
-        self._bytes += len(frame)
-        if self._bytes > self._max:
-            self._queue.clear()
-            self.close(Overloaded.close_code, "slow consumer: send queue full")
-            return
-        self._queue.append(frame)
-        self._ready.set()
-
-    def close(self, code: int, reason: str) -> None:
-        if self.closed is None:
-            self.closed = (code, reason[:120])
-            self._ready.set()
-
-    async def take(self) -> bytes:
-        """Everything waiting, as one body; waits up to POLL_SECONDS when nothing is."""
-        if not self._queue and self.closed is None:
-            self._ready.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._ready.wait()
-        frames = list(self._queue)
-        self._queue.clear()
-        self._bytes = 0
-        return b"".join(encode_var_bytes(f) for f in frames)
-
-
 @dataclass
 class HttpSession:
     doc_id: str
     user_id: int
     room: Room
     peer: Peer
-    channel: HttpChannel
+    channel: SendQueue
     #: The session's pacing budget, spent by its frames (as a socket's): one request at a time.
     pacer: Pacer
     busy: bool = False
@@ -135,6 +95,11 @@ class SessionGone(NotFound):
     public_message = "La connexion de secours a expiré : nouvelle connexion…"
 
 
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
 def _sessions(request: Request) -> HttpSessions:
     sessions: HttpSessions = request.app.state.http_sessions
     return sessions
@@ -148,24 +113,28 @@ def _doc_id(request: Request) -> str:
 
 
 async def open_session(request: Request) -> Response:
-    hub: Hub = hub_of(request)
+    hub = _hub(request)
     mark = hub.revocation_mark()
     session = await require_session(hub.store, request)
     check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
     doc_id = _doc_id(request)
     access = await hub.authorize(session.user, doc_id)
-    channel = HttpChannel(hub.settings.send_queue_bytes)
+    channel = SendQueue(hub.settings.send_queue_bytes, hub.metrics, f"{session.user.login} on {doc_id} (HTTP)")
     room, peer = await hub.join(doc_id, session.user, access, channel, credential=session.credential, since=mark)
+    channel.school_id = room.school_id
     key = _sessions(request).add(HttpSession(doc_id, session.user.id, room, peer, channel, hub.pacer()))
     log.info("HTTP sync session for %s on %s", session.user.login, doc_id)
     return JSONResponse({"session": key, "access": access.value})
 
 
 async def poll(request: Request) -> Response:
-    hub = hub_of(request)
+    hub = _hub(request)
     session = await require_session(hub.store, request)
     sync = _sessions(request).get(request.path_params["session"], _doc_id(request), session.user.id)
-    body = await sync.channel.take()
+    with contextlib.suppress(TimeoutError):  # everything waiting, as one body; or nothing after a while
+        async with asyncio.timeout(POLL_SECONDS):
+            await sync.channel.wait()
+    body = b"".join(encode_var_bytes(frame) for frame in sync.channel.take_all())
     if not body and sync.channel.closed is not None:
         code, reason = sync.channel.closed
         _sessions(request).end(request.path_params["session"])
@@ -176,7 +145,7 @@ async def poll(request: Request) -> Response:
 
 
 async def receive(request: Request) -> Response:
-    hub = hub_of(request)
+    hub = _hub(request)
     session = await require_session(hub.store, request)
     check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
     key = request.path_params["session"]

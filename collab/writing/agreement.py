@@ -3,33 +3,25 @@ Yjs state vector); any edit afterwards clears every agreement; when all members 
 on the version the server holds, the text becomes a blog post and the document closes to writing.
 
 The room's agreement state reaches the pupils' screens as the server's own awareness entry
-(``{"binome": {...}}``), which the stock y-websocket client passes on untouched.
+(``{"binome": {...}}``), which the stock y-websocket client passes on untouched. The desk hears
+of rooms through the hub's hooks (collab.realtime.hooks) and keeps its state per document.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
 
 from collab.errors import CollabError, Forbidden, InvalidInput
 from collab.models import Access, DocStatus, User
 from collab.policy import document_access
+from collab.realtime.hooks import RoomEvent, RoomHooks, Rooms, RoomView
 from collab.realtime.protocol import decode_state_vector
-from collab.realtime.room import Room
-from collab.store import Post
-
-if TYPE_CHECKING:
-    from collab.realtime.hub import Hub
+from collab.store import Post, Store
 
 log = logging.getLogger(__name__)
-
-#: y-protocols forgets a remote awareness state after 30 s without news: say it again sooner.
-REANNOUNCE_SECONDS = 15.0
-#: ...spread over that period, a slice of the rooms each tick, so that 2,000 rooms never
-#: re-announce in the same instant (that burst showed as a 150 ms p99 in the load benchmark).
-REANNOUNCE_SLICES = 15
 
 
 class NotInSync(CollabError):
@@ -55,85 +47,116 @@ class Outcome:
     post: Post | None  # set once the text is published (or submitted to the teacher)
 
 
+@dataclass(eq=False)
+class Agreement:
+    """One loaded document's agreements: the pair's members, those who agree with the room's
+    current version, and the lock that orders agreeing and forgetting agreements."""
+
+    room: RoomView
+    members: tuple[int, ...] = ()
+    agreed: set[int] = field(default_factory=set)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
 def same_version(a: bytes, b: bytes) -> bool:
     return decode_state_vector(a) == decode_state_vector(b)
 
 
-class AgreementDesk:
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+class AgreementDesk(RoomHooks):
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._by_doc: dict[str, Agreement] = {}
 
-    # -- the room's side -----------------------------------------------------------------
+    def bind(self, rooms: Rooms) -> None:
+        self._rooms = rooms
 
-    async def attach(self, room: Room) -> None:
+    def _loaded(self, doc_id: str) -> Agreement | None:
+        """The agreements of the document's room, if it is loaded."""
+        room = self._rooms.room(doc_id)
+        agreement = self._by_doc.get(doc_id)
+        return agreement if agreement is not None and agreement.room is room else None
+
+    def agreed_now(self, doc_id: str) -> list[int]:
+        """Who agrees with the loaded room's current version (nobody when it is not loaded)."""
+        agreement = self._loaded(doc_id)
+        return sorted(agreement.agreed) if agreement is not None else []
+
+    # -- the room's side (hooks) ---------------------------------------------------------
+
+    async def loaded(self, room: RoomView) -> None:
         """A room was loaded: recall the agreements still valid for its version, say them."""
-        store = self._hub.store
-        current = room.doc.get_state()
+        store = self._store
+        current = room.state_vector()
         saved = await store.blog.agreements(room.doc_id)
-        room.agreed = {user for user, sv in saved.items() if same_version(sv, current)}
-        room.members = await self._pair_members(room.doc_id)
-        room.observers.append(self._on_event)
+        agreement = Agreement(room, await self._pair_members(room.doc_id))
+        agreement.agreed = {user for user, sv in saved.items() if same_version(sv, current)}
         post = await store.blog.post_of_document(room.doc_id)
-        fields = self._state(room, post)
+        fields = self._state(agreement, post)
         sent_back = await store.blog.sent_back(room.doc_id) if post is None else None
         if sent_back is not None:  # a page opened after a send-back still reads why, and the word
             fields["returned"] = {"at": sent_back[0], "comment": sent_back[1]}
+        self._by_doc[room.doc_id] = agreement
         room.announce(fields)
 
-    def _on_event(self, room: Room, event: str) -> None:
+    def unloaded(self, room: RoomView) -> None:
+        agreement = self._by_doc.get(room.doc_id)
+        if agreement is not None and agreement.room is room:
+            del self._by_doc[room.doc_id]
+
+    def changed(self, room: RoomView, event: RoomEvent) -> None:
         """Any accepted edit clears every agreement (in memory now, on disk just after)."""
-        if event != "edit" or not room.agreed:
+        if event != "edit":
             return
-        room.agreed.clear()
-        room.announce(self._state(room, None))
-        self._hub.spawn(self._forget_on_disk(room, time.time()))
+        agreement = self._by_doc.get(room.doc_id)
+        if agreement is None or agreement.room is not room or not agreement.agreed:
+            return
+        agreement.agreed.clear()
+        room.announce(self._state(agreement, None))
+        self._rooms.spawn(self._forget_on_disk(agreement, time.time()))
 
-    async def _forget_on_disk(self, room: Room, since: float) -> None:
-        async with room.agreement_lock:
-            await self._hub.store.blog.clear_agreements(room.doc_id, before=since)
+    async def _forget_on_disk(self, agreement: Agreement, since: float) -> None:
+        async with agreement.lock:
+            await self._store.blog.clear_agreements(agreement.room.doc_id, before=since)
 
-    def reopened(self, doc_id: str, sent_back: dict[str, object] | None = None) -> None:
+    def status(self, doc_id: str, status: DocStatus, sent_back: dict[str, object] | None) -> None:
         """The document is open again (unlocked, or its post sent back to the pair): a room still
         loaded gives its writers back their pen and tells its clients that nothing is published
         any more; ``sent_back`` (when, the teacher's comment) says why."""
-        room = self._hub.rooms.get(doc_id)
-        if room is not None:
-            self._hub.spawn(self._reopen(room, sent_back))
+        if status is not DocStatus.OPEN:
+            return
+        agreement = self._loaded(doc_id)
+        if agreement is not None:
+            self._rooms.spawn(self._reopen(agreement, sent_back))
 
-    async def _reopen(self, room: Room, sent_back: dict[str, object] | None) -> None:
+    async def _reopen(self, agreement: Agreement, sent_back: dict[str, object] | None) -> None:
+        room = agreement.room
         for peer in list(room.peers):
             if not peer.demoted or peer.closed_by is not None:
                 continue
             try:  # rights are checked again: the pupil may write only if the text is open to them now
-                access = await self._hub.authorize(peer.user, room.doc_id)
+                access = await self._rooms.authorize(peer.user, room.doc_id)
             except CollabError:
                 continue  # still a reader; what it types is refused with the reason
             if access is Access.WRITE:
                 peer.access, peer.demoted = Access.WRITE, False
-        fields = self._state(room, None)
+        fields = self._state(agreement, None)
         if sent_back is not None:
             fields["returned"] = sent_back
         room.announce(fields)
 
     async def post_changed(self, doc_id: str) -> None:
         """The teacher published (or withdrew) the post: a room still loaded says so at once."""
-        self._hub.feeds.changed(doc_id)
-        room = self._hub.rooms.get(doc_id)
-        if room is not None:
-            room.announce(self._state(room, await self._hub.store.blog.post_of_document(doc_id)))
+        self._rooms.facts_changed(doc_id)
+        agreement = self._loaded(doc_id)
+        if agreement is not None:
+            agreement.room.announce(self._state(agreement, await self._store.blog.post_of_document(doc_id)))
 
-    def reannounce(self, tick: int) -> None:
-        """Re-announce the state of one slice of the rooms (``tick`` counts the calls)."""
-        for room in list(self._hub.rooms.values()):
-            if room.announce_slice % REANNOUNCE_SLICES == tick % REANNOUNCE_SLICES and room.peers and not room.broken:
-                room.reannounce()
-
-    def _state(self, room: Room, post: Post | None) -> dict[str, object]:
+    def _state(self, agreement: Agreement, post: Post | None) -> dict[str, object]:
         """``published``: the pair agreed and the text is a post, ``submitted`` while it waits for
         the teacher; ``returned`` (set by a send-back, cleared by the next post) is kept otherwise."""
         state: dict[str, object] = {
-            "agreed": sorted(room.agreed),
-            "members": list(room.members),
+            "agreed": sorted(agreement.agreed),
+            "members": list(agreement.members),
             "published": post is not None,
             "post": post.id if post is not None else None,
             "submitted": post is not None and not post.published,
@@ -146,9 +169,9 @@ class AgreementDesk:
 
     async def agree(self, user: User, doc_id: str, version: bytes) -> Outcome:
         """Record ``user``'s agreement with ``version``; publish when the whole pair agrees."""
-        hub = self._hub
-        target = await hub.store.documents.get_target(user.id, doc_id)
-        principal = await hub.store.accounts.load_principal(user)
+        store = self._store
+        target = await store.documents.get_target(user.id, doc_id)
+        principal = await store.accounts.load_principal(user)
         if document_access(principal, target, doc_id, time.time()) is not Access.WRITE:
             raise Forbidden(f"{user.login} may not agree on {doc_id}")
         assert target is not None
@@ -158,29 +181,30 @@ class AgreementDesk:
             decode_state_vector(version)
         except CollabError as exc:
             raise InvalidInput("Version illisible.") from exc
-        room = hub.rooms.get(doc_id)
-        if room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
+        agreement = self._loaded(doc_id)
+        room = agreement.room if agreement is not None else None
+        if agreement is None or room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
             raise NotConnected(f"{user.login} is not connected to {doc_id}")
-        async with room.agreement_lock:
-            await hub.update_log.wait_durable(room.last_ticket)
-            current = room.doc.get_state()
+        async with agreement.lock:
+            await room.wait_durable()
+            current = room.state_vector()
             if not same_version(version, current):
                 raise NotInSync(f"{user.login} agreed with an old version of {doc_id}")
-            room.agreed.add(user.id)
-            await hub.store.blog.agree(doc_id, user.id, current)
-            members = room.members
+            agreement.agreed.add(user.id)
+            await store.blog.agree(doc_id, user.id, current)
+            members = agreement.members
             post = None
-            if members and all(m in room.agreed for m in members):  # every agreement is for `current`
-                post = await self._publish(room, target.class_id, target.pair_id, target.document.title)
-            room.announce(self._state(room, post))
+            if members and all(m in agreement.agreed for m in members):  # every agreement is for `current`
+                post = await self._publish(agreement, target.class_id, target.pair_id, target.document.title)
+            room.announce(self._state(agreement, post))
             if post is not None:  # the publication wrote the document's status
-                hub.status_changed(doc_id, DocStatus.PUBLISHED)
+                self._rooms.status_changed(doc_id, DocStatus.PUBLISHED)
             else:
-                hub.feeds.changed(doc_id)
-            return Outcome(tuple(sorted(room.agreed)), members, post)
+                self._rooms.facts_changed(doc_id)
+            return Outcome(tuple(sorted(agreement.agreed)), members, post)
 
-    async def _publish(self, room: Room, class_id: int | None, pair_id: int, title: str) -> Post:
-        store = self._hub.store
+    async def _publish(self, agreement: Agreement, class_id: int | None, pair_id: int, title: str) -> Post:
+        store, room = self._store, agreement.room
         assert class_id is not None
         post = await store.blog.publish(
             doc_id=room.doc_id,
@@ -188,34 +212,34 @@ class AgreementDesk:
             pair_id=pair_id,
             task_id=await store.tasks.task_of_document(room.doc_id),
             title=title,
-            body=str(room.text),
-            state_vector=room.doc.get_state(),
+            body=room.current_text(),
+            state_vector=room.state_vector(),
             moderated=await store.blog.is_moderated(class_id),
         )
-        room.agreed.clear()
+        agreement.agreed.clear()
         log.info("%s published as post %d (%s)", room.doc_id, post.id, post.status)
         return post
 
     async def state_of(self, doc_id: str) -> tuple[DocStatus, tuple[int, ...], tuple[int, ...], Post | None]:
         """For the page: the document's status, who agrees now, the pair, and its post if any."""
-        store = self._hub.store
+        store = self._store
         status = await store.documents.status_of(doc_id)
-        room = self._hub.rooms.get(doc_id)
-        agreed = tuple(sorted(room.agreed)) if room is not None else ()
-        members = room.members if room is not None else await self._pair_members(doc_id)
+        agreement = self._loaded(doc_id)
+        agreed = tuple(sorted(agreement.agreed)) if agreement is not None else ()
+        members = agreement.members if agreement is not None else await self._pair_members(doc_id)
         return status, agreed, members, await store.blog.post_of_document(doc_id)
 
     def member_erased(self, doc_ids: list[str], user_id: int) -> None:
         """A member's data was erased: the open rooms of these texts (kept by the partners) no
         more wait for their agreement."""
         for doc_id in doc_ids:
-            room = self._hub.rooms.get(doc_id)
-            if room is not None:
-                room.members = tuple(m for m in room.members if m != user_id)
-                room.agreed.discard(user_id)
+            agreement = self._loaded(doc_id)
+            if agreement is not None:
+                agreement.members = tuple(m for m in agreement.members if m != user_id)
+                agreement.agreed.discard(user_id)
 
     async def _pair_members(self, doc_id: str) -> tuple[int, ...]:
-        store = self._hub.store
+        store = self._store
         pair_id = await store.documents.pair_of(doc_id)
         pair = await store.pairs.get_pair(pair_id) if pair_id is not None else None
         return tuple(sorted(m.id for m in pair.members)) if pair is not None else ()

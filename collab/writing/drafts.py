@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from collab.errors import Conflict, InvalidInput
 from collab.models import DocStatus, Document
-from collab.realtime.room import build_doc
+from collab.realtime.crdt import build_doc
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub
@@ -45,9 +45,7 @@ async def start_next_draft(hub: Hub, parent_id: str) -> Document:
     # a published document accepts no more writes).
     await hub.update_log.flush()
     document = await create_next_draft(hub.store, parent_id)
-    assignment = await hub.store.tasks.assignment(document.id)
-    if assignment is not None:
-        await hub.feeds.document_added(assignment[0], document.id)  # a dashboard watching the task shows it
+    await hub.document_added(document.id)  # a dashboard watching its task shows it
     return document
 
 

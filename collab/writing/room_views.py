@@ -14,7 +14,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.dashboard.feed import coloured
 from collab.errors import InvalidInput
 from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
@@ -23,7 +22,8 @@ from collab.models import Access, DocStatus, DocumentTarget
 from collab.realtime.awareness import SERVER_CLIENT_ID
 from collab.store import Post
 from collab.web.access import check_header, open_document, signed_in
-from collab.web.pages import hub_of, kept_offline, render, store_of
+from collab.web.pages import kept_offline, render, store_of
+from collab.writing.colours import coloured
 from collab.writing.drafts import draft_name
 
 _CLOSED = {
@@ -128,7 +128,6 @@ def _post_json(request: Request, post: Post | None) -> dict[str, Any] | None:
 
 async def agree(request: Request) -> Response:
     """POST JSON ``{"version": base64 state vector}`` with the ``X-CSRF-Token`` header."""
-    hub = hub_of(request)
     asker = await signed_in(request)
     check_header(request, asker)
     session = asker.session
@@ -139,7 +138,7 @@ async def agree(request: Request) -> Response:
         version = base64.b64decode(json.loads(body)["version"], validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error) as exc:
         raise InvalidInput("Version illisible.") from exc
-    outcome = await hub.agreements.agree(session.user, request.path_params["doc_id"], version)
+    outcome = await request.app.state.agreements.agree(session.user, request.path_params["doc_id"], version)
     return JSONResponse(
         {"agreed": list(outcome.agreed), "members": list(outcome.members), "post": _post_json(request, outcome.post)}
     )
@@ -147,10 +146,9 @@ async def agree(request: Request) -> Response:
 
 async def room_state(request: Request) -> Response:
     """GET: the room's status for a page that lost its connection (locked? published?)."""
-    hub = hub_of(request)
     on = await open_document(request)  # a writer of a closed text may still know why it closed
     target, access = on.target, on.access
-    status, agreed, members, post = await hub.agreements.state_of(target.document.id)
+    status, agreed, members, post = await request.app.state.agreements.state_of(target.document.id)
     message = "" if status is DocStatus.OPEN and target.open_at(time.time()) else _closed_message(target)
     return JSONResponse(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from collab.dashboard.feed import common_prefix
+from collab.dashboard.screens import common_prefix
 
 
 @given(st.text(max_size=40), st.text(max_size=40))

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from collab.demo.followup import Typist
 from collab.demo.seeding import seed_demo
 from collab.mediatheque.files import MediaLibrary
-from collab.realtime.room import TEXT_NAME, build_doc, stored_text
+from collab.realtime.crdt import TEXT_NAME, build_doc, stored_text
 from collab.settings import Settings
 from collab.store import Store
 from tests.conftest import AsWho

@@ -16,32 +16,19 @@ from collab.realtime.metrics import Metrics
 from collab.realtime.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
+from collab.writing.agreement import AgreementDesk
 from tests.conftest import two_updates, update_inserting
+from tests.support.channels import MemoryChannel
 
 pytestmark = pytest.mark.anyio
-
-
-class MemoryChannel:
-    def __init__(self) -> None:
-        self.frames: list[bytes] = []
-        self.closed: tuple[int, str] | None = None
-
-    def send(self, frame: bytes) -> None:
-        self.frames.append(frame)
-
-    def close(self, code: int, reason: str) -> None:
-        if self.closed is None:  # like a socket: the first close wins
-            self.closed = (code, reason)
-
-    def messages(self) -> list[protocol.Message]:
-        return [protocol.decode_message(f) for f in self.frames]
 
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     store = await Store.open(tmp_path / "db.sqlite3")
     await store.documents.ensure_document("d", "Texte")
-    the_hub = Hub(store, Settings(data_dir=tmp_path, room_grace_seconds=60), Metrics())
+    settings = Settings(data_dir=tmp_path, room_grace_seconds=60)
+    the_hub = Hub(store, settings, Metrics(), hooks=[AgreementDesk(store)])  # it announces the agreement state
     await the_hub.start()
     yield the_hub
     await the_hub.close()

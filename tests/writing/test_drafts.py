@@ -9,7 +9,7 @@ import httpx
 import pytest
 from pycrdt import Doc, Text
 
-from collab.realtime.room import TEXT_NAME, build_doc
+from collab.realtime.crdt import TEXT_NAME, build_doc
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.drafts import draft_id, draft_title
