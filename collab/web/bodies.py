@@ -120,7 +120,7 @@ class _Body:
 
     async def _check_first(self) -> None:
         if not self._public:
-            await authenticate(self._state.hub.store, HTTPConnection(self._scope))
+            await authenticate(self._state.store, HTTPConnection(self._scope))
         if self._declared is not None and self._declared > self._cap:
             raise BodyTooLarge(self._cap)
 

@@ -24,7 +24,7 @@ from collab.realtime.hub import Hub
 from collab.realtime.protocol import encode_var_bytes, read_var_bytes
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.room import Peer, Room
-from collab.web.auth import check_csrf, require_session
+from collab.web.access import check_header, signed_in
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,9 @@ def _doc_id(request: Request) -> str:
 async def open_session(request: Request) -> Response:
     hub = _hub(request)
     mark = hub.revocation_mark()
-    session = await require_session(hub.store, request)
-    check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
+    asker = await signed_in(request)
+    check_header(request, asker)
+    session = asker.session
     doc_id = _doc_id(request)
     access = await hub.authorize(session.user, doc_id)
     channel = SendQueue(hub.settings.send_queue_bytes, hub.metrics, f"{session.user.login} on {doc_id} (HTTP)")
@@ -128,8 +129,7 @@ async def open_session(request: Request) -> Response:
 
 
 async def poll(request: Request) -> Response:
-    hub = _hub(request)
-    session = await require_session(hub.store, request)
+    session = (await signed_in(request)).session
     sync = _sessions(request).get(request.path_params["session"], _doc_id(request), session.user.id)
     with contextlib.suppress(TimeoutError):  # everything waiting, as one body; or nothing after a while
         async with asyncio.timeout(POLL_SECONDS):
@@ -146,8 +146,9 @@ async def poll(request: Request) -> Response:
 
 async def receive(request: Request) -> Response:
     hub = _hub(request)
-    session = await require_session(hub.store, request)
-    check_csrf(request.headers.get("x-csrf-token"), session.csrf_token)
+    asker = await signed_in(request)
+    check_header(request, asker)
+    session = asker.session
     key = request.path_params["session"]
     sync = _sessions(request).get(key, _doc_id(request), session.user.id)
     if sync.busy:
