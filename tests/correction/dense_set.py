@@ -1,0 +1,320 @@
+"""A development set of dense dictations, written as weak CM1/CM2 spellers write (13 to 30 mistakes in 60-75
+words): words with two mistakes, verb endings, phonetic spellings far from the word, glued and split words,
+runs of wrong words, a skipped and a repeated sentence. Each mistake is labelled as a teacher marks it.
+
+:func:`evaluate` scores the engine on it: a reported error is *found* when a mistake has its category (and
+its detail, where the label gives one) and its words; *misclassified* when a mistake has its words but another
+category; a *false alarm* when no mistake has its words.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from collab.correction.correct import Category, Correction
+
+Mistake = tuple[str, str, str]  # ("category" or "category:detail", expected words, pupil's words)
+
+
+def each(label: str, words: str, *, missing: bool = True) -> list[Mistake]:
+    """A block of omissions (``missing``) or additions, one mistake per word or mark."""
+    return [(label, word, "") if missing else (label, "", word) for word in words.split()]
+
+
+@dataclass(frozen=True)
+class Dictation:
+    name: str
+    reference: str
+    pupil: str
+    mistakes: list[Mistake]
+
+
+SET: list[Dictation] = [
+    Dictation(
+        "forêt",
+        "Ce matin, les enfants de la classe sont partis en forêt avec leur maîtresse. Ils marchaient sur les chemins "
+        "couverts de feuilles mortes. Soudain, Léo a aperçu un écureuil qui grimpait dans un grand chêne. Nous "
+        "avons ramassé des glands et des châtaignes. À midi, nous avons mangé sous les arbres. C'était une belle "
+        "journée et tout le monde était content de rentrer à l'école.",
+        "Se matin, les enfant de la class son parti en foret avec leurs maîtresse. Il marchait sur les chemain "
+        "couvert de feuille morte. Soudain, léo a apersu un écureil qui grimper dans un gran chene. Nous avont "
+        "ramassé des glan et des chataigne. À midi nous avons manger sous les arbre. Sétait une bèle journée et "
+        "tout le monde étais contan de rentré a lécole.",
+        [
+            ("homophone", "Ce", "Se"),
+            ("agreement:noun_group", "enfants", "enfant"),
+            ("lexical", "classe", "class"),
+            ("homophone", "sont", "son"),
+            ("agreement:past_participle", "partis", "parti"),
+            ("accent", "forêt", "foret"),
+            ("agreement:noun_group", "leur", "leurs"),
+            ("agreement", "Ils", "Il"),
+            ("agreement:subject_verb", "marchaient", "marchait"),
+            ("lexical", "chemins", "chemain"),
+            ("agreement:noun_group", "chemins", "chemain"),
+            ("agreement", "couverts", "couvert"),
+            ("agreement:noun_group", "feuilles", "feuille"),
+            ("agreement", "mortes", "morte"),
+            ("capital", "Léo", "léo"),
+            ("lexical", "aperçu", "apersu"),
+            ("lexical", "écureuil", "écureil"),
+            ("agreement:e_er_ez", "grimpait", "grimper"),
+            ("lexical", "grand", "gran"),
+            ("accent", "chêne", "chene"),
+            ("agreement:subject_verb", "avons", "avont"),
+            ("lexical", "glands", "glan"),
+            ("agreement:noun_group", "glands", "glan"),
+            ("accent", "châtaignes", "chataigne"),
+            ("agreement:noun_group", "châtaignes", "chataigne"),
+            ("punctuation", ",", ""),
+            ("agreement:e_er_ez", "mangé", "manger"),
+            ("agreement:noun_group", "arbres", "arbre"),
+            ("segmentation:apostrophe", "C'était", "Sétait"),
+            ("lexical", "C'était", "Sétait"),
+            ("lexical", "belle", "bèle"),
+            ("agreement:subject_verb", "était", "étais"),
+            ("lexical", "content", "contan"),
+            ("agreement:e_er_ez", "rentrer", "rentré"),
+            ("homophone", "à", "a"),
+            ("segmentation:apostrophe", "l'école", "lécole"),
+        ],
+    ),
+    Dictation(
+        "dimanche",
+        "Chez nous, le dimanche, nous chantions souvent au piano. Vous parliez beaucoup et les grands jouaient aux "
+        "cartes. Mon grand-père racontait des histoires de loups et de sorcières. Les petits écoutaient sans bouger, "
+        "les yeux grands ouverts. Quand la nuit tombait, maman allumait le feu et nous buvions un chocolat chaud. "
+        "Parce que nous étions fatigués, nous allions vite nous coucher.",
+        "Ché nous le dimanche, nous chantion souvant o piano. Vous parlié bocou et les grand jouai o carte. Mon "
+        "grand père racontai des istoire de loups et de sorcières. Les petits écouter san bougé, les yeu grand "
+        "ouvert. Quand la nuit tombé, maman alumait le feux et nous buvion un chocolat chaud. Parceque nous étion "
+        "fatigué, nous alion vite nous couché.",
+        [
+            ("lexical", "Chez", "Ché"),
+            ("punctuation", ",", ""),
+            ("agreement:subject_verb", "chantions", "chantion"),
+            ("lexical", "souvent", "souvant"),
+            ("lexical", "au", "o"),
+            ("agreement", "parliez", "parlié"),
+            ("lexical", "beaucoup", "bocou"),
+            ("agreement:noun_group", "grands", "grand"),
+            ("agreement:subject_verb", "jouaient", "jouai"),
+            ("lexical", "aux", "o"),
+            ("agreement:noun_group", "cartes", "carte"),
+            ("segmentation:hyphen", "grand-père", "grand père"),
+            ("agreement:subject_verb", "racontait", "racontai"),
+            ("lexical", "histoires", "istoire"),
+            ("agreement:noun_group", "histoires", "istoire"),
+            ("agreement:e_er_ez", "écoutaient", "écouter"),
+            ("lexical", "sans", "san"),
+            ("agreement:e_er_ez", "bouger", "bougé"),
+            ("agreement:noun_group", "yeux", "yeu"),
+            ("agreement:noun_group", "grands", "grand"),
+            ("agreement", "ouverts", "ouvert"),
+            ("agreement", "tombait", "tombé"),
+            ("lexical", "allumait", "alumait"),
+            ("agreement:noun_group", "feu", "feux"),
+            ("agreement:subject_verb", "buvions", "buvion"),
+            ("segmentation:merge", "Parce que", "Parceque"),
+            ("agreement:subject_verb", "étions", "étion"),
+            ("agreement", "fatigués", "fatigué"),
+            ("lexical", "allions", "alion"),
+            ("agreement:subject_verb", "allions", "alion"),
+            ("agreement:e_er_ez", "coucher", "couché"),
+        ],
+    ),
+    Dictation(
+        "avion",
+        "L'avion de mon oncle s'est posé sur la piste. Il était midi et il faisait très chaud. Les passagers sont "
+        "descendus un par un avec leurs valises. Mon oncle m'a embrassé puis il m'a donné un cadeau. Aujourd'hui, "
+        "je suis le plus heureux des garçons. Peut-être qu'un jour, moi aussi, je serai pilote et je voyagerai "
+        "dans le monde entier.",
+        "La vion de mon oncle cé poser sur la piste. Les passagers son descendu un par un avec leur valise. Mon "
+        "oncle ma embrasser puis il ma doner un cadeau. Aujourdui je suis le plus heureux des garçon. Peut être "
+        "qu'un jour moi aussi je serais pilote et je voyagerai dans le monde antier.",
+        [
+            ("segmentation:apostrophe", "L'avion", "La vion"),
+            ("segmentation:apostrophe", "s'est", "cé"),
+            ("lexical", "s'est", "cé"),
+            ("agreement:e_er_ez", "posé", "poser"),
+            *each("omission", "Il était midi et il faisait très chaud"),
+            ("punctuation", ".", ""),
+            ("homophone", "sont", "son"),
+            ("agreement:past_participle", "descendus", "descendu"),
+            ("agreement:noun_group", "leurs", "leur"),
+            ("agreement:noun_group", "valises", "valise"),
+            ("homophone", "m'a", "ma"),
+            ("agreement:e_er_ez", "embrassé", "embrasser"),
+            ("homophone", "m'a", "ma"),
+            ("lexical", "donné", "doner"),
+            ("agreement:e_er_ez", "donné", "doner"),
+            ("segmentation:apostrophe", "Aujourd'hui", "Aujourdui"),
+            ("lexical", "Aujourd'hui", "Aujourdui"),
+            ("punctuation", ",", ""),
+            ("agreement:noun_group", "garçons", "garçon"),
+            ("segmentation:hyphen", "Peut-être", "Peut être"),
+            ("punctuation", ",", ""),
+            ("punctuation", ",", ""),
+            ("agreement", "serai", "serais"),
+            ("lexical", "entier", "antier"),
+        ],
+    ),
+    Dictation(
+        "moustache",
+        "Le petit chat de la voisine s'appelle Moustache. Il dort toute la journée sur le canapé. Le soir, il "
+        "chasse les souris dans le jardin. Hier, il a rapporté un oiseau blessé. La voisine l'a soigné et l'a "
+        "gardé dans une cage. Maintenant, l'oiseau chante chaque matin et le chat le regarde avec envie.",
+        "Le peti chat de la voisine sapelle moustache. Il dort toute la journée sur le canapé. Il dort toute la "
+        "journée sur le canapé. Le soir il chace les souris dans le jardin. Hier il a raporter un oiseaux blaisser. "
+        "La voisine la soignée et la garder dans une cage. Maintenant loiseau chantent chaque matin et le chat le "
+        "regarde avec anvie.",
+        [
+            ("lexical", "petit", "peti"),
+            ("segmentation:apostrophe", "s'appelle", "sapelle"),
+            ("lexical", "s'appelle", "sapelle"),
+            ("capital", "Moustache", "moustache"),
+            *each("addition", "Il dort toute la journée sur le canapé", missing=False),
+            ("punctuation", "", "."),
+            ("punctuation", ",", ""),
+            ("lexical", "chasse", "chace"),
+            ("punctuation", ",", ""),
+            ("lexical", "rapporté", "raporter"),
+            ("agreement:e_er_ez", "rapporté", "raporter"),
+            ("agreement:noun_group", "oiseau", "oiseaux"),
+            ("lexical", "blessé", "blaisser"),
+            ("agreement:e_er_ez", "blessé", "blaisser"),
+            ("homophone", "l'a", "la"),
+            ("agreement:past_participle", "soigné", "soignée"),
+            ("homophone", "l'a", "la"),
+            ("agreement:e_er_ez", "gardé", "garder"),
+            ("punctuation", ",", ""),
+            ("segmentation:apostrophe", "l'oiseau", "loiseau"),
+            ("agreement:subject_verb", "chante", "chantent"),
+            ("lexical", "envie", "anvie"),
+        ],
+    ),
+    Dictation(
+        "fête",
+        "Les élèves de CM2 préparent une fête pour la fin de l'année. Ils ont décoré la salle avec des guirlandes "
+        "de toutes les couleurs. Les parents apporteront des gâteaux et des boissons fraîches. Pendant le "
+        "spectacle, chaque groupe chantera une chanson qu'il a écrite lui-même. Tout le monde attend ce moment "
+        "avec impatience, surtout les plus jeunes.",
+        "Les élève de CM2 prépare une fète pour la fin de lanée. Il on décorer la sale avé des guirlande de toute "
+        "les couleur. Les parent apporterons des gato et des boisson fraîche. Pendant le spectacle chaque groupe "
+        "chanteras une chanson qu'il a écrit lui même. Tous le monde atten se moment avec impassiance surtout les "
+        "plus jeune.",
+        [
+            ("agreement:noun_group", "élèves", "élève"),
+            ("agreement:subject_verb", "préparent", "prépare"),
+            ("accent", "fête", "fète"),
+            ("segmentation:apostrophe", "l'année", "lanée"),
+            ("lexical", "l'année", "lanée"),
+            ("agreement", "Ils", "Il"),
+            ("homophone", "ont", "on"),
+            ("agreement:e_er_ez", "décoré", "décorer"),
+            ("homophone", "salle", "sale"),
+            ("lexical", "avec", "avé"),
+            ("agreement:noun_group", "guirlandes", "guirlande"),
+            ("agreement:noun_group", "toutes", "toute"),
+            ("agreement:noun_group", "couleurs", "couleur"),
+            ("agreement:noun_group", "parents", "parent"),
+            ("agreement:subject_verb", "apporteront", "apporterons"),
+            ("lexical", "gâteaux", "gato"),
+            ("agreement:noun_group", "gâteaux", "gato"),
+            ("agreement:noun_group", "boissons", "boisson"),
+            ("agreement:noun_group", "fraîches", "fraîche"),
+            ("punctuation", ",", ""),
+            ("agreement:subject_verb", "chantera", "chanteras"),
+            ("agreement:past_participle", "écrite", "écrit"),
+            ("segmentation:hyphen", "lui-même", "lui même"),
+            ("agreement", "Tout", "Tous"),
+            ("lexical", "attend", "atten"),
+            ("homophone", "ce", "se"),
+            ("lexical", "impatience", "impassiance"),
+            ("punctuation", ",", ""),
+            ("agreement:noun_group", "jeunes", "jeune"),
+        ],
+    ),
+]
+
+
+@dataclass
+class Score:
+    expected: Counter[str] = field(default_factory=Counter)  # mistakes per category
+    found: Counter[str] = field(default_factory=Counter)  # ... reported with their category
+    false_alarms: Counter[str] = field(default_factory=Counter)  # per reported category
+    misses: list[str] = field(default_factory=list)  # "text: label expected→got", for the report
+
+    @property
+    def total(self) -> int:
+        return sum(self.expected.values())
+
+    def recall(self, category: str | None = None) -> float:
+        if category is None:
+            return sum(self.found.values()) / max(self.total, 1)
+        return self.found[category] / max(self.expected[category], 1)
+
+    def false_alarm_rate(self) -> float:
+        return sum(self.false_alarms.values()) / max(self.total, 1)
+
+    def table(self) -> str:
+        lines = [f"{'category':<14}{'mistakes':>9}{'found':>8}{'recall':>8}{'false alarms':>14}"]
+        for category in Category:
+            name = category.value
+            if self.expected[name] or self.false_alarms[name]:
+                lines.append(
+                    f"{name:<14}{self.expected[name]:>9}{self.found[name]:>8}{self.recall(name):>8.1%}"
+                    f"{self.false_alarms[name]:>14}"
+                )
+        lines.append(
+            f"{'all':<14}{self.total:>9}{sum(self.found.values()):>8}{self.recall():>8.1%}"
+            f"{sum(self.false_alarms.values()):>14} ({self.false_alarm_rate():.1%} of the mistakes)"
+        )
+        return "\n".join(lines + self.misses)
+
+
+def _label_matches(label: str, category: str, detail: str) -> bool:
+    want_category, _, want_detail = label.partition(":")
+    return want_category == category and (not want_detail or want_detail == detail)
+
+
+def score_one(dictation: Dictation, correction: Correction, into: Score) -> None:
+    left = list(dictation.mistakes)
+    for mistake in left:
+        into.expected[mistake[0].partition(":")[0]] += 1
+    unmatched = []
+    for error in correction.errors:
+        hit = next(
+            (
+                m
+                for m in left
+                if (m[1], m[2]) == (error.expected, error.got)
+                and _label_matches(m[0], error.category.value, error.detail)
+            ),
+            None,
+        )
+        if hit is None:
+            unmatched.append(error)
+        else:
+            left.remove(hit)
+            into.found[hit[0].partition(":")[0]] += 1
+    for error in unmatched:
+        words = next((m for m in left if (m[1], m[2]) == (error.expected, error.got)), None)
+        label = error.category.value + (f":{error.detail}" if error.detail else "")
+        if words is None:
+            into.false_alarms[error.category.value] += 1
+            into.misses.append(f"  {dictation.name}: false alarm {label} {error.expected!r}→{error.got!r}")
+        else:
+            left.remove(words)
+            into.misses.append(f"  {dictation.name}: {words[0]} reported as {label} {error.expected!r}→{error.got!r}")
+    for mistake in left:
+        into.misses.append(f"  {dictation.name}: missed {mistake[0]} {mistake[1]!r}→{mistake[2]!r}")
+
+
+def evaluate(correct: Callable[[str, str], Correction], dictations: Iterable[Dictation] = SET) -> Score:
+    total = Score()
+    for dictation in dictations:
+        score_one(dictation, correct(dictation.reference, dictation.pupil), total)
+    return total
