@@ -18,7 +18,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from enum import Enum
 
-from collab.correction.relations import elision_homophone, homophones, shares_lemma
+from collab.correction.relations import elision_homophone, homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import Token
 
 
@@ -31,11 +31,16 @@ class Move(Enum):
     MERGE = (2, 1)  # two reference words written as one: larbre
     MERGE3 = (3, 1)
     SWAP = (2, 2)  # two adjacent words in the other order
+    RESEGMENT = (2, 2, "resegment")  # two words cut elsewhere: la vion (l'avion), sé tait (c'était)
     DELETE = (1, 0)  # omission
     INSERT = (0, 1)  # addition
 
+    @property
+    def counts(self) -> tuple[int, int]:
+        return self.value[0], self.value[1]
 
-_MOVES = [(move, *move.value) for move in Move]
+
+_MOVES = [(move, *move.counts) for move in Move]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +86,10 @@ def _scaled_distance(a: str, b: str, limit: float) -> float:
 
 
 def _fewer_parts_are_enough(whole: str, joined: str, parts: list[Token]) -> bool:
-    """Whether ``whole`` is as close to some of the parts (a contiguous run) as to all of them joined."""
+    """Whether ``whole`` is closer to some of the parts (a contiguous run) than to all of them joined."""
     together = edit_distance(whole, joined)
     runs = [parts[start:end] for start in range(len(parts)) for end in range(start + 1, len(parts) + 1)]
-    return any(edit_distance(whole, "".join(t.key for t in run)) <= together for run in runs if len(run) < len(parts))
+    return any(edit_distance(whole, "".join(t.key for t in run)) < together for run in runs if len(run) < len(parts))
 
 
 def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -134,7 +139,9 @@ class _Aligner:
         cost = self._word_costs.get(pair)
         if cost is None:
             cost = _scaled_distance(r.key, p.key, SIMILARITY)
-            if cost > RELATED_WORDS and (shares_lemma(r.lower, p.lower) or homophones(r.lower, p.lower)):
+            if cost > RELATED_WORDS and (
+                shares_lemma(r.lower, p.lower) or homophones(r.lower, p.lower) or sounds_alike(r.lower, p.lower)
+            ):
                 cost = RELATED_WORDS
             self._word_costs[pair] = cost
         return cost
@@ -158,9 +165,26 @@ class _Aligner:
             cost = _scaled_distance(whole.key, joined, MAX_SEGMENT_DISTANCE)
         if cost < _INF and _fewer_parts_are_enough(whole.key, joined, parts):
             cost = _INF  # "rentrent" for "rentrent de" is an omission, not a merge
-        if cost == _INF and elision_homophone(parts, whole):
+        if cost == _INF and (
+            elision_homophone(parts, whole) or sounds_alike(whole.lower, "".join(t.lower for t in parts))
+        ):
             cost = RELATED_WORDS
         return SEGMENT_PENALTY + cost
+
+    def resegment_cost(self, i: int, j: int) -> float:
+        """Two reference words written as two words cut elsewhere, with the same letters or the same sound:
+        "la vion" for "l'avion", "sé tait" for "c'était"; not two misspelt words that could each be read as
+        their reference word, unless the letters are the same ("son parti" for "sont partis" is two errors)."""
+        r1, r2, p1, p2 = self.ref[i], self.ref[i + 1], self.pupil[j], self.pupil[j + 1]
+        if not all(t.is_word for t in (r1, r2, p1, p2)) or len(r1.key) == len(p1.key):
+            return _INF
+        if r1.key + r2.key == p1.key + p2.key:
+            return SEGMENT_PENALTY
+        if max(self.word_cost(r1, p1), self.word_cost(r2, p2)) <= WORD_INDEL:
+            return _INF
+        if sounds_alike(r1.lower + r2.lower, p1.lower + p2.lower):
+            return SEGMENT_PENALTY + RELATED_WORDS
+        return _INF
 
     def swap_cost(self, i: int, j: int) -> float:
         r1, r2, p1, p2 = self.ref[i], self.ref[i + 1], self.pupil[j], self.pupil[j + 1]
@@ -260,7 +284,9 @@ class _Aligner:
             return self.indel_cost(self.pupil[j])
         if move is Move.SWAP:
             return self.swap_cost(i, j)
-        ref_count, pupil_count = move.value
+        if move is Move.RESEGMENT:
+            return self.resegment_cost(i, j)
+        ref_count, pupil_count = move.counts
         if ref_count == 1:
             return self.segment_cost(self.ref[i], self.pupil[j : j + pupil_count])
         return self.segment_cost(self.pupil[j], self.ref[i : i + ref_count])
@@ -289,7 +315,7 @@ class _Aligner:
         while i or j:
             move = back[i][j]
             assert move is not None
-            di, dj = move.value
+            di, dj = move.counts
             i, j = i - di, j - dj
             steps.append(Step(move, tuple(range(a + i, a + i + di)), tuple(range(c + j, c + j + dj))))
         steps.reverse()

@@ -14,7 +14,14 @@
   determiner, where the expected word is a noun, a verb form that sounds the same: "le marcher" for "le
   marché", and "le dîné" for "le dîner" too, though Lexique spells the noun's lemma like the verb's (the -é/-er
   agreement is for two forms of one verb: "il a manger");
-- lexical: any other misspelling, including forms the lexicon does not know ("chevaus").
+- lexical: any other misspelling, including forms the lexicon does not know ("chevaus"); detail
+  ``not_in_lexicon`` when the reference word itself is unknown to the lexicon (a name, a rare word): nothing
+  then tells a wrong ending from a misspelling, so no finer category is guessed.
+
+A misspelt word whose inflection is also wrong carries two errors (:mod:`collab.correction.endings`): the
+stem's (accent or lexical) and the ending's (agreement): « chemain » for « chemins », « etait » for
+« étaient », « doner » for « donné »; a wrong verb ending alone is agreement even where the lexicon does not
+know the pupil's form (« nous chantion », « nous avont »).
 
 Punctuation, omissions, additions and swapped words need no classification: the alignment says what they are.
 """
@@ -25,9 +32,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from collab.correction import lexicon
+from collab.correction.endings import Split, split_endings
 from collab.correction.relations import DETERMINERS, elision_homophone, homophones, shares_lemma
 from collab.correction.tokens import SEPARATORS, Token, strip_accents
-from collab.correction.types import AgreementKind, Category, SegmentationKind
+from collab.correction.types import NOT_IN_LEXICON, AgreementKind, Category, SegmentationKind
 
 _DETERMINER_READINGS = DETERMINERS | {"ADJ:num", "ADJ:ind", "ADJ:int"}
 _SUBJECT_PRONOUNS = frozenset(["je", "j'", "tu", "il", "elle", "on", "nous", "vous", "ils", "elles"])
@@ -83,10 +91,17 @@ def agreement_kind(expected: str, got: str, context: WordContext) -> AgreementKi
     return AgreementKind.SUBJECT_VERB
 
 
+def _is_letter_name(word: str) -> bool:
+    """"o", "b", "t": Lexique's names of letters are no words a pupil means ("o" for "au" is a misspelling)."""
+    return len(word) == 1 and all(entry.cgram in ("NOM", "") for entry in lexicon.entries(word))
+
+
 def _homophone_written(expected: str, got: str, context: WordContext) -> bool:
     """The pupil wrote another common word that sounds the same ("foret" for "forêt" is an accent error).
     After a determiner, a verb form for a noun is another word: "le marcher", "le dîné"."""
-    return lexicon.frequency(got) >= COMMON_WORD and homophones(expected, got, nominal=context.after_determiner)
+    if lexicon.frequency(got) < COMMON_WORD or _is_letter_name(got):
+        return False
+    return homophones(expected, got, nominal=context.after_determiner)
 
 
 def classify_word(expected: str, got: str, context: WordContext) -> tuple[Category, str]:
@@ -101,6 +116,43 @@ def classify_word(expected: str, got: str, context: WordContext) -> tuple[Catego
 
 
 Finding = tuple[Category, str]
+
+_E_ER_EZ_PLAIN = frozenset(strip_accents(ending) for ending in _E_ER_EZ_ENDINGS)
+
+
+def ending_kind(expected: str, split: Split, context: WordContext) -> AgreementKind:
+    """The agreement error of a wrong ending: as for the form the pupil's ending makes, if the lexicon knows
+    it ("donner" for "doner"); otherwise by the reference word's readings."""
+    mended = split.mended
+    if mended != expected and lexicon.known(mended) and shares_lemma(expected, mended):
+        return agreement_kind(expected, mended, context)
+    verbs = [entry for entry in lexicon.entries(expected) if entry.is_verb]
+    if not verbs:
+        return AgreementKind.NOUN_GROUP
+    endings = {strip_accents(split.ending), split.got_ending}
+    if endings & {"er", "ez"} and endings <= _E_ER_EZ_PLAIN | {"e"}:
+        return AgreementKind.E_ER_EZ
+    participle = all(tag.startswith("par:") for entry in verbs for tag in entry.infover)
+    if participle or (context.after_auxiliary and any("par:pas" in entry.infover for entry in verbs)):
+        return AgreementKind.PAST_PARTICIPLE
+    return AgreementKind.SUBJECT_VERB
+
+
+def word_findings(expected: str, got: str, context: WordContext, known_reference: bool) -> list[Finding]:
+    """Every error of one lower-case word: one, or a misspelt stem and a wrong ending."""
+    category, detail = classify_word(expected, got, context)
+    if category is not Category.LEXICAL:
+        return [(category, detail)]
+    if not known_reference:
+        return [(Category.LEXICAL, NOT_IN_LEXICON)]
+    split = split_endings(expected, got, nominal=context.after_determiner)
+    if split is None:
+        return [(Category.LEXICAL, "")]
+    findings: list[Finding] = []
+    if split.stem != split.got_stem:
+        same_letters = strip_accents(split.stem) == strip_accents(split.got_stem)
+        findings.append((Category.ACCENT if same_letters else Category.LEXICAL, ""))
+    return [*findings, (Category.AGREEMENT, ending_kind(expected, split, context).value)]
 
 
 def _initial_is_upper(text: str) -> bool | None:
@@ -159,5 +211,6 @@ def group_findings(ref: list[Token], pupil: list[Token], preceding_words: list[s
             return findings
         expected, got = expected.translate(SEPARATORS), got.translate(SEPARATORS)
     if expected != got:
-        findings.append(classify_word(expected, got, word_context(preceding_words)))
+        known_reference = all(lexicon.known(token.lower) for token in ref)
+        findings += word_findings(expected, got, word_context(preceding_words), known_reference)
     return findings
