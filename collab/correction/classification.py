@@ -42,6 +42,7 @@ _SUBJECT_PRONOUNS = frozenset(["je", "j'", "tu", "il", "elle", "on", "nous", "vo
 _AUXILIARIES = frozenset({"avoir", "être"})
 _E_ER_EZ_ENDINGS = ("é", "ée", "és", "ées", "er", "ez", "ai", "ais", "ait", "aient")  # all end in /e/ or /ɛ/
 COMMON_WORD = 5.0  # per million: a rarer word written for another one is a misspelling, not a homophone
+COMMON_ELIDED = 50.0  # per million: "ma" for "m'a" is a homophone, "na" for "n'a" a missing apostrophe
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,17 +156,25 @@ def word_findings(expected: str, got: str, context: WordContext, known_reference
     return [*findings, (Category.AGREEMENT, ending_kind(expected, split, context).value)]
 
 
+def _accent_on_capital_only(expected: str, got: str) -> bool:
+    """"A" for "À", "Ecole" for "École": an accent left off a capital letter, not the homophone "a"."""
+    if len(expected) != len(got) or strip_accents(expected) != strip_accents(got):
+        return False
+    return all(e == g or g.isupper() for e, g in zip(expected, got, strict=True))
+
+
 def _initial_is_upper(text: str) -> bool | None:
     return next((ch.isupper() for ch in text if ch.isalpha()), None)
 
 
-def _separator_signature(text: str) -> list[tuple[int, str]]:
-    """Where the apostrophes and hyphens fall, counted in letters: "peut-être" -> [(4, "-")]."""
+def _separator_signature(text: str, separators: str = "'-") -> list[tuple[int, str]]:
+    """Where the apostrophes and hyphens (or other ``separators``) fall, counted in letters: "peut-être" ->
+    [(4, "-")]."""
     signature, letters = [], 0
     for ch in text:
-        if ch in "'-":
+        if ch in separators:
             signature.append((letters, ch))
-        elif ch != " ":
+        elif ch not in "'- ":
             letters += 1
     return signature
 
@@ -179,6 +188,8 @@ def segmentation_kind(expected: str, got: str, ref_words: int, pupil_words: int)
         return SegmentationKind.HYPHEN
     if ref_words != pupil_words:
         return SegmentationKind.SPLIT if pupil_words > ref_words else SegmentationKind.MERGE
+    if _separator_signature(expected, " ") != _separator_signature(got, " "):
+        return SegmentationKind.BOUNDARY
     return None
 
 
@@ -194,6 +205,8 @@ def group_findings(ref: list[Token], pupil: list[Token], preceding_words: list[s
     expected, got = " ".join(t.text for t in ref), " ".join(t.text for t in pupil)
     if expected == got:
         return []
+    if _accent_on_capital_only(expected, got):
+        return [(Category.ACCENT, "")]
     findings: list[Finding] = []
     if _initial_is_upper(expected) != _initial_is_upper(got):
         findings.append((Category.CAPITAL, ""))
@@ -202,7 +215,7 @@ def group_findings(ref: list[Token], pupil: list[Token], preceding_words: list[s
         return findings or [(Category.CAPITAL, "")]
     if len(ref) != len(pupil):
         multi, single = (ref, pupil[0]) if len(ref) > len(pupil) else (pupil, ref[0])
-        if elision_homophone(multi, single):
+        if lexicon.frequency(single.lower) >= COMMON_ELIDED and elision_homophone(multi, single):
             return [*findings, (Category.HOMOPHONE, "")]
     segmentation = segmentation_kind(expected, got, len(ref), len(pupil))
     if segmentation is not None:

@@ -33,6 +33,7 @@ class SegmentationKind(StrEnum):
     HYPHEN = "hyphen"  # peut être, peutêtre
     SPLIT = "split"  # quelque fois
     MERGE = "merge"  # parcequ'il
+    BOUNDARY = "boundary"  # two words cut elsewhere: una vion (un avion)
 
 
 WORD_ORDER = "word_order"  # detail of the lexical error reported for two swapped words

@@ -38,14 +38,13 @@ SET: list[Dictation] = [
         "couverts de feuilles mortes. Soudain, Léo a aperçu un écureuil qui grimpait dans un grand chêne. Nous "
         "avons ramassé des glands et des châtaignes. À midi, nous avons mangé sous les arbres. C'était une belle "
         "journée et tout le monde était content de rentrer à l'école.",
-        "Se matin, les enfant de la class son parti en foret avec leurs maîtresse. Il marchait sur les chemain "
-        "couvert de feuille morte. Soudain, léo a apersu un écureil qui grimper dans un gran chene. Nous avont "
-        "ramassé des glan et des chataigne. À midi nous avons manger sous les arbre. Sétait une bèle journée et "
-        "tout le monde étais contan de rentré a lécole.",
+        "Se matin, les enfant de la classe son parti en foret avec leurs maîtresse. Il marchait sur les chemain "
+        "couvert de feuille morte. Soudain, léo a aperçu un écureuil qui grimper dans un grand chene. Nous avont "
+        "ramassé des glan et des chataigne. À midi nous avons manger sous les arbre. Sétait une belle journée et "
+        "tout le monde étais content de rentré a lécole.",
         [
             ("homophone", "Ce", "Se"),
             ("agreement:noun_group", "enfants", "enfant"),
-            ("lexical", "classe", "class"),
             ("homophone", "sont", "son"),
             ("agreement:past_participle", "partis", "parti"),
             ("accent", "forêt", "foret"),
@@ -58,10 +57,7 @@ SET: list[Dictation] = [
             ("agreement:noun_group", "feuilles", "feuille"),
             ("agreement", "mortes", "morte"),
             ("capital", "Léo", "léo"),
-            ("lexical", "aperçu", "apersu"),
-            ("lexical", "écureuil", "écureil"),
             ("agreement:e_er_ez", "grimpait", "grimper"),
-            ("lexical", "grand", "gran"),
             ("accent", "chêne", "chene"),
             ("agreement:subject_verb", "avons", "avont"),
             ("lexical", "glands", "glan"),
@@ -73,9 +69,7 @@ SET: list[Dictation] = [
             ("agreement:noun_group", "arbres", "arbre"),
             ("segmentation:apostrophe", "C'était", "Sétait"),
             ("lexical", "C'était", "Sétait"),
-            ("lexical", "belle", "bèle"),
             ("agreement:subject_verb", "était", "étais"),
-            ("lexical", "content", "contan"),
             ("agreement:e_er_ez", "rentrer", "rentré"),
             ("homophone", "à", "a"),
             ("segmentation:apostrophe", "l'école", "lécole"),
@@ -87,7 +81,7 @@ SET: list[Dictation] = [
         "cartes. Mon grand-père racontait des histoires de loups et de sorcières. Les petits écoutaient sans bouger, "
         "les yeux grands ouverts. Quand la nuit tombait, maman allumait le feu et nous buvions un chocolat chaud. "
         "Parce que nous étions fatigués, nous allions vite nous coucher.",
-        "Ché nous le dimanche, nous chantion souvant o piano. Vous parlié bocou et les grand jouai o carte. Mon "
+        "Ché nous le dimanche, nous chantion souvent o piano. Vous parlié bocou et les grand jouai o carte. Mon "
         "grand père racontai des istoire de loups et de sorcières. Les petits écouter san bougé, les yeu grand "
         "ouvert. Quand la nuit tombé, maman alumait le feux et nous buvion un chocolat chaud. Parceque nous étion "
         "fatigué, nous alion vite nous couché.",
@@ -95,7 +89,6 @@ SET: list[Dictation] = [
             ("lexical", "Chez", "Ché"),
             ("punctuation", ",", ""),
             ("agreement:subject_verb", "chantions", "chantion"),
-            ("lexical", "souvent", "souvant"),
             ("lexical", "au", "o"),
             ("agreement", "parliez", "parlié"),
             ("lexical", "beaucoup", "bocou"),
@@ -133,7 +126,7 @@ SET: list[Dictation] = [
         "dans le monde entier.",
         "La vion de mon oncle cé poser sur la piste. Les passagers son descendu un par un avec leur valise. Mon "
         "oncle ma embrasser puis il ma doner un cadeau. Aujourdui je suis le plus heureux des garçon. Peut être "
-        "qu'un jour moi aussi je serais pilote et je voyagerai dans le monde antier.",
+        "qu'un jour moi aussi je serais pilote et je voyagerai dans le monde entier.",
         [
             ("segmentation:apostrophe", "L'avion", "La vion"),
             ("segmentation:apostrophe", "s'est", "cé"),
@@ -158,7 +151,6 @@ SET: list[Dictation] = [
             ("punctuation", ",", ""),
             ("punctuation", ",", ""),
             ("agreement", "serai", "serais"),
-            ("lexical", "entier", "antier"),
         ],
     ),
     Dictation(
@@ -235,6 +227,132 @@ SET: list[Dictation] = [
             ("lexical", "impatience", "impassiance"),
             ("punctuation", ",", ""),
             ("agreement:noun_group", "jeunes", "jeune"),
+        ],
+    ),
+]
+
+#: Written after the engine was tuned on :data:`SET`, and measured once before any change: how it does on
+#: texts it was not tuned on.
+UNSEEN: list[Dictation] = [
+    Dictation(
+        "marché",
+        "Le samedi matin, ma grand-mère m'emmène au marché. Les marchands crient pour vendre leurs légumes et "
+        "leurs fruits. Nous achetons des pommes rouges, des carottes et un gros melon. Ensuite, nous allons chez "
+        "le boulanger qui nous donne toujours un croissant. Quand nous rentrons à la maison, mes parents nous "
+        "attendent pour préparer le repas. J'aime beaucoup ces matinées avec elle.",
+        "Le samdi matin ma grand mère mamène o marcher. Les marchan crie pour vendre leur légume et leurs fruit. "
+        "Nous achetont des pome rouge, des carottes et un gros melon. Ensuite nous allons ché le boulangé qui nous "
+        "donnent toujours un croisan. Quand nous rentrons a la maison, mes parent nous attende pour préparé le "
+        "repas. J'aime bocou ses matiné avec elle.",
+        [
+            ("lexical", "samedi", "samdi"),
+            ("punctuation", ",", ""),
+            ("segmentation:hyphen", "grand-mère", "grand mère"),
+            ("segmentation:apostrophe", "m'emmène", "mamène"),
+            ("lexical", "m'emmène", "mamène"),
+            ("lexical", "au", "o"),
+            ("homophone", "marché", "marcher"),
+            ("lexical", "marchands", "marchan"),
+            ("agreement:noun_group", "marchands", "marchan"),
+            ("agreement:subject_verb", "crient", "crie"),
+            ("agreement:noun_group", "leurs", "leur"),
+            ("agreement:noun_group", "légumes", "légume"),
+            ("agreement:noun_group", "fruits", "fruit"),
+            ("agreement:subject_verb", "achetons", "achetont"),
+            ("lexical", "pommes", "pome"),
+            ("agreement:noun_group", "pommes", "pome"),
+            ("agreement:noun_group", "rouges", "rouge"),
+            ("punctuation", ",", ""),
+            ("lexical", "chez", "ché"),
+            ("lexical", "boulanger", "boulangé"),
+            ("agreement:subject_verb", "donne", "donnent"),
+            ("lexical", "croissant", "croisan"),
+            ("homophone", "à", "a"),
+            ("agreement:noun_group", "parents", "parent"),
+            ("agreement:subject_verb", "attendent", "attende"),
+            ("agreement:e_er_ez", "préparer", "préparé"),
+            ("lexical", "beaucoup", "bocou"),
+            ("homophone", "ces", "ses"),
+            ("lexical", "matinées", "matiné"),
+            ("agreement:noun_group", "matinées", "matiné"),
+        ],
+    ),
+    Dictation(
+        "neige",
+        "Cette nuit, il a neigé sur tout le village. Ce matin, les enfants sont sortis en courant. Ils ont construit "
+        "un bonhomme de neige avec une carotte pour le nez. Les filles lançaient des boules sur les garçons qui "
+        "se cachaient derrière le mur de l'église. Puis tout le monde est rentré se réchauffer près du feu. Les "
+        "mains étaient gelées mais les cœurs étaient joyeux.",
+        "Cette nuit, il a neiger sur tous le village. Ce matin, les enfants sont sortis en courant. Ce matin, les "
+        "enfants sont sortis en courant. Il ont construi un bonhomme de neige avec une carotte pour le né. Les fille "
+        "lançaient des boules sur les garçon qui se cachait derrière le mur de léglise. Puis tout le monde et rentrer "
+        "ce réchaufé près du feux. Les mains etait gelées mes les cœur était joyeux.",
+        [
+            ("agreement:e_er_ez", "neigé", "neiger"),
+            ("agreement", "tout", "tous"),
+            *each("addition", "Ce matin", missing=False),
+            ("punctuation", "", ","),
+            *each("addition", "les enfants sont sortis en courant", missing=False),
+            ("punctuation", "", "."),
+            ("agreement", "Ils", "Il"),
+            ("agreement:past_participle", "construit", "construi"),
+            ("homophone", "nez", "né"),
+            ("agreement:noun_group", "filles", "fille"),
+            ("agreement:noun_group", "garçons", "garçon"),
+            ("agreement:subject_verb", "cachaient", "cachait"),
+            ("segmentation:apostrophe", "l'église", "léglise"),
+            ("homophone", "est", "et"),
+            ("agreement:e_er_ez", "rentré", "rentrer"),
+            ("homophone", "se", "ce"),
+            ("lexical", "réchauffer", "réchaufé"),
+            ("agreement:e_er_ez", "réchauffer", "réchaufé"),
+            ("agreement:noun_group", "feu", "feux"),
+            ("accent", "étaient", "etait"),
+            ("agreement:subject_verb", "étaient", "etait"),
+            ("homophone", "mais", "mes"),
+            ("agreement:noun_group", "cœurs", "cœur"),
+            ("agreement:subject_verb", "étaient", "était"),
+        ],
+    ),
+    Dictation(
+        "cirque",
+        "Hier soir, nous sommes allés au cirque avec toute la classe. Les clowns faisaient des grimaces et les "
+        "acrobates sautaient très haut. Un dompteur est entré dans la cage des lions. Tout à coup, le plus gros "
+        "a rugi et nous avons eu peur. Mais le dompteur n'a pas bougé. À la fin, les artistes sont venus saluer "
+        "et nous les avons applaudis longtemps.",
+        "Hier soir nous somme allé au cirque avec toute la class. Les clown faisait des grimasse et les acrobate "
+        "sotait tré haut. Un donteur et entrer dans la cage des lion. Tout a coup, le plus gros a rugit et nous "
+        "avons eu peur. Le dompteur na pas bouger. A la fin, les artiste son venu saluer et nous les avons "
+        "applaudi lontemps.",
+        [
+            ("punctuation", ",", ""),
+            ("agreement:subject_verb", "sommes", "somme"),
+            ("agreement:past_participle", "allés", "allé"),
+            ("lexical", "classe", "class"),
+            ("agreement:noun_group", "clowns", "clown"),
+            ("agreement:subject_verb", "faisaient", "faisait"),
+            ("lexical", "grimaces", "grimasse"),
+            ("agreement:noun_group", "grimaces", "grimasse"),
+            ("agreement:noun_group", "acrobates", "acrobate"),
+            ("lexical", "sautaient", "sotait"),
+            ("agreement:subject_verb", "sautaient", "sotait"),
+            ("lexical", "très", "tré"),
+            ("lexical", "dompteur", "donteur"),
+            ("homophone", "est", "et"),
+            ("agreement:e_er_ez", "entré", "entrer"),
+            ("agreement:noun_group", "lions", "lion"),
+            ("homophone", "à", "a"),
+            ("agreement", "rugi", "rugit"),
+            ("omission", "Mais", ""),
+            ("capital", "le", "Le"),
+            ("segmentation:apostrophe", "n'a", "na"),
+            ("agreement:e_er_ez", "bougé", "bouger"),
+            ("accent", "À", "A"),
+            ("agreement:noun_group", "artistes", "artiste"),
+            ("homophone", "sont", "son"),
+            ("agreement:past_participle", "venus", "venu"),
+            ("agreement:past_participle", "applaudis", "applaudi"),
+            ("lexical", "longtemps", "lontemps"),
         ],
     ),
 ]
