@@ -42,6 +42,7 @@ _SUBJECT_PRONOUNS = frozenset(["je", "j'", "tu", "il", "elle", "on", "nous", "vo
 _AUXILIARIES = frozenset({"avoir", "être"})
 _E_ER_EZ_ENDINGS = ("é", "ée", "és", "ées", "er", "ez", "ai", "ais", "ait", "aient")  # all end in /e/ or /ɛ/
 COMMON_WORD = 5.0  # per million: a rarer word written for another one is a misspelling, not a homophone
+RARE_READING = 20  # a verb reading 20 times rarer than the word's other readings is not how it is read
 COMMON_ELIDED = 50.0  # per million: "ma" for "m'a" is a homophone, "na" for "n'a" a missing apostrophe
 
 
@@ -76,8 +77,17 @@ def _verb_classes(word: str, entries: Iterable[lexicon.Entry]) -> set[str]:
     return classes
 
 
+def _rarely_a_verb(entries: Iterable[lexicon.Entry]) -> bool:
+    """"pommes" is (almost) never the verb "pommer": its verb reading is under 1/``RARE_READING`` as frequent."""
+    verb = max((e.frequency for e in entries if e.is_verb), default=0.0)
+    other = max((e.frequency for e in entries if not e.is_verb), default=0.0)
+    return verb * RARE_READING < other
+
+
 def agreement_kind(expected: str, got: str, context: WordContext) -> AgreementKind:
     entries_e, entries_g = lexicon.entries(expected), lexicon.entries(got)
+    if _rarely_a_verb(entries_e):
+        return AgreementKind.NOUN_GROUP
     verb_lemmas = {e.lemma for e in entries_e if e.is_verb} & {e.lemma for e in entries_g if e.is_verb}
     nominal = any(not e.is_verb for e in entries_e) and any(not e.is_verb for e in entries_g)
     if not verb_lemmas or (nominal and context.after_determiner):

@@ -78,9 +78,9 @@ def split_endings(expected: str, got: str, nominal: bool = False) -> Split | Non
         return None
     verb = any(entry.is_verb for entry in lexicon.entries(expected))
     plain_got = strip_accents(got)
-    pupil_endings = [e for e in PUPIL_ENDINGS if plain_got.endswith(e) and len(e) < len(got)] + [""]
-    best: tuple[int, int, Split] | None = None
-    for ending in endings:
+    pupil_endings = sorted(e for e in PUPIL_ENDINGS if plain_got.endswith(e) and len(e) < len(got)) + [""]
+    best: tuple[int, int, int, Split] | None = None
+    for ending in sorted(endings):
         plain_ending = strip_accents(ending)
         stem = expected[: len(expected) - len(ending)]
         for got_ending in pupil_endings:
@@ -91,8 +91,9 @@ def split_endings(expected: str, got: str, nominal: bool = False) -> Split | Non
             if not _plausible(expected, split, verb):
                 continue
             cost = edit_distance(strip_accents(stem), plain_got[:cut]) + edit_distance(plain_ending, got_ending)
-            if best is None or (cost, -len(got_ending)) < best[:2]:
-                best = (cost, -len(got_ending), split)
+            rank = (cost, -len(got_ending), len(ending))  # ties: the pupil's longer ending, the shorter inflection
+            if best is None or rank < best[:3]:
+                best = (*rank, split)
     if best is None or best[0] > edit_distance(strip_accents(expected), plain_got) + 1:
         return None
-    return best[2]
+    return best[3]
