@@ -15,8 +15,11 @@ aligned in about 5-10 ms.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+
+from rapidfuzz.distance import Levenshtein
 
 from collab.correction.relations import elision_homophone, homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import Token
@@ -67,13 +70,8 @@ _INF = float("inf")
 
 
 def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+    """Levenshtein distance (insertions, deletions, substitutions), computed by rapidfuzz."""
+    return Levenshtein.distance(a, b)
 
 
 def _scaled_distance(a: str, b: str, limit: float) -> float:
@@ -127,6 +125,18 @@ class _Aligner:
         self._ref_keys = [("w" if t.is_word else "p") + t.key for t in ref]
         self._pupil_keys = [("w" if t.is_word else "p") + t.key for t in pupil]
         self._word_costs: dict[tuple[str, str], float] = {}
+        costs: dict[Move, Callable[[int, int], float]] = {
+            Move.MATCH: self.match_cost,
+            Move.SPLIT: lambda i, j: self.segment_cost(self.ref[i], self.pupil[j : j + 2]),
+            Move.SPLIT3: lambda i, j: self.segment_cost(self.ref[i], self.pupil[j : j + 3]),
+            Move.MERGE: lambda i, j: self.segment_cost(self.pupil[j], self.ref[i : i + 2]),
+            Move.MERGE3: lambda i, j: self.segment_cost(self.pupil[j], self.ref[i : i + 3]),
+            Move.SWAP: self.swap_cost,
+            Move.RESEGMENT: self.resegment_cost,
+            Move.DELETE: lambda i, j: self.indel_cost(self.ref[i]),
+            Move.INSERT: lambda i, j: self.indel_cost(self.pupil[j]),
+        }
+        self._moves = [(move, di, dj, costs[move]) for move, di, dj in _MOVES]  # enum lookups are slow
 
     # costs
 
@@ -274,29 +284,12 @@ class _Aligner:
 
     # the programme
 
-    def move_cost(self, move: Move, i: int, j: int) -> float:
-        """The cost of ``move`` taking the tokens from reference ``i`` and pupil ``j`` on."""
-        if move is Move.MATCH:
-            return self.match_cost(i, j)
-        if move is Move.DELETE:
-            return self.indel_cost(self.ref[i])
-        if move is Move.INSERT:
-            return self.indel_cost(self.pupil[j])
-        if move is Move.SWAP:
-            return self.swap_cost(i, j)
-        if move is Move.RESEGMENT:
-            return self.resegment_cost(i, j)
-        ref_count, pupil_count = move.counts
-        if ref_count == 1:
-            return self.segment_cost(self.ref[i], self.pupil[j : j + pupil_count])
-        return self.segment_cost(self.pupil[j], self.ref[i : i + ref_count])
-
     def _best_move(self, cost: list[list[float]], i: int, j: int, a: int, c: int) -> tuple[float, Move | None]:
         """The cheapest way to reach cell (i, j) of the gap that starts at reference ``a``, pupil ``c``."""
         best, best_move = _INF, None
-        for move, di, dj in _MOVES:
+        for move, di, dj, move_cost in self._moves:
             if i >= di and j >= dj and cost[i - di][j - dj] < best:
-                total = cost[i - di][j - dj] + self.move_cost(move, a + i - di, c + j - dj)
+                total = cost[i - di][j - dj] + move_cost(a + i - di, c + j - dj)
                 if total < best:
                     best, best_move = total, move
         return best, best_move

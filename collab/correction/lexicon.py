@@ -115,6 +115,7 @@ def _entries_for_key(key: str) -> tuple[Entry, ...]:
     return ()
 
 
+@lru_cache(maxsize=16384)
 def entries(word: str) -> tuple[Entry, ...]:
     """Every reading of ``word`` (case-insensitive); () for a word the lexicon does not know."""
     key = normalise(word)

@@ -69,6 +69,7 @@ def sounds_alike(a: str, b: str) -> bool:
     return bool(heard) and heard == spelled_sound(b)
 
 
+@lru_cache(maxsize=16384)
 def sounds(word: str) -> frozenset[str]:
     return frozenset(phon.translate(_LOOSE_PHON) for phon in lexicon.pronunciations(word))
 
