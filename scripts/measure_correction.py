@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collab.correction import lexicon  # noqa: E402
-from collab.correction.correct import correct  # noqa: E402
-from tests.correction.dense_set import SET, UNSEEN, evaluate  # noqa: E402
+from collab.correction import lexicon
+from collab.correction.correct import correct
+from tests.correction.dense_set import SET, UNSEEN, evaluate
 
 
 def _timed(reference: str, text: str) -> tuple[float, float]:

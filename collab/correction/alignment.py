@@ -1,11 +1,13 @@
 """The word alignment of a pupil's text to the reference.
 
-A dynamic programme over the two token sequences with six moves: match/substitute, delete (omission), insert
-(addition), split (one reference word, two pupil words), merge (two reference words, one pupil word) and a swap
-of two adjacent words. Substituting two words costs their normalised edit distance (case, accents, apostrophes
-and hyphens ignored), scaled so that words 60 % different or more are an omission plus an addition; words that
-share a lemma or a pronunciation cost little however they are spelled ("sang"/"cent", "va"/"vont"). A missing
-word therefore never shifts the later ones.
+A dynamic programme over the two token sequences with these moves: match/substitute, delete (omission), insert
+(addition), split (one reference word, two or three pupil words), merge (two or three reference words, one pupil
+word), a swap of two adjacent words, and a resegmentation (two words cut elsewhere: "la vion" for "l'avion").
+Substituting two words costs their normalised edit distance (case, accents, apostrophes and hyphens ignored),
+scaled so that words 60 % different or more are an omission plus an addition; words that share a lemma or a
+pronunciation cost little however they are spelled ("sang"/"cent", "va"/"vont"), and so do a phonetic spelling
+and its word ("o"/"au", "bocou"/"beaucoup", "cé"/"s'est": :func:`~collab.correction.relations.sounds_alike`).
+A missing word, or a run of far-fetched spellings, therefore never shifts the later ones.
 
 Long texts are first anchored on n-grams (3, then 2, then 1 tokens) that occur exactly once in each text, kept
 in order (patience diff); only the gaps between anchors go through the programme, so a 300-word dictation is

@@ -1,8 +1,9 @@
 """The classification of one difference between aligned words, first match wins:
 
 - capital: the initial's case differs (reported besides any other error of the same word);
-- segmentation (``SegmentationKind``): apostrophe, hyphen, split or merged words; if the letters also differ,
-  that error is reported too ("sapelait" for "s'appelait": segmentation and lexical);
+- segmentation (``SegmentationKind``): apostrophe, hyphen, split, merged or otherwise cut words (« una vion »);
+  if the letters also differ, that error is reported too ("sapelait" for "s'appelait": segmentation and
+  lexical; "lecole" for "l'école": segmentation and accent);
 - accent: the same letters without diacritics — unless the pupil wrote another common word (≥ ``COMMON_WORD``
   per million) with the same pronunciation and a different lemma: a/à, ou/où, la/là are homophones, "foret"
   for "forêt" is an accent error;
@@ -78,7 +79,7 @@ def _verb_classes(word: str, entries: Iterable[lexicon.Entry]) -> set[str]:
 
 
 def _rarely_a_verb(entries: Iterable[lexicon.Entry]) -> bool:
-    """"pommes" is (almost) never the verb "pommer": its verb reading is under 1/``RARE_READING`` as frequent."""
+    """ "pommes" is (almost) never the verb "pommer": its verb reading is under 1/``RARE_READING`` as frequent."""
     verb = max((e.frequency for e in entries if e.is_verb), default=0.0)
     other = max((e.frequency for e in entries if not e.is_verb), default=0.0)
     return verb * RARE_READING < other
@@ -103,7 +104,7 @@ def agreement_kind(expected: str, got: str, context: WordContext) -> AgreementKi
 
 
 def _is_letter_name(word: str) -> bool:
-    """"o", "b", "t": Lexique's names of letters are no words a pupil means ("o" for "au" is a misspelling)."""
+    """ "o", "b", "t": Lexique's names of letters are no words a pupil means ("o" for "au" is a misspelling)."""
     return len(word) == 1 and all(entry.cgram in ("NOM", "") for entry in lexicon.entries(word))
 
 
@@ -167,7 +168,7 @@ def word_findings(expected: str, got: str, context: WordContext, known_reference
 
 
 def _accent_on_capital_only(expected: str, got: str) -> bool:
-    """"A" for "À", "Ecole" for "École": an accent left off a capital letter, not the homophone "a"."""
+    """ "A" for "À", "Ecole" for "École": an accent left off a capital letter, not the homophone "a"."""
     if len(expected) != len(got) or strip_accents(expected) != strip_accents(got):
         return False
     return all(e == g or g.isupper() for e, g in zip(expected, got, strict=True))

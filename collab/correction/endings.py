@@ -78,7 +78,7 @@ def split_endings(expected: str, got: str, nominal: bool = False) -> Split | Non
         return None
     verb = any(entry.is_verb for entry in lexicon.entries(expected))
     plain_got = strip_accents(got)
-    pupil_endings = sorted(e for e in PUPIL_ENDINGS if plain_got.endswith(e) and len(e) < len(got)) + [""]
+    pupil_endings = [*sorted(e for e in PUPIL_ENDINGS if plain_got.endswith(e) and len(e) < len(got)), ""]
     best: tuple[int, int, int, Split] | None = None
     for ending in sorted(endings):
         plain_ending = strip_accents(ending)

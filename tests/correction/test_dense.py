@@ -96,18 +96,21 @@ def test_a_doubly_wrong_word_is_one_classic_fault_and_two_counted_errors() -> No
         assert score(correction, Scheme.COUNTS).faults == 2.0
 
 
+SENTENCE = ["Il", "fait", "très", "chaud", "dehors"]
+
+
 def test_a_skipped_and_a_repeated_sentence_are_blocks_and_the_words_around_stay_matched() -> None:
     reference = "Le chat dort. Il fait très chaud dehors. Le chien aboie fort."
     skipped = correct(reference, "Le chat dor. Le chien aboi fort.")
     assert [(e.category, e.expected) for e in skipped.errors] == [
         (Category.AGREEMENT, "dort"),  # « dor »: a verb ending
         (Category.PUNCTUATION, "."),
-        *[(Category.OMISSION, word) for word in "Il fait très chaud dehors".split()],
+        *[(Category.OMISSION, word) for word in SENTENCE],
         (Category.AGREEMENT, "aboie"),
     ]
     repeated = correct(reference, "Le chat dort. Il fait très chaud dehors. Il fait très chaud dehors. Le chien aboie.")
     assert [(e.category, e.expected, e.got) for e in repeated.errors] == [
-        *[(Category.ADDITION, "", word) for word in "Il fait très chaud dehors".split()],
+        *[(Category.ADDITION, "", word) for word in SENTENCE],
         (Category.PUNCTUATION, "", "."),
         (Category.OMISSION, "fort", ""),
     ]
