@@ -96,6 +96,8 @@ def _parse_row(row: str) -> Entry:
 
 def normalise(word: str) -> str:
     """The lookup key of a word: NFC, lower case, typographic apostrophes as "'", œ/æ spelled out."""
+    if word.isascii():
+        return word.lower()
     return unicodedata.normalize("NFC", word).lower().translate(_TYPOGRAPHY)
 
 
@@ -115,7 +117,6 @@ def _entries_for_key(key: str) -> tuple[Entry, ...]:
     return ()
 
 
-@lru_cache(maxsize=16384)
 def entries(word: str) -> tuple[Entry, ...]:
     """Every reading of ``word`` (case-insensitive); () for a word the lexicon does not know."""
     key = normalise(word)
