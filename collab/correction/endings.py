@@ -96,4 +96,16 @@ def split_endings(expected: str, got: str, nominal: bool = False) -> Split | Non
                 best = (*rank, split)
     if best is None or best[0] > edit_distance(strip_accents(expected), plain_got) + 1:
         return None
+    if best[0] > _same_ending_cost(expected, plain_got, endings):
+        return None  # "enfans" for "enfants": a misspelt stem with the right plural, not two mistakes
     return best[3]
+
+
+def _same_ending_cost(expected: str, plain_got: str, endings: set[str]) -> float:
+    """How far the pupil's word is from the reference word read with the same ending: its stem's distance."""
+    costs = [
+        edit_distance(strip_accents(expected[: len(expected) - len(ending)]), plain_got[: len(plain_got) - len(plain)])
+        for ending in endings
+        if (plain := strip_accents(ending)) and plain_got.endswith(plain) and len(plain) < len(plain_got)
+    ]
+    return min(costs, default=float("inf"))

@@ -50,6 +50,8 @@ DENSE_KINDS: list[tuple[str, str, list[str]]] = [
     ("Ils étaient contents.", "Ils etait contents.", ["accent", "agreement:subject_verb"]),
     ("Les châtaignes tombent.", "Les chataigne tombent.", ["accent", "agreement:noun_group"]),
     ("Il a donné un livre.", "Il a doner un livre.", ["lexical", "agreement:e_er_ez"]),
+    ("Les enfants jouent.", "Les enfans jouent.", ["lexical"]),  # the plural is there: one mistake
+    ("Ils mangeaient des pommes.", "Ils manjaient des pomes.", ["lexical", "lexical"]),
     # verb endings are agreement, even where the lexicon does not know the pupil's form
     ("Nous chantions.", "Nous chantion.", ["agreement:subject_verb"]),
     ("Vous parlez fort.", "Vous parlé fort.", ["agreement:e_er_ez"]),
