@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from collab.correction.correct import Category, Correction, CorrectionError, cor
 from collab.correction.relations import homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import strip_accents
 from collab.followup.marking import Scheme, score
-from tests.conftest import REPO
+from tests.conftest import REPO, SUMMARY_PROPERTY
 from tests.correction.dense_set import SET, UNSEEN, evaluate
 
 RECALL = 0.95  # mistakes found with the teacher's category
@@ -35,10 +36,10 @@ def test_every_dense_dictation_has_12_to_30_mistakes() -> None:
         assert 50 <= len(dictation.reference.split()) <= 75, dictation.name
 
 
-def test_the_dense_set_is_corrected_as_a_teacher_would(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_dense_set_is_corrected_as_a_teacher_would(record_property: Callable[[str, object], None]) -> None:
+    """The score per category is printed at the end of the run (``SUMMARY_PROPERTY``)."""
     found = evaluate(correct, SET + UNSEEN)
-    with capsys.disabled():
-        print(f"\nDense dictations, {found.total} mistakes (tests/correction/dense_set.py):\n{found.table()}")
+    record_property(SUMMARY_PROPERTY, f"Dense dictations, {found.total} mistakes:\n{found.table()}")
     assert found.recall() >= RECALL, found.table()
     assert found.false_alarm_rate() <= FALSE_ALARMS, found.table()
 
