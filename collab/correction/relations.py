@@ -25,7 +25,7 @@ _SPELLING_RULES = [
         (r"['\- ]", ""),
         (r"ç", "s"),
         (r"y", "i"),
-        (r"(?<![cs])h", ""),
+        (r"(?<![csp])h", ""),
         (r"sch|ch|sh", "S"),
         (r"ph", "f"),
         (r"qu|ck|k", "K"),

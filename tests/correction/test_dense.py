@@ -82,6 +82,20 @@ def test_dense_kinds_of_mistakes(reference: str, text: str, expected: list[str])
     assert labels(correct(reference, text)) == expected
 
 
+@pytest.mark.parametrize(
+    ("spelling", "word"),
+    [("bocou", "beaucoup"), ("ché", "chez"), ("cé", "s'est"), ("o", "au"), ("sétait", "c'était"),
+     ("garson", "garçon"), ("fotografi", "photographie"), ("istoire", "histoire"), ("cho", "chaud")],
+)  # fmt: skip
+def test_a_phonetic_spelling_sounds_like_its_word(spelling: str, word: str) -> None:
+    assert sounds_alike(spelling, word)
+
+
+@pytest.mark.parametrize(("a", "b"), [("chat", "chien"), ("le", "les"), ("maison", "saison"), ("bateau", "bâton")])
+def test_words_that_sound_different_do_not_sound_alike(a: str, b: str) -> None:
+    assert not sounds_alike(a, b)
+
+
 def test_the_two_mistakes_of_a_word_share_its_span() -> None:
     first, second = correct("Les chemins sont longs.", "Les chemain sont longs.").errors
     assert (first.start, first.end, first.ref_start, first.ref_end) == (second.start, second.end, 4, 11)
