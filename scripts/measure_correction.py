@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from collab.correction import lexicon
 from collab.correction.correct import correct
-from tests.correction.dense_set import SET, UNSEEN, evaluate
+from tests.correction.dense_scoring import evaluate
+from tests.correction.dense_set import SET, UNSEEN
 
 
 def _timed(reference: str, text: str) -> tuple[float, float]:

@@ -20,7 +20,8 @@ from collab.correction.relations import homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import strip_accents
 from collab.followup.marking import Scheme, score
 from tests.conftest import REPO, SUMMARY_PROPERTY
-from tests.correction.dense_set import SET, UNSEEN, evaluate
+from tests.correction.dense_scoring import evaluate
+from tests.correction.dense_set import SET, UNSEEN
 
 RECALL = 0.95  # mistakes found with the teacher's category
 FALSE_ALARMS = 0.03  # reported errors that are no mistake, per mistake
