@@ -37,6 +37,18 @@ from tests.support.yclient import YClient
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
+#: A test's ``record_property`` of this name is printed at the end of the run (also from xdist workers).
+SUMMARY_PROPERTY = "summary"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what tests asked to show (the dense dictations' score per category, …) after the run."""
+    for reports in (terminalreporter.stats.get("passed", []), terminalreporter.stats.get("failed", [])):
+        for report in reports:
+            for name, value in getattr(report, "user_properties", []):
+                if name == SUMMARY_PROPERTY and report.when == "call":
+                    terminalreporter.write_sep("-", report.nodeid.split("::")[-1])
+                    terminalreporter.write_line(str(value))
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """The word alignment of a pupil's text to the reference.
 
-A dynamic programme over the two token sequences with six moves: match/substitute, delete (omission), insert
-(addition), split (one reference word, two pupil words), merge (two reference words, one pupil word) and a swap
-of two adjacent words. Substituting two words costs their normalised edit distance (case, accents, apostrophes
-and hyphens ignored), scaled so that words 60 % different or more are an omission plus an addition; words that
-share a lemma or a pronunciation cost little however they are spelled ("sang"/"cent", "va"/"vont"). A missing
-word therefore never shifts the later ones.
+A dynamic programme over the two token sequences with these moves: match/substitute, delete (omission), insert
+(addition), split (one reference word, two or three pupil words), merge (two or three reference words, one pupil
+word), a swap of two adjacent words, and a resegmentation (two words cut elsewhere: "la vion" for "l'avion").
+Substituting two words costs their normalised edit distance (case, accents, apostrophes and hyphens ignored),
+scaled so that words 60 % different or more are an omission plus an addition; words that share a lemma or a
+pronunciation cost little however they are spelled ("sang"/"cent", "va"/"vont"), and so do a phonetic spelling
+and its word ("o"/"au", "bocou"/"beaucoup", "cé"/"s'est": :func:`~collab.correction.relations.sounds_alike`).
+A missing word, or a run of far-fetched spellings, therefore never shifts the later ones.
 
 Long texts are first anchored on n-grams (3, then 2, then 1 tokens) that occur exactly once in each text, kept
 in order (patience diff); only the gaps between anchors go through the programme, so a 300-word dictation is
@@ -15,10 +17,13 @@ aligned in about 5-10 ms.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from collab.correction.relations import elision_homophone, homophones, shares_lemma
+from rapidfuzz.distance import Levenshtein
+
+from collab.correction.relations import elision_homophone, homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import Token
 
 
@@ -31,11 +36,16 @@ class Move(Enum):
     MERGE = (2, 1)  # two reference words written as one: larbre
     MERGE3 = (3, 1)
     SWAP = (2, 2)  # two adjacent words in the other order
+    RESEGMENT = (2, 2, "resegment")  # two words cut elsewhere: la vion (l'avion), sé tait (c'était)
     DELETE = (1, 0)  # omission
     INSERT = (0, 1)  # addition
 
+    @property
+    def counts(self) -> tuple[int, int]:
+        return self.value[0], self.value[1]
 
-_MOVES = [(move, *move.value) for move in Move]
+
+_MOVES = [(move, *move.counts) for move in Move]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +72,8 @@ _INF = float("inf")
 
 
 def edit_distance(a: str, b: str) -> int:
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
+    """Levenshtein distance (insertions, deletions, substitutions), computed by rapidfuzz."""
+    return Levenshtein.distance(a, b)
 
 
 def _scaled_distance(a: str, b: str, limit: float) -> float:
@@ -81,10 +86,10 @@ def _scaled_distance(a: str, b: str, limit: float) -> float:
 
 
 def _fewer_parts_are_enough(whole: str, joined: str, parts: list[Token]) -> bool:
-    """Whether ``whole`` is as close to some of the parts (a contiguous run) as to all of them joined."""
+    """Whether ``whole`` is closer to some of the parts (a contiguous run) than to all of them joined."""
     together = edit_distance(whole, joined)
     runs = [parts[start:end] for start in range(len(parts)) for end in range(start + 1, len(parts) + 1)]
-    return any(edit_distance(whole, "".join(t.key for t in run)) <= together for run in runs if len(run) < len(parts))
+    return any(edit_distance(whole, "".join(t.key for t in run)) < together for run in runs if len(run) < len(parts))
 
 
 def _longest_increasing(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -122,6 +127,18 @@ class _Aligner:
         self._ref_keys = [("w" if t.is_word else "p") + t.key for t in ref]
         self._pupil_keys = [("w" if t.is_word else "p") + t.key for t in pupil]
         self._word_costs: dict[tuple[str, str], float] = {}
+        costs: dict[Move, Callable[[int, int], float]] = {
+            Move.MATCH: self.match_cost,
+            Move.SPLIT: lambda i, j: self.segment_cost(self.ref[i], self.pupil[j : j + 2]),
+            Move.SPLIT3: lambda i, j: self.segment_cost(self.ref[i], self.pupil[j : j + 3]),
+            Move.MERGE: lambda i, j: self.segment_cost(self.pupil[j], self.ref[i : i + 2]),
+            Move.MERGE3: lambda i, j: self.segment_cost(self.pupil[j], self.ref[i : i + 3]),
+            Move.SWAP: self.swap_cost,
+            Move.RESEGMENT: self.resegment_cost,
+            Move.DELETE: lambda i, j: self.indel_cost(self.ref[i]),
+            Move.INSERT: lambda i, j: self.indel_cost(self.pupil[j]),
+        }
+        self._moves = [(move, di, dj, costs[move]) for move, di, dj in _MOVES]  # enum lookups are slow
 
     # costs
 
@@ -134,7 +151,9 @@ class _Aligner:
         cost = self._word_costs.get(pair)
         if cost is None:
             cost = _scaled_distance(r.key, p.key, SIMILARITY)
-            if cost > RELATED_WORDS and (shares_lemma(r.lower, p.lower) or homophones(r.lower, p.lower)):
+            if cost > RELATED_WORDS and (
+                shares_lemma(r.lower, p.lower) or homophones(r.lower, p.lower) or sounds_alike(r.lower, p.lower)
+            ):
                 cost = RELATED_WORDS
             self._word_costs[pair] = cost
         return cost
@@ -158,9 +177,26 @@ class _Aligner:
             cost = _scaled_distance(whole.key, joined, MAX_SEGMENT_DISTANCE)
         if cost < _INF and _fewer_parts_are_enough(whole.key, joined, parts):
             cost = _INF  # "rentrent" for "rentrent de" is an omission, not a merge
-        if cost == _INF and elision_homophone(parts, whole):
+        if cost == _INF and (
+            elision_homophone(parts, whole) or sounds_alike(whole.lower, "".join(t.lower for t in parts))
+        ):
             cost = RELATED_WORDS
         return SEGMENT_PENALTY + cost
+
+    def resegment_cost(self, i: int, j: int) -> float:
+        """Two reference words written as two words cut elsewhere, with the same letters or the same sound:
+        "la vion" for "l'avion", "sé tait" for "c'était"; not two misspelt words that could each be read as
+        their reference word, unless the letters are the same ("son parti" for "sont partis" is two errors)."""
+        r1, r2, p1, p2 = self.ref[i], self.ref[i + 1], self.pupil[j], self.pupil[j + 1]
+        if not all(t.is_word for t in (r1, r2, p1, p2)) or len(r1.key) == len(p1.key):
+            return _INF
+        if r1.key + r2.key == p1.key + p2.key:
+            return SEGMENT_PENALTY
+        if max(self.word_cost(r1, p1), self.word_cost(r2, p2)) <= WORD_INDEL:
+            return _INF
+        if sounds_alike(r1.lower + r2.lower, p1.lower + p2.lower):
+            return SEGMENT_PENALTY + RELATED_WORDS
+        return _INF
 
     def swap_cost(self, i: int, j: int) -> float:
         r1, r2, p1, p2 = self.ref[i], self.ref[i + 1], self.pupil[j], self.pupil[j + 1]
@@ -250,27 +286,12 @@ class _Aligner:
 
     # the programme
 
-    def move_cost(self, move: Move, i: int, j: int) -> float:
-        """The cost of ``move`` taking the tokens from reference ``i`` and pupil ``j`` on."""
-        if move is Move.MATCH:
-            return self.match_cost(i, j)
-        if move is Move.DELETE:
-            return self.indel_cost(self.ref[i])
-        if move is Move.INSERT:
-            return self.indel_cost(self.pupil[j])
-        if move is Move.SWAP:
-            return self.swap_cost(i, j)
-        ref_count, pupil_count = move.value
-        if ref_count == 1:
-            return self.segment_cost(self.ref[i], self.pupil[j : j + pupil_count])
-        return self.segment_cost(self.pupil[j], self.ref[i : i + ref_count])
-
     def _best_move(self, cost: list[list[float]], i: int, j: int, a: int, c: int) -> tuple[float, Move | None]:
         """The cheapest way to reach cell (i, j) of the gap that starts at reference ``a``, pupil ``c``."""
         best, best_move = _INF, None
-        for move, di, dj in _MOVES:
+        for move, di, dj, move_cost in self._moves:
             if i >= di and j >= dj and cost[i - di][j - dj] < best:
-                total = cost[i - di][j - dj] + self.move_cost(move, a + i - di, c + j - dj)
+                total = cost[i - di][j - dj] + move_cost(a + i - di, c + j - dj)
                 if total < best:
                     best, best_move = total, move
         return best, best_move
@@ -289,7 +310,7 @@ class _Aligner:
         while i or j:
             move = back[i][j]
             assert move is not None
-            di, dj = move.value
+            di, dj = move.counts
             i, j = i - di, j - dj
             steps.append(Step(move, tuple(range(a + i, a + i + di)), tuple(range(c + j, c + j + dj))))
         steps.reverse()

@@ -7,10 +7,12 @@ their own modules:
 2. **Alignment** (:mod:`collab.correction.alignment`): a character-weighted edit distance over the two token
    sequences with splits, merges and swaps, anchored on unique n-grams in long texts, so that a missing word
    never shifts the later ones. Words related in the lexicon (:mod:`collab.correction.relations`: same lemma,
-   same sound) cost little to substitute.
+   same sound) or spelled to sound alike cost little to substitute.
 3. **Classification** (:mod:`collab.correction.classification`) of each aligned group: punctuation, capital,
-   segmentation, accent, agreement, homophone, lexical (detail ``word_order`` for two swapped words);
-   a reference word with no counterpart is an omission, a pupil word with none an addition.
+   segmentation, accent, agreement, homophone, lexical (detail ``word_order`` for two swapped words,
+   ``not_in_lexicon`` for a word the lexicon does not know); a reference word with no counterpart is an
+   omission, a pupil word with none an addition. A word may carry several errors with the same span: a capital,
+   a segmentation, and a misspelt stem with a wrong ending (:mod:`collab.correction.endings`).
 4. Teacher-accepted pairs ``(expected, got)`` are dropped last.
 
 What a correction reports (:class:`Category`, :class:`CorrectionError`, :class:`Correction`, …) lives in

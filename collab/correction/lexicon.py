@@ -96,6 +96,8 @@ def _parse_row(row: str) -> Entry:
 
 def normalise(word: str) -> str:
     """The lookup key of a word: NFC, lower case, typographic apostrophes as "'", œ/æ spelled out."""
+    if word.isascii():
+        return word.lower()
     return unicodedata.normalize("NFC", word).lower().translate(_TYPOGRAPHY)
 
 

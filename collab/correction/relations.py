@@ -1,10 +1,15 @@
 """How the lexicon relates two words of a dictation: the same lemma (or the same determiner in another form),
 the same sound. Both the alignment (related words cost little to substitute) and the classification use it.
 
-Pronunciations are compared loosely (e/ɛ, o/ɔ, ø/œ/ə, ɛ̃/œ̃ merged), as most speakers, and pupils, do.
+Pronunciations are compared loosely (e/ɛ, o/ɔ, ø/œ/ə, ɛ̃/œ̃ merged), as most speakers, and pupils, do. A word
+the lexicon does not know (« bocou », « ché », « cé ») is heard through :func:`spelled_sound`, a rough reading
+of French spelling, good enough to tell that a phonetic spelling sounds like its word.
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 from collab.correction import lexicon
 from collab.correction.tokens import Token
@@ -14,6 +19,57 @@ DETERMINERS = frozenset({"ART:def", "ART:ind", "ADJ:pos", "ADJ:dem"})
 _FUNCTION_WORDS = DETERMINERS | {"PRO:pos", "PRO:dem", "PRO:per", "ADJ:ind", "PRO:ind"}
 
 
+_SPELLING_RULES = [
+    (re.compile(pattern), sound)
+    for pattern, sound in (
+        (r"['\- ]", ""),
+        (r"ç", "s"),
+        (r"y", "i"),
+        (r"(?<![csp])h", ""),
+        (r"sch|ch|sh", "S"),
+        (r"ph", "f"),
+        (r"qu|ck|k", "K"),
+        (r"c(?=[eiéèêëîï])", "s"),
+        (r"c", "K"),
+        (r"gu(?=[eiéèêë])", "g"),
+        (r"g(?=[eiéèêë])", "j"),
+        (r"[éèêë]|(ai|ei|er|ez|et|est|es)$", "E"),
+        (r"[àâä]", "a"),
+        (r"[îï]", "i"),
+        (r"[ôö]", "o"),
+        (r"[ùûü]", "u"),
+        (r"eau|au", "o"),
+        (r"oi", "wa"),
+        (r"ou", "U"),
+        (r"(ain|ein|aim|in|im|un|um)(?![aeiouEU]|n|m)", "1"),
+        (r"(an|am|en|em)(?![aeiouEU]|n|m)", "@"),
+        (r"(on|om)(?![aeiouEU]|n|m)", "O"),
+        (r"ai|ei", "E"),
+        (r"(?<=[aeiouEUO@1])s(?=[aeiouEUO@1])", "z"),
+        (r"(.)\1", r"\1"),
+        (r"(?<=.)[stdxp]+$", ""),
+        (r"(?<=.)e$", ""),
+    )
+]
+
+
+@lru_cache(maxsize=8192)
+def spelled_sound(word: str) -> str:
+    """How a French reader would say a written word, roughly ("bocou" and "beaucoup" -> "boKU"; "cé" and
+    "s'est" -> "se"); lower-case input."""
+    sound = word
+    for pattern, replacement in _SPELLING_RULES:
+        sound = pattern.sub(replacement, sound)
+    return sound
+
+
+def sounds_alike(a: str, b: str) -> bool:
+    """Two spellings that read the same ("o"/"au", "bocou"/"beaucoup", "cé"/"s'est"); lower-case input."""
+    heard = spelled_sound(a)
+    return bool(heard) and heard == spelled_sound(b)
+
+
+@lru_cache(maxsize=16384)
 def sounds(word: str) -> frozenset[str]:
     return frozenset(phon.translate(_LOOSE_PHON) for phon in lexicon.pronunciations(word))
 

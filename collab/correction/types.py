@@ -33,9 +33,11 @@ class SegmentationKind(StrEnum):
     HYPHEN = "hyphen"  # peut être, peutêtre
     SPLIT = "split"  # quelque fois
     MERGE = "merge"  # parcequ'il
+    BOUNDARY = "boundary"  # two words cut elsewhere: una vion (un avion)
 
 
 WORD_ORDER = "word_order"  # detail of the lexical error reported for two swapped words
+NOT_IN_LEXICON = "not_in_lexicon"  # detail of a lexical error on a reference word the lexicon does not know
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,9 @@ class CorrectionError:
     """One difference. ``start``/``end``: its span in the pupil text; for an omission (or a missing mark) an
     empty span at the end of the pupil's previous token. ``ref_start``/``ref_end``: its span in the reference,
     empty for an addition. ``expected``/``got``: those two substrings. ``detail``: the ``AgreementKind`` of an
-    agreement error, the ``SegmentationKind`` of a segmentation error, ``WORD_ORDER`` for swapped words."""
+    agreement error, the ``SegmentationKind`` of a segmentation error, ``WORD_ORDER`` for swapped words,
+    ``NOT_IN_LEXICON`` for a misspelt word the lexicon does not know. A word with several mistakes has one
+    error for each (« chemain » for « chemins »: lexical and agreement), with the same spans."""
 
     category: Category
     expected: str

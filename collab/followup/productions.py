@@ -50,6 +50,8 @@ DETAIL_NAMES = {
     "split": "mot coupé en deux",
     "merge": "mots collés",
     "word_order": "mots inversés",
+    "boundary": "mots mal coupés",
+    "not_in_lexicon": "mot absent du lexique",
 }
 ANNOTATION_NAMES = {
     "accord_gn": "accord dans le groupe nominal",

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from collab.correction.types import WORD_ORDER, AgreementKind, Category, SegmentationKind
+from collab.correction.types import NOT_IN_LEXICON, WORD_ORDER, AgreementKind, Category, SegmentationKind
 from collab.followup.productions import CATEGORY_NAMES, error_label
 from collab.models import Pair, Role, User
 from collab.words import ago, count, date_fr, datetime_fr, join_list, plural, time_fr
@@ -120,7 +120,7 @@ def test_an_error_label_never_says_a_word_twice() -> None:
     found = [(Category.AGREEMENT, kind) for kind in AgreementKind] + [
         (Category.SEGMENTATION, kind) for kind in SegmentationKind
     ]
-    for category, detail in [*found, (Category.LEXICAL, WORD_ORDER)]:
+    for category, detail in [*found, (Category.LEXICAL, WORD_ORDER), (Category.LEXICAL, NOT_IN_LEXICON)]:
         label = error_label(category.value, detail)
         first_word = CATEGORY_NAMES[category.value].split()[0]
         assert re.findall(r"\w+", label).count(first_word) == 1, label
