@@ -116,16 +116,28 @@ def score(
     return Score(chosen, faults, per_category, bareme.mark(faults), bareme.out_of)
 
 
-def apply_overrides(correction: Correction, overrides: Mapping[tuple[int, int], str | None]) -> Correction:
-    """The teacher's decisions: ``(start, end)`` of an error in the pupil text -> its new category, or None
-    when it is not an error (accepted). Every error with that span is changed; counts are recomputed."""
+def decision_of(
+    error: CorrectionError, overrides: Mapping[tuple[int, int, str], str | None]
+) -> tuple[bool, str | None]:
+    """Whether the teacher decided about ``error``, and what: a category, or None (not a mistake).
+    A choice names its mistake by span and automatic category; one with an empty category (made
+    before a word could carry two mistakes) is about every mistake of its span."""
+    for key in ((error.start, error.end, error.category.value), (error.start, error.end, "")):
+        if key in overrides:
+            return True, overrides[key]
+    return False, None
+
+
+def apply_overrides(correction: Correction, overrides: Mapping[tuple[int, int, str], str | None]) -> Correction:
+    """The teacher's decisions (see :func:`decision_of`): an error gets its new category, or is left
+    out when it is not an error (accepted); the other mistakes of the same word keep theirs. Counts
+    are recomputed."""
     errors: list[CorrectionError] = []
     for error in correction.errors:
-        span = (error.start, error.end)
-        if span not in overrides:
+        decided, decision = decision_of(error, overrides)
+        if not decided:
             errors.append(error)
             continue
-        decision = overrides[span]
         if decision is None:
             continue
         category = Category(decision)  # ValueError for an unknown category

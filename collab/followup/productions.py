@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct
-from collab.followup.marking import Score, apply_overrides, score
+from collab.followup.marking import Score, apply_overrides, decision_of, score
 from collab.models import Pair
 from collab.states import TextState, text_state
 from collab.store import Annotation, Post, TeacherComment
@@ -113,11 +113,15 @@ class Production:
     comment: TeacherComment | None
     parent_id: str | None
     child_id: str | None
-    #: The teacher's decisions, by span: a category, or None for "not a mistake".
-    decisions: dict[tuple[int, int], str | None] = field(default_factory=dict)
+    #: The teacher's decisions, by span and automatic category: a category, or None for "not a mistake".
+    decisions: dict[tuple[int, int, str], str | None] = field(default_factory=dict)
     #: The annotations found in the text as it is now (``Piece.notes`` indexes these).
     placed: list[Annotation] = field(default_factory=list)
     pieces: list[Piece] = field(default_factory=list)
+
+    def decision(self, error: CorrectionError) -> tuple[bool, str | None]:
+        """Whether the teacher decided about this automatic error, and what (None: not a mistake)."""
+        return decision_of(error, self.decisions)
 
     @property
     def names(self) -> str:
@@ -195,7 +199,7 @@ async def production(
         pair = await store.pairs.get_pair(pair_id)
     reference = group.reference_text if task is not None and group is not None and task.kind == "dictation" else ""
     automatic = corrected = marked = None
-    decisions: dict[tuple[int, int], str | None] = {}
+    decisions: dict[tuple[int, int, str], str | None] = {}
     if reference and text.strip():  # nothing written yet: nothing to correct
         automatic = await asyncio.to_thread(correct, reference, text, marking.accepted)
         decisions = await store.follow_up.overrides(doc_id)

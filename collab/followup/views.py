@@ -176,22 +176,25 @@ def _back_to_text(request: Request, doc_id: str, notice: str) -> Response:
 
 
 async def override(request: Request) -> Response:
-    """POST ``start``, ``end`` and ``category``: a category, ``ok`` (not a mistake) or ``auto``
-    (back to the automatic correction)."""
+    """POST ``start``, ``end``, ``found`` (the automatic category of the mistake, for a word that
+    carries two) and ``category``: a category, ``ok`` (not a mistake) or ``auto`` (back to the
+    automatic correction). Without ``found``, the choice is about every mistake of the words."""
     store = store_of(request)
     session, target, form = await _text_form(request)
     item = await _production(request, target)
     if item.post is None:
         raise InvalidInput("Le binôme écrit encore ce texte : la correction se règle quand il est rendu.")
     start, end = _span(form, item.text)
-    found = item.automatic is not None and any((e.start, e.end) == (start, end) for e in item.automatic.errors)
-    if not found:
+    about = form_text(form, "found", 20)
+    errors = item.automatic.errors if item.automatic is not None else []
+    if not any((e.start, e.end) == (start, end) and about in ("", e.category) for e in errors):
         raise InvalidInput("La correction automatique n'a rien trouvé à cet endroit.")
     choice = form_text(form, "category", 20)
     if choice == "auto":
-        await store.follow_up.clear_override(item.doc_id, start, end)
+        await store.follow_up.clear_override(item.doc_id, start, end, about)
     elif choice == "ok" or choice in CATEGORY_NAMES:
-        await store.follow_up.override(item.doc_id, start, end, None if choice == "ok" else choice, session.user.id)
+        decision = None if choice == "ok" else choice
+        await store.follow_up.override(item.doc_id, start, end, about, decision, session.user.id)
     else:
         raise InvalidInput("Choisissez une catégorie de la liste.")
     return _back_to_text(request, item.doc_id, "correction")

@@ -67,26 +67,32 @@ class FollowUpStore:
 
     # -- per text ------------------------------------------------------------------------
 
-    async def overrides(self, doc_id: str) -> dict[tuple[int, int], str | None]:
-        """(start, end) in the text → the category the teacher chose, or None: not a mistake."""
+    async def overrides(self, doc_id: str) -> dict[tuple[int, int, str], str | None]:
+        """(start, end, the automatic category it is about) → the category the teacher chose, or None:
+        not a mistake. An empty automatic category (a choice made before a word could carry two
+        mistakes) is about every mistake of the span."""
         async with self.db.conn.execute(
-            'SELECT start, "end", category FROM correction_overrides WHERE doc_id = ?', (doc_id,)
+            'SELECT start, "end", found, category FROM correction_overrides WHERE doc_id = ?', (doc_id,)
         ) as cur:
-            return {(int(r[0]), int(r[1])): r[2] for r in await cur.fetchall()}
+            return {(int(r[0]), int(r[1]), str(r[2])): r[3] for r in await cur.fetchall()}
 
-    async def override(self, doc_id: str, start: int, end: int, category: str | None, by: int) -> None:
+    async def override(self, doc_id: str, start: int, end: int, found: str, category: str | None, by: int) -> None:
+        """The teacher's choice for the mistake ``found`` (its automatic category) at ``start``–``end``."""
         async with self.db.write() as conn:
             await conn.execute(
-                'INSERT INTO correction_overrides (doc_id, start, "end", category, set_by, set_at) '
-                'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id, start, "end") DO UPDATE SET '
+                'INSERT INTO correction_overrides (doc_id, start, "end", found, category, set_by, set_at) '
+                'VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (doc_id, start, "end", found) DO UPDATE SET '
                 "category = excluded.category, set_by = excluded.set_by, set_at = excluded.set_at",
-                (doc_id, start, end, category, by, time.time()),
+                (doc_id, start, end, found, category, by, time.time()),
             )
 
-    async def clear_override(self, doc_id: str, start: int, end: int) -> None:
+    async def clear_override(self, doc_id: str, start: int, end: int, found: str) -> None:
+        """Back to the automatic correction for that mistake (and for an older choice about the whole
+        span, which covered it)."""
         async with self.db.write() as conn:
             await conn.execute(
-                'DELETE FROM correction_overrides WHERE doc_id = ? AND start = ? AND "end" = ?', (doc_id, start, end)
+                "DELETE FROM correction_overrides WHERE doc_id = ? AND start = ? AND \"end\" = ? AND found IN (?, '')",
+                (doc_id, start, end, found),
             )
 
     async def annotations(self, doc_id: str) -> list[Annotation]:

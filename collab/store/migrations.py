@@ -406,6 +406,28 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE documents ADD COLUMN sent_back_word TEXT NOT NULL DEFAULT '';
         """,
     ),
+    (
+        "0015_override_per_mistake",
+        """
+        -- A word can carry two mistakes (« chemain »: spelling and agreement): the teacher's choice
+        -- names the mistake it is about by its automatic category (``found``). Choices made before
+        -- keep found = '' and still apply to every mistake of their words.
+        CREATE TABLE correction_overrides_by_mistake (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            found TEXT NOT NULL DEFAULT '',
+            category TEXT,
+            set_by INTEGER REFERENCES users(id) ON DELETE SET NULL,
+            set_at REAL NOT NULL,
+            PRIMARY KEY (doc_id, start, "end", found)
+        ) WITHOUT ROWID;
+        INSERT INTO correction_overrides_by_mistake (doc_id, start, "end", found, category, set_by, set_at)
+            SELECT doc_id, start, "end", '', category, set_by, set_at FROM correction_overrides;
+        DROP TABLE correction_overrides;
+        ALTER TABLE correction_overrides_by_mistake RENAME TO correction_overrides;
+        """,
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

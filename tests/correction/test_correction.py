@@ -357,7 +357,7 @@ def test_weighted_scheme() -> None:
 
 def test_overrides_change_or_accept_errors() -> None:
     correction = correct("Il est grand et fort.", "Il et grand est fort")
-    spans = {e.got: (e.start, e.end) for e in correction.errors}
+    spans = {e.got: (e.start, e.end, e.category.value) for e in correction.errors}
     overridden = apply_overrides(correction, {spans["et"]: "lexical", spans[""]: None})
     assert [(e.category, e.got) for e in overridden.errors] == [(Category.LEXICAL, "et"), (Category.HOMOPHONE, "est")]
     assert overridden.counts["lexical"] == 1 and overridden.counts["homophone"] == 1
@@ -365,6 +365,20 @@ def test_overrides_change_or_accept_errors() -> None:
     assert correction.counts["homophone"] == 2  # the automatic correction is untouched
     with pytest.raises(ValueError):
         apply_overrides(correction, {spans["et"]: "grammar"})
+
+
+def test_an_override_changes_one_mistake_of_a_doubly_wrong_word() -> None:
+    """« chemain » for « chemins » carries two mistakes: the teacher's choice about one leaves the
+    other as found; a choice made before (no category: the whole word) still covers both."""
+    correction = correct("les chemins", "les chemain")
+    both = [e for e in correction.errors if e.got == "chemain"]
+    assert {e.category for e in both} == {Category.LEXICAL, Category.AGREEMENT}
+    start, end = both[0].start, both[0].end
+    accepted = apply_overrides(correction, {(start, end, "agreement"): None})
+    assert [e.category for e in accepted.errors if e.got == "chemain"] == [Category.LEXICAL]
+    changed = apply_overrides(correction, {(start, end, "lexical"): "homophone"})
+    assert sorted(e.category for e in changed.errors if e.got == "chemain") == [Category.AGREEMENT, Category.HOMOPHONE]
+    assert not [e for e in apply_overrides(correction, {(start, end, ""): None}).errors if e.got == "chemain"]
 
 
 def test_errors_are_frozen() -> None:

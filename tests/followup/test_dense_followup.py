@@ -44,3 +44,32 @@ def test_the_teacher_sees_both_mistakes_of_a_word_and_the_profile_counts_them(
     totals = _profile(profile)
     assert totals["orthographe du mot"] == int(counts["Orthographe du mot"]) == 2  # légummes, pome
     assert totals["accord"] == int(counts["Accord"]) == 2  # arrive, pome
+
+
+def test_the_teacher_decides_about_one_mistake_of_a_doubly_wrong_word(
+    settings: Settings, school: DemoSchool, as_who: AsWho
+) -> None:
+    """Accepting the agreement mistake of « pome » leaves its spelling mistake counted and marked
+    as found; a form without ``found`` (an older page) is about both mistakes, as before."""
+    teacher: TestClient = as_who("teacher")
+    write_and_agree(settings, school, DOUBLY_WRONG)
+    url = f"/enseignant/texte/{school.lea_doc}"
+    page = teacher.get(url, headers=HTML).text
+    start = DOUBLY_WRONG.index("pome")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1), "start": str(start), "end": str(start + 4), "category": "ok"}
+    assert teacher.post(url + "/correction", data={**form, "found": "agreement"}).status_code == 303
+    page = teacher.get(url, headers=HTML).text
+    rows = [re.sub(r"<[^>]+>", "", label) for written, _, label in _error_rows(page) if written == "pome"]
+    assert rows == ["orthographe du mot", "pas une erreur (automatique : accord)"]
+    counts = dict(re.findall(r'<li class="count cat-[a-z]+">([^:]+) : <strong>(\d+)</strong>', page))
+    assert int(counts["Orthographe du mot"]) == 2 and int(counts["Accord"]) == 1
+    # a mistake the correction did not find there is refused, and nothing changes
+    assert teacher.post(url + "/correction", data={**form, "found": "homophone"}).status_code == 400
+    assert teacher.post(url + "/correction", data=form).status_code == 303  # no ``found``: the whole word
+    page = teacher.get(url, headers=HTML).text
+    assert [re.sub(r"<[^>]+>", "", label) for written, _, label in _error_rows(page) if written == "pome"] == [
+        "pas une erreur (automatique : orthographe du mot)",
+        "pas une erreur (automatique : accord)",
+    ]
