@@ -17,9 +17,9 @@ from starlette.routing import Route
 from collab.accounts import administration
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotFound, NotSignedIn
-from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, User
+from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, Session, User
 from collab.policy import Action, require
-from collab.store import Session, Store
+from collab.store import Store
 from collab.web.auth import CSRF_FIELD, check_csrf, require_session
 from collab.web.downloads import download_headers, file_name
 from collab.web.notices import notice_of, with_notice

@@ -22,9 +22,9 @@ from collab.accounts.pairing import random_groups
 from collab.accounts.sign_in import PICTURES, picture_names, random_pictures
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotFound, NotSignedIn
-from collab.models import ClassTarget, Role, SchoolClass, User
+from collab.models import ClassTarget, Role, SchoolClass, Session, User
 from collab.policy import Action, require
-from collab.store import Session, Store
+from collab.store import Store
 from collab.web.auth import CSRF_FIELD, check_csrf, require_session
 from collab.web.notices import notice_of, with_notice
 from collab.web.pages import form_text, hub_of, path_id, render

@@ -10,8 +10,7 @@ from collab.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, 
 from collab.accounts.sign_in import AccountLocked, WrongCredentials, device_token
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import Forbidden, NotSignedIn
-from collab.models import Role
-from collab.store import Session
+from collab.models import Role, Session
 from collab.web.auth import require_session
 from collab.web.pages import form_session, form_text, hub_of, render
 

@@ -25,10 +25,11 @@ from starlette.responses import Response
 
 from collab.accounts.passwords import PasswordWorkers
 from collab.errors import CollabError
+from collab.models import Budget, ThrottlePolicy
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
-from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, Budget, ThrottlePolicy, next_budget
+from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, next_budget
 from collab.web.auth import set_cookie
 from collab.words import count
 

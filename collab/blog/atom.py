@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from collab.blog.common import get_class, managed_class, post_authors, redirect_back
 from collab.errors import NotFound
-from collab.store import Post
+from collab.models import Post
 from collab.web.pages import form_session, hub_of, path_id
 
 FEED_MAX_ENTRIES = 50

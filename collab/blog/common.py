@@ -18,11 +18,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from collab.errors import Conflict, NotFound
-from collab.models import ClassTarget, SchoolClass
+from collab.models import BlogSettings, ClassTarget, Comment, Post, SchoolClass, Session
 from collab.policy import Action, can, require
 from collab.realtime.hub import Hub
-from collab.store import Post, Session
-from collab.store.blog import BlogSettings, Comment
 from collab.web.notices import notice_of, with_notice
 from collab.web.pages import form_session, form_text, hub_of, path_id
 from collab.writing.drafts import draft_name

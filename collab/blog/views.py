@@ -30,9 +30,8 @@ from collab.blog.common import (
 )
 from collab.errors import InvalidInput
 from collab.followup.productions import MAX_COMMENT
-from collab.models import DocStatus
+from collab.models import DocStatus, Waiting
 from collab.states import text_state
-from collab.store.blog import Waiting
 from collab.web.auth import require_session
 from collab.web.pages import form_session, form_text, hub_of, path_id, render
 from collab.writing.drafts import draft_name

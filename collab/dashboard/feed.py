@@ -23,11 +23,10 @@ from typing import TYPE_CHECKING, Any
 
 from collab.dashboard.progress import Progress, words
 from collab.errors import CollabError
-from collab.models import DocStatus, Pair, User
+from collab.models import DocStatus, Pair, Task, User
 from collab.realtime.metrics import FrameCounts
 from collab.realtime.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, Room, stored_text
 from collab.states import TextFacts, text_state
-from collab.store.tasks import Task
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub

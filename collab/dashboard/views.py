@@ -18,11 +18,10 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from collab.dashboard.feed import pair_authors
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
-from collab.models import ClassTarget, DocStatus, SchoolClass
+from collab.models import ClassTarget, DocStatus, SchoolClass, Session
 from collab.policy import Action, require
 from collab.realtime.hub import Hub
 from collab.states import text_state
-from collab.store import Session
 from collab.web.auth import identify, require_session
 from collab.web.notices import with_notice
 from collab.web.pages import form_text, hub_of, path_id, render

@@ -12,7 +12,7 @@ from starlette.routing import Route
 from collab.followup.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup.productions import class_profile, productions, references
 from collab.followup.views import task_texts
-from collab.store.tasks import Task
+from collab.models import Task
 from collab.web.downloads import download_headers, file_name
 from collab.web.pages import hub_of
 from collab.writing.task_views import taught_task

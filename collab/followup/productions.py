@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING
 from collab.correction.correct import Category, Correction, CorrectionError, correct
 from collab.dashboard.feed import pair_authors
 from collab.followup.marking import Score, apply_overrides, score
-from collab.models import Pair
+from collab.models import Annotation, Pair, Post, Task, TaskGroup, TeacherComment
 from collab.realtime.room import stored_text
 from collab.states import TextState, text_state
-from collab.store import Annotation, Post, TeacherComment
-from collab.store.tasks import Task, TaskGroup
 from collab.words import join_list
 
 if TYPE_CHECKING:

@@ -27,11 +27,9 @@ from collab.followup.productions import (
     productions,
     task_marking,
 )
-from collab.models import DocumentTarget, Role, User
+from collab.models import DocumentTarget, Role, Session, Task, TaskGroup, User
 from collab.policy import Action, can, require
-from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
-from collab.store.tasks import Task, TaskGroup
 from collab.web.auth import require_session
 from collab.web.notices import notice_of, with_notice
 from collab.web.pages import form_session, form_text, hub_of, path_id, render

@@ -15,7 +15,8 @@ import anyio
 from collab.errors import InvalidInput, TooLarge
 from collab.mediatheque.audio import read_audio
 from collab.mediatheque.phrases import detect_cuts
-from collab.mediatheque.types import SNIFF_BYTES, MediaKind, StoredFile, sniff
+from collab.mediatheque.types import SNIFF_BYTES, sniff
+from collab.models import MediaKind, StoredFile
 
 _CHUNK = 256 * 1024
 

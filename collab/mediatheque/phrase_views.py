@@ -14,10 +14,8 @@ from collab.accounts.class_views import ClassContext, class_context
 from collab.errors import InvalidInput, NotFound
 from collab.mediatheque.files import MediaLibrary
 from collab.mediatheque.phrases import merge_with_next, move_cut, segments_of, split_at
-from collab.mediatheque.types import MediaKind
-from collab.models import MediaTarget
+from collab.models import Media, MediaKind, MediaTarget
 from collab.policy import Action, require
-from collab.store import Media
 from collab.web.notices import notice_of, with_notice
 from collab.web.pages import form_text, path_id, render
 

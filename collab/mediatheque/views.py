@@ -11,10 +11,9 @@ from collab.accounts.class_views import ClassContext, class_context
 from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound, TooLarge
 from collab.mediatheque.files import MediaLibrary
-from collab.mediatheque.types import StoredFile
-from collab.models import MediaTarget
+from collab.models import Media, MediaTarget, Session, StoredFile
 from collab.policy import Action, require
-from collab.store import Media, Session, Store
+from collab.store import Store
 from collab.web.auth import CSRF_FIELD, authenticate, check_csrf, require_session
 from collab.web.downloads import EXTENSIONS, download_headers, file_name
 from collab.web.notices import notice_of, with_notice

@@ -27,12 +27,12 @@ from collab.errors import (
     ReadOnly,
     ServerError,
 )
-from collab.models import Access, LoadedDocument, User
+from collab.models import Access, LoadedDocument, PendingUpdate, User
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID, PresenceLimits, RoomAwareness
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
-from collab.store import DocumentStore, PendingUpdate, UpdateLog
+from collab.store import DocumentStore, UpdateLog
 
 log = logging.getLogger(__name__)
 

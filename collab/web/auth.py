@@ -14,9 +14,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from collab.errors import Forbidden, NotSignedIn
-from collab.models import User
+from collab.models import Session, User
 from collab.settings import Settings
-from collab.store import Session, Store
+from collab.store import Store
 from collab.store.accounts import token_credential
 from collab.store.sessions import SESSION_IDLE_SECONDS
 

@@ -9,9 +9,8 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
 from collab.errors import NotFound
-from collab.models import Role
+from collab.models import Role, Session
 from collab.realtime.hub import Hub
-from collab.store import Session
 from collab.web.auth import CSRF_FIELD, SIGN_IN_CSRF_COOKIE, check_csrf, require_session, set_cookie, sign_in_csrf_token
 
 

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from collab.errors import CollabError, Forbidden, InvalidInput
-from collab.models import Access, DocStatus, User
+from collab.models import Access, DocStatus, Post, User
 from collab.policy import document_access
 from collab.realtime.protocol import decode_state_vector
 from collab.realtime.room import Room
-from collab.store import Post
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub

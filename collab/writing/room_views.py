@@ -19,11 +19,9 @@ from collab.dashboard.feed import coloured
 from collab.errors import InvalidInput, Locked
 from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
-from collab.mediatheque.types import MediaKind
-from collab.models import Access, DocStatus, DocumentTarget
+from collab.models import Access, DocStatus, DocumentTarget, MediaKind, Post, Session
 from collab.policy import document_access
 from collab.realtime.awareness import SERVER_CLIENT_ID
-from collab.store import Post, Session
 from collab.web.auth import check_csrf, require_session
 from collab.web.pages import hub_of, kept_offline, render
 from collab.writing.drafts import draft_name

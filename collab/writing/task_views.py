@@ -14,12 +14,10 @@ from starlette.routing import Route
 from collab.accounts.class_views import ClassContext, class_context
 from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound
-from collab.mediatheque.types import MediaKind
-from collab.models import ClassTarget, DocStatus, SchoolClass, User
+from collab.models import ClassTarget, DocStatus, Media, MediaKind, NewGroup, SchoolClass, Session, Task, User
 from collab.policy import Action, require
 from collab.states import text_state
-from collab.store import Media, Session, Store
-from collab.store.tasks import NewGroup, Task
+from collab.store import Store
 from collab.web.auth import require_session
 from collab.web.notices import notice_of, with_notice
 from collab.web.pages import form_session, form_text, hub_of, path_id, render
