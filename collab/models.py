@@ -359,6 +359,19 @@ class AuditEntry:
 # -- Follow-up -------------------------------------------------------------------------------------------
 
 
+#: The kinds of the teacher's annotations, as the pages name them.
+ANNOTATION_NAMES = {
+    "accord_gn": "accord dans le groupe nominal",
+    "accord_verbe": "accord du verbe",
+    "homophone": "homophone",
+    "lexique": "orthographe du mot",
+    "ponctuation": "ponctuation",
+    "autre": "autre",
+}
+#: The teacher's comment on a text (and her word to the pair when she sends it back), at most.
+MAX_COMMENT = 2000
+
+
 @dataclass(frozen=True, slots=True)
 class Annotation:
     id: int

@@ -19,6 +19,7 @@ from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import CommuneTarget, Level, PupilTarget, Role, School, SchoolTarget, Session, User
 from collab.policy import Action, require
+from collab.settings import MAX_IMPORT_BYTES
 from collab.store import Store
 from collab.web.auth import CSRF_FIELD, check_csrf, require_session
 from collab.web.downloads import download_headers, file_name
@@ -120,13 +121,13 @@ async def create_teacher(request: Request) -> Response:
 async def import_class(request: Request) -> Response:
     """POST (multipart): a CSV class list for one class of this school."""
     ctx = await _school_context(request)  # who is asking, before the body is read
-    async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
+    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_IMPORT_BYTES) as form:
         check_csrf(form.get(CSRF_FIELD), ctx.session.csrf_token)
         class_id = await _school_class(ctx, form.get("class_id"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("Choisissez le fichier CSV de la liste de classe.")
-        data = await upload.read(administration.MAX_IMPORT_BYTES + 1)
+        data = await upload.read(MAX_IMPORT_BYTES + 1)
     klass = await ctx.store.schools.get_class(class_id)
     assert klass is not None
     pupils = await administration.import_class_list(ctx.store, klass, data)

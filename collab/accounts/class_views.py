@@ -17,12 +17,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from collab.accounts.administration import add_pupil, create_adult
-from collab.accounts.names import clean_name
 from collab.accounts.pairing import random_groups
 from collab.accounts.sign_in import PICTURES, picture_names, random_pictures
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotFound, NotSignedIn
 from collab.models import ClassTarget, Role, SchoolClass, Session, User
+from collab.people import clean_name
 from collab.policy import Action, require
 from collab.store import Store
 from collab.web.auth import CSRF_FIELD, check_csrf, require_session

@@ -7,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, new_password
-from collab.accounts.sign_in import AccountLocked, WrongCredentials, device_token
+from collab.accounts.sign_in import device_token
 from collab.accounts.sign_in_views import guard_of
-from collab.errors import Forbidden, NotSignedIn
+from collab.errors import AccountLocked, Forbidden, NotSignedIn, WrongCredentials
 from collab.models import Role, Session
 from collab.web.auth import require_session
 from collab.web.pages import form_session, form_text, hub_of, render

@@ -15,16 +15,16 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collab.accounts.sign_in import (
-    PICTURE_COUNT,
-    PICTURES,
+from collab.accounts.sign_in import PICTURE_COUNT, PICTURES, SignInGuard, device_token
+from collab.errors import (
     AccountLocked,
-    SignInGuard,
+    ArchivedClassCode,
+    NotFound,
+    NotSignedIn,
+    RateLimited,
     WrongCredentials,
-    device_token,
     minutes_to_wait,
 )
-from collab.errors import ArchivedClassCode, NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
 from collab.web.auth import (
     CSRF_FIELD,

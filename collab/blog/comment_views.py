@@ -12,7 +12,6 @@ from starlette.responses import RedirectResponse, Response
 
 from collab.blog.common import (
     COMMENT_MAX_CHARS,
-    BlogConflict,
     comment_mode,
     managed_class,
     post_context,
@@ -20,7 +19,7 @@ from collab.blog.common import (
     redirect_back,
     taught_post,
 )
-from collab.errors import ArchivedClass, InvalidInput, NotFound
+from collab.errors import ArchivedClass, BlogConflict, InvalidInput, NotFound
 from collab.store.blog import COMMENT_MODES
 from collab.web.notices import with_notice
 from collab.web.pages import form_session, form_text, hub_of, path_id, render

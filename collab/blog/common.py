@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collab.errors import Conflict, NotFound
+from collab.errors import NotFound
 from collab.models import BlogSettings, ClassTarget, Comment, Post, SchoolClass, Session
 from collab.policy import Action, can, require
 from collab.realtime.hub import Hub
@@ -27,14 +27,6 @@ from collab.writing.drafts import draft_name
 from collab.writing.textdiff import word_diff
 
 COMMENT_MAX_CHARS = 1000
-
-
-class BlogConflict(Conflict):
-    """The post or the comments are not in the state the action needs; the message says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.public_message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from starlette.routing import Route
 from collab.blog import atom as blog_feed
 from collab.blog import comment_views as blog_comments
 from collab.blog.common import (
-    BlogConflict,
     class_reader,
     managed_class,
     notice_text,
@@ -28,9 +27,8 @@ from collab.blog.common import (
     redirect_back,
     taught_post,
 )
-from collab.errors import InvalidInput
-from collab.followup.productions import MAX_COMMENT
-from collab.models import DocStatus, Waiting
+from collab.errors import BlogConflict, InvalidInput
+from collab.models import MAX_COMMENT, DocStatus, Waiting
 from collab.states import text_state
 from collab.web.auth import require_session
 from collab.web.pages import form_session, form_text, hub_of, path_id, render

@@ -17,13 +17,14 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from collab.dashboard.progress import Progress, words
 from collab.errors import CollabError
-from collab.models import DocStatus, Pair, Task, User
+from collab.models import DocStatus, Task
+from collab.people import pair_authors
 from collab.realtime.metrics import FrameCounts
 from collab.realtime.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS, Room, stored_text
 from collab.states import TextFacts, text_state
@@ -36,27 +37,6 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 #: Words and progress lag the text by at most this long while a pair types.
 COUNT_SECONDS = 3.0
-#: Partner colours, shared with the writing room (Okabe–Ito: told apart by colour-blind eyes too).
-COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
-
-
-def coloured(members: Sequence[User]) -> list[dict[str, Any]]:
-    """A pair's members as the pages draw them: id, name and their colour (same order, same colour
-    on the pupils' screens, the dashboard and the replay)."""
-    return [{"id": m.id, "name": m.display_name, "colour": COLOURS[i % len(COLOURS)]} for i, m in enumerate(members)]
-
-
-#: The colour of an erased member's writing (no id: their updates have no author any more).
-FORMER_COLOUR = "#5b6475"
-
-
-def pair_authors(pair: Pair | None) -> list[dict[str, Any]]:
-    """The authors of a pair's texts as the teacher's pages draw them: its members, and « un ancien
-    élève » (id None, grey) for each member whose data was erased."""
-    if pair is None:
-        return []
-    former = pair.author_names[: 1 if pair.former_members else 0]
-    return [{"id": None, "name": name, "colour": FORMER_COLOUR} for name in former] + coloured(pair.members)
 
 
 @dataclass

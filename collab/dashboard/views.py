@@ -15,10 +15,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from collab.dashboard.feed import pair_authors
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.models import ClassTarget, DocStatus, SchoolClass, Session
+from collab.people import pair_authors
 from collab.policy import Action, require
 from collab.realtime.hub import Hub
 from collab.states import text_state

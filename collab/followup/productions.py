@@ -17,9 +17,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct
-from collab.dashboard.feed import pair_authors
 from collab.followup.marking import Score, apply_overrides, score
 from collab.models import Annotation, Pair, Post, Task, TaskGroup, TeacherComment
+from collab.people import pair_authors
 from collab.realtime.room import stored_text
 from collab.states import TextState, text_state
 from collab.words import join_list
@@ -50,17 +50,6 @@ DETAIL_NAMES = {
     "merge": "mots collés",
     "word_order": "mots inversés",
 }
-ANNOTATION_NAMES = {
-    "accord_gn": "accord dans le groupe nominal",
-    "accord_verbe": "accord du verbe",
-    "homophone": "homophone",
-    "lexique": "orthographe du mot",
-    "ponctuation": "ponctuation",
-    "autre": "autre",
-}
-#: The teacher's comment on a text (and her word to the pair when she sends it back), at most.
-MAX_COMMENT = 2000
-
 MARKING_NAMES = {
     "counts": "nombre d'erreurs par catégorie",
     "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",

@@ -15,11 +15,9 @@ from starlette.routing import Route
 from collab.correction.correct import Category
 from collab.errors import Forbidden, InvalidInput, NotFound
 from collab.followup.productions import (
-    ANNOTATION_NAMES,
     CATEGORY_NAMES,
     DETAIL_NAMES,
     MARKING_NAMES,
-    MAX_COMMENT,
     Production,
     TaskMarking,
     error_label,
@@ -27,7 +25,7 @@ from collab.followup.productions import (
     productions,
     task_marking,
 )
-from collab.models import DocumentTarget, Role, Session, Task, TaskGroup, User
+from collab.models import ANNOTATION_NAMES, MAX_COMMENT, DocumentTarget, Role, Session, Task, TaskGroup, User
 from collab.policy import Action, can, require
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
 from collab.web.auth import require_session

@@ -8,10 +8,10 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from collab.accounts.class_views import ClassContext, class_context
-from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound, TooLarge
 from collab.mediatheque.files import MediaLibrary
 from collab.models import Media, MediaTarget, Session, StoredFile
+from collab.people import clean_name
 from collab.policy import Action, require
 from collab.store import Store
 from collab.web.auth import CSRF_FIELD, authenticate, check_csrf, require_session

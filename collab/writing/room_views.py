@@ -15,11 +15,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.dashboard.feed import coloured
 from collab.errors import InvalidInput, Locked
-from collab.followup.productions import ANNOTATION_NAMES
 from collab.mediatheque.phrases import segments_of
-from collab.models import Access, DocStatus, DocumentTarget, MediaKind, Post, Session
+from collab.models import ANNOTATION_NAMES, Access, DocStatus, DocumentTarget, MediaKind, Post, Session
+from collab.people import coloured
 from collab.policy import document_access
 from collab.realtime.awareness import SERVER_CLIENT_ID
 from collab.web.auth import check_csrf, require_session

@@ -12,9 +12,9 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from collab.accounts.class_views import ClassContext, class_context
-from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound
 from collab.models import ClassTarget, DocStatus, Media, MediaKind, NewGroup, SchoolClass, Session, Task, User
+from collab.people import clean_name
 from collab.policy import Action, require
 from collab.states import text_state
 from collab.store import Store
