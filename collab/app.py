@@ -47,7 +47,7 @@ from collab.writing.task_views import task_routes
 
 log = logging.getLogger(__name__)
 
-ASSETS_DIR = Path(__file__).resolve().parents[2]
+ASSETS_DIR = Path(__file__).resolve().parents[1]
 
 
 _HTTP_MESSAGES = {
