@@ -252,7 +252,7 @@ class StoredFile:
     size: int
     type: MediaType
     duration: float | None
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.mediatheque.phrases)
+    cuts: tuple[float, ...]  # where the phrases of a recording meet (collab.mediatheque.phrases)
 
 
 # -- The update log --------------------------------------------------------------------------------------
@@ -471,7 +471,7 @@ class Media:
     size: int
     duration: float | None
     created_at: float
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.mediatheque.phrases)
+    cuts: tuple[float, ...]  # where the phrases of a recording meet (collab.mediatheque.phrases)
 
 
 # -- Tasks -----------------------------------------------------------------------------------------------

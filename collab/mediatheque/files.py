@@ -1,6 +1,6 @@
 """The médiathèque's files: checked from their content, stored once by sha256 in the data
 directory (``media/ab/abcdef…``); audio is decoded once on the way in for its duration and
-its phrase segments."""
+its phrases."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from starlette.routing import Route
 from collab.accounts.class_views import ClassContext, class_context
 from collab.errors import InvalidInput, NotFound
 from collab.mediatheque.files import MediaLibrary
-from collab.mediatheque.phrases import merge_with_next, move_cut, segments_of, split_at
+from collab.mediatheque.phrases import merge_with_next, move_cut, phrases_of, split_at
 from collab.models import Media, MediaKind, MediaTarget
 from collab.policy import Action, require
 from collab.web.notices import notice_of, with_notice
@@ -42,7 +42,7 @@ async def phrases_page(request: Request) -> Response:
         {
             "klass": ctx.klass,
             "media": media,
-            "segments": segments_of(media.cuts, media.duration or 0.0),
+            "phrases": phrases_of(media.cuts, media.duration or 0.0),
             "notice": notice_of(request),
         },
         session=ctx.session,
@@ -91,7 +91,7 @@ async def edit_phrases(request: Request) -> Response:
     return RedirectResponse(with_notice(url, notice), status_code=303)
 
 
-def segment_routes() -> list[Route]:
+def phrase_routes() -> list[Route]:
     path = "/enseignant/classe/{class_id}/mediatheque/{media_id}/phrases"
     return [
         Route(path, phrases_page, name="media_phrases"),

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.errors import InvalidInput, Locked
-from collab.mediatheque.phrases import segments_of
+from collab.mediatheque.phrases import phrases_of
 from collab.models import ANNOTATION_NAMES, Access, DocStatus, DocumentTarget, MediaKind, Post, Session
 from collab.people import coloured
 from collab.policy import document_access
@@ -65,11 +65,11 @@ async def writing_room(request: Request) -> Response:
     closed = "" if access is not None else _closed_message(target)
     access = access or Access.READ  # a writer of a closed document still reads it and listens
     assignment = await hub.store.tasks.assignment(doc_id)
-    media = segments = None
+    media = phrases = None
     if assignment is not None and assignment[1].media_id is not None:
         media = await hub.store.media.get(assignment[1].media_id)
         if media is not None and media.kind is MediaKind.AUDIO and media.duration:
-            segments = segments_of(media.cuts, media.duration)
+            phrases = phrases_of(media.cuts, media.duration)
     pair = await hub.store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     members = pair.members if pair is not None else ()
     previous = await _previous_draft(request, doc_id)
@@ -98,7 +98,7 @@ async def writing_room(request: Request) -> Response:
             "task": assignment[0] if assignment else None,
             "group": assignment[1] if assignment else None,
             "media": media,
-            "segments": segments,
+            "phrases": phrases,
             "access": access.value,
             "closed": closed,
             "previous": previous,
