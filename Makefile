@@ -53,6 +53,7 @@ check: $(VENV)/.installed-test
 	$(BIN)/ruff check collab tests bench
 	$(BIN)/ruff format --check collab tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(MAKE) --no-print-directory bundle-check
 
 test: install-test check

@@ -6,6 +6,12 @@ views answer with the right status and the hub closes a socket with the right co
 
 from __future__ import annotations
 
+import math
+
+from collab.words import count
+
+_MIB = 1024 * 1024
+
 
 class CollabError(Exception):
     """Base of every error Binôme raises on purpose."""
@@ -190,3 +196,130 @@ class ForgedPresence(Forbidden):
 
     reason = "forged_presence"
     public_message = "Ce message de présence n'est pas le tien."
+
+
+# -- sign-in --------------------------------------------------------------------------------------
+
+
+class AccountLocked(CollabError):
+    status = 429
+    close_code = 4429
+    reason = "locked_account"
+    public_message = "Trop d'essais. Attends quelques minutes ou demande à ton enseignant de débloquer ton compte."
+
+    def __init__(self, detail: str, retry_after: float = 60.0) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        minutes = minutes_to_wait(retry_after)
+        self.public_message = (
+            f"Trop d'essais. Attends {count(minutes, 'minute', 'minutes')} "
+            "ou demande à ton enseignant de débloquer ton compte."
+        )
+        self.adult_message = (
+            f"Trop d'essais pour ce compte. Attendez {count(minutes, 'minute', 'minutes')} avant de réessayer."
+        )
+
+
+def minutes_to_wait(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+class WrongCredentials(CollabError):
+    status = 401
+    close_code = 4401
+    reason = "wrong_credentials"
+    #: The pupils' picture form; the adults' form says ``adult_message`` (the same for an
+    #: unknown login, so that the answer tells nothing about which logins exist).
+    public_message = "Ce ne sont pas les bonnes images. Essaie encore."
+    adult_message = "Ce n'est pas le bon mot de passe pour cet identifiant. Vérifiez-les, puis réessayez."
+
+
+# -- web boundary: origins and bodies -------------------------------------------------------------
+
+
+class ForeignOrigin(Forbidden):
+    reason = "foreign_origin"
+    public_message = "Cette page n'a pas le droit de se connecter à Binôme."
+
+
+class BodyTooLarge(TooLarge):
+    """A request body over its route's cap (declared or counted while streaming)."""
+
+    reason = "body_too_large"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"request body over {limit} bytes")
+        size = f"{limit // _MIB} Mo" if limit >= _MIB else f"{max(1, limit // 1024)} Ko"
+        self.public_message = f"C'est trop gros pour être envoyé : {size} au plus."
+
+
+# -- médiathèque and blog -------------------------------------------------------------------------
+
+
+class MediaTooLarge(TooLarge):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"file over {limit} bytes")
+        self.public_message = f"Ce fichier est trop gros : {limit // _MIB} Mo au plus."
+
+
+class BlogConflict(Conflict):
+    """The post or the comments are not in the state the action needs; the message says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.public_message = message
+
+
+class CsrfRejected(Forbidden):
+    reason = "csrf"
+    public_message = "Ce formulaire a expiré : il faut recharger la page et recommencer."
+
+
+class SessionGone(NotFound):
+    """The session expired or never existed: the client opens a new one (not permanent)."""
+
+    close_code = 1001
+    public_message = "La connexion de secours a expiré : nouvelle connexion…"
+
+
+class CommentsClosed(BlogConflict):
+    reason = "comments_closed"
+
+    def __init__(self) -> None:
+        super().__init__("Les commentaires sont fermés pour ce texte.")
+
+
+class AdultsOnly(Forbidden):
+    public_message = "Les élèves se connectent avec leurs images : ils n'ont pas de mot de passe à changer."
+
+
+class ClassCodesBlocked(RateLimited):
+    """This client typed too many unknown class codes: it waits for the end of the window."""
+
+    reason = "class_codes"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("too many unknown class codes from this client")
+        self.retry_after = retry_after
+        minutes = minutes_to_wait(retry_after)
+        self.public_message = (
+            "Trop de codes de classe inconnus ont été essayés depuis ce réseau. "
+            f"Attends {count(minutes, 'minute', 'minutes')}, puis réessaie, "
+            "ou demande à ton enseignant."
+        )
+
+
+class NotInSync(CollabError):
+    """The version a pupil agreed with is not the one the server holds (an edit crossed it)."""
+
+    status = 409
+    close_code = 4409
+    reason = "not_in_sync"
+    public_message = "Le texte vient de changer : relisez-le, puis appuyez de nouveau sur « On est d'accord »."
+
+
+class NotConnected(CollabError):
+    status = 409
+    close_code = 4409
+    reason = "not_connected"
+    public_message = "Ton texte n'est pas connecté : attends que le voyant soit vert, puis réessaie."

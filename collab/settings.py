@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_DATA_DIR = "collab-data"
+#: A class list (CSV) sent to the administration, at most (its route's body cap follows it).
+MAX_IMPORT_BYTES = 200_000
 
 
 @dataclass(frozen=True)

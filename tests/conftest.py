@@ -26,12 +26,12 @@ import uvloop
 from pycrdt import Doc, Text
 from starlette.testclient import TestClient
 
+from collab.app import BinomeApp, create_app
 from collab.models import Access, Role
 from collab.realtime.hub import Hub
+from collab.server import uvicorn_config
 from collab.settings import Settings
 from collab.store import Store
-from collab.web.app import BinomeApp, create_app
-from collab.web.server import uvicorn_config
 from tests.support.web import DemoSchool, browser, seed_demo_school, sign_in_as
 from tests.support.yclient import YClient
 

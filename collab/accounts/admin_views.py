@@ -16,6 +16,7 @@ from collab.accounts import administration
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotSignedIn
 from collab.models import Level, Role
+from collab.settings import MAX_IMPORT_BYTES
 from collab.web.access import OnSchool, check_form, load_commune, load_pupil, load_school
 from collab.web.downloads import download_headers, file_name
 from collab.web.notices import notice, notice_of, redirect_with_notice
@@ -84,13 +85,13 @@ async def create_teacher(request: Request) -> Response:
 async def import_class(request: Request) -> Response:
     """POST (multipart): a CSV class list for one class of this school."""
     ctx = await load_school(request)  # who is asking, before the body is read
-    async with request.form(max_files=1, max_fields=10, max_part_size=administration.MAX_IMPORT_BYTES) as form:
+    async with request.form(max_files=1, max_fields=10, max_part_size=MAX_IMPORT_BYTES) as form:
         check_form(request, form, ctx.asker)
         klass = await ctx.school_class(form.get("class_id"))
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidInput("Choisissez le fichier CSV de la liste de classe.")
-        data = await upload.read(administration.MAX_IMPORT_BYTES + 1)
+        data = await upload.read(MAX_IMPORT_BYTES + 1)
     pupils = await administration.import_class_list(ctx.store, klass, data)
     return _back(request, ctx, "eleves-importes", len(pupils))
 

@@ -16,16 +16,16 @@ from datetime import datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
-from collab.accounts.names import clean_name, login_base
 from collab.accounts.passwords import hash_in_thread
 from collab.accounts.passwords import new_password as new_password  # adults' first passwords: four random words
 from collab.accounts.sign_in import random_pictures
 from collab.errors import InvalidInput
 from collab.models import Role, SchoolClass, User
+from collab.people import clean_name, login_base
 from collab.realtime.crdt import stored_text
+from collab.settings import MAX_IMPORT_BYTES
 from collab.store import Store
 
-MAX_IMPORT_BYTES = 200_000
 MAX_IMPORT_ROWS = 60
 MAX_IMPORT_COLUMNS = 100
 

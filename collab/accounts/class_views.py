@@ -15,12 +15,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.accounts.administration import add_pupil, create_adult
-from collab.accounts.names import clean_name
 from collab.accounts.pairing import random_groups
 from collab.accounts.sign_in import PICTURES, picture_names, random_pictures
 from collab.accounts.sign_in_views import guard_of
 from collab.errors import InvalidInput, NotSignedIn
 from collab.models import Role
+from collab.people import clean_name
 from collab.policy import Action
 from collab.web.access import OnClass, load_class
 from collab.web.notices import notice, notice_of, redirect_with_notice

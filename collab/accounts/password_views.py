@@ -7,17 +7,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from collab.accounts.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, new_password
-from collab.accounts.sign_in import AccountLocked, WrongCredentials, device_token
+from collab.accounts.sign_in import device_token
 from collab.accounts.sign_in_views import guard_of
-from collab.errors import Forbidden, NotSignedIn
-from collab.models import Role
-from collab.store import Session
+from collab.errors import AccountLocked, AdultsOnly, NotSignedIn, WrongCredentials
+from collab.models import Role, Session
 from collab.web.access import posted, signed_in
 from collab.web.pages import form_text, hub_of, render
-
-
-class AdultsOnly(Forbidden):
-    public_message = "Les élèves se connectent avec leurs images : ils n'ont pas de mot de passe à changer."
 
 
 def _adult(session: Session) -> Session:

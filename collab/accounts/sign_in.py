@@ -15,7 +15,6 @@ session the same way.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 import time
 from dataclasses import dataclass
@@ -24,13 +23,13 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from collab.accounts.passwords import PasswordWorkers
-from collab.errors import CollabError
+from collab.errors import AccountLocked, WrongCredentials
+from collab.models import Budget, ThrottlePolicy
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
-from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, Budget, ThrottlePolicy, next_budget
+from collab.store.throttles import KNOWN_DEVICE_DAYS, UNKNOWN_DEVICE, next_budget
 from collab.web.auth import set_cookie
-from collab.words import count
 
 #: The "known device" cookie: random, per browser (a shared tablet serves several pupils).
 DEVICE_COOKIE = "binome_device"
@@ -55,39 +54,6 @@ PICTURES = tuple(
     )
 )
 PICTURE_COUNT = 3
-
-
-class AccountLocked(CollabError):
-    status = 429
-    close_code = 4429
-    reason = "locked_account"
-    public_message = "Trop d'essais. Attends quelques minutes ou demande à ton enseignant de débloquer ton compte."
-
-    def __init__(self, detail: str, retry_after: float = 60.0) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
-        minutes = minutes_to_wait(retry_after)
-        self.public_message = (
-            f"Trop d'essais. Attends {count(minutes, 'minute', 'minutes')} "
-            "ou demande à ton enseignant de débloquer ton compte."
-        )
-        self.adult_message = (
-            f"Trop d'essais pour ce compte. Attendez {count(minutes, 'minute', 'minutes')} avant de réessayer."
-        )
-
-
-def minutes_to_wait(seconds: float) -> int:
-    return max(1, math.ceil(seconds / 60))
-
-
-class WrongCredentials(CollabError):
-    status = 401
-    close_code = 4401
-    reason = "wrong_credentials"
-    #: The pupils' picture form; the adults' form says ``adult_message`` (the same for an
-    #: unknown login, so that the answer tells nothing about which logins exist).
-    public_message = "Ce ne sont pas les bonnes images. Essaie encore."
-    adult_message = "Ce n'est pas le bon mot de passe pour cet identifiant. Vérifiez-les, puis réessayez."
 
 
 def random_pictures() -> tuple[int, ...]:

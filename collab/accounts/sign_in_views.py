@@ -15,37 +15,19 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collab.accounts.sign_in import (
-    PICTURE_COUNT,
-    PICTURES,
+from collab.accounts.sign_in import PICTURE_COUNT, PICTURES, SignInGuard, device_token
+from collab.errors import (
     AccountLocked,
-    SignInGuard,
+    ArchivedClassCode,
+    ClassCodesBlocked,
+    NotFound,
+    NotSignedIn,
     WrongCredentials,
-    device_token,
-    minutes_to_wait,
 )
-from collab.errors import ArchivedClassCode, NotFound, NotSignedIn, RateLimited
 from collab.models import Role, SchoolClass, User
 from collab.web.access import posted, sign_in_form
 from collab.web.auth import clear_session_cookie, current_session, set_session_cookie
 from collab.web.pages import form_text, hub_of, path_id, render, store_of
-from collab.words import count
-
-
-class ClassCodesBlocked(RateLimited):
-    """This client typed too many unknown class codes: it waits for the end of the window."""
-
-    reason = "class_codes"
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("too many unknown class codes from this client")
-        self.retry_after = retry_after
-        minutes = minutes_to_wait(retry_after)
-        self.public_message = (
-            "Trop de codes de classe inconnus ont été essayés depuis ce réseau. "
-            f"Attends {count(minutes, 'minute', 'minutes')}, puis réessaie, "
-            "ou demande à ton enseignant."
-        )
 
 
 def guard_of(request: Request) -> SignInGuard:

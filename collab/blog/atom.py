@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from collab.blog.common import managed_class, post_authors, redirect_back
 from collab.errors import NotFound
-from collab.store import Post
+from collab.models import Post
 from collab.web.access import posted
 from collab.web.pages import path_id, store_of
 

@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from collab.blog.common import (
     COMMENT_MAX_CHARS,
-    BlogConflict,
     comment_mode,
     managed_class,
     post_context,
@@ -20,18 +19,11 @@ from collab.blog.common import (
     redirect_back,
     taught_post,
 )
-from collab.errors import ArchivedClass, InvalidInput, NotFound
+from collab.errors import ArchivedClass, BlogConflict, CommentsClosed, InvalidInput, NotFound
 from collab.store.blog import COMMENT_MODES
 from collab.web.access import posted
 from collab.web.notices import redirect_with_notice
 from collab.web.pages import form_text, path_id, render
-
-
-class CommentsClosed(BlogConflict):
-    reason = "comments_closed"
-
-    def __init__(self) -> None:
-        super().__init__("Les commentaires sont fermés pour ce texte.")
 
 
 def comment_error(body: str) -> str:

@@ -17,11 +17,10 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.errors import Conflict, NotFound
-from collab.models import ClassTarget, SchoolClass
+from collab.errors import NotFound
+from collab.models import BlogSettings, ClassTarget, Comment, Post, SchoolClass, Session
 from collab.policy import Action
-from collab.store import Post, Session, Store
-from collab.store.blog import BlogSettings, Comment
+from collab.store import Store
 from collab.web.access import Asker, class_for, posted
 from collab.web.notices import notice_of, redirect_with_notice
 from collab.web.pages import form_text, path_id, store_of
@@ -29,14 +28,6 @@ from collab.writing.drafts import draft_name
 from collab.writing.textdiff import word_diff
 
 COMMENT_MAX_CHARS = 1000
-
-
-class BlogConflict(Conflict):
-    """The post or the comments are not in the state the action needs; the message says why."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.public_message = message
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ from starlette.routing import Route
 from collab.blog import atom as blog_feed
 from collab.blog import comment_views as blog_comments
 from collab.blog.common import (
-    BlogConflict,
     class_reader,
     managed_class,
     post_authors,
@@ -27,11 +26,9 @@ from collab.blog.common import (
     redirect_back,
     taught_post,
 )
-from collab.errors import InvalidInput
-from collab.followup.productions import MAX_COMMENT
-from collab.models import DocStatus
+from collab.errors import BlogConflict, InvalidInput
+from collab.models import MAX_COMMENT, DocStatus, Waiting
 from collab.states import text_state
-from collab.store.blog import Waiting
 from collab.web.access import posted, signed_in
 from collab.web.notices import notice_of
 from collab.web.pages import form_text, hub_of, path_id, render

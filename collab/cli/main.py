@@ -24,7 +24,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from collab.demo.seeding import seed_demo
     from collab.mediatheque.files import MediaLibrary
-    from collab.web.server import redact_root_handlers, uvicorn_config
+    from collab.server import redact_root_handlers, uvicorn_config
 
     settings = settings_from(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -24,13 +24,12 @@ from typing import Any
 from collab.dashboard.cards import COUNT_SECONDS, PairCard
 from collab.dashboard.screens import Dashboard, Send
 from collab.errors import CollabError
-from collab.models import DocStatus
+from collab.models import DocStatus, Task
+from collab.people import pair_authors
 from collab.realtime.hooks import RoomEvent, RoomHooks, Rooms, RoomView
 from collab.realtime.metrics import FrameCounts
 from collab.states import TextFacts
 from collab.store import Store
-from collab.store.tasks import Task
-from collab.writing.colours import pair_authors
 
 log = logging.getLogger(__name__)
 

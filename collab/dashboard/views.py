@@ -19,6 +19,7 @@ from collab.dashboard.feed import ClassFeeds
 from collab.dashboard.replay import replay_steps
 from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.models import DocStatus, SchoolClass
+from collab.people import pair_authors
 from collab.policy import Action
 from collab.realtime.hub import Hub
 from collab.states import text_state
@@ -27,7 +28,6 @@ from collab.web.auth import identify
 from collab.web.notices import redirect_with_notice
 from collab.web.pages import form_text, hub_of, path_id, render, store_of
 from collab.words import time_fr
-from collab.writing.colours import pair_authors
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from collab.accounts.sign_in import picture_names, random_pictures
 from collab.demo import dictation as demo_dictation
 from collab.demo.followup import seed_follow_up
 from collab.mediatheque.files import MediaLibrary
-from collab.models import Access, Role, SchoolClass, User
+from collab.models import Access, NewGroup, Role, SchoolClass, User
 from collab.store import Store
-from collab.store.tasks import NewGroup, document_id
+from collab.store.tasks import document_id
 
 DEMO_AUDIO = Path(__file__).resolve().parents[2] / "demo" / demo_dictation.AUDIO_FILE
 DEMO_SCHOOL_YEAR = "2026-2027"

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from collab.followup.exports import productions_pdf, profile_svg, scores_csv
 from collab.followup.productions import class_profile, productions, references
 from collab.followup.views import task_texts
+from collab.models import Task
 from collab.policy import Action
-from collab.store.tasks import Task
 from collab.web.access import load_task
 from collab.web.downloads import download_headers, file_name
 from collab.web.pages import hub_of

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from collab.followup.productions import ANNOTATION_NAMES, CATEGORY_NAMES, Production, references
+from collab.followup.productions import CATEGORY_NAMES, Production, references
+from collab.models import ANNOTATION_NAMES
 from collab.words import count, date_fr
 from collab.writing.drafts import draft_name
 

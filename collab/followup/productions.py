@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct
 from collab.followup.marking import Score, apply_overrides, decision_of, score
-from collab.models import Pair
+from collab.models import Annotation, Pair, Post, Task, TaskGroup, TeacherComment
+from collab.people import pair_authors
 from collab.states import TextState, text_state
-from collab.store import Annotation, Post, TeacherComment
-from collab.store.tasks import Task, TaskGroup
 from collab.words import join_list
-from collab.writing.colours import pair_authors
 
 if TYPE_CHECKING:
     from collab.realtime.hub import Hub
@@ -53,17 +51,6 @@ DETAIL_NAMES = {
     "boundary": "mots mal coupés",
     "not_in_lexicon": "mot absent du lexique",
 }
-ANNOTATION_NAMES = {
-    "accord_gn": "accord dans le groupe nominal",
-    "accord_verbe": "accord du verbe",
-    "homophone": "homophone",
-    "lexique": "orthographe du mot",
-    "ponctuation": "ponctuation",
-    "autre": "autre",
-}
-#: The teacher's comment on a text (and her word to the pair when she sends it back), at most.
-MAX_COMMENT = 2000
-
 MARKING_NAMES = {
     "counts": "nombre d'erreurs par catégorie",
     "classic": "barème classique (½ faute pour accents, majuscules, traits d'union ; une faute par mot au plus)",

@@ -15,11 +15,9 @@ from starlette.routing import Route
 from collab.correction.correct import Category
 from collab.errors import Forbidden, InvalidInput, NotFound
 from collab.followup.productions import (
-    ANNOTATION_NAMES,
     CATEGORY_NAMES,
     DETAIL_NAMES,
     MARKING_NAMES,
-    MAX_COMMENT,
     Production,
     TaskMarking,
     error_label,
@@ -27,11 +25,9 @@ from collab.followup.productions import (
     productions,
     task_marking,
 )
-from collab.models import DocumentTarget, Role
+from collab.models import ANNOTATION_NAMES, MAX_COMMENT, DocumentTarget, Role, Session, Task, TaskGroup
 from collab.policy import Action
-from collab.store import Session
 from collab.store.followup import ANNOTATION_KINDS, MARKINGS
-from collab.store.tasks import Task, TaskGroup
 from collab.web.access import load_document, load_task
 from collab.web.notices import notice_of, redirect_with_notice
 from collab.web.pages import form_text, hub_of, path_id, render, store_of

@@ -1,6 +1,6 @@
 """The médiathèque's files: checked from their content, stored once by sha256 in the data
 directory (``media/ab/abcdef…``); audio is decoded once on the way in for its duration and
-its phrase segments."""
+its phrases."""
 
 from __future__ import annotations
 
@@ -12,22 +12,17 @@ from typing import Protocol
 
 import anyio
 
-from collab.errors import InvalidInput, TooLarge
+from collab.errors import InvalidInput, MediaTooLarge
 from collab.mediatheque.audio import read_audio
 from collab.mediatheque.phrases import detect_cuts
-from collab.mediatheque.types import SNIFF_BYTES, MediaKind, StoredFile, sniff
+from collab.mediatheque.types import SNIFF_BYTES, sniff
+from collab.models import MediaKind, StoredFile
 
 _CHUNK = 256 * 1024
 
 
 class Readable(Protocol):
     async def read(self, size: int = -1) -> bytes: ...
-
-
-class MediaTooLarge(TooLarge):
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"file over {limit} bytes")
-        self.public_message = f"Ce fichier est trop gros : {limit // (1024 * 1024)} Mo au plus."
 
 
 class MediaLibrary:

@@ -12,10 +12,9 @@ from starlette.routing import Route
 
 from collab.errors import InvalidInput, NotFound
 from collab.mediatheque.files import MediaLibrary
-from collab.mediatheque.phrases import merge_with_next, move_cut, segments_of, split_at
-from collab.mediatheque.types import MediaKind
+from collab.mediatheque.phrases import merge_with_next, move_cut, phrases_of, split_at
+from collab.models import Media, MediaKind
 from collab.policy import Action
-from collab.store import Media
 from collab.web.access import OnClass, load_class, shelf
 from collab.web.notices import notice_of, redirect_with_notice
 from collab.web.pages import form_text, path_id, render
@@ -42,7 +41,7 @@ async def phrases_page(request: Request) -> Response:
         {
             "klass": ctx.klass,
             "media": media,
-            "segments": segments_of(media.cuts, media.duration or 0.0),
+            "phrases": phrases_of(media.cuts, media.duration or 0.0),
             "notice": notice_of(request),
         },
         session=ctx.session,
@@ -91,7 +90,7 @@ async def edit_phrases(request: Request) -> Response:
     return redirect_with_notice(request, url, notice)
 
 
-def segment_routes() -> list[Route]:
+def phrase_routes() -> list[Route]:
     path = "/enseignant/classe/{class_id}/mediatheque/{media_id}/phrases"
     return [
         Route(path, phrases_page, name="media_phrases"),

@@ -1,9 +1,9 @@
-"""Replay by phrase: cut a recording into segments at its silences, and the teacher's edits
-(move a cut, merge two segments, split one). Pure: works on a loudness envelope, not on files.
+"""Replay by phrase: cut a recording into phrases at its silences, and the teacher's edits
+(move a cut, merge two phrases, split one). Pure: works on a loudness envelope, not on files.
 
-Segments are stored as their *cuts*: the times (seconds) between two segments, each in the middle
-of a silence. With cuts ``[c1, c2]`` and a duration ``d`` the segments are ``0–c1``, ``c1–c2``,
-``c2–d``; a cut-less recording is one segment.
+Phrases are stored as their *cuts*: the times (seconds) between two phrases, each in the middle
+of a silence. With cuts ``[c1, c2]`` and a duration ``d`` the phrases are ``0–c1``, ``c1–c2``,
+``c2–d``; a cut-less recording is one phrase.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collab.errors import InvalidInput
 WINDOW_SECONDS = 0.02
 #: A pause shorter than this is a breath inside a phrase, not the end of one.
 MIN_SILENCE_SECONDS = 0.6
-#: Shorter segments are merged into a neighbour: a button per word helps no one.
-MIN_SEGMENT_SECONDS = 1.5
+#: Shorter phrases are merged into a neighbour: a button per word helps no one.
+MIN_PHRASE_SECONDS = 1.5
 #: The teacher cannot place two cuts closer than this.
 MIN_GAP_SECONDS = 0.3
 #: Below this level (dB under full scale) a window is silent whatever the recording.
@@ -28,15 +28,15 @@ _ABSOLUTE_FLOOR_DB = -60.0
 
 
 @dataclass(frozen=True, slots=True)
-class Segment:
+class Phrase:
     number: int  # 1-based, as shown on the buttons
     start: float
     end: float
 
 
-def segments_of(cuts: Sequence[float], duration: float) -> list[Segment]:
+def phrases_of(cuts: Sequence[float], duration: float) -> list[Phrase]:
     bounds = [0.0, *cuts, duration]
-    return [Segment(i + 1, round(bounds[i], 2), round(bounds[i + 1], 2)) for i in range(len(bounds) - 1)]
+    return [Phrase(i + 1, round(bounds[i], 2), round(bounds[i + 1], 2)) for i in range(len(bounds) - 1)]
 
 
 def _db(rms: float) -> float:
@@ -52,7 +52,7 @@ def detect_cuts(
     *,
     window: float = WINDOW_SECONDS,
     min_silence: float = MIN_SILENCE_SECONDS,
-    min_segment: float = MIN_SEGMENT_SECONDS,
+    min_phrase: float = MIN_PHRASE_SECONDS,
 ) -> list[float]:
     """Cuts in the middle of every long enough silence between two sounds.
 
@@ -66,7 +66,7 @@ def detect_cuts(
     ordered = sorted(levels)
     floor, speech = _percentile(ordered, 0.1), _percentile(ordered, 0.95)
     threshold = max(_ABSOLUTE_FLOOR_DB, floor + 0.25 * (speech - floor))
-    if speech - floor < 10:  # no clear difference between sound and silence: one segment
+    if speech - floor < 10:  # no clear difference between sound and silence: one phrase
         return []
     silent = [level < threshold for level in levels]
     cuts: list[float] = []
@@ -79,17 +79,17 @@ def detect_cuts(
             if not touches_edge and (i - run_start) * window >= min_silence:
                 cuts.append(round((run_start + i) / 2 * window, 2))
             run_start = None
-    return _merge_short(cuts, len(envelope) * window, min_segment)
+    return _merge_short(cuts, len(envelope) * window, min_phrase)
 
 
-def _merge_short(cuts: list[float], duration: float, min_segment: float) -> list[float]:
-    """Drop cuts until no segment is shorter than ``min_segment``, shortest segment first."""
+def _merge_short(cuts: list[float], duration: float, min_phrase: float) -> list[float]:
+    """Drop cuts until no phrase is shorter than ``min_phrase``, shortest phrase first."""
     cuts = list(cuts)
     while cuts:
         bounds = [0.0, *cuts, duration]
         lengths = [bounds[i + 1] - bounds[i] for i in range(len(bounds) - 1)]
         shortest = min(range(len(lengths)), key=lengths.__getitem__)
-        if lengths[shortest] >= min_segment:
+        if lengths[shortest] >= min_phrase:
             break
         if shortest == 0:
             cuts.pop(0)
@@ -111,7 +111,7 @@ def _checked(cuts: Sequence[float], duration: float) -> list[float]:
 
 
 def move_cut(cuts: Sequence[float], index: int, to: float, duration: float) -> list[float]:
-    """Move the cut that ends segment ``index + 1``; it must stay between its neighbours."""
+    """Move the cut that ends phrase ``index + 1``; it must stay between its neighbours."""
     if not 0 <= index < len(cuts) or not math.isfinite(to):
         raise InvalidInput("Cette coupure n'existe pas.")
     low = cuts[index - 1] if index > 0 else 0.0
@@ -121,11 +121,11 @@ def move_cut(cuts: Sequence[float], index: int, to: float, duration: float) -> l
     return _checked([*cuts[:index], to, *cuts[index + 1 :]], duration)
 
 
-def merge_with_next(cuts: Sequence[float], segment_number: int) -> list[float]:
-    """Join segment ``segment_number`` (1-based) and the one after it."""
-    if not 1 <= segment_number <= len(cuts):
+def merge_with_next(cuts: Sequence[float], phrase_number: int) -> list[float]:
+    """Join phrase ``phrase_number`` (1-based) and the one after it."""
+    if not 1 <= phrase_number <= len(cuts):
         raise InvalidInput("Il n'y a pas de segment suivant à réunir.")
-    return [c for i, c in enumerate(cuts) if i != segment_number - 1]
+    return [c for i, c in enumerate(cuts) if i != phrase_number - 1]
 
 
 def split_at(cuts: Sequence[float], at: float, duration: float) -> list[float]:

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
-
-
-class MediaKind(enum.StrEnum):
-    AUDIO = "audio"
-    IMAGE = "image"
-    PDF = "pdf"
-
-
-@dataclass(frozen=True, slots=True)
-class MediaType:
-    kind: MediaKind
-    mime: str
-    label: str  # French, for the médiathèque list
-
+from collab.models import MediaKind, MediaType
 
 # Enough bytes to see every signature below.
 SNIFF_BYTES = 64
@@ -36,15 +21,6 @@ _M4A_BRANDS = (
     b"3gp5",
     b"MSNV",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class StoredFile:
-    sha256: str
-    size: int
-    type: MediaType
-    duration: float | None
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.mediatheque.phrases)
 
 
 def sniff(head: bytes) -> MediaType | None:

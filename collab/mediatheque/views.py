@@ -7,13 +7,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, TooLarge
 from collab.mediatheque.files import MediaLibrary
-from collab.mediatheque.types import StoredFile
-from collab.models import MediaTarget
+from collab.models import Media, MediaTarget, StoredFile
+from collab.people import clean_name
 from collab.policy import Action
-from collab.store import Media, Store
+from collab.store import Store
 from collab.web.access import OnClass, check_form, load_class, load_media, media_for
 from collab.web.auth import authenticate
 from collab.web.downloads import EXTENSIONS, download_headers, file_name

@@ -1,10 +1,10 @@
 """The one seam between the hub and the features (in the spirit of Hocuspocus extensions).
 
-The hub knows no feature. The composition root (collab.web.app) gives it a list of
+The hub knows no feature. The composition root (collab.app) gives it a list of
 :class:`RoomHooks`; the hub binds each to :class:`Rooms` (what a feature may see and do of the
 loaded rooms) and then calls them, in order, as rooms load, change and unload. A feature sees a
 room through :class:`RoomView` only. Adding a feature means writing a RoomHooks subclass and
-listing it in collab.web.app: the hub is never edited.
+listing it in collab.app: the hub is never edited.
 """
 
 from __future__ import annotations

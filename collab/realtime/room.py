@@ -27,14 +27,14 @@ from collab.errors import (
     ReadOnly,
     ServerError,
 )
-from collab.models import Access, LoadedDocument, User
+from collab.models import Access, LoadedDocument, PendingUpdate, User
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID, PresenceLimits, RoomAwareness
 from collab.realtime.channel import Channel
 from collab.realtime.crdt import FATAL, apply_checked, build_doc, has_structs, shared_text, text_of
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
-from collab.store import DocumentStore, PendingUpdate, UpdateLog
+from collab.store import DocumentStore, UpdateLog
 
 log = logging.getLogger(__name__)
 

@@ -4,41 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from collab.store.accounts import AccountStore, UserListing
-from collab.store.blog import BlogStore, Post
+from collab.store.accounts import AccountStore
+from collab.store.blog import BlogStore
 from collab.store.database import Database, backup_database
 from collab.store.documents import DocumentStore
-from collab.store.followup import Annotation, FollowUpStore, TeacherComment
-from collab.store.media import Media, MediaStore
+from collab.store.followup import FollowUpStore
+from collab.store.media import MediaStore
 from collab.store.pairs import PairStore
 from collab.store.privacy import PrivacyStore
 from collab.store.schools import SchoolStore
-from collab.store.sessions import Session, SessionStore
+from collab.store.sessions import SessionStore
 from collab.store.tasks import TaskStore
 from collab.store.throttles import ThrottleStore
-from collab.store.update_log import DurabilityListener, PendingUpdate, UpdateLog
+from collab.store.update_log import UpdateLog
 
 __all__ = [
     "AccountStore",
-    "Annotation",
     "BlogStore",
     "Database",
     "DocumentStore",
-    "DurabilityListener",
     "FollowUpStore",
-    "Media",
     "MediaStore",
     "PairStore",
-    "PendingUpdate",
-    "Post",
     "SchoolStore",
-    "Session",
     "SessionStore",
     "Store",
-    "TeacherComment",
     "ThrottleStore",
     "UpdateLog",
-    "UserListing",
     "backup_database",
 ]
 

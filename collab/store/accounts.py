@@ -6,10 +6,9 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from collab.models import Credentials, Principal, Role, User
+from collab.models import Credentials, Principal, Role, User, UserListing
 from collab.store.database import Database, valid_credentials
 
 #: How long a bearer token lives unless said otherwise (``collab token LOGIN --days N``).
@@ -30,15 +29,6 @@ def _user(row: Any) -> User:
 
 
 _USER_COLUMNS = "id, login, display_name, role"
-
-
-@dataclass(frozen=True, slots=True)
-class UserListing:
-    """One line of ``collab users``."""
-
-    user: User
-    class_name: str | None
-    pair: str | None
 
 
 class AccountStore:

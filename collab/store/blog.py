@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from collab.models import DocStatus
+from collab.models import BlogSettings, Comment, DocStatus, Draft, Post, Waiting
 from collab.store.database import Database
 
 _POST_COLUMNS = "id, class_id, doc_id, pair_id, task_id, title, body, status, created_at, published_at, comments_mode"
@@ -18,69 +17,6 @@ _COMMENT_SELECT = (
 )
 #: How a class (and, by default, each of its posts) takes comments.
 COMMENT_MODES = ("off", "immediate", "held")
-
-
-@dataclass(frozen=True, slots=True)
-class Post:
-    id: int
-    class_id: int
-    doc_id: str
-    pair_id: int | None
-    task_id: int | None
-    title: str
-    body: str
-    status: str  # "submitted" (waits for the teacher) or "published"
-    created_at: float
-    published_at: float | None
-    #: The post's own comment mode ("off", "immediate", "held"); None follows the class's.
-    comments_mode: str | None = None
-
-    @property
-    def published(self) -> bool:
-        return self.status == "published"
-
-
-@dataclass(frozen=True, slots=True)
-class BlogSettings:
-    moderated: bool  # agreed texts wait for the teacher
-    comments_mode: str  # the default of the class's posts
-    comments_closed: bool  # the kill switch: no comment anywhere, existing ones hidden but from the teacher
-
-
-@dataclass(frozen=True, slots=True)
-class Comment:
-    id: int
-    post_id: int
-    class_id: int
-    author_id: int | None
-    author_name: str | None  # None once the account is gone
-    body: str
-    status: str  # "held" (waits for the teacher), "visible" or "refused"
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A text of the class still being written (no post yet)."""
-
-    doc_id: str
-    title: str
-    status: str  # "open" or "locked"
-    pair_id: int | None
-    draft: int  # 1 for a first draft, 2 for a second one
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    """What waits for the class's teacher."""
-
-    posts: int
-    comments: int
-
-    @property
-    def total(self) -> int:
-        return self.posts + self.comments
 
 
 def _post(row: Any) -> Post:

@@ -4,30 +4,12 @@ word on each difference the correction found, typed annotations and a comment pe
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
+from collab.models import Annotation, TeacherComment
 from collab.store.database import Database
 
 ANNOTATION_KINDS = ("accord_gn", "accord_verbe", "homophone", "lexique", "ponctuation", "autre")
 MARKINGS = ("counts", "classic", "weighted")
-
-
-@dataclass(frozen=True, slots=True)
-class Annotation:
-    id: int
-    doc_id: str
-    start: int
-    end: int
-    quote: str  # the words it was put on, to find them again if the text moved
-    kind: str
-    note: str
-    created_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class TeacherComment:
-    body: str
-    updated_at: float
 
 
 class FollowUpStore:

@@ -4,28 +4,12 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
-from collab.mediatheque.types import MediaKind, StoredFile
+from collab.models import Media, MediaKind, StoredFile
 from collab.store.database import Database
 
 _COLUMNS = "id, school_id, class_id, name, sha256, kind, mime, size, duration, created_at, cuts"
-
-
-@dataclass(frozen=True, slots=True)
-class Media:
-    id: int
-    school_id: int
-    class_id: int | None  # None: the school's shared shelf
-    name: str
-    sha256: str
-    kind: MediaKind
-    mime: str
-    size: int
-    duration: float | None
-    created_at: float
-    cuts: tuple[float, ...]  # where the phrase segments of a recording meet (collab.mediatheque.phrases)
 
 
 def _media(row: Any) -> Media:

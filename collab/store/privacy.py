@@ -5,17 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from collab.models import AuditEntry
 from collab.store.database import Database
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    at: float
-    actor_login: str
-    action: str  # "export" (a pupil's data, RGPD) or "delete"
-    subject_login: str
 
 
 class PrivacyStore:

@@ -6,8 +6,8 @@ import secrets
 import time
 from typing import Any
 
-from collab.accounts.names import sort_key
 from collab.models import Role, School, SchoolClass, User
+from collab.people import sort_key
 from collab.store.database import Database
 
 # Class codes avoid letters and digits a child confuses (0/O, 1/I/L, 5/S, 2/Z, 8/B).

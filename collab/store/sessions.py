@@ -6,9 +6,8 @@ import hashlib
 import secrets
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from collab.models import Role, User
+from collab.models import Role, Session, User
 from collab.store.database import Database, valid_credentials
 
 #: Sessions not seen for this long are no longer valid (a school term holiday).
@@ -19,22 +18,6 @@ _TOUCH_EVERY = 300.0
 
 def _hash(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
-
-
-def session_credential(token: str) -> str:
-    """How open connections name the session they were opened with (never the token itself)."""
-    return "session:" + _hash(token).hex()
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    token: str
-    user: User
-    csrf_token: str
-
-    @property
-    def credential(self) -> str:
-        return session_credential(self.token)
 
 
 class SessionStore:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from collab.models import DocStatus
+from collab.models import DocStatus, NewGroup, Task, TaskDocument, TaskGroup
 from collab.states import TextFacts
 from collab.store.database import Database
 
@@ -17,46 +16,6 @@ _FIRST_DRAFT_ROW = (
     "SELECT d.parent_id FROM documents d JOIN chain ON d.id = chain.id WHERE d.parent_id IS NOT NULL), "
     "first AS (SELECT td.task_id, td.group_id FROM task_documents td JOIN chain ON td.doc_id = chain.id LIMIT 1)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class TaskGroup:
-    id: int
-    label: str
-    instructions: str
-    media_id: int | None
-    reference_text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Task:
-    id: int
-    class_id: int
-    kind: str  # "dictation" or "free"
-    title: str
-    opens_at: float | None
-    closes_at: float | None
-    created_at: float
-    groups: tuple[TaskGroup, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class TaskDocument:
-    task_id: int
-    pair_id: int
-    group_id: int
-    doc_id: str
-    status: str
-    draft: int = 1  # a second draft belongs to its first draft's task, pair and group
-
-
-@dataclass(frozen=True, slots=True)
-class NewGroup:
-    label: str
-    instructions: str
-    media_id: int | None
-    reference_text: str
-    pair_ids: Sequence[int]
 
 
 def document_id(task_id: int, pair_id: int) -> str:

@@ -10,9 +10,8 @@ on the row made by the ``INSERT … ON CONFLICT DO NOTHING`` just before.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
-from collab.models import SchoolClass
+from collab.models import Attempt, Budget, CodeLookup, ThrottlePolicy
 from collab.store.database import Database
 from collab.store.schools import SchoolStore
 
@@ -22,31 +21,6 @@ UNKNOWN_DEVICE = ""
 KNOWN_DEVICE_DAYS = 400
 #: Lock repeats are forgotten after a day without a lock (the next lock is the shortest again).
 FORGET_LOCKS_AFTER = 24 * 3600.0
-
-
-@dataclass(frozen=True, slots=True)
-class ThrottlePolicy:
-    """How many comparisons a budget allows, and for how long it is locked once they are spent."""
-
-    attempts: int  # comparisons per window; the last one allowed locks the budget (a success unlocks it)
-    window_seconds: float  # attempts older than this are forgotten
-    lock_steps: tuple[float, ...]  # successive locks, e.g. 1, 5, 15 minutes then 1 hour each time
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    """One row of ``sign_in_throttles``."""
-
-    window_start: float
-    attempts: int
-    locked_until: float | None
-    lock_level: int
-
-
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    granted: bool
-    retry_after: float = 0.0  # seconds until the lock ends, when refused
 
 
 def next_budget(budget: Budget | None, now: float, policy: ThrottlePolicy) -> tuple[Attempt, Budget | None]:
@@ -69,16 +43,6 @@ def next_budget(budget: Budget | None, now: float, policy: ThrottlePolicy) -> tu
         level += 1
         attempts, window_start = 0, locked_until
     return Attempt(granted=True), Budget(window_start, attempts, locked_until, level)
-
-
-@dataclass(frozen=True, slots=True)
-class CodeLookup:
-    klass: SchoolClass | None
-    retry_after: float = 0.0  # > 0: this client typed too many unknown codes, nothing was looked up
-
-    @property
-    def blocked(self) -> bool:
-        return self.retry_after > 0
 
 
 class ThrottleStore:

@@ -14,33 +14,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
+from collab.models import PendingUpdate
 from collab.store.database import Database
 
 log = logging.getLogger(__name__)
 
 _FULL_GROUP = 256
 _INSERT = "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)"
-
-
-class DurabilityListener(Protocol):
-    def on_durable(self, item: PendingUpdate) -> None: ...
-
-    def on_lost(self, item: PendingUpdate, exc: BaseException) -> None: ...
-
-
-@dataclass(slots=True)
-class PendingUpdate:
-    doc_id: str
-    seq: int
-    data: bytes
-    author_id: int | None
-    created_at: float
-    listener: DurabilityListener
-    #: Opaque to the log: what the listener needs once the update is durable.
-    context: object = None
 
 
 class UpdateLog:

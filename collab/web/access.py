@@ -24,6 +24,7 @@ from collab.models import (
     ClassTarget,
     CommuneTarget,
     DocumentTarget,
+    Media,
     MediaTarget,
     Principal,
     PupilTarget,
@@ -31,11 +32,12 @@ from collab.models import (
     School,
     SchoolClass,
     SchoolTarget,
+    Session,
+    Task,
     User,
 )
 from collab.policy import Action, Target, can, document_access, require
-from collab.store import Media, Session, Store
-from collab.store.tasks import Task
+from collab.store import Store
 from collab.web.auth import CSRF_FIELD, SIGN_IN_CSRF_COOKIE, check_csrf, require_session
 from collab.web.pages import path_id, store_of
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
-from collab.errors import Forbidden, NotSignedIn
-from collab.models import User
+from collab.errors import CsrfRejected, NotSignedIn
+from collab.models import Session, User
 from collab.settings import Settings
-from collab.store import Session, Store
+from collab.store import Store
 from collab.store.accounts import token_credential
 from collab.store.sessions import SESSION_IDLE_SECONDS
 
@@ -24,11 +24,6 @@ SESSION_COOKIE = "binome_session"
 SIGN_IN_CSRF_COOKIE = "binome_csrf"
 CSRF_FIELD = "csrf"
 _MAX_TOKEN_LENGTH = 256
-
-
-class CsrfRejected(Forbidden):
-    reason = "csrf"
-    public_message = "Ce formulaire a expiré : il faut recharger la page et recommencer."
 
 
 def authorization_bearer(conn: HTTPConnection) -> str | None:

@@ -29,9 +29,8 @@ from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Match, Route
 from starlette.types import Message, Receive, Scope, Send
 
-from collab.accounts.administration import MAX_IMPORT_BYTES
-from collab.errors import CollabError, TooLarge
-from collab.settings import Settings
+from collab.errors import BodyTooLarge, CollabError
+from collab.settings import MAX_IMPORT_BYTES, Settings
 from collab.web.auth import authenticate
 
 #: Any form (sign-in, roster, task, comment…): far more than a form of text fields needs.
@@ -42,19 +41,6 @@ MULTIPART_OVERHEAD = 64 * 1024
 SYNC_FRAMES_PER_REQUEST = 4
 #: Routes that take a body from someone not signed in yet.
 PUBLIC_BODY_ROUTES = frozenset({"sign_in", "pictures_sign_in"})
-
-_MIB = 1024 * 1024
-
-
-class BodyTooLarge(TooLarge):
-    """A request body over its route's cap (declared or counted while streaming)."""
-
-    reason = "body_too_large"
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"request body over {limit} bytes")
-        size = f"{limit // _MIB} Mo" if limit >= _MIB else f"{max(1, limit // 1024)} Ko"
-        self.public_message = f"C'est trop gros pour être envoyé : {size} au plus."
 
 
 def route_caps(settings: Settings) -> dict[str, int]:

@@ -8,10 +8,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collab.models import Role, SchoolClass
+from collab.models import Role, SchoolClass, Session
 from collab.policy import Action, can
 from collab.states import TextFacts, text_state
-from collab.store import Session
 from collab.web.access import Asker
 from collab.web.auth import current_session
 from collab.web.notices import notice_of

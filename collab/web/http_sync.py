@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from collab.errors import BadRequest, CollabError, NotFound, RateLimited, TooLarge
+from collab.errors import BadRequest, CollabError, NotFound, RateLimited, SessionGone, TooLarge
 from collab.realtime.channel import SendQueue
 from collab.realtime.hub import Hub
 from collab.realtime.protocol import encode_var_bytes, read_var_bytes
@@ -86,13 +86,6 @@ class HttpSessions:
     def end_all(self) -> None:
         for key in list(self._sessions):
             self.end(key)
-
-
-class SessionGone(NotFound):
-    """The session expired or never existed: the client opens a new one (not permanent)."""
-
-    close_code = 1001
-    public_message = "La connexion de secours a expiré : nouvelle connexion…"
 
 
 def _hub(request: Request) -> Hub:

@@ -15,15 +15,10 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from collab.errors import Forbidden
+from collab.errors import ForeignOrigin
 from collab.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class ForeignOrigin(Forbidden):
-    reason = "foreign_origin"
-    public_message = "Cette page n'a pas le droit de se connecter à Binôme."
 
 
 def _origin_of(url: str) -> str:

@@ -9,9 +9,9 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
 from collab.errors import NotFound
-from collab.models import Role
+from collab.models import Role, Session
 from collab.realtime.hub import Hub
-from collab.store import Session, Store
+from collab.store import Store
 from collab.web.auth import SIGN_IN_CSRF_COOKIE, set_cookie, sign_in_csrf_token
 
 

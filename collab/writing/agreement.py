@@ -14,30 +14,14 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from collab.errors import CollabError, Forbidden, InvalidInput
-from collab.models import Access, DocStatus, User
+from collab.errors import CollabError, Forbidden, InvalidInput, NotConnected, NotInSync
+from collab.models import Access, DocStatus, Post, User
 from collab.policy import document_access
 from collab.realtime.hooks import RoomEvent, RoomHooks, Rooms, RoomView
 from collab.realtime.protocol import decode_state_vector
-from collab.store import Post, Store
+from collab.store import Store
 
 log = logging.getLogger(__name__)
-
-
-class NotInSync(CollabError):
-    """The version a pupil agreed with is not the one the server holds (an edit crossed it)."""
-
-    status = 409
-    close_code = 4409
-    reason = "not_in_sync"
-    public_message = "Le texte vient de changer : relisez-le, puis appuyez de nouveau sur « On est d'accord »."
-
-
-class NotConnected(CollabError):
-    status = 409
-    close_code = 4409
-    reason = "not_connected"
-    public_message = "Ton texte n'est pas connecté : attends que le voyant soit vert, puis réessaie."
 
 
 @dataclass(frozen=True, slots=True)

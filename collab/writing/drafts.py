@@ -1,7 +1,7 @@
 """Second drafts ("deuxième jet"): a pair writes again from the text they published.
 
 The new document starts from the published document's whole CRDT state, never from its plain
-text (design rule 6): the pupils' history, authors and all, carries over, and a tablet that
+text (design rule 6, docs/design.md): the pupils' history, authors and all, carries over, and a tablet that
 still holds the first draft cannot duplicate it into the second. The new document is linked to
 the first (``parent_id``), belongs to the same pair, class and task, and is published by the same
 agreement flow.

@@ -15,15 +15,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from collab.errors import InvalidInput
-from collab.followup.productions import ANNOTATION_NAMES
-from collab.mediatheque.phrases import segments_of
-from collab.mediatheque.types import MediaKind
-from collab.models import Access, DocStatus, DocumentTarget
+from collab.mediatheque.phrases import phrases_of
+from collab.models import ANNOTATION_NAMES, Access, DocStatus, DocumentTarget, MediaKind, Post
+from collab.people import coloured
 from collab.realtime.awareness import SERVER_CLIENT_ID
-from collab.store import Post
 from collab.web.access import check_header, open_document, signed_in
 from collab.web.pages import kept_offline, render, store_of
-from collab.writing.colours import coloured
 from collab.writing.drafts import draft_name
 
 _CLOSED = {
@@ -52,11 +49,11 @@ async def writing_room(request: Request) -> Response:
     closed = "" if access is not None else _closed_message(target)
     access = access or Access.READ  # a writer of a closed document still reads it and listens
     assignment = await store.tasks.assignment(doc_id)
-    media = segments = None
+    media = phrases = None
     if assignment is not None and assignment[1].media_id is not None:
         media = await store.media.get(assignment[1].media_id)
         if media is not None and media.kind is MediaKind.AUDIO and media.duration:
-            segments = segments_of(media.cuts, media.duration)
+            phrases = phrases_of(media.cuts, media.duration)
     pair = await store.pairs.get_pair(target.pair_id) if target.pair_id is not None else None
     members = pair.members if pair is not None else ()
     previous = await _previous_draft(request, doc_id)
@@ -85,7 +82,7 @@ async def writing_room(request: Request) -> Response:
             "task": assignment[0] if assignment else None,
             "group": assignment[1] if assignment else None,
             "media": media,
-            "segments": segments,
+            "phrases": phrases,
             "access": access.value,
             "closed": closed,
             "previous": previous,

@@ -10,14 +10,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from collab.accounts.names import clean_name
 from collab.errors import InvalidInput, NotFound
-from collab.mediatheque.types import MediaKind
-from collab.models import DocStatus
+from collab.models import DocStatus, Media, MediaKind, NewGroup
+from collab.people import clean_name
 from collab.policy import Action
 from collab.states import text_state
-from collab.store import Media
-from collab.store.tasks import NewGroup
 from collab.web.access import OnClass, load_class, load_task
 from collab.web.notices import notice_of, redirect_with_notice
 from collab.web.pages import form_text, hub_of, render, store_of

@@ -1,4 +1,4 @@
-// What a closed connection means, in words a 9-year-old understands (close codes: DESIGN.md).
+// What a closed connection means, in words a 9-year-old understands (close codes: docs/design.md).
 
 const MESSAGES = {
   4400: 'Ton texte a reçu quelque chose d’illisible. Recharge la page.',

@@ -20,7 +20,7 @@
     const time = root.querySelector('[data-time]')
     const total = root.querySelector('[data-duration]')
     const phrase = root.querySelector('[data-phrase]')
-    const segmentButtons = Array.from(root.querySelectorAll('[data-segment]'))
+    const phraseButtons = Array.from(root.querySelectorAll('[data-segment]'))
     let current = -1 // the phrase being played or last played
     let stopAt = null // end of the phrase being played, in seconds
 
@@ -37,7 +37,7 @@
         total.textContent = clock(audio.duration)
         bar.style.width = (100 * audio.currentTime / audio.duration) + '%'
       }
-      segmentButtons.forEach((button, i) => button.classList.toggle('current', i === current))
+      phraseButtons.forEach((button, i) => button.classList.toggle('current', i === current))
       phrase.textContent = current >= 0 && starts.length > 1
         ? ' — phrase ' + (current + 1) + ' sur ' + starts.length
         : ''
@@ -98,7 +98,7 @@
     root.querySelectorAll('[data-rate]').forEach((b) => {
       b.addEventListener('click', () => setRate(Number(b.dataset.rate)))
     })
-    segmentButtons.forEach((b) => b.addEventListener('click', () => playPhrase(Number(b.dataset.segment))))
+    phraseButtons.forEach((b) => b.addEventListener('click', () => playPhrase(Number(b.dataset.segment))))
     audio.addEventListener('play', () => requestAnimationFrame(watch))
     audio.addEventListener('timeupdate', () => {
       if (stopAt === null && !audio.paused) current = phraseAt(audio.currentTime)

@@ -8,9 +8,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.accounts.sign_in import PICTURES
+from collab.app import create_app
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from collab.web.app import create_app
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 

@@ -4,7 +4,7 @@ task's groups, the pieces of an annotated text."""
 from __future__ import annotations
 
 from collab.followup.productions import anchored, pieces
-from collab.store import Annotation
+from collab.models import Annotation
 
 
 def note(start: int, quote: str, kind: str = "autre") -> Annotation:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from collab.mediatheque.types import MediaKind, sniff
+from collab.mediatheque.types import sniff
+from collab.models import MediaKind
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from collab.errors import SchemaError
-from collab.models import Access, Role
+from collab.models import Access, CodeLookup, Role, ThrottlePolicy
 from collab.store import Store
 from collab.store.migrations import SCHEMA_VERSION
-from collab.store.throttles import UNKNOWN_DEVICE, CodeLookup, ThrottlePolicy, next_budget
+from collab.store.throttles import UNKNOWN_DEVICE, next_budget
 
 pytestmark = pytest.mark.anyio
 

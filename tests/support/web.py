@@ -86,7 +86,7 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
 
 def browser(settings: Settings) -> TestClient:
     """Another browser, on an app of its own over the same data (use it as a context manager)."""
-    from collab.web.app import create_app
+    from collab.app import create_app
 
     return TestClient(create_app(settings), base_url="http://127.0.0.1", follow_redirects=False)
 

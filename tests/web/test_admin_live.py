@@ -158,9 +158,12 @@ async def test_each_administrator_sees_their_schools_live_as_metrics_count_them(
 def test_every_refusal_reason_has_french_words() -> None:
     """The live page names each refusal in French, whatever error class a refusal comes from."""
     import importlib
+    import pkgutil
 
-    for module in ("collab.web.app", "collab.writing.agreement"):  # errors are defined next to their feature
-        importlib.import_module(module)
+    import collab
+
+    for module in pkgutil.walk_packages(collab.__path__, "collab."):  # every error class, wherever it is defined
+        importlib.import_module(module.name)
     from collab.errors import CollabError
     from collab.web.live import REFUSAL_LABELS
 

@@ -19,8 +19,8 @@ import psutil
 import pytest
 from starlette.routing import Route
 
+from collab.app import create_app
 from collab.settings import Settings
-from collab.web.app import create_app
 from collab.web.bodies import FORM_BYTES
 from tests.conftest import ServerProcess, ServerThread
 from tests.support.audio_samples import tone_wav

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from collab.app import create_app
 from collab.settings import Settings
-from collab.web.app import create_app
 from collab.web.static_files import IMMUTABLE, StaticAssets, choose_encoding
 from tests.conftest import REPO, AsWho, ServerThread
 from tests.support.web import DemoSchool

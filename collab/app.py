@@ -28,7 +28,7 @@ from collab.errors import CollabError
 from collab.followup.export_views import export_routes
 from collab.followup.views import follow_up_routes
 from collab.mediatheque.files import MediaLibrary
-from collab.mediatheque.phrase_views import segment_routes
+from collab.mediatheque.phrase_views import phrase_routes
 from collab.mediatheque.views import media_routes
 from collab.realtime.channel import SendQueue
 from collab.realtime.hub import Hub
@@ -50,7 +50,7 @@ from collab.writing.task_views import task_routes
 
 log = logging.getLogger(__name__)
 
-ASSETS_DIR = Path(__file__).resolve().parents[2]
+ASSETS_DIR = Path(__file__).resolve().parents[1]
 
 
 _HTTP_MESSAGES = {
@@ -158,7 +158,7 @@ def create_app(settings: Settings) -> BinomeApp:
         *admin_routes(),
         *live_routes(),
         *media_routes(),
-        *segment_routes(),
+        *phrase_routes(),
         *pupil_routes(),
         *blog_routes(),
         *http_sync_routes(),

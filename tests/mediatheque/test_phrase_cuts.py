@@ -1,4 +1,4 @@
-"""Phrase segments: detection on loudness envelopes and the teacher's edits. Pure."""
+"""Phrases: detection on loudness envelopes and the teacher's edits. Pure."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from hypothesis import strategies as st
 from collab.errors import InvalidInput
 from collab.mediatheque.phrases import (
     MIN_GAP_SECONDS,
-    Segment,
+    Phrase,
     detect_cuts,
     merge_with_next,
     move_cut,
-    segments_of,
+    phrases_of,
     split_at,
 )
 
@@ -39,12 +39,12 @@ def test_leading_and_trailing_silence_is_not_a_cut() -> None:
     assert detect_cuts(envelope((QUIET, 3), (LOUD, 3), (QUIET, 3))) == []
 
 
-def test_one_word_segments_are_merged_into_the_shorter_neighbour() -> None:
+def test_one_word_phrases_are_merged_into_the_shorter_neighbour() -> None:
     # 3 s phrase, 1 s pause, a 0.4 s word, 1 s pause, a 5 s phrase
     env = envelope((LOUD, 3), (QUIET, 1), (LOUD, 0.4), (QUIET, 1), (LOUD, 5))
     cuts = detect_cuts(env)
     assert len(cuts) == 1
-    assert all(s.end - s.start >= 1.5 for s in segments_of(cuts, len(env) / 50))
+    assert all(s.end - s.start >= 1.5 for s in phrases_of(cuts, len(env) / 50))
 
 
 def test_the_threshold_follows_the_recording_noise() -> None:
@@ -52,15 +52,15 @@ def test_the_threshold_follows_the_recording_noise() -> None:
     assert detect_cuts(noisy) == [4.0]
 
 
-def test_silence_or_steady_sound_is_one_segment() -> None:
+def test_silence_or_steady_sound_is_one_phrase() -> None:
     assert detect_cuts([]) == []
     assert detect_cuts(envelope((0.0, 5))) == []
     assert detect_cuts(envelope((LOUD, 5))) == []
 
 
-def test_segments_are_numbered_from_one_and_cover_the_recording() -> None:
-    assert segments_of([2.5, 6.0], 9.0) == [Segment(1, 0.0, 2.5), Segment(2, 2.5, 6.0), Segment(3, 6.0, 9.0)]
-    assert segments_of([], 4.0) == [Segment(1, 0.0, 4.0)]
+def test_phrases_are_numbered_from_one_and_cover_the_recording() -> None:
+    assert phrases_of([2.5, 6.0], 9.0) == [Phrase(1, 0.0, 2.5), Phrase(2, 2.5, 6.0), Phrase(3, 6.0, 9.0)]
+    assert phrases_of([], 4.0) == [Phrase(1, 0.0, 4.0)]
 
 
 def test_move_a_cut_between_its_neighbours() -> None:
@@ -73,7 +73,7 @@ def test_move_a_cut_between_its_neighbours() -> None:
         move_cut([2.0, 5.0], 0, 4.9, 9.0)
 
 
-def test_merge_removes_the_cut_after_a_segment() -> None:
+def test_merge_removes_the_cut_after_a_phrase() -> None:
     assert merge_with_next([2.0, 5.0], 1) == [5.0]
     assert merge_with_next([2.0, 5.0], 2) == [2.0]
     for number in (0, 3, -1):
@@ -90,11 +90,11 @@ def test_split_adds_a_cut_in_order() -> None:
 
 
 @given(st.lists(st.tuples(st.sampled_from([LOUD, QUIET, 0.05]), st.floats(0.02, 4.0)), max_size=30))
-def test_detected_cuts_are_always_valid_segments(parts: list[tuple[float, float]]) -> None:
+def test_detected_cuts_are_always_valid_phrases(parts: list[tuple[float, float]]) -> None:
     env = envelope(*parts)
     duration = len(env) / 50
     cuts = detect_cuts(env)
     assert cuts == sorted(cuts)
-    for segment in segments_of(cuts, duration):
-        assert segment.end - segment.start >= min(1.5, duration) - 0.011
-        assert segment.end - segment.start >= MIN_GAP_SECONDS or not cuts
+    for phrase in phrases_of(cuts, duration):
+        assert phrase.end - phrase.start >= min(1.5, duration) - 0.011
+        assert phrase.end - phrase.start >= MIN_GAP_SECONDS or not cuts

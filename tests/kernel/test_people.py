@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collab.accounts.names import clean_name, login_base, sort_key
+from collab.people import clean_name, login_base, sort_key
 
 
 def test_names_sort_as_in_french() -> None:

@@ -10,8 +10,8 @@ from typing import Any
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
 
+from collab.app import create_app
 from collab.settings import Settings
-from collab.web.app import create_app
 
 #: ``?token=…`` (or ``&access_token=…``) in a logged URL: what follows ``=`` is a credential.
 _TOKEN_IN_URL = re.compile(r"([?&](?:access_)?token=)[^&\s\"']*", re.IGNORECASE)
