@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.conftest import update_inserting
+from tests.support.data import school_id, write_text
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
 
 
@@ -21,12 +21,6 @@ from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, si
 def admin(client: TestClient) -> TestClient:
     assert sign_in_adult(client, "admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"])[0] == 303
     return client
-
-
-def school_id(settings: Settings) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        (sid,) = db.execute("SELECT id FROM schools WHERE name = 'École Jean Macé'").fetchone()
-    return int(sid)
 
 
 def school_page(client: TestClient, settings: Settings, query: str = "") -> str:
@@ -131,14 +125,6 @@ def test_roll_over_needs_confirmation_and_archives(admin: TestClient, settings: 
     assert admin.get("/classe", params={"code": school.code}).status_code == 410  # pupils can no longer join
 
 
-def _write_text(settings: Settings, doc_id: str, author_id: int, text: str) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        db.execute(
-            "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, 1, ?, ?, 0)",
-            (doc_id, update_inserting(text), author_id),
-        )
-
-
 def _write_comment(settings: Settings, school: DemoSchool, author_id: int, body: str) -> None:
     """A published post of the other pair, and a comment on it."""
     with sqlite3.connect(settings.database_path) as db:
@@ -154,7 +140,7 @@ def _write_comment(settings: Settings, school: DemoSchool, author_id: int, body:
 
 
 def test_rgpd_export_contains_the_pupils_texts(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = school_page(admin, settings, "Léa")
     assert f"/admin/eleve/{school.lea_id}" in page
@@ -195,7 +181,7 @@ def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]
 def test_rgpd_deletion_needs_confirmation_then_removes_every_row(
     admin: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = admin.get(f"/admin/eleve/{school.lea_id}")
     assert "Noé" in page.text  # the admin is told the shared texts go too
@@ -246,7 +232,7 @@ def test_admin_cannot_open_pupils_texts(admin: TestClient) -> None:
 
 
 async def _commune_admin(settings: Settings) -> None:
-    from collab.accounts.passwords import hash_password
+    from collab.accounts.passwords import hash_password, password_hasher
     from collab.models import Role
     from collab.store import Store
 
@@ -255,7 +241,7 @@ async def _commune_admin(settings: Settings) -> None:
         mayor = await store.accounts.ensure_user("mairie.montpellier", "Mairie de Montpellier", Role.ADMIN)
         commune_id = await store.schools.commune_id("Montpellier")
         await store.schools.add_admin_scope(mayor.id, commune_id=commune_id)
-        await store.accounts.set_password_hash(mayor.id, hash_password(OTHER_PASSWORD))
+        await store.accounts.set_password_hash(mayor.id, hash_password(password_hasher(settings), OTHER_PASSWORD))
     finally:
         await store.close()
 
@@ -263,7 +249,7 @@ async def _commune_admin(settings: Settings) -> None:
 def test_commune_admin_creates_schools_and_school_admins_cannot(
     client: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
-    from tests.conftest import run_async
+    from tests.support.server import run_async
 
     run_async(_commune_admin, settings)
     with sqlite3.connect(settings.database_path) as db:

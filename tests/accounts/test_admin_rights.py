@@ -11,9 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.accounts.test_admin import _write_text
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from, sign_in_as
+from tests.support.data import write_text
+from tests.support.web import AsWho, DemoSchool, csrf_from, sign_in_as
 
 TEXT = "Les feuilles tombent doucement."
 
@@ -41,7 +40,7 @@ def test_only_the_class_teachers_see_the_sign_in_cards_and_give_new_pictures(
 
 
 def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, settings: Settings) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, TEXT)
+    write_text(settings, school.lea_doc, school.lea_id, TEXT)
     doc, task, klass = school.lea_doc, school.dictation_task_id, school.class_id
     refused = [
         f"/enseignant/classe/{klass}/fiches",
@@ -90,7 +89,7 @@ def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, 
 def test_the_rgpd_export_is_logged_and_audited(
     admin: TestClient, school: DemoSchool, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, TEXT)
+    write_text(settings, school.lea_doc, school.lea_id, TEXT)
     caplog.set_level(logging.INFO, logger="collab.audit")
     response = admin.get(f"/admin/eleve/{school.lea_id}/export")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"

@@ -14,21 +14,13 @@ from websockets.asyncio.client import connect
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.conftest import ServerThread, update_inserting
-from tests.realtime.test_http_sync import open_session
-from tests.realtime.test_revocation import join_closed, post_form
+from tests.support.data import stored_text_has
+from tests.support.pupils import Pupil, join, join_closed, open_session, post_form, signed_in
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool
-from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, join, signed_in
+from tests.support.yclient import YClient, update_inserting
 
 pytestmark = pytest.mark.anyio
-
-
-def stored_text_has(settings: Settings, doc: str, needle: str) -> bool:
-    """Whether any stored update of ``doc`` carries ``needle`` (updates hold inserted text as is)."""
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute("SELECT data FROM doc_updates WHERE doc_id = ?", (doc,)).fetchall()
-    return any(needle.encode() in bytes(r[0]) for r in rows)
 
 
 def status_of(settings: Settings, doc: str) -> str:

@@ -12,46 +12,23 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from collab.accounts.passwords import hash_password
+from collab.accounts.passwords import hash_password, password_hasher
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.models import Role
 from collab.settings import Settings
 from collab.store import Store
-from tests.accounts.test_membership import stored_text_has
-from tests.conftest import AsWho, ServerThread, run_async, update_inserting
-from tests.realtime.test_revocation import join_closed, post_form
-from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
-from tests.writing.test_agreement import Pupil, signed_in
+from tests.support.data import publish_written, stored_text_has
+from tests.support.pupils import Pupil, join_closed, post_form, signed_in
+from tests.support.server import ServerThread, run_async
+from tests.support.web import OTHER_PASSWORD, AsWho, DemoSchool, browser, csrf_from, sign_in_adult
 
 BANNER = f"Classe archivée (année {DEMO_SCHOOL_YEAR}) : lecture seule"
 NEXT_YEAR = "2027-2028"
-WRITTEN_AT = 1796076300.0  # 2026-11-30 23:05 in Paris
 
 
 def school_id(settings: Settings, class_id: int) -> int:
     with sqlite3.connect(settings.database_path) as db:
         return int(db.execute("SELECT school_id FROM classes WHERE id = ?", (class_id,)).fetchone()[0])
-
-
-def publish(settings: Settings, school: DemoSchool, doc: str, body: str, writers: list[tuple[int, str]]) -> int:
-    """The pair's text, written by ``writers`` (author id, words), published on the class blog."""
-    with sqlite3.connect(settings.database_path) as db:
-        for seq, (author, words) in enumerate(writers, start=1):
-            db.execute(
-                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                (doc, seq, update_inserting(words), author, WRITTEN_AT + seq),
-            )
-        pair_id, task_id = db.execute(
-            "SELECT d.pair_id, td.task_id FROM documents d JOIN task_documents td ON td.doc_id = d.id WHERE d.id = ?",
-            (doc,),
-        ).fetchone()
-        db.execute("UPDATE documents SET status = 'published' WHERE id = ?", (doc,))
-        post_id = db.execute(
-            "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, created_at, "
-            "published_at, comments_mode) VALUES (?, ?, ?, ?, 'Le marché', ?, x'00', 'published', ?, ?, 'immediate')",
-            (school.class_id, doc, pair_id, task_id, body, WRITTEN_AT, WRITTEN_AT),
-        ).lastrowid
-    return int(post_id or 0)
 
 
 def roll_over(as_who: AsWho, settings: Settings, school: DemoSchool) -> None:
@@ -65,7 +42,7 @@ def roll_over(as_who: AsWho, settings: Settings, school: DemoSchool) -> None:
 @pytest.fixture
 def archived(as_who: AsWho, settings: Settings, school: DemoSchool) -> int:
     """Léa and Noé's dictation published on the blog, then the demo class archived: the post id."""
-    post = publish(settings, school, school.lea_doc, "Le marché du village.", [(school.lea_id, "Le marché.")])
+    post = publish_written(settings, school, school.lea_doc, "Le marché du village.", [(school.lea_id, "Le marché.")])
     roll_over(as_who, settings, school)
     return post
 
@@ -221,7 +198,7 @@ async def _teacher_of_another_school(settings: Settings, school: DemoSchool) -> 
     try:
         hugo = await store.accounts.ensure_user("m.hugo", "M. Hugo", Role.TEACHER)
         await store.schools.add_teacher(school.other_school_class_id, hugo.id)
-        await store.accounts.set_password_hash(hugo.id, hash_password(OTHER_PASSWORD))
+        await store.accounts.set_password_hash(hugo.id, hash_password(password_hasher(settings), OTHER_PASSWORD))
     finally:
         await store.close()
 

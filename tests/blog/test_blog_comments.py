@@ -10,8 +10,8 @@ from starlette.testclient import TestClient
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import BODY, page, publish, with_store
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.support.data import BODY, publish, with_store
+from tests.support.web import DemoSchool, browser, csrf_from, page, sign_in_as
 
 HTML = {"accept": "text/html"}
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from collab.settings import Settings
-from tests.blog.test_blog import BODY, blog, page, publish
-from tests.conftest import ServerThread
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.support.data import BODY, publish
+from tests.support.pupils import Pupil, agree, join, room_state, signed_in, typed_together
+from tests.support.server import ServerThread
+from tests.support.web import DemoSchool, blog, browser, csrf_from, page, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, agree, join, room_state, signed_in, typed_together
 
 HTML = {"accept": "text/html"}
 

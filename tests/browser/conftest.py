@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from collab.settings import Settings
-from tests.conftest import REPO, ServerThread
+from tests.support.server import ServerThread
+from tests.support.tablets import TABLET, OpenAs, chromium_path
 from tests.support.web import DemoSchool, sign_in_as
 from tests.support.web import browser as web_browser
-
-OpenAs = Callable[..., Page]
-
-ARTIFACTS = REPO / "test-artifacts"
-TABLET = {"width": 768, "height": 1024}
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("Chromium is required for the browser tests: apt-get install -y chromium (.ci/run does)")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +67,3 @@ def open_as(browser: Browser, server: ServerThread, settings: Settings, school: 
     yield open_page
     for context in contexts:
         context.close()
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -11,10 +11,9 @@ from pycrdt import Doc
 from collab.demo.followup import Typist
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import with_store
-from tests.browser.conftest import ARTIFACTS, OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text, write_and_agree
+from tests.support.data import with_store
 from tests.support.followup_data import LEA_DICTATION
+from tests.support.tablets import ARTIFACTS, OpenAs, screenshot, type_into, wait_connected, wait_text, write_and_agree
 from tests.support.web import DemoSchool
 
 

@@ -10,9 +10,8 @@ import sqlite3
 from playwright.sync_api import Page, expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
-from tests.browser.test_writing_room import editor_text, type_into, wait_connected, wait_text
-from tests.conftest import ServerThread
+from tests.support.server import ServerThread
+from tests.support.tablets import OpenAs, editor_text, screenshot, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool, sign_in_as
 from tests.support.web import browser as web_browser
 

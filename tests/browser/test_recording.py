@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
+from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 
 

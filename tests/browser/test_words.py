@@ -10,9 +10,9 @@ from playwright.sync_api import expect
 
 from collab.settings import Settings
 from collab.words import ago
-from tests.browser.conftest import OpenAs
-from tests.conftest import update_inserting
+from tests.support.tablets import OpenAs
 from tests.support.web import DemoSchool
+from tests.support.yclient import update_inserting
 
 
 def _written_at(settings: Settings, doc_id: str, author_id: int, at: float) -> None:

@@ -15,72 +15,17 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from collab.settings import Settings
-from tests.conftest import ServerThread, make_settings
+from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.followup_data import write_and_agree
+from tests.support.pupils import Pupil, form_post, join, signed_in
+from tests.support.server import ServerThread, make_settings
 from tests.support.web import DemoSchool, browser, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, join, signed_in
 
 pytestmark = pytest.mark.anyio
-
-
-class Feed:
-    """A dashboard's socket, its messages kept with their arrival times."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.messages: list[tuple[float, dict[str, Any]]] = []
-        self.changed = asyncio.Event()
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for raw in self.ws:
-                self.messages.append((time.monotonic(), json.loads(raw)))
-                self.changed.set()
-        except ConnectionClosed:
-            pass
-
-    def card(self, doc: str) -> dict[str, Any] | None:
-        """The pair's card as the dashboard knows it: its snapshot with every change since applied."""
-        state: dict[str, Any] | None = None
-        for _, message in self.messages:
-            for pair in message["pairs"]:
-                if pair["doc"] == doc:
-                    state = apply_change(state, pair)
-        return state
-
-    async def wait_card(self, doc: str, predicate: Any, seconds: float = 5.0) -> dict[str, Any]:
-        with anyio.fail_after(seconds):
-            while True:
-                card = self.card(doc)
-                if card is not None and predicate(card):
-                    return card
-                self.changed.clear()
-                await self.changed.wait()
-
-
-def apply_change(state: dict[str, Any] | None, change: dict[str, Any]) -> dict[str, Any]:
-    """A card updated with a feed message's change (only what changed; the text as kept + added)."""
-    updated = {**(state or {}), **{k: v for k, v in change.items() if k not in ("keep", "add")}}
-    if "add" in change:
-        assert state is not None, "a text change before the snapshot"
-        updated["text"] = state["text"][: change["keep"]] + change["add"]
-    return updated
-
-
-OPEN: list[ClientConnection] = []
-
-
-async def open_feed(server: ServerThread, task_id: int | str, cookie: str | None) -> ClientConnection:
-    headers = {"Cookie": f"binome_session={cookie}"} if cookie else {}
-    ws = await connect(f"ws://127.0.0.1:{server.port}/ws/tableau/{task_id}", additional_headers=headers)
-    OPEN.append(ws)
-    return ws
 
 
 @pytest.fixture(autouse=True)
@@ -182,17 +127,6 @@ async def test_only_the_class_teacher_gets_the_feed(
         with anyio.fail_after(5):
             await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == code
-
-
-async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
-    """A teacher's form, posted to the running server (whose hub holds the rooms)."""
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
-        response = await http.post(
-            path,
-            data={"csrf": teacher.csrf, **fields},
-            headers={"Cookie": f"binome_session={teacher.cookie}", "accept": "application/json"},
-        )
-    return response.status_code, response.text
 
 
 async def test_lock_and_unlock_from_the_dashboard(

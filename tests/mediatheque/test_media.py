@@ -11,8 +11,9 @@ from starlette.testclient import TestClient
 
 from collab.demo.seeding import DEMO_AUDIO, DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.conftest import make_settings
 from tests.support.audio_samples import tone_wav
+from tests.support.media import upload
+from tests.support.server import make_settings
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 MAX_BYTES = 300_000
@@ -27,17 +28,6 @@ def settings(tmp_path: Path) -> Settings:
 def teacher(client: TestClient) -> TestClient:
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     return client
-
-
-def upload(client: TestClient, class_id: int, data: bytes, filename: str, **fields: str) -> int:
-    page = client.get(f"/enseignant/classe/{class_id}/mediatheque")
-    response = client.post(
-        f"/enseignant/classe/{class_id}/mediatheque",
-        data={"csrf": csrf_from(page.text), **fields},
-        files={"file": (filename, data, "application/octet-stream")},
-        headers={"accept": "text/html"},
-    )
-    return response.status_code
 
 
 DEMO_SHA = hashlib.sha256(DEMO_AUDIO.read_bytes()).hexdigest()

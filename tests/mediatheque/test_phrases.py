@@ -10,10 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.conftest import make_settings
-from tests.mediatheque.test_audio import EXPECTED_CUTS, SPANS
-from tests.mediatheque.test_media import upload
-from tests.support.audio_samples import encode, phrases_wav, tone_wav
+from tests.support.audio_samples import EXPECTED_CUTS, SPANS, encode, phrases_wav, tone_wav
+from tests.support.media import upload
+from tests.support.server import make_settings
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 
 

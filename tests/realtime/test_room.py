@@ -16,7 +16,7 @@ from collab.realtime.metrics import Metrics
 from collab.realtime.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
-from tests.conftest import two_updates, update_inserting
+from tests.support.yclient import two_updates, update_inserting
 
 pytestmark = pytest.mark.anyio
 

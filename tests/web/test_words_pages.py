@@ -10,8 +10,7 @@ from starlette.testclient import TestClient
 
 from collab.accounts.sign_in import PICTURES
 from collab.settings import Settings
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from, sign_in_adult
+from tests.support.web import AsWho, DemoSchool, csrf_from, sign_in_adult
 
 HTML = {"accept": "text/html"}
 

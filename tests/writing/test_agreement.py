@@ -6,68 +6,22 @@ import asyncio
 import base64
 import json
 import sqlite3
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import ServerThread
+from tests.support.pupils import Pupil, agree, room_state, signed_in, typed_together
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio
 
 
-@dataclass
-class Pupil:
-    cookie: str
-    csrf: str
-
-
-def signed_in(settings: Settings, school: DemoSchool, who: str) -> Pupil:
-    with browser(settings) as client:
-        cookie = sign_in_as(client, who, school)
-        return Pupil(cookie, csrf_from(client.get("/").text))
-
-
-async def join(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
-    client = await YClient.connect(server.doc_url(doc), additional_headers={"Cookie": f"binome_session={pupil.cookie}"})
-    await client.wait_synced()
-    return client
-
-
-async def agree(server: ServerThread, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
-        return await http.post(
-            f"/ecrire/{doc}/accord",
-            content=json.dumps({"version": base64.b64encode(version).decode()}),
-            headers={"Cookie": f"binome_session={pupil.cookie}", "x-csrf-token": pupil.csrf, **headers},
-        )
-
-
 def posts(settings: Settings) -> list[tuple[str, str, str]]:
     with sqlite3.connect(settings.database_path) as db:
         return db.execute("SELECT doc_id, body, status FROM posts ORDER BY id").fetchall()
-
-
-def room_state(client: YClient) -> dict[str, object]:
-    for state in client.awareness.values():
-        parsed = json.loads(state)
-        if isinstance(parsed, dict) and "binome" in parsed:
-            found: dict[str, object] = parsed["binome"]
-            return found
-    return {}
-
-
-async def typed_together(
-    server: ServerThread, school: DemoSchool, pair: tuple[Pupil, Pupil], text: str
-) -> tuple[YClient, YClient]:
-    """Léa and Noé connected to their dictation; Léa typed ``text`` and Noé has it."""
-    a, b = await join(server, school.lea_doc, pair[0]), await join(server, school.lea_doc, pair[1])
-    await a.append(text)
-    await b.wait_text(text)
-    return a, b
 
 
 @pytest.fixture

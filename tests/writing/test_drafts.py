@@ -13,11 +13,11 @@ from collab.realtime.room import TEXT_NAME, build_doc
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.drafts import draft_id, draft_title
-from tests.conftest import ServerThread
 from tests.support.followup_data import LEA_DICTATION, with_store, write_and_agree
+from tests.support.pupils import agree, join, signed_in
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import agree, join, signed_in
 
 
 def test_draft_names() -> None:

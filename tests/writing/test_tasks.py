@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 from collab.demo import dictation as demo_dictation
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.mediatheque.test_media import tone_wav, upload
+from tests.support.audio_samples import tone_wav
+from tests.support.media import upload
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
