@@ -57,6 +57,13 @@ def client(settings: Settings, school: DemoSchool) -> Iterator[TestClient]:
 
 
 @pytest.fixture
+def teacher(client: TestClient, school: DemoSchool) -> TestClient:
+    """The app's client, signed in as the class's teacher (Mme Durand)."""
+    sign_in_as(client, "teacher", school)
+    return client
+
+
+@pytest.fixture
 def as_who(settings: Settings, school: DemoSchool) -> Iterator[AsWho]:
     """Browsers signed in as "lea", "teacher", "parent"… (see tests.support.web.sign_in_as), each with its
     own session, closed at the end of the test."""

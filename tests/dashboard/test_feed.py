@@ -42,14 +42,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def teacher(settings: Settings, school: DemoSchool) -> Pupil:
+def teacher_session(settings: Settings, school: DemoSchool) -> Pupil:
     return signed_in(settings, school, "teacher")
 
 
 async def test_the_snapshot_lists_every_pair_with_its_state(
-    server: ServerThread, school: DemoSchool, teacher: Pupil
+    server: ServerThread, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     with anyio.fail_after(5):
         while not feed.messages:
             await feed.changed.wait()
@@ -63,9 +63,9 @@ async def test_the_snapshot_lists_every_pair_with_its_state(
 
 
 async def test_typing_shows_on_the_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     card = await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     await lea.append("Le marché du village. Chaque samedi matin")
@@ -80,9 +80,9 @@ async def test_typing_shows_on_the_dashboard(
 
 
 async def test_a_burst_of_keystrokes_gives_at_most_ten_messages_a_second(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     start = time.monotonic()
@@ -130,17 +130,17 @@ async def test_only_the_class_teacher_gets_the_feed(
 
 
 async def test_lock_and_unlock_from_the_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea_pupil = signed_in(settings, school, "lea")
     lea = await join(server, school.lea_doc, lea_pupil)
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
-    status, _ = await form_post(server, teacher, path, action="lock")
+    status, _ = await form_post(server, teacher_session, path, action="lock")
     assert status == 303
     assert await lea.wait_closed() == 4409
     await feed.wait_card(school.lea_doc, lambda c: c["label"] == "en pause")
-    status, _ = await form_post(server, teacher, path, action="unlock")
+    status, _ = await form_post(server, teacher_session, path, action="unlock")
     await feed.wait_card(school.lea_doc, lambda c: c["state"] == "writing")
     again = await join(server, school.lea_doc, lea_pupil)
     await again.append("de retour")
@@ -148,13 +148,13 @@ async def test_lock_and_unlock_from_the_dashboard(
 
 
 async def test_a_message_reaches_the_pair_screens(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
-    status, text = await form_post(server, teacher, path, text="Relisez !")
+    status, text = await form_post(server, teacher_session, path, text="Relisez !")
     assert status == 409 and "error" in json.loads(text)  # nobody there to read it
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
-    status, _ = await form_post(server, teacher, path, text="Relisez les accords !")
+    status, _ = await form_post(server, teacher_session, path, text="Relisez les accords !")
     assert status == 200
 
     def has_message(client: Any) -> bool:
@@ -162,18 +162,18 @@ async def test_a_message_reaches_the_pair_screens(
 
     await lea.wait_for(has_message)
     other = f"/enseignant/tache/{school.dictation_task_id}/document/t999-p1/message"
-    assert (await form_post(server, teacher, other, text="x"))[0] == 404
+    assert (await form_post(server, teacher_session, other, text="x"))[0] == 404
 
 
 async def test_ending_the_task_closes_writing_and_publishes_nothing(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea_pupil = signed_in(settings, school, "lea")
     lea = await join(server, school.lea_doc, lea_pupil)
     await lea.append("Pas fini")
     path = f"/enseignant/tache/{school.dictation_task_id}/terminer"
-    assert (await form_post(server, teacher, path))[0] == 303
+    assert (await form_post(server, teacher_session, path))[0] == 303
     assert await lea.wait_closed() == 4409
     card = await feed.wait_card(school.lea_doc, lambda c: c["label"] == "terminé")
     assert card["text"] == "Pas fini"
@@ -186,9 +186,9 @@ async def test_ending_the_task_closes_writing_and_publishes_nothing(
 
 
 async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     await lea.append("Le marché 🐟 du village")
@@ -206,16 +206,16 @@ async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
 
 
 async def test_a_second_draft_appears_on_the_open_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
     write_and_agree(settings, school)
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     await feed.wait_card(school.lea_doc, lambda c: c["label"] == "publié")
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         started = await http.post(
             f"/texte/{school.lea_doc}/jet-suivant",
-            data={"csrf": teacher.csrf},
-            headers={"Cookie": f"binome_session={teacher.cookie}"},
+            data={"csrf": teacher_session.csrf},
+            headers={"Cookie": f"binome_session={teacher_session.cookie}"},
         )
     assert started.status_code == 303
     card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["state"] == "writing")

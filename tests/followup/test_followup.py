@@ -22,11 +22,6 @@ from tests.support.web import ADULTS, AsWho, DemoSchool, browser, csrf_from, sig
 HTML = {"accept": "text/html"}
 
 
-@pytest.fixture
-def teacher(as_who: AsWho) -> TestClient:
-    return as_who("teacher")
-
-
 def text_page(client: TestClient, doc: str) -> str:
     response = client.get(f"/enseignant/texte/{doc}", headers=HTML)
     assert response.status_code == 200, response.text[:300]

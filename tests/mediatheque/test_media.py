@@ -24,12 +24,6 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", max_media_bytes=MAX_BYTES)
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
 DEMO_SHA = hashlib.sha256(DEMO_AUDIO.read_bytes()).hexdigest()
 
 

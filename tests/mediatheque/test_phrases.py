@@ -21,12 +21,6 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", max_media_bytes=1_000_000)
 
 
-@pytest.fixture
-def teacher(client: TestClient, school: DemoSchool) -> TestClient:
-    sign_in_as(client, "teacher", school)
-    return client
-
-
 def cuts_of(settings: Settings, media_id: int) -> list[float]:
     with sqlite3.connect(settings.database_path) as db:
         (raw,) = db.execute("SELECT cuts FROM media WHERE id = ?", (media_id,)).fetchone()

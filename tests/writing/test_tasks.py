@@ -16,12 +16,6 @@ from tests.support.media import upload
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
 def pair_ids(settings: Settings, class_id: int) -> list[int]:
     with sqlite3.connect(settings.database_path) as db:
         rows = db.execute(
