@@ -5,7 +5,6 @@ more; the teacher still reads, watches and locks those texts. Real uvicorn, real
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from websockets.asyncio.client import connect
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.support.data import stored_text_has
+from tests.support.data import stored_text_has, with_store
 from tests.support.pupils import Pupil, join, join_closed, open_session, post_form, signed_in
 from tests.support.server import ServerThread
 from tests.support.web import DemoSchool
@@ -24,8 +23,7 @@ pytestmark = pytest.mark.anyio
 
 
 def status_of(settings: Settings, doc: str) -> str:
-    with sqlite3.connect(settings.database_path) as db:
-        return str(db.execute("SELECT status FROM documents WHERE id = ?", (doc,)).fetchone()[0])
+    return with_store(settings, lambda store: store.documents.status_of(doc)).value
 
 
 async def teacher_still_reads_watches_and_locks(

@@ -10,7 +10,8 @@ from collab.demo.seeding import seed_demo
 from collab.mediatheque.files import MediaLibrary
 from collab.settings import Settings
 from collab.store import Store
-from tests.support.followup_data import with_store, write_and_agree
+from tests.support.data import with_store
+from tests.support.followup_data import write_and_agree
 from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 

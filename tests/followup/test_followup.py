@@ -16,7 +16,8 @@ from collab.mediatheque.files import MediaLibrary
 from collab.realtime.room import TEXT_NAME, build_doc, stored_text
 from collab.settings import Settings
 from collab.store import Store
-from tests.support.followup_data import LEA_DICTATION, with_store, write_and_agree
+from tests.support.data import with_store
+from tests.support.followup_data import LEA_DICTATION, write_and_agree
 from tests.support.web import ADULTS, AsWho, DemoSchool, browser, csrf_from, sign_in_adult
 
 HTML = {"accept": "text/html"}

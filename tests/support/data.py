@@ -8,6 +8,8 @@ from typing import TypeVar
 from collab.models import StoredUpdate
 from collab.settings import Settings
 from collab.store import Store
+from collab.store.blog import Post
+from collab.store.media import Media
 from tests.support.server import run_async
 from tests.support.web import DemoSchool
 from tests.support.yclient import update_inserting
@@ -113,3 +115,31 @@ def publish(
         return post.id
 
     return with_store(settings, make)
+
+
+def media_files(settings: Settings, school: DemoSchool) -> list[Media]:
+    """Every file of the médiathèque the demo school's classes see (their own, their schools' shelves), by id."""
+
+    async def files(store: Store) -> list[Media]:
+        found: dict[int, Media] = {}
+        for class_id in (school.class_id, school.other_class_id, school.other_school_class_id):
+            klass = await store.schools.get_class(class_id)
+            assert klass is not None
+            found.update((m.id, m) for m in await store.media.list_for_class(class_id, klass.school_id))
+        return [found[media_id] for media_id in sorted(found)]
+
+    return with_store(settings, files)
+
+
+def newest_media(settings: Settings, school: DemoSchool, class_id: int) -> int:
+    """The id of the newest file of a class's own."""
+    return max(m.id for m in media_files(settings, school) if m.class_id == class_id)
+
+
+def class_posts(settings: Settings, school: DemoSchool) -> list[Post]:
+    """The demo class's posts, submitted ones too, in the order they were made."""
+
+    async def posts(store: Store) -> list[Post]:
+        return await store.blog.posts_of_class(school.class_id, with_submitted=True)
+
+    return sorted(with_store(settings, posts), key=lambda post: post.id)

@@ -3,8 +3,6 @@ still holds the first draft merges without duplicating it, and the same agreemen
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
 from pycrdt import Doc, Text
@@ -13,7 +11,8 @@ from collab.realtime.room import TEXT_NAME, build_doc
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.drafts import draft_id, draft_title
-from tests.support.followup_data import LEA_DICTATION, with_store, write_and_agree
+from tests.support.data import class_posts, with_store
+from tests.support.followup_data import LEA_DICTATION, write_and_agree
 from tests.support.pupils import agree, join, signed_in
 from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
@@ -61,8 +60,7 @@ async def test_the_pair_rewrites_and_publishes_the_second_draft(
     await b.wait_text(fixed)
     outcome = await agree(server, second, noe, b.doc.get_state())
     assert outcome.status_code == 200 and outcome.json()["post"] is not None
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute("SELECT doc_id, body, task_id FROM posts ORDER BY id").fetchall()
+    rows = [(p.doc_id, p.body, p.task_id) for p in class_posts(settings, school)]
     assert rows == [
         (school.lea_doc, LEA_DICTATION, school.dictation_task_id),
         (second, fixed, school.dictation_task_id),
@@ -102,5 +100,4 @@ def test_a_second_draft_stays_in_the_teachers_hands(settings: Settings, school: 
 
 
 def _status(settings: Settings, doc_id: str) -> str:
-    with sqlite3.connect(settings.database_path) as db:
-        return str(db.execute("SELECT status FROM documents WHERE id = ?", (doc_id,)).fetchone()[0])
+    return with_store(settings, lambda store: store.documents.status_of(doc_id)).value

@@ -12,7 +12,7 @@ from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
 from collab.store import Store
 from tests.support.audio_samples import tone_wav
-from tests.support.data import with_store
+from tests.support.data import newest_media, with_store
 from tests.support.media import upload
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
@@ -24,20 +24,9 @@ def pair_ids(settings: Settings, class_id: int) -> list[int]:
     return with_store(settings, current)
 
 
-def newest_media(settings: Settings, class_id: int) -> int:
-    """The id of the class's newest file (its own, not the school's shelf)."""
-
-    async def newest(store: Store) -> int:
-        klass = await store.schools.get_class(class_id)
-        assert klass is not None
-        return max(m.id for m in await store.media.list_for_class(class_id, klass.school_id) if m.class_id == class_id)
-
-    return with_store(settings, newest)
-
-
 def audio_id(teacher: TestClient, settings: Settings, school: DemoSchool) -> int:
     assert upload(teacher, school.class_id, tone_wav(1.0), "dictee.wav") == 303
-    return newest_media(settings, school.class_id)
+    return newest_media(settings, school, school.class_id)
 
 
 def create_task(teacher: TestClient, school: DemoSchool, fields: dict[str, str]) -> tuple[int, str]:
@@ -211,7 +200,7 @@ def test_audio_of_another_class_cannot_be_used(client: TestClient, settings: Set
     with browser(settings) as other:
         assert sign_in_adult(other, "m.blanc", OTHER_PASSWORD)[0] == 303
         assert upload(other, school.other_class_id, tone_wav(0.5), "ce2.wav") == 303
-    foreign = newest_media(settings, school.other_class_id)
+    foreign = newest_media(settings, school, school.other_class_id)
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     status, _ = create_task(client, school, dictation(settings, school, int(foreign)))
     assert status == 404
