@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.support.data import school_id, write_text
+from tests.support.data import school_id, user_count, user_id, with_store, write_text
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
 
 
@@ -80,14 +80,9 @@ def import_csv(client: TestClient, settings: Settings, class_id: int, data: byte
 def test_import_a_spreadsheet_class_list(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
     data = "Prénom;Nom\nÉmile;Zola\nAïcha;Benali\n\n".encode("cp1252")
     assert import_csv(admin, settings, school.other_class_id, data) == 303
-    with sqlite3.connect(settings.database_path) as db:
-        names = {
-            r[0]
-            for r in db.execute(
-                "SELECT display_name FROM users u JOIN class_pupils p ON p.user_id = u.id WHERE p.class_id = ?",
-                (school.other_class_id,),
-            )
-        }
+    names = {
+        pupil.display_name for pupil in with_store(settings, lambda s: s.schools.list_pupils(school.other_class_id))
+    }
     assert {"Émile Z.", "Aïcha B."} <= names
 
 
@@ -103,11 +98,9 @@ def test_import_a_spreadsheet_class_list(admin: TestClient, settings: Settings, 
 def test_bad_class_lists_are_refused_and_nothing_is_added(
     admin: TestClient, settings: Settings, school: DemoSchool, data: bytes, name: str
 ) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        before = db.execute("SELECT COUNT(*) FROM users").fetchone()
+    before = user_count(settings)
     assert import_csv(admin, settings, school.other_class_id, data, name) in (400, 413)
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM users").fetchone() == before
+    assert user_count(settings) == before
 
 
 def test_import_into_another_schools_class_is_refused(
@@ -220,8 +213,7 @@ def test_only_the_schools_admin_manages_it(
 
 
 def test_forged_ids_on_admin_pages(admin: TestClient, settings: Settings) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        (teacher_id,) = db.execute("SELECT id FROM users WHERE login = 'mme.durand'").fetchone()
+    teacher_id = user_id(settings, "mme.durand")
     for path in ["/admin/ecole/999999", "/admin/ecole/abc", "/admin/eleve/999999", f"/admin/eleve/{teacher_id}"]:
         assert admin.get(path).status_code == 404, path
 
@@ -252,8 +244,7 @@ def test_commune_admin_creates_schools_and_school_admins_cannot(
     from tests.support.server import run_async
 
     run_async(_commune_admin, settings)
-    with sqlite3.connect(settings.database_path) as db:
-        (commune_id,) = db.execute("SELECT id FROM communes WHERE name = 'Montpellier'").fetchone()
+    commune_id = with_store(settings, lambda store: store.schools.commune_id("Montpellier"))
     assert sign_in_adult(client, "mairie.montpellier", OTHER_PASSWORD)[0] == 303
     home = client.get("/").text
     assert "Créer une école à Montpellier" in home

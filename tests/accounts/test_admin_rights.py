@@ -11,7 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.support.data import write_text
+from tests.support.data import class_school, with_store, write_text
 from tests.support.web import AsWho, DemoSchool, csrf_from, sign_in_as
 
 TEXT = "Les feuilles tombent doucement."
@@ -31,9 +31,8 @@ def test_only_the_class_teachers_see_the_sign_in_cards_and_give_new_pictures(
     csrf = csrf_from(admin.get("/").text)
     reset = admin.post(f"/enseignant/classe/{school.class_id}/eleves/{school.lea_id}/images", data={"csrf": csrf})
     assert reset.status_code == 403
-    with sqlite3.connect(settings.database_path) as db:
-        pictures = db.execute("SELECT pictures FROM credentials WHERE user_id = ?", (school.lea_id,)).fetchone()[0]
-    assert pictures == ",".join(str(n) for n in school.lea_pictures)  # unchanged
+    credentials = with_store(settings, lambda store: store.accounts.get_credentials(school.lea_id))
+    assert credentials.pictures == school.lea_pictures  # unchanged
     teacher = as_who("teacher")
     assert teacher.get(cards).status_code == 200
     assert as_who("other teacher").get(cards).status_code == 403
@@ -68,8 +67,7 @@ def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, 
     assert lock.status_code == 403
     assert admin.get("/api/docs").json() == []
     # What the admin may open (accounts, not work) shows neither texts nor pictures.
-    with sqlite3.connect(settings.database_path) as db:
-        (school_id,) = db.execute("SELECT school_id FROM classes WHERE id = ?", (klass,)).fetchone()
+    school_id = class_school(settings, klass)
     for path in (
         f"/enseignant/classe/{klass}",
         f"/enseignant/classe/{klass}/binomes",

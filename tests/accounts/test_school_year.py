@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import Counter
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.models import Role
 from collab.settings import Settings
 from collab.store import Store
-from tests.support.data import publish_written, stored_text_has
+from tests.support.data import class_school, publish_written, stored_text_has, with_store
 from tests.support.pupils import Pupil, join_closed, post_form, signed_in
 from tests.support.server import ServerThread, run_async
 from tests.support.web import OTHER_PASSWORD, AsWho, DemoSchool, browser, csrf_from, sign_in_adult
@@ -26,14 +27,9 @@ BANNER = f"Classe archivée (année {DEMO_SCHOOL_YEAR}) : lecture seule"
 NEXT_YEAR = "2027-2028"
 
 
-def school_id(settings: Settings, class_id: int) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        return int(db.execute("SELECT school_id FROM classes WHERE id = ?", (class_id,)).fetchone()[0])
-
-
 def roll_over(as_who: AsWho, settings: Settings, school: DemoSchool) -> None:
     admin = as_who("admin")
-    sid = school_id(settings, school.class_id)
+    sid = class_school(settings, school.class_id)
     csrf = csrf_from(admin.get(f"/admin/ecole/{sid}").text)
     data = {"csrf": csrf, "year": DEMO_SCHOOL_YEAR, "confirm": "oui"}
     assert admin.post(f"/admin/ecole/{sid}/annee", data=data).status_code == 303
@@ -226,7 +222,9 @@ async def _next_year_class(settings: Settings, school: DemoSchool) -> tuple[int,
     """This year's class of Mme Durand (the demo class's teacher) after the roll-over."""
     store = await Store.open(settings.database_path)
     try:
-        klass = await store.schools.ensure_class(school_id(settings, school.class_id), "CM2 Durand", "CM2", NEXT_YEAR)
+        this_year = await store.schools.get_class(school.class_id)
+        assert this_year is not None
+        klass = await store.schools.ensure_class(this_year.school_id, "CM2 Durand", "CM2", NEXT_YEAR)
         durand = await store.accounts.get_user_by_login("mme.durand")
         assert durand is not None
         await store.schools.add_teacher(klass.id, durand.id)
@@ -266,10 +264,10 @@ def test_pupils_carried_into_this_years_class_keep_their_login_and_pictures(
         assert "Tu écris avec" not in home.text  # last year's partner is not this year's (no pair yet)
         # Last year's class: its blog and texts are not hers to change any more.
         assert tablet.get(f"/ecrire/{school.lea_doc}/etat").status_code in (403, 404)
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT login FROM users WHERE id = ?", (school.lea_id,)).fetchone() == ("lea.martin",)
-        classes = db.execute("SELECT class_id FROM class_pupils WHERE user_id = ?", (school.lea_id,)).fetchall()
-    assert sorted(c for (c,) in classes) == sorted([school.class_id, new_class])  # both years, one account
+    lea = with_store(settings, lambda store: store.accounts.get_user(school.lea_id))
+    assert lea is not None and lea.login == "lea.martin"
+    classes = with_store(settings, lambda store: store.schools.classes_of_pupil(school.lea_id))
+    assert sorted(c.id for c in classes) == sorted([school.class_id, new_class])  # both years, one account
 
 
 def test_a_pupil_already_in_a_class_this_year_is_not_carried_twice(
@@ -291,8 +289,7 @@ def test_a_teacher_cannot_carry_pupils_of_a_class_they_may_not_read(
         assert page.status_code == 200 and "Léa" not in page.text
         data = {"csrf": csrf_from(page.text), "from": str(school.class_id), "pupil": [str(school.lea_id)]}
         assert other.post(f"/enseignant/classe/{school.other_school_class_id}/reprendre", data=data).status_code == 404
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM class_pupils WHERE user_id = ?", (school.lea_id,)).fetchone() == (1,)
+    assert len(with_store(settings, lambda store: store.schools.classes_of_pupil(school.lea_id))) == 1
 
 
 def sign_in_with_code(settings: Settings, code: str, pupil_id: int, pictures: tuple[int, ...]) -> Pupil:
@@ -311,9 +308,9 @@ async def test_a_carried_pupil_cannot_write_last_years_texts(
     new_class, code = run_async(_next_year_class, settings, school)
     carry(as_who, school, new_class, school.lea_id)
     lea = sign_in_with_code(settings, code, school.lea_id, school.lea_pictures)
-    with sqlite3.connect(settings.database_path) as db:
-        pair_id = db.execute("SELECT pair_id FROM documents WHERE id = ?", (school.lea_doc,)).fetchone()[0]
-        docs = [d for (d,) in db.execute("SELECT id FROM documents WHERE pair_id = ?", (pair_id,))]
+    pair_id = with_store(settings, lambda store: store.documents.pair_of(school.lea_doc))
+    assert pair_id is not None
+    docs = with_store(settings, lambda store: store.documents.ids_for_pair(pair_id))
     assert len(docs) == 2  # the published dictation and the portrait still open
     for doc in docs:
         socket = await join_closed(server, doc, lea)
@@ -337,8 +334,6 @@ async def test_pupils_carried_by_many_requests_at_once_are_in_the_new_class_once
     ) as http:
         answers = await asyncio.gather(*(http.post(url, data=data) for _ in range(30)))
     assert {a.status_code for a in answers} == {303}
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute(
-            "SELECT user_id, COUNT(*) FROM class_pupils WHERE class_id = ? GROUP BY user_id", (new_class,)
-        ).fetchall()
+    pupils = with_store(settings, lambda store: store.schools.list_pupils(new_class))
+    rows = list(Counter(pupil.id for pupil in pupils).items())
     assert sorted(rows) == sorted([(school.lea_id, 1), (school.noe_id, 1)])

@@ -143,3 +143,25 @@ def class_posts(settings: Settings, school: DemoSchool) -> list[Post]:
         return await store.blog.posts_of_class(school.class_id, with_submitted=True)
 
     return sorted(with_store(settings, posts), key=lambda post: post.id)
+
+
+def user_count(settings: Settings) -> int:
+    """How many accounts there are."""
+
+    async def count(store: Store) -> int:
+        return len(await store.accounts.list_users())
+
+    return with_store(settings, count)
+
+
+def user_id(settings: Settings, login: str) -> int:
+    user = with_store(settings, lambda store: store.accounts.get_user_by_login(login))
+    assert user is not None
+    return user.id
+
+
+def class_school(settings: Settings, class_id: int) -> int:
+    """The id of the school a class belongs to."""
+    klass = with_store(settings, lambda store: store.schools.get_class(class_id))
+    assert klass is not None
+    return klass.school_id
