@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,16 @@ from tests.support.server import ServerThread
 from tests.support.tablets import TABLET, OpenAs, chromium_path
 from tests.support.web import DemoSchool, sign_in_as
 from tests.support.web import browser as web_browser
+
+BROWSER_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run on one test process (``--dist loadgroup``), one after the other, while the
+    other process takes the rest of the suite: two Chromiums never compete for the two cores."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="module")
