@@ -8,7 +8,7 @@ from typing import TypeVar
 from collab.models import StoredUpdate
 from collab.settings import Settings
 from collab.store import Store
-from collab.store.blog import Post
+from collab.store.blog import Comment, Post
 from collab.store.media import Media
 from tests.support.server import run_async
 from tests.support.web import DemoSchool
@@ -165,3 +165,15 @@ def class_school(settings: Settings, class_id: int) -> int:
     klass = with_store(settings, lambda store: store.schools.get_class(class_id))
     assert klass is not None
     return klass.school_id
+
+
+def class_comments(settings: Settings, school: DemoSchool) -> list[Comment]:
+    """Every comment on the demo class's posts, whatever its status, in the order they were written."""
+
+    async def comments(store: Store) -> list[Comment]:
+        found = []
+        for post in await store.blog.posts_of_class(school.class_id, with_submitted=True):
+            found += await store.blog.comments_of_post(post.id)
+        return found
+
+    return sorted(with_store(settings, comments), key=lambda comment: comment.id)
