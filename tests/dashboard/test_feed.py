@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 
 from collab.settings import Settings
+from tests.support.data import class_posts
 from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.followup_data import write_and_agree
 from tests.support.pupils import Pupil, form_post, join, signed_in
@@ -181,8 +181,7 @@ async def test_ending_the_task_closes_writing_and_publishes_nothing(
         server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea_pupil.cookie}"}
     )
     assert await late.wait_closed() == 4409
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (0,)
+    assert class_posts(settings, school) == []
 
 
 async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(

@@ -29,6 +29,7 @@ from collab.realtime import protocol
 from collab.settings import Settings
 from collab.store import Store
 from tests.support.cli import collab
+from tests.support.data import with_store
 from tests.support.pupils import join, join_closed, open_session, post_form, signed_in
 from tests.support.server import REPO, ServerThread, free_port, make_settings
 from tests.support.web import DemoSchool
@@ -55,8 +56,8 @@ async def keep_writing(client: YClient, word: str) -> int:
 
 
 def stored_seqs(settings: Settings, doc: str) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc,)).fetchone()[0])
+    log = with_store(settings, lambda store: store.documents.read_log(doc))
+    return log[-1].seq if log else 0
 
 
 def spy_on_revocations(server: ServerThread, doc: str) -> dict[str, int]:
