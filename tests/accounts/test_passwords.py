@@ -18,7 +18,7 @@ from collab.accounts import passwords
 from collab.accounts.administration import new_password
 from collab.accounts.passwords import PASSWORD_WORDS, generated_password_bits, hash_password, password_words
 from collab.demo.seeding import DEMO_PASSWORDS
-from collab.settings import Settings
+from collab.settings import Settings, from_env
 from collab.store import Store
 from tests.support.data import with_store
 from tests.support.server import ServerThread
@@ -165,6 +165,16 @@ def test_a_known_laptop_signs_in_while_the_account_is_locked_elsewhere(settings:
 
 
 # -- generated passwords ------------------------------------------------------------------------
+
+
+def test_the_argon2_cost_is_a_setting_and_production_keeps_rfc_9106s() -> None:
+    production = from_env({})
+    assert hash_password(passwords.password_hasher(production), "x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = from_env({"COLLAB_ARGON2_TIME_COST": "1", "COLLAB_ARGON2_MEMORY_KIB": "64"})
+    made = hash_password(passwords.password_hasher(cheap), "un-mot-de-passe")
+    assert made.startswith("$argon2id$v=19$m=64,t=1,p=4$")
+    # A check uses the cost written in the hash: the production hasher still checks a cheap hash.
+    assert passwords.password_hasher(production).verify(made, "un-mot-de-passe")
 
 
 def test_generated_passwords_are_four_common_words_and_at_least_44_bits() -> None:
