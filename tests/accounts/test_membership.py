@@ -13,17 +13,13 @@ from websockets.asyncio.client import connect
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.support.data import stored_text_has, with_store
+from tests.support.data import doc_status, stored_text_has
 from tests.support.pupils import Pupil, join, join_closed, open_session, post_form, signed_in
 from tests.support.server import ServerThread
 from tests.support.web import DemoSchool
 from tests.support.yclient import YClient, update_inserting
 
 pytestmark = pytest.mark.anyio
-
-
-def status_of(settings: Settings, doc: str) -> str:
-    return with_store(settings, lambda store: store.documents.status_of(doc)).value
 
 
 async def teacher_still_reads_watches_and_locks(
@@ -51,10 +47,10 @@ async def teacher_still_reads_watches_and_locks(
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
     if archived:
         assert (await post_form(server, teacher, path, action="lock")).status_code == 403
-        assert status_of(settings, school.lea_doc) == "open"
+        assert doc_status(settings, school.lea_doc) == "open"
     else:
         assert (await post_form(server, teacher, path, action="lock")).status_code == 303
-        assert status_of(settings, school.lea_doc) == "locked"
+        assert doc_status(settings, school.lea_doc) == "locked"
     if writer is not None:
         assert await writer.wait_closed() == 4409  # a writer still there is told it is locked
     await reader.close()

@@ -177,3 +177,8 @@ def class_comments(settings: Settings, school: DemoSchool) -> list[Comment]:
         return found
 
     return sorted(with_store(settings, comments), key=lambda comment: comment.id)
+
+
+def doc_status(settings: Settings, doc_id: str) -> str:
+    """A document's status ("open", "locked", "published")."""
+    return with_store(settings, lambda store: store.documents.status_of(doc_id)).value

@@ -11,7 +11,7 @@ from collab.realtime.room import TEXT_NAME, build_doc
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.drafts import draft_id, draft_title
-from tests.support.data import class_posts, with_store
+from tests.support.data import class_posts, doc_status, with_store
 from tests.support.followup_data import LEA_DICTATION, write_and_agree
 from tests.support.pupils import agree, join, signed_in
 from tests.support.server import ServerThread
@@ -91,13 +91,9 @@ def test_a_second_draft_stays_in_the_teachers_hands(settings: Settings, school: 
         csrf = csrf_from(tasks)
         lock = f"/enseignant/tache/{school.dictation_task_id}/document/{second}/verrou"
         assert teacher.post(lock, data={"csrf": csrf, "action": "lock"}).status_code == 303
-        assert _status(settings, second) == "locked"
+        assert doc_status(settings, second) == "locked"
         assert teacher.post(lock, data={"csrf": csrf, "action": "unlock"}).status_code == 303
         end = f"/enseignant/tache/{school.dictation_task_id}/terminer"
         assert teacher.post(end, data={"csrf": csrf}).status_code == 303
-    assert _status(settings, second) == "locked"  # ending the task closed the second draft too
-    assert _status(settings, school.lea_doc) == "published"
-
-
-def _status(settings: Settings, doc_id: str) -> str:
-    return with_store(settings, lambda store: store.documents.status_of(doc_id)).value
+    assert doc_status(settings, second) == "locked"  # ending the task closed the second draft too
+    assert doc_status(settings, school.lea_doc) == "published"
