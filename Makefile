@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 DATA ?= collab-data
-# Test processes (pytest-xdist): the suite's servers and clients are CPU-bound, one per core.
+# Test processes (pytest-xdist): the suite's servers and clients are CPU-bound, one per core; the browser
+# tests keep to one process (--dist loadgroup, see tests/browser/conftest.py).
 JOBS ?= 2
 
 .PHONY: run test check bench install install-test js-deps bundle bundle-check clean
@@ -57,7 +58,7 @@ check: $(VENV)/.installed-test
 	$(MAKE) --no-print-directory bundle-check
 
 test: install-test check
-	$(BIN)/python -m pytest -n $(JOBS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadgroup $(PYTEST_ARGS)
 
 bench: install-test
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -51,6 +51,10 @@ class Settings:
     class_code_window_seconds: float = 900.0
     # argon2 runs in this many worker threads (a flood of adult sign-ins queues there).
     password_workers: int = 2
+    # argon2id's cost for new password hashes (RFC 9106's second recommendation: 3 passes over 64 MiB,
+    # about a third of a second); a check uses the cost written in the hash it checks.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
     # Revocation (issue 12, items 8-9): open connections' credentials are checked against the
     # database this often (what another process revoked, what expired); bearer tokens' lifetime.
     revalidate_seconds: float = 60.0
@@ -169,6 +173,8 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         class_code_misses=_int(env, "COLLAB_CLASS_CODE_MISSES", d.class_code_misses),
         class_code_window_seconds=_float(env, "COLLAB_CLASS_CODE_WINDOW_SECONDS", d.class_code_window_seconds),
         password_workers=_int(env, "COLLAB_PASSWORD_WORKERS", d.password_workers),
+        argon2_time_cost=_int(env, "COLLAB_ARGON2_TIME_COST", d.argon2_time_cost),
+        argon2_memory_kib=_int(env, "COLLAB_ARGON2_MEMORY_KIB", d.argon2_memory_kib),
         # Revocation.
         revalidate_seconds=_float(env, "COLLAB_REVALIDATE_SECONDS", d.revalidate_seconds),
         token_days=_int(env, "COLLAB_TOKEN_DAYS", d.token_days),

@@ -87,7 +87,7 @@ def measure(repo: Path) -> dict[str, Any]:
     sys.path.insert(0, str(repo))
     from playwright.sync_api import Request, sync_playwright
 
-    from tests.conftest import make_settings, run_async
+    from tests.support.server import make_settings, run_async
     from tests.support.web import browser as web_browser
     from tests.support.web import seed_demo_school, sign_in_as
 

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
-from collab.accounts.passwords import hash_in_thread
 from collab.accounts.passwords import new_password as new_password  # adults' first passwords: four random words
 from collab.accounts.sign_in import random_pictures
 from collab.errors import InvalidInput
@@ -36,10 +35,10 @@ async def create_adult(
     display_name: str,
     role: Role,
     *,
-    hasher: Callable[[str], Awaitable[str]] = hash_in_thread,
+    hasher: Callable[[str], Awaitable[str]],
 ) -> tuple[User, str]:
-    """A new teacher, parent or admin account with a fresh password (returned once); the server
-    passes its argon2 workers' ``hash`` (the event loop never hashes)."""
+    """A new teacher, parent or admin account with a fresh password (returned once), hashed by
+    ``hasher``: the server's argon2 workers, or the CLI's ``hash_in_thread`` (the event loop never hashes)."""
     login = login.strip().lower()
     if not login or len(login) > 80 or any(ch.isspace() for ch in login):
         raise InvalidInput("L'identifiant doit être un seul mot, sans espace.")

@@ -1,6 +1,7 @@
 """Adults' passwords: argon2 off the event loop, and strong generated passwords.
 
-An argon2 hash or check costs about a third of a second of CPU. :class:`PasswordWorkers` runs them
+An argon2 hash or check costs about a third of a second of CPU (``COLLAB_ARGON2_TIME_COST`` and
+``COLLAB_ARGON2_MEMORY_KIB`` set the cost of new hashes). :class:`PasswordWorkers` runs them
 on a few worker threads of its own (``COLLAB_PASSWORD_WORKERS``): a flood of sign-ins queues there
 while the event loop keeps serving pupils' keystrokes. An unknown login is checked against a dummy
 hash of the same parameters, so a wrong login and a wrong password cost the same time.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import math
 import secrets
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
@@ -19,15 +19,15 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-#: argon2id with the library's defaults (RFC 9106's second recommendation, 64 MiB, 3 passes).
-HASHER = PasswordHasher()
+from collab.settings import Settings
+
 #: Common French nouns of 4 to 8 plain letters, built once from Lexique by scripts/make_password_words.py.
 WORDS_FILE = Path(__file__).resolve().parent / "password_words.txt"
 PASSWORD_WORDS = 4
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
-#: The hash unknown logins are checked against: of a random secret thrown away, with HASHER's parameters
-#: (if a new argon2-cffi changes them, a fresh dummy is made on the first check).
+#: The hash unknown logins are checked against: of a random secret thrown away, with the default
+#: settings' parameters (with other parameters, a fresh dummy is made when the workers start).
 _SHIPPED_DUMMY_HASH = (
     "$argon2id$v=19$m=65536,t=3,p=4$Hnnw/bjAJqRWk40HyTgOQA$EgjnPl8G9NiUtGc46jeTIvkL9rbkX8kwQwMBlSqf6tU"
 )
@@ -52,26 +52,35 @@ def generated_password_bits() -> float:
     return PASSWORD_WORDS * math.log2(len(password_words()))
 
 
-def hash_password(password: str) -> str:
-    """A blocking hash, for the CLI, seeding and tests; the server uses :class:`PasswordWorkers`."""
-    return HASHER.hash(password)
+def password_hasher(settings: Settings) -> PasswordHasher:
+    """argon2id at the settings' cost (by default the library's: RFC 9106's second recommendation)."""
+    return PasswordHasher(time_cost=settings.argon2_time_cost, memory_cost=settings.argon2_memory_kib)
 
 
-async def hash_in_thread(password: str) -> str:
+def hash_password(hasher: PasswordHasher, password: str) -> str:
+    """A blocking hash, for seeding and tests; the server uses :class:`PasswordWorkers`."""
+    return hasher.hash(password)
+
+
+async def hash_in_thread(hasher: PasswordHasher, password: str) -> str:
     """A hash off the event loop, for commands (the CLI) that have no :class:`PasswordWorkers`."""
-    return await asyncio.to_thread(HASHER.hash, password)
+    return await asyncio.to_thread(hasher.hash, password)
 
 
 class PasswordWorkers:
-    """argon2 hashes and checks on ``workers`` threads of their own."""
+    """argon2 hashes and checks on ``settings.password_workers`` threads of their own."""
 
-    def __init__(self, workers: int) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="argon2")
-        self._dummy_lock = threading.Lock()
-        self._dummy_hash: str | None = None if HASHER.check_needs_rehash(_SHIPPED_DUMMY_HASH) else _SHIPPED_DUMMY_HASH
+    def __init__(self, settings: Settings) -> None:
+        self._hasher = password_hasher(settings)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, settings.password_workers), thread_name_prefix="argon2")
+        # Made (if ever) before any check, known login or not: no first-time hint.
+        if self._hasher.check_needs_rehash(_SHIPPED_DUMMY_HASH):
+            self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(24))
+        else:
+            self._dummy_hash = _SHIPPED_DUMMY_HASH
 
     async def hash(self, password: str) -> str:
-        return await asyncio.get_running_loop().run_in_executor(self._pool, HASHER.hash, password)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches; without a hash (unknown login, a pupil on the adults' form,
@@ -79,17 +88,10 @@ class PasswordWorkers:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._verify, password_hash, password)
 
     def _verify(self, password_hash: str | None, password: str) -> bool:
-        dummy = self._dummy()
         try:
-            return HASHER.verify(password_hash or dummy, password) and password_hash is not None
+            return self._hasher.verify(password_hash or self._dummy_hash, password) and password_hash is not None
         except (VerificationError, InvalidHashError):
             return False
-
-    def _dummy(self) -> str:
-        with self._dummy_lock:  # made (if ever) on the first check, known login or not: no first-time hint
-            if self._dummy_hash is None:
-                self._dummy_hash = HASHER.hash(secrets.token_urlsafe(24))
-            return self._dummy_hash
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -98,7 +98,7 @@ class SignInGuard:
         )
         self.settings = settings
         self.metrics = metrics
-        self.passwords = PasswordWorkers(settings.password_workers)
+        self.passwords = PasswordWorkers(settings)
         #: Budgets of logins that are no adult's, in this process (no account row to keep them on).
         self._unknown_logins: dict[str, Budget] = {}
 

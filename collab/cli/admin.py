@@ -4,6 +4,7 @@ admin screens). Use it while no pupil is writing, or use the screens while servi
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import json
 import sys
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from collab.accounts import administration
+from collab.accounts.passwords import hash_in_thread, password_hasher
 from collab.cli.common import add_command, settings_from, with_store
 from collab.errors import CollabError, InvalidInput
 from collab.models import Level, Role, SchoolClass, User
@@ -28,6 +30,11 @@ def _run(args: argparse.Namespace, action: Callable[[Store], Awaitable[int]]) ->
         return with_store(settings_from(args), action)
     except CollabError as exc:
         return _fail(exc.public_message)
+
+
+def _hasher(args: argparse.Namespace) -> Callable[[str], Awaitable[str]]:
+    """New passwords hashed at the settings' argon2 cost, off the event loop."""
+    return functools.partial(hash_in_thread, password_hasher(settings_from(args)))
 
 
 async def _class(store: Store, class_id: int) -> SchoolClass:
@@ -60,7 +67,9 @@ def create_class(args: argparse.Namespace) -> int:
 def create_teacher(args: argparse.Namespace) -> int:
     async def act(store: Store) -> int:
         klass = await _class(store, args.class_id)
-        teacher, password = await administration.create_adult(store, args.login, args.name, Role.TEACHER)
+        teacher, password = await administration.create_adult(
+            store, args.login, args.name, Role.TEACHER, hasher=_hasher(args)
+        )
         await store.schools.add_teacher(klass.id, teacher.id)
         print(password)
         return 0
@@ -79,7 +88,9 @@ def create_admin(args: argparse.Namespace) -> int:
                 return _fail(f"no commune {args.commune!r}")
         elif await store.schools.get_school(args.school_id) is None:
             return _fail(f"no school {args.school_id}")
-        user, password = await administration.create_adult(store, args.login, args.name, Role.ADMIN)
+        user, password = await administration.create_adult(
+            store, args.login, args.name, Role.ADMIN, hasher=_hasher(args)
+        )
         await store.schools.add_admin_scope(user.id, school_id=args.school_id, commune_id=commune_id)
         print(password)
         return 0

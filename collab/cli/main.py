@@ -22,6 +22,7 @@ MAX_TOKEN_DAYS = 366
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from collab.accounts.passwords import password_hasher
     from collab.demo.seeding import seed_demo
     from collab.mediatheque.files import MediaLibrary
     from collab.server import redact_root_handlers, uvicorn_config
@@ -31,7 +32,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     redact_root_handlers()
     if args.demo:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
-        demo = with_store(settings, lambda store: seed_demo(store, library, after_lesson=True))
+        demo = with_store(
+            settings, lambda store: seed_demo(store, library, password_hasher(settings), after_lesson=True)
+        )
         base = f"http://{settings.host}:{settings.port}"
         print(f"\nBinôme est prêt sur {base}  (données : {settings.data_dir})\n")
         print(f"École Jean Macé, classe CM1-CM2 (code {demo.class_code}) — comment se connecter :")

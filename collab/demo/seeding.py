@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
+from argon2 import PasswordHasher
 
 from collab.accounts.passwords import hash_password
 from collab.accounts.sign_in import picture_names, random_pictures
@@ -69,11 +70,12 @@ class Demo:
     lea_login: str  # for ``collab token``: a y-websocket client outside the browser
 
 
-async def seed_demo(store: Store, library: MediaLibrary, *, after_lesson: bool = False) -> Demo:
+async def seed_demo(store: Store, library: MediaLibrary, hasher: PasswordHasher, *, after_lesson: bool = False) -> Demo:
     """École Jean Macé: a CM1-CM2 class of 24 pupils in 12 pairs, its teacher, two parents and
-    the school's administrator; a spoken dictation in the médiathèque, a dictation task and a
-    free-writing task for every pair; ``after_lesson`` adds what pairs 8 to 12 wrote and the
-    teacher's follow-up (``collab.demo.followup``). Running it again changes nothing."""
+    the school's administrator (their passwords hashed by ``hasher``); a spoken dictation in the
+    médiathèque, a dictation task and a free-writing task for every pair; ``after_lesson`` adds
+    what pairs 8 to 12 wrote and the teacher's follow-up (``collab.demo.followup``). Running it
+    again changes nothing."""
     school = await store.schools.ensure_school("Montpellier", "École Jean Macé")
     klass = await store.schools.ensure_class(school.id, "CM1-CM2 Durand", "CM1-CM2", DEMO_SCHOOL_YEAR)
     pupils = []
@@ -93,7 +95,7 @@ async def seed_demo(store: Store, library: MediaLibrary, *, after_lesson: bool =
     await store.schools.add_admin_scope(admin.id, school_id=school.id)
     for user in (teacher, parent_lea, parent_noe, admin):
         if (await store.accounts.get_credentials(user.id)).password_hash is None:
-            await store.accounts.set_password_hash(user.id, hash_password(DEMO_PASSWORDS[user.login]))
+            await store.accounts.set_password_hash(user.id, hash_password(hasher, DEMO_PASSWORDS[user.login]))
     pairs = await store.pairs.current_pairs(klass.id)
     if not pairs:
         pairs = await store.pairs.arrange(klass.id, [[pupils[i].id, pupils[i + 1].id] for i in range(0, 24, 2)])

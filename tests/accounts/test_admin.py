@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.conftest import update_inserting
+from tests.support.data import school_id, user_count, user_id, with_store, write_text
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
 
 
@@ -21,12 +21,6 @@ from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, si
 def admin(client: TestClient) -> TestClient:
     assert sign_in_adult(client, "admin.jeanmace", DEMO_PASSWORDS["admin.jeanmace"])[0] == 303
     return client
-
-
-def school_id(settings: Settings) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        (sid,) = db.execute("SELECT id FROM schools WHERE name = 'École Jean Macé'").fetchone()
-    return int(sid)
 
 
 def school_page(client: TestClient, settings: Settings, query: str = "") -> str:
@@ -86,14 +80,9 @@ def import_csv(client: TestClient, settings: Settings, class_id: int, data: byte
 def test_import_a_spreadsheet_class_list(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
     data = "Prénom;Nom\nÉmile;Zola\nAïcha;Benali\n\n".encode("cp1252")
     assert import_csv(admin, settings, school.other_class_id, data) == 303
-    with sqlite3.connect(settings.database_path) as db:
-        names = {
-            r[0]
-            for r in db.execute(
-                "SELECT display_name FROM users u JOIN class_pupils p ON p.user_id = u.id WHERE p.class_id = ?",
-                (school.other_class_id,),
-            )
-        }
+    names = {
+        pupil.display_name for pupil in with_store(settings, lambda s: s.schools.list_pupils(school.other_class_id))
+    }
     assert {"Émile Z.", "Aïcha B."} <= names
 
 
@@ -109,11 +98,9 @@ def test_import_a_spreadsheet_class_list(admin: TestClient, settings: Settings, 
 def test_bad_class_lists_are_refused_and_nothing_is_added(
     admin: TestClient, settings: Settings, school: DemoSchool, data: bytes, name: str
 ) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        before = db.execute("SELECT COUNT(*) FROM users").fetchone()
+    before = user_count(settings)
     assert import_csv(admin, settings, school.other_class_id, data, name) in (400, 413)
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM users").fetchone() == before
+    assert user_count(settings) == before
 
 
 def test_import_into_another_schools_class_is_refused(
@@ -131,14 +118,6 @@ def test_roll_over_needs_confirmation_and_archives(admin: TestClient, settings: 
     assert admin.get("/classe", params={"code": school.code}).status_code == 410  # pupils can no longer join
 
 
-def _write_text(settings: Settings, doc_id: str, author_id: int, text: str) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        db.execute(
-            "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, 1, ?, ?, 0)",
-            (doc_id, update_inserting(text), author_id),
-        )
-
-
 def _write_comment(settings: Settings, school: DemoSchool, author_id: int, body: str) -> None:
     """A published post of the other pair, and a comment on it."""
     with sqlite3.connect(settings.database_path) as db:
@@ -154,7 +133,7 @@ def _write_comment(settings: Settings, school: DemoSchool, author_id: int, body:
 
 
 def test_rgpd_export_contains_the_pupils_texts(admin: TestClient, settings: Settings, school: DemoSchool) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = school_page(admin, settings, "Léa")
     assert f"/admin/eleve/{school.lea_id}" in page
@@ -195,7 +174,7 @@ def _rows_about(settings: Settings, user_id: int, doc_id: str) -> dict[str, int]
 def test_rgpd_deletion_needs_confirmation_then_removes_every_row(
     admin: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
+    write_text(settings, school.lea_doc, school.lea_id, "Les feuilles tombent.")
     _write_comment(settings, school, school.lea_id, "Bravo les amis !")
     page = admin.get(f"/admin/eleve/{school.lea_id}")
     assert "Noé" in page.text  # the admin is told the shared texts go too
@@ -234,8 +213,7 @@ def test_only_the_schools_admin_manages_it(
 
 
 def test_forged_ids_on_admin_pages(admin: TestClient, settings: Settings) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        (teacher_id,) = db.execute("SELECT id FROM users WHERE login = 'mme.durand'").fetchone()
+    teacher_id = user_id(settings, "mme.durand")
     for path in ["/admin/ecole/999999", "/admin/ecole/abc", "/admin/eleve/999999", f"/admin/eleve/{teacher_id}"]:
         assert admin.get(path).status_code == 404, path
 
@@ -246,7 +224,7 @@ def test_admin_cannot_open_pupils_texts(admin: TestClient) -> None:
 
 
 async def _commune_admin(settings: Settings) -> None:
-    from collab.accounts.passwords import hash_password
+    from collab.accounts.passwords import hash_password, password_hasher
     from collab.models import Role
     from collab.store import Store
 
@@ -255,7 +233,7 @@ async def _commune_admin(settings: Settings) -> None:
         mayor = await store.accounts.ensure_user("mairie.montpellier", "Mairie de Montpellier", Role.ADMIN)
         commune_id = await store.schools.commune_id("Montpellier")
         await store.schools.add_admin_scope(mayor.id, commune_id=commune_id)
-        await store.accounts.set_password_hash(mayor.id, hash_password(OTHER_PASSWORD))
+        await store.accounts.set_password_hash(mayor.id, hash_password(password_hasher(settings), OTHER_PASSWORD))
     finally:
         await store.close()
 
@@ -263,11 +241,10 @@ async def _commune_admin(settings: Settings) -> None:
 def test_commune_admin_creates_schools_and_school_admins_cannot(
     client: TestClient, settings: Settings, school: DemoSchool
 ) -> None:
-    from tests.conftest import run_async
+    from tests.support.server import run_async
 
     run_async(_commune_admin, settings)
-    with sqlite3.connect(settings.database_path) as db:
-        (commune_id,) = db.execute("SELECT id FROM communes WHERE name = 'Montpellier'").fetchone()
+    commune_id = with_store(settings, lambda store: store.schools.commune_id("Montpellier"))
     assert sign_in_adult(client, "mairie.montpellier", OTHER_PASSWORD)[0] == 303
     home = client.get("/").text
     assert "Créer une école à Montpellier" in home

@@ -11,9 +11,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.accounts.test_admin import _write_text
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from, sign_in_as
+from tests.support.data import class_school, with_store, write_text
+from tests.support.web import AsWho, DemoSchool, csrf_from, sign_in_as
 
 TEXT = "Les feuilles tombent doucement."
 
@@ -32,16 +31,15 @@ def test_only_the_class_teachers_see_the_sign_in_cards_and_give_new_pictures(
     csrf = csrf_from(admin.get("/").text)
     reset = admin.post(f"/enseignant/classe/{school.class_id}/eleves/{school.lea_id}/images", data={"csrf": csrf})
     assert reset.status_code == 403
-    with sqlite3.connect(settings.database_path) as db:
-        pictures = db.execute("SELECT pictures FROM credentials WHERE user_id = ?", (school.lea_id,)).fetchone()[0]
-    assert pictures == ",".join(str(n) for n in school.lea_pictures)  # unchanged
+    credentials = with_store(settings, lambda store: store.accounts.get_credentials(school.lea_id))
+    assert credentials.pictures == school.lea_pictures  # unchanged
     teacher = as_who("teacher")
     assert teacher.get(cards).status_code == 200
     assert as_who("other teacher").get(cards).status_code == 403
 
 
 def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, settings: Settings) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, TEXT)
+    write_text(settings, school.lea_doc, school.lea_id, TEXT)
     doc, task, klass = school.lea_doc, school.dictation_task_id, school.class_id
     refused = [
         f"/enseignant/classe/{klass}/fiches",
@@ -69,8 +67,7 @@ def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, 
     assert lock.status_code == 403
     assert admin.get("/api/docs").json() == []
     # What the admin may open (accounts, not work) shows neither texts nor pictures.
-    with sqlite3.connect(settings.database_path) as db:
-        (school_id,) = db.execute("SELECT school_id FROM classes WHERE id = ?", (klass,)).fetchone()
+    school_id = class_school(settings, klass)
     for path in (
         f"/enseignant/classe/{klass}",
         f"/enseignant/classe/{klass}/binomes",
@@ -90,7 +87,7 @@ def test_the_admin_reaches_no_pupil_text(admin: TestClient, school: DemoSchool, 
 def test_the_rgpd_export_is_logged_and_audited(
     admin: TestClient, school: DemoSchool, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _write_text(settings, school.lea_doc, school.lea_id, TEXT)
+    write_text(settings, school.lea_doc, school.lea_id, TEXT)
     caplog.set_level(logging.INFO, logger="collab.audit")
     response = admin.get(f"/admin/eleve/{school.lea_id}/export")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"

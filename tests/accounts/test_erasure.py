@@ -16,9 +16,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.accounts.test_school_year import WRITTEN_AT, publish
-from tests.conftest import AsWho, update_inserting
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import WRITTEN_AT, publish_written
+from tests.support.web import AsWho, DemoSchool, csrf_from
+from tests.support.yclient import update_inserting
 
 SOLO_DOC = "solo-lea"
 LEA_TRACES = ("Léa", "lea.martin")
@@ -47,7 +47,7 @@ def written(settings: Settings, school: DemoSchool) -> int:
     """Léa and Noé's dictation, written by both and published; Léa's own text; the post id."""
     solo_text(settings, school)
     writers = [(school.lea_id, "Le marché du village. "), (school.noe_id, "Il fait beau.")]
-    return publish(settings, school, school.lea_doc, "Le marché du village. Il fait beau.", writers)
+    return publish_written(settings, school, school.lea_doc, "Le marché du village. Il fait beau.", writers)
 
 
 def erase_lea(as_who: AsWho, school: DemoSchool) -> None:

@@ -5,7 +5,6 @@ more; the teacher still reads, watches and locks those texts. Real uvicorn, real
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import httpx
 import pytest
@@ -14,26 +13,13 @@ from websockets.asyncio.client import connect
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.conftest import ServerThread, update_inserting
-from tests.realtime.test_http_sync import open_session
-from tests.realtime.test_revocation import join_closed, post_form
+from tests.support.data import doc_status, stored_text_has
+from tests.support.pupils import Pupil, join, join_closed, open_session, post_form, signed_in
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool
-from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, join, signed_in
+from tests.support.yclient import YClient, update_inserting
 
 pytestmark = pytest.mark.anyio
-
-
-def stored_text_has(settings: Settings, doc: str, needle: str) -> bool:
-    """Whether any stored update of ``doc`` carries ``needle`` (updates hold inserted text as is)."""
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute("SELECT data FROM doc_updates WHERE doc_id = ?", (doc,)).fetchall()
-    return any(needle.encode() in bytes(r[0]) for r in rows)
-
-
-def status_of(settings: Settings, doc: str) -> str:
-    with sqlite3.connect(settings.database_path) as db:
-        return str(db.execute("SELECT status FROM documents WHERE id = ?", (doc,)).fetchone()[0])
 
 
 async def teacher_still_reads_watches_and_locks(
@@ -61,10 +47,10 @@ async def teacher_still_reads_watches_and_locks(
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
     if archived:
         assert (await post_form(server, teacher, path, action="lock")).status_code == 403
-        assert status_of(settings, school.lea_doc) == "open"
+        assert doc_status(settings, school.lea_doc) == "open"
     else:
         assert (await post_form(server, teacher, path, action="lock")).status_code == 303
-        assert status_of(settings, school.lea_doc) == "locked"
+        assert doc_status(settings, school.lea_doc) == "locked"
     if writer is not None:
         assert await writer.wait_closed() == 4409  # a writer still there is told it is locked
     await reader.close()

@@ -16,10 +16,12 @@ from starlette.testclient import TestClient
 
 from collab.accounts import passwords
 from collab.accounts.administration import new_password
-from collab.accounts.passwords import PASSWORD_WORDS, generated_password_bits, password_words
+from collab.accounts.passwords import PASSWORD_WORDS, generated_password_bits, hash_password, password_words
 from collab.demo.seeding import DEMO_PASSWORDS
-from collab.settings import Settings
-from tests.conftest import ServerThread
+from collab.settings import Settings, from_env
+from collab.store import Store
+from tests.support.data import with_store
+from tests.support.server import ServerThread
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_as
 
 ADULT_LOGINS = ["mme.durand", "p.martin", "admin.jeanmace", "m.blanc", "admin.hugo"]
@@ -28,12 +30,34 @@ ADULT_LOGINS = ["mme.durand", "p.martin", "admin.jeanmace", "m.blanc", "admin.hu
 # -- argon2 off the event loop -------------------------------------------------------------------
 
 
+@pytest.fixture
+def production_argon2(settings: Settings, school: DemoSchool) -> Iterator[ServerThread]:
+    """A server hashing at argon2's production cost (the tests' settings use the lowest), the adults'
+    stored hashes made at that cost too."""
+    production = Settings()
+    costly = settings.with_overrides(
+        argon2_time_cost=production.argon2_time_cost, argon2_memory_kib=production.argon2_memory_kib
+    )
+    costly_hash = hash_password(passwords.password_hasher(costly), OTHER_PASSWORD)
+
+    async def rehash(store: Store) -> None:
+        for login in ADULT_LOGINS:
+            user = await store.accounts.get_user_by_login(login)
+            assert user is not None
+            await store.accounts.set_password_hash(user.id, costly_hash)
+
+    with_store(costly, rehash)
+    with ServerThread(costly) as server:
+        yield server
+
+
 @pytest.mark.anyio
 async def test_healthz_answers_while_30_wrong_adult_sign_ins_are_checked(
-    server: ServerThread, school: DemoSchool, settings: Settings
+    production_argon2: ServerThread, settings: Settings
 ) -> None:
     """Each check costs a third of a second of CPU: they queue on the argon2 workers, and the
     event loop keeps answering."""
+    server = production_argon2
     logins = [login for login in ADULT_LOGINS for _ in range(settings.sign_in_attempts)]
     logins += [f"inconnu-{i}" for i in range(30 - len(logins))]
     metrics = server.app.state.metrics.registry
@@ -82,14 +106,15 @@ class CountingHasher:
 
 
 @pytest.fixture
-def hasher(monkeypatch: pytest.MonkeyPatch) -> Iterator[CountingHasher]:
-    counting = CountingHasher(passwords.HASHER)
-    monkeypatch.setattr(passwords, "HASHER", counting)
+def hasher(monkeypatch: pytest.MonkeyPatch, settings: Settings) -> Iterator[CountingHasher]:
+    """Counts the calls of the hasher the app's argon2 workers get (requested before the app starts)."""
+    counting = CountingHasher(passwords.password_hasher(settings))
+    monkeypatch.setattr(passwords, "password_hasher", lambda _settings: counting)
     yield counting
 
 
 def test_known_and_unknown_logins_each_cost_one_hash_verify(
-    client: TestClient, school: DemoSchool, hasher: CountingHasher
+    hasher: CountingHasher, client: TestClient, school: DemoSchool
 ) -> None:
     cases = [
         ("mme.durand", "pas-le-bon", 401),  # a teacher, wrong password
@@ -140,6 +165,16 @@ def test_a_known_laptop_signs_in_while_the_account_is_locked_elsewhere(settings:
 
 
 # -- generated passwords ------------------------------------------------------------------------
+
+
+def test_the_argon2_cost_is_a_setting_and_production_keeps_rfc_9106s() -> None:
+    production = from_env({})
+    assert hash_password(passwords.password_hasher(production), "x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    cheap = from_env({"COLLAB_ARGON2_TIME_COST": "1", "COLLAB_ARGON2_MEMORY_KIB": "64"})
+    made = hash_password(passwords.password_hasher(cheap), "un-mot-de-passe")
+    assert made.startswith("$argon2id$v=19$m=64,t=1,p=4$")
+    # A check uses the cost written in the hash: the production hasher still checks a cheap hash.
+    assert passwords.password_hasher(production).verify(made, "un-mot-de-passe")
 
 
 def test_generated_passwords_are_four_common_words_and_at_least_44_bits() -> None:

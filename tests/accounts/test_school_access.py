@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.models import DocStatus
-from tests.conftest import ServerThread
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, csrf_from, sign_in_as
 from tests.support.yclient import YClient
 

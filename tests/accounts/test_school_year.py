@@ -7,56 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import Counter
 
 import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from collab.accounts.passwords import hash_password
+from collab.accounts.passwords import hash_password, password_hasher
 from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.models import Role
 from collab.settings import Settings
 from collab.store import Store
-from tests.accounts.test_membership import stored_text_has
-from tests.conftest import AsWho, ServerThread, run_async, update_inserting
-from tests.realtime.test_revocation import join_closed, post_form
-from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult
-from tests.writing.test_agreement import Pupil, signed_in
+from tests.support.data import class_school, publish_written, stored_text_has, with_store
+from tests.support.pupils import Pupil, join_closed, post_form, signed_in
+from tests.support.server import ServerThread, run_async
+from tests.support.web import OTHER_PASSWORD, AsWho, DemoSchool, browser, csrf_from, sign_in_adult
 
 BANNER = f"Classe archivée (année {DEMO_SCHOOL_YEAR}) : lecture seule"
 NEXT_YEAR = "2027-2028"
-WRITTEN_AT = 1796076300.0  # 2026-11-30 23:05 in Paris
-
-
-def school_id(settings: Settings, class_id: int) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        return int(db.execute("SELECT school_id FROM classes WHERE id = ?", (class_id,)).fetchone()[0])
-
-
-def publish(settings: Settings, school: DemoSchool, doc: str, body: str, writers: list[tuple[int, str]]) -> int:
-    """The pair's text, written by ``writers`` (author id, words), published on the class blog."""
-    with sqlite3.connect(settings.database_path) as db:
-        for seq, (author, words) in enumerate(writers, start=1):
-            db.execute(
-                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                (doc, seq, update_inserting(words), author, WRITTEN_AT + seq),
-            )
-        pair_id, task_id = db.execute(
-            "SELECT d.pair_id, td.task_id FROM documents d JOIN task_documents td ON td.doc_id = d.id WHERE d.id = ?",
-            (doc,),
-        ).fetchone()
-        db.execute("UPDATE documents SET status = 'published' WHERE id = ?", (doc,))
-        post_id = db.execute(
-            "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, created_at, "
-            "published_at, comments_mode) VALUES (?, ?, ?, ?, 'Le marché', ?, x'00', 'published', ?, ?, 'immediate')",
-            (school.class_id, doc, pair_id, task_id, body, WRITTEN_AT, WRITTEN_AT),
-        ).lastrowid
-    return int(post_id or 0)
 
 
 def roll_over(as_who: AsWho, settings: Settings, school: DemoSchool) -> None:
     admin = as_who("admin")
-    sid = school_id(settings, school.class_id)
+    sid = class_school(settings, school.class_id)
     csrf = csrf_from(admin.get(f"/admin/ecole/{sid}").text)
     data = {"csrf": csrf, "year": DEMO_SCHOOL_YEAR, "confirm": "oui"}
     assert admin.post(f"/admin/ecole/{sid}/annee", data=data).status_code == 303
@@ -65,7 +38,7 @@ def roll_over(as_who: AsWho, settings: Settings, school: DemoSchool) -> None:
 @pytest.fixture
 def archived(as_who: AsWho, settings: Settings, school: DemoSchool) -> int:
     """Léa and Noé's dictation published on the blog, then the demo class archived: the post id."""
-    post = publish(settings, school, school.lea_doc, "Le marché du village.", [(school.lea_id, "Le marché.")])
+    post = publish_written(settings, school, school.lea_doc, "Le marché du village.", [(school.lea_id, "Le marché.")])
     roll_over(as_who, settings, school)
     return post
 
@@ -221,7 +194,7 @@ async def _teacher_of_another_school(settings: Settings, school: DemoSchool) -> 
     try:
         hugo = await store.accounts.ensure_user("m.hugo", "M. Hugo", Role.TEACHER)
         await store.schools.add_teacher(school.other_school_class_id, hugo.id)
-        await store.accounts.set_password_hash(hugo.id, hash_password(OTHER_PASSWORD))
+        await store.accounts.set_password_hash(hugo.id, hash_password(password_hasher(settings), OTHER_PASSWORD))
     finally:
         await store.close()
 
@@ -249,7 +222,9 @@ async def _next_year_class(settings: Settings, school: DemoSchool) -> tuple[int,
     """This year's class of Mme Durand (the demo class's teacher) after the roll-over."""
     store = await Store.open(settings.database_path)
     try:
-        klass = await store.schools.ensure_class(school_id(settings, school.class_id), "CM2 Durand", "CM2", NEXT_YEAR)
+        this_year = await store.schools.get_class(school.class_id)
+        assert this_year is not None
+        klass = await store.schools.ensure_class(this_year.school_id, "CM2 Durand", "CM2", NEXT_YEAR)
         durand = await store.accounts.get_user_by_login("mme.durand")
         assert durand is not None
         await store.schools.add_teacher(klass.id, durand.id)
@@ -289,10 +264,10 @@ def test_pupils_carried_into_this_years_class_keep_their_login_and_pictures(
         assert "Tu écris avec" not in home.text  # last year's partner is not this year's (no pair yet)
         # Last year's class: its blog and texts are not hers to change any more.
         assert tablet.get(f"/ecrire/{school.lea_doc}/etat").status_code in (403, 404)
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT login FROM users WHERE id = ?", (school.lea_id,)).fetchone() == ("lea.martin",)
-        classes = db.execute("SELECT class_id FROM class_pupils WHERE user_id = ?", (school.lea_id,)).fetchall()
-    assert sorted(c for (c,) in classes) == sorted([school.class_id, new_class])  # both years, one account
+    lea = with_store(settings, lambda store: store.accounts.get_user(school.lea_id))
+    assert lea is not None and lea.login == "lea.martin"
+    classes = with_store(settings, lambda store: store.schools.classes_of_pupil(school.lea_id))
+    assert sorted(c.id for c in classes) == sorted([school.class_id, new_class])  # both years, one account
 
 
 def test_a_pupil_already_in_a_class_this_year_is_not_carried_twice(
@@ -314,8 +289,7 @@ def test_a_teacher_cannot_carry_pupils_of_a_class_they_may_not_read(
         assert page.status_code == 200 and "Léa" not in page.text
         data = {"csrf": csrf_from(page.text), "from": str(school.class_id), "pupil": [str(school.lea_id)]}
         assert other.post(f"/enseignant/classe/{school.other_school_class_id}/reprendre", data=data).status_code == 404
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM class_pupils WHERE user_id = ?", (school.lea_id,)).fetchone() == (1,)
+    assert len(with_store(settings, lambda store: store.schools.classes_of_pupil(school.lea_id))) == 1
 
 
 def sign_in_with_code(settings: Settings, code: str, pupil_id: int, pictures: tuple[int, ...]) -> Pupil:
@@ -334,9 +308,9 @@ async def test_a_carried_pupil_cannot_write_last_years_texts(
     new_class, code = run_async(_next_year_class, settings, school)
     carry(as_who, school, new_class, school.lea_id)
     lea = sign_in_with_code(settings, code, school.lea_id, school.lea_pictures)
-    with sqlite3.connect(settings.database_path) as db:
-        pair_id = db.execute("SELECT pair_id FROM documents WHERE id = ?", (school.lea_doc,)).fetchone()[0]
-        docs = [d for (d,) in db.execute("SELECT id FROM documents WHERE pair_id = ?", (pair_id,))]
+    pair_id = with_store(settings, lambda store: store.documents.pair_of(school.lea_doc))
+    assert pair_id is not None
+    docs = with_store(settings, lambda store: store.documents.ids_for_pair(pair_id))
     assert len(docs) == 2  # the published dictation and the portrait still open
     for doc in docs:
         socket = await join_closed(server, doc, lea)
@@ -360,8 +334,6 @@ async def test_pupils_carried_by_many_requests_at_once_are_in_the_new_class_once
     ) as http:
         answers = await asyncio.gather(*(http.post(url, data=data) for _ in range(30)))
     assert {a.status_code for a in answers} == {303}
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute(
-            "SELECT user_id, COUNT(*) FROM class_pupils WHERE class_id = ? GROUP BY user_id", (new_class,)
-        ).fetchall()
+    pupils = with_store(settings, lambda store: store.schools.list_pupils(new_class))
+    rows = list(Counter(pupil.id for pupil in pupils).items())
     assert sorted(rows) == sorted([(school.lea_id, 1), (school.noe_id, 1)])

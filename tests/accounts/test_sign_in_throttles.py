@@ -12,7 +12,7 @@ import pytest
 
 from collab.accounts.sign_in import DEVICE_COOKIE, PICTURES
 from collab.settings import Settings
-from tests.conftest import ServerThread
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, csrf_from
 
 pytestmark = pytest.mark.anyio

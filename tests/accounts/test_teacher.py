@@ -11,12 +11,6 @@ from collab.demo.seeding import DEMO_PASSWORDS
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
 def roster(client: TestClient, school: DemoSchool) -> str:
     page = client.get(f"/enseignant/classe/{school.class_id}")
     assert page.status_code == 200

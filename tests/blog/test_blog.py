@@ -2,74 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
 import pytest
-from httpx import Response
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from collab.store import Store
-from tests.conftest import run_async
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
-
-T = TypeVar("T")
-
-BODY = "Chaque samedi matin, le marché arrive sur la place du village."
-
-
-def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
-    """Run ``work`` on a store of its own over the server's database."""
-
-    async def run() -> T:
-        store = await Store.open(settings.database_path)
-        try:
-            return await work(store)
-        finally:
-            await store.close()
-
-    return run_async(run)
-
-
-def publish(
-    settings: Settings,
-    school: DemoSchool,
-    *,
-    moderated: bool = True,
-    doc: str | None = None,
-    title: str = "Dictée : le marché du village",
-    body: str = BODY,
-) -> int:
-    """The text of ``doc`` (Léa and Noé's dictation by default) agreed on: a post, the document closed."""
-
-    async def make(store: Store) -> int:
-        doc_id = doc or school.lea_doc
-        pair_id = await store.documents.pair_of(doc_id)
-        post = await store.blog.publish(
-            doc_id=doc_id,
-            class_id=school.class_id,
-            pair_id=pair_id,
-            task_id=school.dictation_task_id,
-            title=title,
-            body=body,
-            state_vector=b"\x00",
-            moderated=moderated,
-        )
-        return post.id
-
-    return with_store(settings, make)
-
-
-def blog(client: TestClient, school: DemoSchool) -> str:
-    response = client.get(f"/blog/classe/{school.class_id}", headers={"accept": "text/html"})
-    assert response.status_code == 200
-    return response.text
-
-
-def page(client: TestClient, url: str) -> Response:
-    """A page as a browser asks for it (HTML errors, no redirect followed)."""
-    return client.get(url, headers={"accept": "text/html"})
+from tests.support.data import BODY, publish
+from tests.support.web import DemoSchool, blog, browser, csrf_from, sign_in_as
 
 
 def test_a_submitted_text_waits_for_the_teacher(settings: Settings, school: DemoSchool) -> None:

@@ -3,15 +3,13 @@ per-post mode, the kill switch, and what each reader sees."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import BODY, page, publish, with_store
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.support.data import BODY, class_comments, publish, with_store
+from tests.support.web import DemoSchool, browser, csrf_from, page, sign_in_as
 
 HTML = {"accept": "text/html"}
 
@@ -48,33 +46,44 @@ def teacher_form(settings: Settings, school: DemoSchool, url: str, **data: str) 
         return page(teacher, sent.headers["location"]).text
 
 
-def comment_rows(settings: Settings) -> list[tuple[str, str]]:
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute("SELECT body, status FROM comments ORDER BY id").fetchall()
+def comment_rows(settings: Settings, school: DemoSchool) -> list[tuple[str, str]]:
+    return [(comment.body, comment.status) for comment in class_comments(settings, school)]
 
 
-def comment_id(settings: Settings, body: str) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        return int(db.execute("SELECT id FROM comments WHERE body = ?", (body,)).fetchone()[0])
+def comment_id(settings: Settings, school: DemoSchool, body: str) -> int:
+    [found] = [comment.id for comment in class_comments(settings, school) if comment.body == body]
+    return found
+
+
+def set_comments_mode(settings: Settings, school: DemoSchool, mode: str) -> None:
+    """The comment mode of every class of the demo schools."""
+
+    async def set_mode(store: Store) -> None:
+        for class_id in (school.class_id, school.other_class_id, school.other_school_class_id):
+            await store.blog.set_comments_mode(class_id, mode)
+
+    with_store(settings, set_mode)
 
 
 @pytest.fixture(autouse=True)
 def comments_held(settings: Settings, school: DemoSchool) -> None:
     """The teacher has allowed comments, held for approval (off by default: see the next test)."""
-    with sqlite3.connect(settings.database_path) as db:
-        db.execute("UPDATE classes SET comments_mode = 'held'")
+    set_comments_mode(settings, school, "held")
 
 
 def test_comments_are_off_until_the_teacher_allows_them(settings: Settings, school: DemoSchool) -> None:
-    with sqlite3.connect(settings.database_path) as db:  # back to what a new class gets
-        [default] = db.execute("SELECT dflt_value FROM pragma_table_info('classes') WHERE name = 'comments_mode'")
-        assert default == ("'off'",)
-        db.execute("UPDATE classes SET comments_mode = 'off'")
+    async def new_class_mode(store: Store) -> str:
+        school_id = (await store.schools.ensure_school("Montpellier", "École Jean Macé")).id
+        klass = await store.schools.ensure_class(school_id, "CP Nouveau", "CP", "2026-2027")
+        return (await store.blog.settings(klass.id)).comments_mode
+
+    assert with_store(settings, new_class_mode) == "off"
+    set_comments_mode(settings, school, "off")  # back to what a new class gets
     post_id = publish(settings, school, moderated=False)
     with browser(settings) as parent:
         sign_in_as(parent, "parent", school)
         status, _ = comment(parent, post_id, "Bravo !")
-    assert status == 409 and comment_rows(settings) == []
+    assert status == 409 and comment_rows(settings, school) == []
 
 
 def test_a_held_comment_waits_for_the_teacher(settings: Settings, school: DemoSchool) -> None:
@@ -84,12 +93,12 @@ def test_a_held_comment_waits_for_the_teacher(settings: Settings, school: DemoSc
         status, after = comment(lea, post_id, "  J'adore ce texte !\n  ")
         assert status == 303 and "il sera affiché quand l&#39;enseignant l&#39;aura validé" in after
         assert "J&#39;adore ce texte !" in after and "en attente de validation" in after  # she sees hers
-    assert comment_rows(settings) == [("J'adore ce texte !", "held")]  # trimmed
+    assert comment_rows(settings, school) == [("J'adore ce texte !", "held")]  # trimmed
     for who in ("noe", "parent"):
         assert "adore ce texte" not in post_page(settings, school, who, post_id)
     queue = teacher_form(settings, school, f"/blog/classe/{school.class_id}/reglage", moderated="0")
     assert "Commentaires à valider (1)" in queue and "J&#39;adore ce texte !" in queue and "Léa" in queue
-    held = comment_id(settings, "J'adore ce texte !")
+    held = comment_id(settings, school, "J'adore ce texte !")
     accepted = teacher_form(settings, school, f"/blog/commentaire/{held}", action="accepter")
     assert "Commentaire accepté" in accepted and "Commentaires à valider (0)" in accepted
     for who in ("noe", "parent", "lea"):
@@ -104,13 +113,19 @@ def test_refused_comments_are_the_teachers_alone(settings: Settings, school: Dem
         sign_in_as(parent, "parent", school)
         assert comment(parent, post_id, "Publicité !")[0] == 303
     refused = teacher_form(
-        settings, school, f"/blog/commentaire/{comment_id(settings, 'Publicité !')}", action="refuser", retour="billet"
+        settings,
+        school,
+        f"/blog/commentaire/{comment_id(settings, school, 'Publicité !')}",
+        action="refuser",
+        retour="billet",
     )
     assert "Commentaire refusé" in refused and "Publicité !" in refused and ">refusé<" in refused
     for who in ("parent", "lea"):  # not even its author
         assert "Publicité" not in post_page(settings, school, who, post_id)
-    teacher_form(settings, school, f"/blog/commentaire/{comment_id(settings, 'Publicité !')}", action="supprimer")
-    assert comment_rows(settings) == []
+    teacher_form(
+        settings, school, f"/blog/commentaire/{comment_id(settings, school, 'Publicité !')}", action="supprimer"
+    )
+    assert comment_rows(settings, school) == []
 
 
 def test_immediate_comments_and_the_teachers_own(settings: Settings, school: DemoSchool) -> None:
@@ -126,7 +141,10 @@ def test_immediate_comments_and_the_teachers_own(settings: Settings, school: Dem
         assert status == 303 and "Commentaire publié." in after
     shown = post_page(settings, school, "noe", post_id)
     assert "Bravo à vous deux." in shown and "Merci pour ce beau texte." in shown and "Pierre Martin" in shown
-    assert comment_rows(settings) == [("Bravo à vous deux.", "visible"), ("Merci pour ce beau texte.", "visible")]
+    assert comment_rows(settings, school) == [
+        ("Bravo à vous deux.", "visible"),
+        ("Merci pour ce beau texte.", "visible"),
+    ]
 
 
 def test_comments_off_are_refused(settings: Settings, school: DemoSchool) -> None:
@@ -138,7 +156,7 @@ def test_comments_off_are_refused(settings: Settings, school: DemoSchool) -> Non
             sign_in_as(reader, who, school)
             status, text = comment(reader, post_id, "Coucou")
             assert status == 409 and "Les commentaires sont fermés pour ce texte." in text
-    assert comment_rows(settings) == []
+    assert comment_rows(settings, school) == []
 
 
 def test_a_post_has_its_own_mode(settings: Settings, school: DemoSchool) -> None:
@@ -152,13 +170,13 @@ def test_a_post_has_its_own_mode(settings: Settings, school: DemoSchool) -> None
         sign_in_as(lea, "lea", school)
         assert comment(lea, open_post, "Tout de suite")[0] == 303
         assert comment(lea, other, "Jamais")[0] == 409
-    assert comment_rows(settings) == [("Tout de suite", "visible")]
+    assert comment_rows(settings, school) == [("Tout de suite", "visible")]
     # Back to the class's mode (held).
     teacher_form(settings, school, f"/blog/billet/{open_post}/commentaires/reglage", mode="classe")
     with browser(settings) as lea:
         sign_in_as(lea, "lea", school)
         assert comment(lea, open_post, "Plus tard")[0] == 303
-    assert comment_rows(settings)[-1] == ("Plus tard", "held")
+    assert comment_rows(settings, school)[-1] == ("Plus tard", "held")
     with browser(settings) as teacher:
         sign_in_as(teacher, "teacher", school)
         csrf = csrf_from(page(teacher, f"/blog/billet/{open_post}").text)
@@ -199,7 +217,7 @@ def test_the_kill_switch_hides_and_closes_everything_until_reopened(settings: Se
     with browser(settings) as parent:  # the post's own mode (immediate) was kept
         sign_in_as(parent, "parent", school)
         assert comment(parent, post_id, "De retour")[0] == 303
-    assert comment_rows(settings)[-1] == ("De retour", "visible")
+    assert comment_rows(settings, school)[-1] == ("De retour", "visible")
 
 
 @pytest.mark.parametrize(
@@ -219,7 +237,7 @@ def test_empty_or_too_long_comments_are_refused(
         status, shown = comment(lea, post_id, text)
         assert status == 400 and message in shown and 'role="alert"' in shown
         assert BODY in shown  # the post page again, with the form
-    assert comment_rows(settings) == []
+    assert comment_rows(settings, school) == []
 
 
 def test_a_comment_of_the_longest_length_is_kept_whole(settings: Settings, school: DemoSchool) -> None:
@@ -227,7 +245,7 @@ def test_a_comment_of_the_longest_length_is_kept_whole(settings: Settings, schoo
     with browser(settings) as lea:
         sign_in_as(lea, "lea", school)
         assert comment(lea, post_id, "é" * 1000)[0] == 303
-    assert comment_rows(settings) == [("é" * 1000, "held")]
+    assert comment_rows(settings, school) == [("é" * 1000, "held")]
 
 
 def test_comments_are_escaped(settings: Settings, school: DemoSchool) -> None:
@@ -253,7 +271,7 @@ def test_no_comment_on_a_text_that_is_not_published(settings: Settings, school: 
         csrf = csrf_from(page(teacher, "/").text)
         sent = teacher.post(f"/blog/billet/{post_id}/commentaires", data={"csrf": csrf, "commentaire": "Coucou"})
         assert sent.status_code == 409
-    assert comment_rows(settings) == []
+    assert comment_rows(settings, school) == []
 
 
 def sign_in_tom(client: TestClient, settings: Settings, school: DemoSchool) -> None:
@@ -284,7 +302,7 @@ def test_outsiders_neither_read_nor_comment(settings: Settings, school: DemoScho
         csrf = csrf_from(page(outsider, "/").text)
         sent = outsider.post(f"/blog/billet/{post_id}/commentaires", data={"csrf": csrf, "commentaire": "Coucou"})
         assert sent.status_code == 403
-    assert comment_rows(settings) == []
+    assert comment_rows(settings, school) == []
 
 
 def test_signed_out_readers_are_sent_to_sign_in(client: TestClient, settings: Settings, school: DemoSchool) -> None:

@@ -13,8 +13,8 @@ import pytest
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import blog, page, publish, with_store
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.support.data import publish, with_store
+from tests.support.web import DemoSchool, blog, browser, csrf_from, page, sign_in_as
 
 pytestmark = pytest.mark.anyio
 

@@ -12,11 +12,11 @@ import httpx
 import pytest
 
 from collab.settings import Settings
-from tests.blog.test_blog import BODY, blog, page, publish
-from tests.conftest import ServerThread
-from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
+from tests.support.data import BODY, class_comments, class_posts, doc_status, publish, with_store
+from tests.support.pupils import Pupil, agree, join, room_state, signed_in, typed_together
+from tests.support.server import ServerThread
+from tests.support.web import DemoSchool, blog, browser, csrf_from, page, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, agree, join, room_state, signed_in, typed_together
 
 HTML = {"accept": "text/html"}
 
@@ -30,11 +30,6 @@ def client_of(server: ServerThread, who: Pupil) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=server.http_url, timeout=10, headers={**HTML, "Cookie": f"binome_session={who.cookie}"}
     )
-
-
-def db_row(settings: Settings, sql: str, *args: object) -> list[tuple[object, ...]]:
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute(sql, args).fetchall()
 
 
 @pytest.mark.anyio
@@ -70,8 +65,8 @@ async def test_agree_queue_publish_send_back_and_agree_again(
             f"/blog/billet/{post_id}/renvoyer", data={"csrf": teacher.csrf, "mot": "x" * 2001}, headers=HTML
         )
         assert too_long.status_code == 400 and "2000 caractères au plus" in too_long.text
-        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("published",)]
-        assert db_row(settings, "SELECT COUNT(*) FROM posts") == [(1,)]
+        assert doc_status(settings, school.lea_doc) == "published"
+        assert len(class_posts(settings, school)) == 1
         # Sent back with a word: the post is gone, the document open again, the room no longer says
         # "published" and shows the word, which is now the teacher's comment on the text.
         sent = await http_teacher.post(
@@ -79,15 +74,13 @@ async def test_agree_queue_publish_send_back_and_agree_again(
             data={"csrf": teacher.csrf, "retour": "moderation", "mot": " Relisez les accords. "},
         )
         assert sent.status_code == 303 and "/moderation?ok=renvoye" in sent.headers["location"]
-        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("open",)]
-        assert db_row(settings, "SELECT COUNT(*) FROM posts") == [(0,)]
+        assert doc_status(settings, school.lea_doc) == "open"
+        assert len(class_posts(settings, school)) == 0
         assert (await http_teacher.get(f"/blog/billet/{post_id}")).status_code == 404
         await watcher.wait_for(lambda c: room_state(c).get("published") is False)
         returned = room_state(watcher)["returned"]  # the open tablets say why, at once
         assert isinstance(returned, dict) and returned["comment"] == "Relisez les accords." and returned["at"]
-        assert db_row(settings, "SELECT body FROM teacher_comments WHERE doc_id = ?", school.lea_doc) == [
-            ("Relisez les accords.",)
-        ]
+        assert teacher_comment(settings, school.lea_doc) == "Relisez les accords."
         # the pair's sockets stayed open through the publication, and write again (no reload)
         await a.append(" Le matin.")
         await b.wait_text("Le marché du village. Le matin.")
@@ -151,7 +144,7 @@ def test_a_published_text_is_withdrawn_before_it_is_sent_back(settings: Settings
         assert refused.status_code == 409 and "retirez-le d&#39;abord" in refused.text
         assert teacher.post(f"/blog/billet/{post_id}/retirer", data={"csrf": csrf}).status_code == 303
         assert teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": csrf}).status_code == 303
-        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("open",)]
+        assert doc_status(settings, school.lea_doc) == "open"
         # Twice: the post is gone.
         assert teacher.post(f"/blog/billet/{post_id}/renvoyer", data={"csrf": csrf}).status_code == 404
 
@@ -174,13 +167,11 @@ def test_only_the_class_teacher_acts(settings: Settings, school: DemoSchool, who
             f"/blog/classe/{school.class_id}/atom/nouvelle-cle",
         ):
             assert other.post(url, data={"csrf": csrf, "mode": "immediate", "fermer": "1"}).status_code == 403, url
-    assert db_row(settings, "SELECT id, status FROM posts ORDER BY id") == [
+    assert [(post.id, post.status) for post in class_posts(settings, school)] == [
         (waiting, "submitted"),
         (online, "published"),
     ]
-    assert db_row(settings, "SELECT comments_mode, comments_closed FROM classes WHERE id = ?", school.class_id) == [
-        ("off", 0)  # unchanged: the default
-    ]
+    assert class_comment_settings(settings, school) == ("off", False)  # unchanged: the default
 
 
 def test_every_form_needs_the_csrf_token(settings: Settings, school: DemoSchool) -> None:
@@ -205,11 +196,26 @@ def test_every_form_needs_the_csrf_token(settings: Settings, school: DemoSchool)
             for data in ({}, {"csrf": "forged"}):
                 form = {**data, "mode": "off", "fermer": "1", "action": "supprimer", "commentaire": "Bravo"}
                 assert teacher.post(url, data=form).status_code == 403, url
-    assert db_row(settings, "SELECT id, status FROM posts ORDER BY id") == [
+    assert [(post.id, post.status) for post in class_posts(settings, school)] == [
         (waiting, "submitted"),
         (online, "published"),
     ]
-    assert db_row(settings, "SELECT COUNT(*) FROM comments") == [(1,)]
+    assert len(class_comments(settings, school)) == 1
+
+
+def teacher_comment(settings: Settings, doc: str) -> str | None:
+    comment = with_store(settings, lambda store: store.follow_up.comment(doc))
+    return comment.body if comment is not None else None
+
+
+def sent_back_word(settings: Settings, doc: str) -> str | None:
+    sent_back = with_store(settings, lambda store: store.blog.sent_back(doc))
+    return sent_back[1] if sent_back is not None else None
+
+
+def class_comment_settings(settings: Settings, school: DemoSchool) -> tuple[str, bool]:
+    blog = with_store(settings, lambda store: store.blog.settings(school.class_id))
+    return blog.comments_mode, blog.comments_closed
 
 
 def db_insert_comment(settings: Settings, post_id: int) -> int:
@@ -347,7 +353,7 @@ async def test_a_send_back_attacked_in_parallel_with_huge_words_and_a_revoked_se
         # a body over the forms' cap (64 KB; far larger ones are cut while they stream: tests/test_bodies.py)
         huge = await http_teacher.post(url, data={"csrf": teacher.csrf, "mot": "x" * 100_000})
         assert huge.status_code == 413
-        assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.lea_doc) == [("published",)]
+        assert doc_status(settings, school.lea_doc) == "published"
         # 40 send-backs at once, each with its own word: exactly one happens, its word is the one kept
         answers = await asyncio.gather(
             *(http_teacher.post(url, data={"csrf": teacher.csrf, "mot": f"Mot {n}"}) for n in range(40))
@@ -355,12 +361,8 @@ async def test_a_send_back_attacked_in_parallel_with_huge_words_and_a_revoked_se
         statuses = sorted(a.status_code for a in answers)
         assert statuses.count(303) == 1 and set(statuses) <= {303, 404, 409}, statuses
         [won] = [n for n, a in enumerate(answers) if a.status_code == 303]
-        assert db_row(settings, "SELECT sent_back_word FROM documents WHERE id = ?", school.lea_doc) == [
-            (f"Mot {won}",)
-        ]
-        assert db_row(settings, "SELECT body FROM teacher_comments WHERE doc_id = ?", school.lea_doc) == [
-            (f"Mot {won}",)
-        ]
+        assert sent_back_word(settings, school.lea_doc) == f"Mot {won}"
+        assert teacher_comment(settings, school.lea_doc) == f"Mot {won}"
     # a session signed out a moment ago sends nothing back any more
     second = publish(settings, school, doc=school.other_pair_doc, title="Autre")
     async with client_of(server, teacher) as http_teacher:
@@ -368,4 +370,4 @@ async def test_a_send_back_attacked_in_parallel_with_huge_words_and_a_revoked_se
         late = await http_teacher.post(f"/blog/billet/{second}/renvoyer", data={"csrf": teacher.csrf, "mot": "x"})
         refused = late.status_code in (401, 403) or late.headers.get("location", "").endswith("/connexion")
         assert refused, late.status_code  # sent back to sign in
-    assert db_row(settings, "SELECT status FROM documents WHERE id = ?", school.other_pair_doc) == [("published",)]
+    assert doc_status(settings, school.other_pair_doc) == "published"

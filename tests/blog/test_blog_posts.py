@@ -9,9 +9,8 @@ from pycrdt import Doc, merge_updates
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import BODY, blog, page, publish, with_store
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import BODY, publish, with_store
+from tests.support.web import AsWho, DemoSchool, blog, csrf_from, page
 
 FIRST = "Le chat noir dort sur le tapis.\n\nIl reve de souris."
 SECOND = "Le chat noir dort sur le grand tapis.\n\nIl rêve de souris grises."

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,21 +10,20 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from collab.settings import Settings
-from tests.conftest import REPO, ServerThread
+from tests.support.server import ServerThread
+from tests.support.tablets import TABLET, OpenAs, chromium_path
 from tests.support.web import DemoSchool, sign_in_as
 from tests.support.web import browser as web_browser
 
-OpenAs = Callable[..., Page]
-
-ARTIFACTS = REPO / "test-artifacts"
-TABLET = {"width": 768, "height": 1024}
+BROWSER_TESTS = Path(__file__).resolve().parent
 
 
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("Chromium is required for the browser tests: apt-get install -y chromium (.ci/run does)")
-    return path
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run on one test process (``--dist loadgroup``), one after the other, while the
+    other process takes the rest of the suite: two Chromiums never compete for the two cores."""
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +78,3 @@ def open_as(browser: Browser, server: ServerThread, settings: Settings, school: 
     yield open_page
     for context in contexts:
         context.close()
-
-
-def screenshot(page: Page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path

@@ -18,9 +18,10 @@ from playwright.sync_api import Browser, Page, expect
 from collab.demo.followup import seed_follow_up
 from collab.settings import Settings
 from collab.store import Store
-from tests.browser.conftest import TABLET, OpenAs
-from tests.conftest import REPO, ServerThread
-from tests.support.followup_data import with_store, write_and_agree
+from tests.support.data import with_store
+from tests.support.followup_data import write_and_agree
+from tests.support.server import REPO, ServerThread
+from tests.support.tablets import TABLET, OpenAs
 from tests.support.web import DemoSchool
 
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"

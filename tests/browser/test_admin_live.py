@@ -9,9 +9,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text
-from tests.conftest import make_settings
+from tests.support.server import make_settings
+from tests.support.tablets import OpenAs, screenshot, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
+from collab.accounts.passwords import password_hasher
 from collab.demo.seeding import seed_demo
 from collab.mediatheque.files import MediaLibrary
 from collab.settings import Settings
 from collab.store import Store
-from tests.browser.conftest import OpenAs, screenshot
-from tests.support.followup_data import with_store, write_and_agree
+from tests.support.data import with_store
+from tests.support.followup_data import write_and_agree
+from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 
 PHONE = {"width": 390, "height": 844}
@@ -34,7 +36,8 @@ def test_a_parent_reads_the_blog_on_a_phone(open_as: OpenAs, settings: Settings,
 
 def test_a_family_sees_both_drafts_side_by_side(open_as: OpenAs, settings: Settings, school: DemoSchool) -> None:
     async def after_the_lesson(store: Store) -> str:
-        await seed_demo(store, MediaLibrary(settings.media_dir, settings.max_media_bytes), after_lesson=True)
+        library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+        await seed_demo(store, library, password_hasher(settings), after_lesson=True)
         posts = await store.blog.posts_of_class(school.class_id, with_submitted=False)
         return str(next(p.id for p in posts if p.doc_id.endswith("-j2")))
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
 from tests.support.followup_data import LEA_DICTATION, write_and_agree
+from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from tests.browser.conftest import OpenAs
-from tests.conftest import ServerThread
+from tests.support.server import ServerThread
+from tests.support.tablets import OpenAs
 from tests.support.web import DemoSchool
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from playwright.sync_api import expect
@@ -11,10 +10,9 @@ from pycrdt import Doc
 from collab.demo.followup import Typist
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import with_store
-from tests.browser.conftest import ARTIFACTS, OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text, write_and_agree
+from tests.support.data import with_store
 from tests.support.followup_data import LEA_DICTATION
+from tests.support.tablets import ARTIFACTS, OpenAs, screenshot, type_into, wait_connected, wait_text, write_and_agree
 from tests.support.web import DemoSchool
 
 
@@ -66,13 +64,13 @@ def test_the_dashboard_shows_the_pair_writing_live(open_as: OpenAs, school: Demo
 
 
 def doc_of_pair(settings: Settings, school: DemoSchool, number: int) -> str:
-    with sqlite3.connect(settings.database_path) as db:
-        (doc,) = db.execute(
-            "SELECT td.doc_id FROM task_documents td JOIN pairs p ON p.id = td.pair_id "
-            "WHERE td.task_id = ? AND p.number = ?",
-            (school.dictation_task_id, number),
-        ).fetchone()
-    return str(doc)
+    async def find(store: Store) -> str:
+        numbers = {pair.id: pair.number for pair in await store.pairs.pairs_of_class(school.class_id)}
+        documents = await store.tasks.documents(school.dictation_task_id)
+        [doc] = [d.doc_id for d in documents if numbers[d.pair_id] == number and d.draft == 1]
+        return doc
+
+    return with_store(settings, find)
 
 
 def agreed(settings: Settings, doc: str, text: str, *, moderated: bool) -> int:

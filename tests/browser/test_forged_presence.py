@@ -11,9 +11,8 @@ from playwright.sync_api import Page, WebSocketRoute, expect
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text
-from tests.conftest import ServerThread, run_async
+from tests.support.server import ServerThread, run_async
+from tests.support.tablets import OpenAs, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool, browser, sign_in_as
 from tests.support.yclient import YClient
 

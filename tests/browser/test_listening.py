@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from collab.demo import dictation as demo_dictation
-from tests.browser.conftest import OpenAs, screenshot
+from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from collab.demo.seeding import DEMO_PASSWORDS
-from tests.browser.conftest import OpenAs, screenshot
+from tests.support.tablets import OpenAs, screenshot
 
 
 def test_a_teacher_changes_her_password_from_the_header(open_as: OpenAs) -> None:

@@ -5,14 +5,12 @@ which also cuts the service worker's own requests."""
 
 from __future__ import annotations
 
-import sqlite3
-
 from playwright.sync_api import Page, expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
-from tests.browser.test_writing_room import editor_text, type_into, wait_connected, wait_text
-from tests.conftest import ServerThread
+from tests.support.data import with_store
+from tests.support.server import ServerThread
+from tests.support.tablets import OpenAs, editor_text, screenshot, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool, sign_in_as
 from tests.support.web import browser as web_browser
 
@@ -163,8 +161,7 @@ def test_a_session_ended_elsewhere_forgets_the_kept_pages(
     lea = open_as("lea", f"/ecrire/{school.lea_doc}")
     wait_kept_offline(lea)
     # her session ends elsewhere (signed out everywhere, new pictures from the teacher, expiry)
-    with sqlite3.connect(settings.database_path) as db:
-        db.execute("UPDATE sessions SET revoked_at = 1 WHERE user_id = ?", (school.lea_id,))
+    with_store(settings, lambda store: store.sessions.revoke_all(school.lea_id))
     lea.goto(server.http_url + f"/ecrire/{school.other_pair_doc}")  # any page, online: sent to sign in
     lea.context.set_offline(True)
     lea.goto(server.http_url + f"/ecrire/{school.lea_doc}")

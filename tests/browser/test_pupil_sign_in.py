@@ -5,8 +5,8 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from collab.accounts.sign_in import PICTURES
-from tests.browser.conftest import screenshot
-from tests.conftest import ServerThread
+from tests.support.server import ServerThread
+from tests.support.tablets import screenshot
 from tests.support.web import DemoSchool
 
 

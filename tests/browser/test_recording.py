@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from playwright.sync_api import expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
+from tests.support.data import media_files
+from tests.support.tablets import OpenAs, screenshot
 from tests.support.web import DemoSchool
 
 
@@ -40,8 +39,7 @@ def test_record_pause_resume_and_save_into_the_mediatheque(
     page.get_by_role("button", name="Garder cet enregistrement").click()
     expect(page.locator(".notice")).to_contain_text("fichier déposé")
     expect(page.locator("input[value='Dictée du jeudi']")).to_be_visible()
-    with sqlite3.connect(settings.database_path) as db:
-        mime, duration = db.execute("SELECT mime, duration FROM media WHERE name = 'Dictée du jeudi'").fetchone()
+    [(mime, duration)] = [(m.mime, m.duration) for m in media_files(settings, school) if m.name == "Dictée du jeudi"]
     assert mime == "audio/webm"
     assert recorded - 0.5 <= duration < recorded + 1.5  # the pause is not in the file
 
@@ -112,6 +110,5 @@ def test_a_take_not_kept_yet_is_never_lost_without_asking(
     expect(name).to_have_value("Deuxième prise")
     keep.click()
     expect(page.locator(".notice")).to_contain_text("fichier déposé")
-    with sqlite3.connect(settings.database_path) as db:
-        names = [row[0] for row in db.execute("SELECT name FROM media WHERE mime = 'audio/webm'")]
+    names = [m.name for m in media_files(settings, school) if m.mime == "audio/webm"]
     assert names == ["Deuxième prise"]  # the first take was never stored

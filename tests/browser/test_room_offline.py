@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from playwright.sync_api import WebSocketRoute, expect
 
-from tests.browser.conftest import OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_connected, wait_text
+from tests.support.tablets import OpenAs, screenshot, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool
 
 #: A probe every 2 s, answered within 4 s: the page must say it well within this.

@@ -9,8 +9,7 @@ import re
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import TABLET, OpenAs, screenshot
-from tests.browser.test_writing_room import type_into, wait_text, write_and_agree
+from tests.support.tablets import TABLET, OpenAs, screenshot, type_into, wait_text, write_and_agree
 from tests.support.web import DemoSchool
 
 GREEN_BACKGROUND = "rgb(227, 245, 230)"

@@ -6,9 +6,8 @@ from playwright.sync_api import expect
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import with_store
-from tests.browser.conftest import OpenAs
-from tests.browser.test_writing_room import wait_connected
+from tests.support.data import with_store
+from tests.support.tablets import OpenAs, wait_connected
 from tests.support.web import DemoSchool
 
 

@@ -3,25 +3,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from playwright.sync_api import expect
 
 from collab.settings import Settings
 from collab.words import ago
-from tests.browser.conftest import OpenAs
-from tests.conftest import update_inserting
+from tests.support.data import with_store
+from tests.support.tablets import OpenAs
 from tests.support.web import DemoSchool
+from tests.support.yclient import update_inserting
 
 
 def _written_at(settings: Settings, doc_id: str, author_id: int, at: float) -> None:
-    with sqlite3.connect(settings.database_path) as db:
-        (seq,) = db.execute("SELECT coalesce(max(seq), 0) + 1 FROM doc_updates WHERE doc_id = ?", (doc_id,)).fetchone()
-        db.execute(
-            "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
-            (doc_id, seq, update_inserting("Les feuilles"), author_id, at),
-        )
+    update = (update_inserting("Les feuilles"), author_id, at)
+    with_store(settings, lambda store: store.documents.append_updates(doc_id, [update]))
 
 
 def test_the_dashboard_says_yesterday_not_1437_minutes(open_as: OpenAs, school: DemoSchool, settings: Settings) -> None:

@@ -2,51 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from playwright.sync_api import Page, WebSocketRoute, expect
+from playwright.sync_api import WebSocketRoute, expect
 
 from collab.settings import Settings
-from tests.browser.conftest import OpenAs, screenshot
+from tests.support.data import class_posts
+from tests.support.tablets import OpenAs, editor_text, screenshot, type_into, wait_connected, wait_text
 from tests.support.web import DemoSchool
 
 
-def editor_text(page: Page) -> str:
-    return str(page.evaluate("window.binomeRoom.ytext.toString()"))
-
-
-def type_into(page: Page, text: str) -> None:
-    page.locator(".cm-content").click()
-    page.keyboard.press("Control+End")
-    page.keyboard.type(text)
-
-
-def wait_connected(page: Page) -> None:
-    expect(page.locator("[data-connection]")).to_have_attribute("data-state", "connected", timeout=10_000)
-
-
-def wait_text(page: Page, text: str) -> None:
-    page.wait_for_function("t => window.binomeRoom && window.binomeRoom.ytext.toString() === t", arg=text)
-
-
-def posts(settings: Settings) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute("SELECT doc_id, body, status FROM posts").fetchall()
-
-
-def write_and_agree(open_as: OpenAs, school: DemoSchool, text: str) -> tuple[Page, Page]:
-    lea = open_as("lea", f"/ecrire/{school.lea_doc}")
-    noe = open_as("noe", f"/ecrire/{school.lea_doc}")
-    wait_connected(lea)
-    wait_connected(noe)
-    type_into(lea, text)
-    wait_text(noe, text)
-    expect(lea.locator("[data-connection]")).to_have_attribute("data-state", "connected")
-    lea.get_by_role("button", name="On est d’accord").click()
-    expect(noe.locator("[data-agreements] li[data-agreed=true]")).to_have_text("Léa : d’accord ✓")
-    expect(noe.locator("[data-connection]")).to_have_attribute("data-state", "connected")
-    noe.get_by_role("button", name="On est d’accord").click()
-    return lea, noe
+def posts(settings: Settings, school: DemoSchool) -> list[tuple[str, str, str]]:
+    return [(p.doc_id, p.body, p.status) for p in class_posts(settings, school)]
 
 
 def test_two_pupils_write_one_text_and_see_each_other(open_as: OpenAs, school: DemoSchool) -> None:
@@ -89,7 +54,7 @@ def test_both_agree_and_exactly_one_post_is_made(open_as: OpenAs, school: DemoSc
     type_into(noe, " Chaque samedi")
     wait_text(lea, "Le marché du village. Chaque samedi")
     expect(lea.locator("[data-agreements] li[data-agreed=true]")).to_have_count(0)
-    assert posts(settings) == []
+    assert posts(settings, school) == []
     lea.get_by_role("button", name="On est d’accord").click()
     expect(lea.locator("[data-agreements] li[data-agreed=true]")).to_have_count(1)
     noe.get_by_role("button", name="On est d’accord").click()
@@ -97,7 +62,7 @@ def test_both_agree_and_exactly_one_post_is_made(open_as: OpenAs, school: DemoSc
         expect(page.locator("[data-outcome]")).to_be_visible()
         expect(page.locator("[data-outcome-text]")).to_contain_text("Bravo")
         expect(page.locator("[data-connection]")).to_have_attribute("data-state", "done")
-    assert posts(settings) == [(school.lea_doc, "Le marché du village. Chaque samedi", "submitted")]
+    assert posts(settings, school) == [(school.lea_doc, "Le marché du village. Chaque samedi", "submitted")]
     # once published, the text no longer changes
     lea.locator(".cm-content").click()
     lea.keyboard.type("X")

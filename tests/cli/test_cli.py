@@ -4,27 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import REPO, Pair, ServerThread
+from tests.support.cli import collab
+from tests.support.pairs import Pair
+from tests.support.server import ServerThread
 from tests.support.yclient import YClient
-
-
-def collab(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "collab", *args, "--data", str(data)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_users_lists_accounts_as_json_lines(settings: Settings, pair: Pair) -> None:
@@ -119,7 +108,7 @@ def test_loadtest_setup_is_idempotent(tmp_path: Path) -> None:
 
 @pytest.mark.anyio
 async def test_loadtest_tokens_have_the_promised_access(tmp_path: Path) -> None:
-    from tests.conftest import make_settings
+    from tests.support.server import make_settings
 
     settings = make_settings(tmp_path / "data")
     out = tmp_path / "pairs.jsonl"

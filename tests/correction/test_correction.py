@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct, tokenise
 from collab.followup.marking import Bareme, Scheme, apply_overrides, score
-from tests.conftest import REPO
+from tests.support.server import REPO
 
 
 def labels(correction: Correction) -> list[str]:

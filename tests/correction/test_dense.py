@@ -19,9 +19,10 @@ from collab.correction.correct import Category, Correction, CorrectionError, cor
 from collab.correction.relations import homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import strip_accents
 from collab.followup.marking import Scheme, score
-from tests.conftest import REPO, SUMMARY_PROPERTY
 from tests.correction.dense_scoring import evaluate
 from tests.correction.dense_set import SET, UNSEEN
+from tests.support.server import REPO
+from tests.support.summary import SUMMARY_PROPERTY
 
 RECALL = 0.95  # mistakes found with the teacher's category
 FALSE_ALARMS = 0.03  # reported errors that are no mistake, per mistake

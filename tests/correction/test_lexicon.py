@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from collab.correction import lexicon
-from tests.conftest import REPO
+from tests.support.server import REPO
 
 
 def test_a_form_has_its_lemma_and_features() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,72 +14,18 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from collab.settings import Settings
-from tests.conftest import ServerThread, make_settings
+from tests.support.data import class_posts
+from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.followup_data import write_and_agree
+from tests.support.pupils import Pupil, form_post, join, signed_in
+from tests.support.server import ServerThread, make_settings
 from tests.support.web import DemoSchool, browser, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, join, signed_in
 
 pytestmark = pytest.mark.anyio
-
-
-class Feed:
-    """A dashboard's socket, its messages kept with their arrival times."""
-
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
-        self.messages: list[tuple[float, dict[str, Any]]] = []
-        self.changed = asyncio.Event()
-        self._reader = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        try:
-            async for raw in self.ws:
-                self.messages.append((time.monotonic(), json.loads(raw)))
-                self.changed.set()
-        except ConnectionClosed:
-            pass
-
-    def card(self, doc: str) -> dict[str, Any] | None:
-        """The pair's card as the dashboard knows it: its snapshot with every change since applied."""
-        state: dict[str, Any] | None = None
-        for _, message in self.messages:
-            for pair in message["pairs"]:
-                if pair["doc"] == doc:
-                    state = apply_change(state, pair)
-        return state
-
-    async def wait_card(self, doc: str, predicate: Any, seconds: float = 5.0) -> dict[str, Any]:
-        with anyio.fail_after(seconds):
-            while True:
-                card = self.card(doc)
-                if card is not None and predicate(card):
-                    return card
-                self.changed.clear()
-                await self.changed.wait()
-
-
-def apply_change(state: dict[str, Any] | None, change: dict[str, Any]) -> dict[str, Any]:
-    """A card updated with a feed message's change (only what changed; the text as kept + added)."""
-    updated = {**(state or {}), **{k: v for k, v in change.items() if k not in ("keep", "add")}}
-    if "add" in change:
-        assert state is not None, "a text change before the snapshot"
-        updated["text"] = state["text"][: change["keep"]] + change["add"]
-    return updated
-
-
-OPEN: list[ClientConnection] = []
-
-
-async def open_feed(server: ServerThread, task_id: int | str, cookie: str | None) -> ClientConnection:
-    headers = {"Cookie": f"binome_session={cookie}"} if cookie else {}
-    ws = await connect(f"ws://127.0.0.1:{server.port}/ws/tableau/{task_id}", additional_headers=headers)
-    OPEN.append(ws)
-    return ws
 
 
 @pytest.fixture(autouse=True)
@@ -97,14 +42,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def teacher(settings: Settings, school: DemoSchool) -> Pupil:
+def teacher_session(settings: Settings, school: DemoSchool) -> Pupil:
     return signed_in(settings, school, "teacher")
 
 
 async def test_the_snapshot_lists_every_pair_with_its_state(
-    server: ServerThread, school: DemoSchool, teacher: Pupil
+    server: ServerThread, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     with anyio.fail_after(5):
         while not feed.messages:
             await feed.changed.wait()
@@ -118,9 +63,9 @@ async def test_the_snapshot_lists_every_pair_with_its_state(
 
 
 async def test_typing_shows_on_the_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     card = await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     await lea.append("Le marché du village. Chaque samedi matin")
@@ -135,9 +80,9 @@ async def test_typing_shows_on_the_dashboard(
 
 
 async def test_a_burst_of_keystrokes_gives_at_most_ten_messages_a_second(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     start = time.monotonic()
@@ -184,29 +129,18 @@ async def test_only_the_class_teacher_gets_the_feed(
     assert closed.value.rcvd is not None and closed.value.rcvd.code == code
 
 
-async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
-    """A teacher's form, posted to the running server (whose hub holds the rooms)."""
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
-        response = await http.post(
-            path,
-            data={"csrf": teacher.csrf, **fields},
-            headers={"Cookie": f"binome_session={teacher.cookie}", "accept": "application/json"},
-        )
-    return response.status_code, response.text
-
-
 async def test_lock_and_unlock_from_the_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea_pupil = signed_in(settings, school, "lea")
     lea = await join(server, school.lea_doc, lea_pupil)
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou"
-    status, _ = await form_post(server, teacher, path, action="lock")
+    status, _ = await form_post(server, teacher_session, path, action="lock")
     assert status == 303
     assert await lea.wait_closed() == 4409
     await feed.wait_card(school.lea_doc, lambda c: c["label"] == "en pause")
-    status, _ = await form_post(server, teacher, path, action="unlock")
+    status, _ = await form_post(server, teacher_session, path, action="unlock")
     await feed.wait_card(school.lea_doc, lambda c: c["state"] == "writing")
     again = await join(server, school.lea_doc, lea_pupil)
     await again.append("de retour")
@@ -214,13 +148,13 @@ async def test_lock_and_unlock_from_the_dashboard(
 
 
 async def test_a_message_reaches_the_pair_screens(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
-    status, text = await form_post(server, teacher, path, text="Relisez !")
+    status, text = await form_post(server, teacher_session, path, text="Relisez !")
     assert status == 409 and "error" in json.loads(text)  # nobody there to read it
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
-    status, _ = await form_post(server, teacher, path, text="Relisez les accords !")
+    status, _ = await form_post(server, teacher_session, path, text="Relisez les accords !")
     assert status == 200
 
     def has_message(client: Any) -> bool:
@@ -228,18 +162,18 @@ async def test_a_message_reaches_the_pair_screens(
 
     await lea.wait_for(has_message)
     other = f"/enseignant/tache/{school.dictation_task_id}/document/t999-p1/message"
-    assert (await form_post(server, teacher, other, text="x"))[0] == 404
+    assert (await form_post(server, teacher_session, other, text="x"))[0] == 404
 
 
 async def test_ending_the_task_closes_writing_and_publishes_nothing(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea_pupil = signed_in(settings, school, "lea")
     lea = await join(server, school.lea_doc, lea_pupil)
     await lea.append("Pas fini")
     path = f"/enseignant/tache/{school.dictation_task_id}/terminer"
-    assert (await form_post(server, teacher, path))[0] == 303
+    assert (await form_post(server, teacher_session, path))[0] == 303
     assert await lea.wait_closed() == 4409
     card = await feed.wait_card(school.lea_doc, lambda c: c["label"] == "terminé")
     assert card["text"] == "Pas fini"
@@ -247,14 +181,13 @@ async def test_ending_the_task_closes_writing_and_publishes_nothing(
         server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea_pupil.cookie}"}
     )
     assert await late.wait_closed() == 4409
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT COUNT(*) FROM posts").fetchone() == (0,)
+    assert class_posts(settings, school) == []
 
 
 async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     lea = await join(server, school.lea_doc, signed_in(settings, school, "lea"))
     await feed.wait_card(school.lea_doc, lambda c: c["connected"] == [school.lea_id])
     await lea.append("Le marché 🐟 du village")
@@ -272,16 +205,16 @@ async def test_updates_carry_only_the_changes_and_the_text_as_kept_and_added(
 
 
 async def test_a_second_draft_appears_on_the_open_dashboard(
-    server: ServerThread, settings: Settings, school: DemoSchool, teacher: Pupil
+    server: ServerThread, settings: Settings, school: DemoSchool, teacher_session: Pupil
 ) -> None:
     write_and_agree(settings, school)
-    feed = Feed(await open_feed(server, school.dictation_task_id, teacher.cookie))
+    feed = Feed(await open_feed(server, school.dictation_task_id, teacher_session.cookie))
     await feed.wait_card(school.lea_doc, lambda c: c["label"] == "publié")
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         started = await http.post(
             f"/texte/{school.lea_doc}/jet-suivant",
-            data={"csrf": teacher.csrf},
-            headers={"Cookie": f"binome_session={teacher.cookie}"},
+            data={"csrf": teacher_session.csrf},
+            headers={"Cookie": f"binome_session={teacher_session.cookie}"},
         )
     assert started.status_code == 303
     card = await feed.wait_card(school.lea_doc + "-j2", lambda c: c["state"] == "writing")

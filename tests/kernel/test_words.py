@@ -16,7 +16,7 @@ from collab.correction.types import NOT_IN_LEXICON, WORD_ORDER, AgreementKind, C
 from collab.followup.productions import CATEGORY_NAMES, error_label
 from collab.models import Pair, Role, User
 from collab.words import ago, count, date_fr, datetime_fr, join_list, plural, time_fr
-from tests.conftest import REPO
+from tests.support.server import REPO
 
 PARIS = ZoneInfo("Europe/Paris")
 #: Thursday 12 November 2026, 09:00 in Paris.

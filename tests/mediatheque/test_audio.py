@@ -9,11 +9,7 @@ import pytest
 from collab.errors import InvalidInput
 from collab.mediatheque.audio import read_audio
 from collab.mediatheque.phrases import detect_cuts
-from tests.support.audio_samples import encode, phrases_wav
-
-# Three phrases separated by one-second pauses: the cuts belong in the middle of the pauses.
-SPANS = [(0.3, 2.3), (3.3, 5.8), (6.8, 8.8)]
-EXPECTED_CUTS = [2.8, 6.3]
+from tests.support.audio_samples import EXPECTED_CUTS, SPANS, encode, phrases_wav
 
 
 @pytest.mark.parametrize("suffix", ["wav", "mp3", "ogg", "webm", "m4a"])

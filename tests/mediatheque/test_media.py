@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,10 @@ from starlette.testclient import TestClient
 
 from collab.demo.seeding import DEMO_AUDIO, DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.conftest import make_settings
 from tests.support.audio_samples import tone_wav
+from tests.support.data import media_files
+from tests.support.media import upload
+from tests.support.server import make_settings
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 MAX_BYTES = 300_000
@@ -23,32 +24,13 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", max_media_bytes=MAX_BYTES)
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
-def upload(client: TestClient, class_id: int, data: bytes, filename: str, **fields: str) -> int:
-    page = client.get(f"/enseignant/classe/{class_id}/mediatheque")
-    response = client.post(
-        f"/enseignant/classe/{class_id}/mediatheque",
-        data={"csrf": csrf_from(page.text), **fields},
-        files={"file": (filename, data, "application/octet-stream")},
-        headers={"accept": "text/html"},
-    )
-    return response.status_code
-
-
 DEMO_SHA = hashlib.sha256(DEMO_AUDIO.read_bytes()).hexdigest()
 
 
-def media_rows(settings: Settings) -> list[tuple[int, str, str, float | None, int | None]]:
+def media_rows(settings: Settings, school: DemoSchool) -> list[tuple[int, str, str, float | None, int | None]]:
     """The médiathèque's records, but for the demo school's own dictation."""
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute(
-            "SELECT id, name, sha256, duration, class_id FROM media WHERE sha256 != ? ORDER BY id", (DEMO_SHA,)
-        ).fetchall()
+    files = media_files(settings, school)
+    return [(m.id, m.name, m.sha256, m.duration, m.class_id) for m in files if m.sha256 != DEMO_SHA]
 
 
 def stored_files(settings: Settings) -> list[Path]:
@@ -62,7 +44,7 @@ def test_upload_a_dictation_and_play_it_with_ranges(
 ) -> None:
     audio = tone_wav(2.0)
     assert upload(teacher, school.class_id, audio, "dictée-automne.wav") == 303
-    [(media_id, name, sha, duration, class_id)] = media_rows(settings)
+    [(media_id, name, sha, duration, class_id)] = media_rows(settings, school)
     assert name == "dictée-automne" and class_id == school.class_id
     assert duration == pytest.approx(2.0, abs=0.01)
     assert stored_files(settings) == [settings.media_dir / sha[:2] / sha]
@@ -79,16 +61,16 @@ def test_upload_a_dictation_and_play_it_with_ranges(
 def test_rename_and_delete(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
     assert upload(teacher, school.class_id, tone_wav(1.0), "a.wav", name="Dictée 1") == 303
     assert upload(teacher, school.class_id, tone_wav(1.0), "b.wav", name="La même") == 303  # same content
-    (first, *_), (second, *_) = media_rows(settings)
+    (first, *_), (second, *_) = media_rows(settings, school)
     assert len(stored_files(settings)) == 1  # stored once
     csrf = csrf_from(teacher.get(f"/enseignant/classe/{school.class_id}/mediatheque").text)
     form = {"csrf": csrf, "class_id": str(school.class_id)}
     assert teacher.post(f"/media/{first}/nom", data={**form, "name": "Dictée de l'automne"}).status_code == 303
-    assert media_rows(settings)[0][1] == "Dictée de l'automne"
+    assert media_rows(settings, school)[0][1] == "Dictée de l'automne"
     assert teacher.post(f"/media/{first}/supprimer", data=form).status_code == 303
     assert len(stored_files(settings)) == 1  # the other record still uses the file
     assert teacher.post(f"/media/{second}/supprimer", data=form).status_code == 303
-    assert stored_files(settings) == [] and media_rows(settings) == []
+    assert stored_files(settings) == [] and media_rows(settings, school) == []
 
 
 @pytest.mark.parametrize(
@@ -114,12 +96,12 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
     # the médiathèque again, with the reason where the form is: not an error page
     assert message in response.text and "Oups" not in response.text
     assert "— médiathèque</h1>" in response.text and "Déposer un fichier" in response.text
-    assert media_rows(settings) == [] and stored_files(settings) == []
+    assert media_rows(settings, school) == [] and stored_files(settings) == []
 
 
 def test_path_tricks_in_names_stay_names(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
     assert upload(teacher, school.class_id, tone_wav(0.5), "../../../etc/passwd.wav") == 303
-    [(_, name, sha, _, _)] = media_rows(settings)
+    [(_, name, sha, _, _)] = media_rows(settings, school)
     assert name == "passwd"
     assert stored_files(settings) == [settings.media_dir / sha[:2] / sha]
 
@@ -128,7 +110,7 @@ def test_files_are_served_only_to_their_class(client: TestClient, settings: Sett
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     assert upload(client, school.class_id, tone_wav(0.5), "classe.wav") == 303
     assert upload(client, school.class_id, tone_wav(0.7), "ecole.wav", shelf="school") == 303
-    class_file, school_file = (row[0] for row in media_rows(settings))
+    class_file, school_file = (row[0] for row in media_rows(settings, school))
     with browser(settings) as anonymous:
         assert anonymous.get(f"/media/{class_file}").status_code == 401
     with browser(settings) as pupil:
@@ -154,7 +136,7 @@ def test_files_are_served_only_to_their_class(client: TestClient, settings: Sett
     with browser(settings) as far:
         assert sign_in_adult(far, "admin.hugo", OTHER_PASSWORD)[0] == 303
         assert far.get(f"/media/{school_file}").status_code == 403  # another school
-    assert len(media_rows(settings)) == 2
+    assert len(media_rows(settings, school)) == 2
 
 
 @pytest.mark.parametrize("media_id", ["999999", "abc"])

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.conftest import make_settings
-from tests.mediatheque.test_audio import EXPECTED_CUTS, SPANS
-from tests.mediatheque.test_media import upload
-from tests.support.audio_samples import encode, phrases_wav, tone_wav
+from tests.support.audio_samples import EXPECTED_CUTS, SPANS, encode, phrases_wav, tone_wav
+from tests.support.data import newest_media, with_store
+from tests.support.media import upload
+from tests.support.server import make_settings
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 
 
@@ -22,23 +20,15 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", max_media_bytes=1_000_000)
 
 
-@pytest.fixture
-def teacher(client: TestClient, school: DemoSchool) -> TestClient:
-    sign_in_as(client, "teacher", school)
-    return client
-
-
 def cuts_of(settings: Settings, media_id: int) -> list[float]:
-    with sqlite3.connect(settings.database_path) as db:
-        (raw,) = db.execute("SELECT cuts FROM media WHERE id = ?", (media_id,)).fetchone()
-    return [float(c) for c in json.loads(raw)]
+    media = with_store(settings, lambda store: store.media.get(media_id))
+    assert media is not None
+    return list(media.cuts)
 
 
 def uploaded(teacher: TestClient, settings: Settings, school: DemoSchool, data: bytes, name: str) -> int:
     assert upload(teacher, school.class_id, data, name) == 303
-    with sqlite3.connect(settings.database_path) as db:
-        (media_id,) = db.execute("SELECT MAX(id) FROM media").fetchone()
-    return int(media_id)
+    return newest_media(settings, school, school.class_id)
 
 
 def edit(client: TestClient, school: DemoSchool, media_id: int, **fields: str) -> tuple[int, str]:

@@ -14,8 +14,9 @@ from websockets.exceptions import ConnectionClosed
 
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.conftest import Pair, ServerThread, make_settings, two_updates, update_inserting
-from tests.support.yclient import YClient
+from tests.support.pairs import Pair
+from tests.support.server import ServerThread, make_settings
+from tests.support.yclient import YClient, two_updates, update_inserting
 
 pytestmark = pytest.mark.anyio
 

@@ -19,8 +19,8 @@ from collab.realtime.hub import Hub
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import Store
-from tests.conftest import update_inserting
 from tests.support.channels import MemoryChannel
+from tests.support.yclient import update_inserting
 
 pytestmark = pytest.mark.anyio
 

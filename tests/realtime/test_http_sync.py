@@ -14,9 +14,10 @@ from collab.models import DocStatus
 from collab.realtime import protocol
 from collab.realtime.protocol import read_var_bytes
 from collab.settings import Settings
-from tests.conftest import ServerThread, update_inserting
+from tests.support.pupils import Session, join, open_session, signed_in
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool
-from tests.writing.test_agreement import Pupil, join, signed_in
+from tests.support.yclient import update_inserting
 
 pytestmark = pytest.mark.anyio
 
@@ -27,34 +28,6 @@ def frames(body: bytes) -> list[bytes]:
         frame, pos = read_var_bytes(body, pos)
         out.append(frame)
     return out
-
-
-def body_of(*messages: bytes) -> bytes:
-    return b"".join(protocol.encode_var_bytes(m) for m in messages)
-
-
-class Session:
-    def __init__(self, http: httpx.AsyncClient, doc: str, pupil: Pupil, key: str) -> None:
-        self.http, self.doc, self.pupil, self.key = http, doc, pupil, key
-
-    def headers(self) -> dict[str, str]:
-        return {"Cookie": f"binome_session={self.pupil.cookie}", "x-csrf-token": self.pupil.csrf}
-
-    async def send(self, *messages: bytes) -> httpx.Response:
-        return await self.http.post(
-            f"/sync/doc/{self.doc}/{self.key}", content=body_of(*messages), headers=self.headers()
-        )
-
-    async def poll(self) -> httpx.Response:
-        return await self.http.get(f"/sync/doc/{self.doc}/{self.key}", headers=self.headers())
-
-
-async def open_session(http: httpx.AsyncClient, doc: str, pupil: Pupil) -> Session:
-    answer = await http.post(
-        f"/sync/doc/{doc}", headers={"Cookie": f"binome_session={pupil.cookie}", "x-csrf-token": pupil.csrf}
-    )
-    assert answer.status_code == 200, answer.text
-    return Session(http, doc, pupil, answer.json()["session"])
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import anyio
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import Pair, ServerThread
+from tests.support.pairs import Pair
+from tests.support.server import ServerThread
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio
@@ -151,7 +152,7 @@ async def test_locked_document_refuses_writers_and_keeps_readers(server: ServerT
 
 
 async def test_many_rooms_open_and_unload(server: ServerThread, settings: Settings) -> None:
-    from tests.conftest import seed_pair
+    from tests.support.pairs import seed_pair
 
     pairs = [await seed_pair(settings, doc=f"room-{i}") for i in range(5)]
     clients = [await server.open(p.doc, p.token_a) for p in pairs]

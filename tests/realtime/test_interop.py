@@ -14,8 +14,9 @@ import httpx
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import REPO, Pair, ServerThread, make_settings, seed_pair
-from tests.realtime.test_traces import TRACES
+from tests.support.pairs import Pair, seed_pair
+from tests.support.server import REPO, ServerThread, make_settings
+from tests.support.traces import TRACES
 
 pytestmark = pytest.mark.anyio
 

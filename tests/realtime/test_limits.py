@@ -12,8 +12,9 @@ from websockets.exceptions import ConnectionClosed
 
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.conftest import Pair, ServerThread, make_settings, seed_pair, update_inserting
-from tests.support.yclient import YClient
+from tests.support.pairs import Pair, seed_pair
+from tests.support.server import ServerThread, make_settings
+from tests.support.yclient import YClient, update_inserting
 
 pytestmark = pytest.mark.anyio
 

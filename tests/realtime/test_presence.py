@@ -14,7 +14,8 @@ from websockets.exceptions import ConnectionClosed
 
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID
-from tests.conftest import LiveServer, Pair, ServerProcess, ServerThread, make_settings, seed_pair
+from tests.support.pairs import Pair, seed_pair
+from tests.support.server import LiveServer, ServerProcess, ServerThread, make_settings
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio

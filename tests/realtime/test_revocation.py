@@ -28,12 +28,12 @@ from collab.models import Access
 from collab.realtime import protocol
 from collab.settings import Settings
 from collab.store import Store
-from tests.cli.test_cli import collab
-from tests.conftest import REPO, ServerThread, free_port, make_settings, update_inserting
-from tests.realtime.test_http_sync import open_session
+from tests.support.cli import collab
+from tests.support.data import with_store
+from tests.support.pupils import join, join_closed, open_session, post_form, signed_in
+from tests.support.server import REPO, ServerThread, free_port, make_settings
 from tests.support.web import DemoSchool
-from tests.support.yclient import YClient
-from tests.writing.test_agreement import Pupil, join, signed_in
+from tests.support.yclient import YClient, update_inserting
 
 pytestmark = pytest.mark.anyio
 
@@ -42,12 +42,6 @@ pytestmark = pytest.mark.anyio
 def settings(tmp_path: Path) -> Settings:
     # No rate limit in the way: the writers below send as fast as they can.
     return make_settings(tmp_path / "data", rate_per_second=1e6, rate_burst=10**6)
-
-
-async def post_form(server: ServerThread, who: Pupil, path: str, **data: str) -> httpx.Response:
-    """A form posted to the live server (its hub is the one holding the sockets)."""
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=10, cookies={"binome_session": who.cookie}) as http:
-        return await http.post(path, data={"csrf": who.csrf, **data})
 
 
 async def keep_writing(client: YClient, word: str) -> int:
@@ -62,8 +56,8 @@ async def keep_writing(client: YClient, word: str) -> int:
 
 
 def stored_seqs(settings: Settings, doc: str) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        return int(db.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc,)).fetchone()[0])
+    log = with_store(settings, lambda store: store.documents.read_log(doc))
+    return log[-1].seq if log else 0
 
 
 def spy_on_revocations(server: ServerThread, doc: str) -> dict[str, int]:
@@ -111,10 +105,6 @@ async def test_sign_out_everywhere_closes_sockets_that_keep_writing_and_stores_n
     assert await (await join_closed(server, school.lea_doc, tablet)).wait_closed() == 4401
     again = await YClient.connect(server.doc_url(school.lea_doc, token))
     assert await again.wait_closed() == 4401
-
-
-async def join_closed(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
-    return await YClient.connect(server.doc_url(doc), additional_headers={"Cookie": f"binome_session={pupil.cookie}"})
 
 
 async def test_sign_out_on_this_device_closes_only_what_it_opened(

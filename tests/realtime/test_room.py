@@ -17,8 +17,8 @@ from collab.realtime.room import Peer, Room
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.agreement import AgreementDesk
-from tests.conftest import two_updates, update_inserting
 from tests.support.channels import MemoryChannel
+from tests.support.yclient import two_updates, update_inserting
 
 pytestmark = pytest.mark.anyio
 

@@ -10,16 +10,12 @@ from typing import Any
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import REPO, Pair, ServerThread, make_settings, seed_pair
+from tests.support.pairs import Pair, seed_pair
+from tests.support.server import ServerThread, make_settings
+from tests.support.traces import TRACES
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio
-
-#: ../shared/data/editing-traces next to the clone (or next to the folder of its worktrees).
-TRACES = next(
-    (d for d in (p / "shared" / "data" / "editing-traces" for p in REPO.parents) if d.is_dir()),
-    REPO.parent / "shared" / "data" / "editing-traces",
-)
 
 
 def load_trace() -> tuple[dict[str, Any], list[int]]:

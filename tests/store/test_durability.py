@@ -12,7 +12,8 @@ from websockets.exceptions import ConnectionClosed
 
 from collab.settings import Settings
 from collab.store import Store
-from tests.conftest import Pair, ServerProcess, ServerThread, make_settings, seed_pair
+from tests.support.pairs import Pair, seed_pair
+from tests.support.server import ServerProcess, ServerThread, make_settings
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio

@@ -62,3 +62,10 @@ def encode(wav: bytes, suffix: str) -> bytes:
             target.mux(stream.encode(converted))
         target.mux(stream.encode(None))
     return out_buffer.getvalue()
+
+
+# Three phrases separated by one-second pauses: the cuts belong in the middle of the pauses.
+SPANS = [(0.3, 2.3), (3.3, 5.8), (6.8, 8.8)]
+
+
+EXPECTED_CUTS = [2.8, 6.3]

@@ -7,10 +7,8 @@ from pycrdt import Doc
 from collab.demo.followup import Typist
 from collab.settings import Settings
 from collab.store import Store
-from tests.blog.test_blog import with_store
+from tests.support.data import with_store
 from tests.support.web import DemoSchool
-
-__all__ = ["LEA_DICTATION", "with_store", "write_and_agree"]
 
 #: Léa and Noé's dictation, with three mistakes: an agreement (arrive), a lexical one (légummes), a homophone (a).
 LEA_DICTATION = (

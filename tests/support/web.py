@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from httpx import Response
 from starlette.testclient import TestClient
 
-from collab.accounts.passwords import hash_password
+from collab.accounts.passwords import hash_password, password_hasher
 from collab.demo.seeding import DEMO_PASSWORDS, seed_demo
 from collab.mediatheque.files import MediaLibrary
 from collab.models import Role
@@ -38,7 +40,8 @@ class DemoSchool:
 async def seed_demo_school(settings: Settings) -> DemoSchool:
     store = await Store.open(settings.database_path)
     try:
-        demo = await seed_demo(store, MediaLibrary(settings.media_dir, settings.max_media_bytes))
+        library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
+        demo = await seed_demo(store, library, password_hasher(settings))
         lea = await store.accounts.get_user_by_login("lea.martin")
         assert lea is not None
         pictures = (await store.accounts.get_credentials(lea.id)).pictures
@@ -55,7 +58,7 @@ async def seed_demo_school(settings: Settings) -> DemoSchool:
         admin = await store.accounts.ensure_user("admin.hugo", "Administration Hugo", Role.ADMIN)
         await store.schools.add_admin_scope(admin.id, school_id=hugo.id)
         for user in (blanc, admin):
-            await store.accounts.set_password_hash(user.id, hash_password(OTHER_PASSWORD))
+            await store.accounts.set_password_hash(user.id, hash_password(password_hasher(settings), OTHER_PASSWORD))
         noe = await store.accounts.get_user_by_login("noe.bernard")
         demo_class = await store.schools.get_class_by_code(demo.class_code)
         assert noe is not None and demo_class is not None
@@ -126,3 +129,18 @@ def sign_in_as(client: TestClient, who: str, school: DemoSchool) -> str:
     else:
         assert sign_in_adult(client, *ADULTS[who])[0] == 303
     return str(client.cookies["binome_session"])
+
+
+#: ``as_who("parent")``: a browser (a TestClient of its own) signed in as that person.
+AsWho = Callable[[str], TestClient]
+
+
+def blog(client: TestClient, school: DemoSchool) -> str:
+    response = client.get(f"/blog/classe/{school.class_id}", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    return response.text
+
+
+def page(client: TestClient, url: str) -> Response:
+    """A page as a browser asks for it (HTML errors, no redirect followed)."""
+    return client.get(url, headers={"accept": "text/html"})

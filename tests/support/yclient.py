@@ -131,3 +131,21 @@ class YClient:
     async def close(self) -> None:
         await self.ws.close()
         await self._reader
+
+
+def update_inserting(text: str) -> bytes:
+    """The update of a fresh client typing ``text`` into the shared text."""
+    doc: Doc[Any] = Doc()
+    doc.get("text", type=Text).insert(0, text)
+    return doc.get_update()
+
+
+def two_updates(first: str, second: str) -> tuple[bytes, bytes]:
+    """Two successive updates of one client: the second depends on the first."""
+    doc: Doc[Any] = Doc()
+    text = doc.get("text", type=Text)
+    updates: list[bytes] = []
+    doc.observe(lambda event: updates.append(event.update))
+    text.insert(0, first)
+    text.insert(len(first), second)
+    return updates[0], updates[1]

@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
-from tests.accounts.test_admin import school_id
-from tests.conftest import REPO, AsWho, ServerThread
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import school_id
+from tests.support.server import REPO, ServerThread
+from tests.support.web import AsWho, DemoSchool, csrf_from
 
 HTML = {"accept": "text/html"}
 NO_SUCH_ID = 987654

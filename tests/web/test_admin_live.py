@@ -8,12 +8,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from collab.accounts.passwords import hash_password
+from collab.accounts.passwords import hash_password, password_hasher
 from collab.models import Access, Role
 from collab.realtime.metrics import CommitWindow
 from collab.settings import Settings
-from tests.conftest import AsWho, ServerThread
-from tests.support.web import OTHER_PASSWORD, DemoSchool, sign_in_adult, sign_in_as
+from tests.support.server import ServerThread
+from tests.support.web import OTHER_PASSWORD, AsWho, DemoSchool, sign_in_adult, sign_in_as
 from tests.support.web import browser as web_browser
 
 pytestmark = pytest.mark.anyio
@@ -76,7 +76,7 @@ async def _hugo_writer(server: ServerThread, school: DemoSchool) -> tuple[str, s
     mayor = await store.accounts.ensure_user("mairie.montpellier", "Mairie de Montpellier", Role.ADMIN)
     commune_id = await store.schools.commune_id("Montpellier")
     await store.schools.add_admin_scope(mayor.id, commune_id=commune_id)
-    await store.accounts.set_password_hash(mayor.id, hash_password(OTHER_PASSWORD))
+    await store.accounts.set_password_hash(mayor.id, hash_password(password_hasher(server.settings), OTHER_PASSWORD))
     klass = await store.schools.get_class(school.other_school_class_id)
     assert klass is not None
     return await store.accounts.create_token(zoe.id), "hugo-texte", klass.school_id

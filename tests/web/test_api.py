@@ -6,7 +6,8 @@ import httpx
 import pytest
 
 from collab.models import DocStatus
-from tests.conftest import Pair, ServerThread
+from tests.support.pairs import Pair
+from tests.support.server import ServerThread
 
 pytestmark = pytest.mark.anyio
 

@@ -22,10 +22,10 @@ from starlette.routing import Route
 from collab.app import create_app
 from collab.settings import Settings
 from collab.web.bodies import FORM_BYTES
-from tests.conftest import ServerProcess, ServerThread
 from tests.support.audio_samples import tone_wav
+from tests.support.pupils import signed_in
+from tests.support.server import ServerProcess, ServerThread
 from tests.support.web import ADULTS, DemoSchool, browser, csrf_from, seed_demo_school, sign_in_as
-from tests.writing.test_agreement import signed_in
 
 pytestmark = pytest.mark.anyio
 

@@ -50,12 +50,6 @@ def test_the_header_says_attachment_or_inline() -> None:
     assert content_disposition("a b.mp3", inline=True).startswith('inline; filename="a b.mp3"; ')
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
 def test_exports_keep_their_accents(settings: Settings, school: DemoSchool, teacher: TestClient) -> None:
     write_and_agree(settings, school)
     task = school.dictation_task_id

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from collab.web.headers import content_security_policy
-from tests.conftest import REPO, ServerThread
+from tests.support.server import REPO, ServerThread
 from tests.support.web import DemoSchool
 
 pytestmark = pytest.mark.anyio

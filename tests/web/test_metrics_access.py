@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from collab.settings import from_env
-from tests.conftest import ServerThread, make_settings
+from tests.support.server import ServerThread, make_settings
 
 pytestmark = pytest.mark.anyio
 

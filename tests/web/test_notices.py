@@ -11,9 +11,9 @@ from starlette.requests import HTTPConnection
 
 from collab.settings import Settings
 from collab.web.notices import NOTICE_COOKIE, notice, notice_of, redirect_with_notice
-from tests.accounts.test_admin import school_id
-from tests.conftest import REPO, AsWho
-from tests.support.web import DemoSchool, csrf_from
+from tests.support.data import school_id
+from tests.support.server import REPO
+from tests.support.web import AsWho, DemoSchool, csrf_from
 
 HTML = {"accept": "text/html"}
 FORGED = ["<script>alert(1)</script>", "Votre compte est piraté : appelez le 08 99 00 00 00", "eleves-ajoutes"]

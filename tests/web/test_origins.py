@@ -13,7 +13,8 @@ from websockets.typing import Origin
 
 from collab.settings import Settings, from_env
 from collab.web.origins import origin_allowed
-from tests.conftest import Pair, ServerThread, make_settings
+from tests.support.pairs import Pair
+from tests.support.server import ServerThread, make_settings
 from tests.support.web import DemoSchool, browser, sign_in_as
 from tests.support.yclient import YClient
 

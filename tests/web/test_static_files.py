@@ -18,8 +18,8 @@ from starlette.testclient import TestClient
 from collab.app import create_app
 from collab.settings import Settings
 from collab.web.static_files import IMMUTABLE, StaticAssets, choose_encoding
-from tests.conftest import REPO, AsWho, ServerThread
-from tests.support.web import DemoSchool
+from tests.support.server import REPO, ServerThread
+from tests.support.web import AsWho, DemoSchool
 
 STATIC = REPO / "static"
 ROOM_JS = (STATIC / "dist" / "room.js").read_bytes()

@@ -4,14 +4,14 @@ of names, « vous » for adults, archived classes' cards and QR codes."""
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from starlette.testclient import TestClient
 
 from collab.accounts.sign_in import PICTURES
+from collab.demo.seeding import DEMO_SCHOOL_YEAR
 from collab.settings import Settings
-from tests.conftest import AsWho
-from tests.support.web import DemoSchool, csrf_from, sign_in_adult
+from tests.support.data import class_school, with_store
+from tests.support.web import AsWho, DemoSchool, csrf_from, sign_in_adult
 
 HTML = {"accept": "text/html"}
 
@@ -53,8 +53,7 @@ def test_one_text_and_several_texts(as_who: AsWho, school: DemoSchool, settings:
     assert (
         _lock(teacher, school, f"/enseignant/tache/{task}/document/{school.lea_doc}/verrou") == "1 texte mis en pause"
     )
-    with sqlite3.connect(settings.database_path) as db:
-        (documents,) = db.execute("SELECT count(*) FROM task_documents WHERE task_id = ?", (task,)).fetchone()
+    documents = len([d for d in with_store(settings, lambda store: store.tasks.documents(task)) if d.draft == 1])
     assert documents > 2
     # Léa and Noé's text was already paused: the notice counts only the texts it changed
     assert _lock(teacher, school, f"/enseignant/tache/{task}/verrou") == f"{documents - 1} textes mis en pause"
@@ -85,8 +84,8 @@ def test_an_archived_class_says_so_on_its_sheet_and_behind_its_qr_code(
     teacher = as_who("teacher")
     sheet = f"/enseignant/classe/{school.class_id}/fiches"
     assert 'class="sign-in-card"' in teacher.get(sheet).text
-    with sqlite3.connect(settings.database_path) as db:
-        db.execute("UPDATE classes SET archived_at = 1 WHERE id = ?", (school.class_id,))
+    school_id = class_school(settings, school.class_id)
+    with_store(settings, lambda store: store.schools.archive_year(school_id, DEMO_SCHOOL_YEAR))
     archived = teacher.get(sheet)
     assert archived.status_code == 200
     assert "Cette classe est archivée" in archived.text and 'class="sign-in-card"' not in archived.text

@@ -5,69 +5,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import sqlite3
-from dataclasses import dataclass
 
 import httpx
 import pytest
 
 from collab.settings import Settings
-from tests.conftest import ServerThread
+from tests.support.data import class_posts, with_store
+from tests.support.pupils import Pupil, agree, room_state, signed_in, typed_together
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio
 
 
-@dataclass
-class Pupil:
-    cookie: str
-    csrf: str
-
-
-def signed_in(settings: Settings, school: DemoSchool, who: str) -> Pupil:
-    with browser(settings) as client:
-        cookie = sign_in_as(client, who, school)
-        return Pupil(cookie, csrf_from(client.get("/").text))
-
-
-async def join(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
-    client = await YClient.connect(server.doc_url(doc), additional_headers={"Cookie": f"binome_session={pupil.cookie}"})
-    await client.wait_synced()
-    return client
-
-
-async def agree(server: ServerThread, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
-    async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
-        return await http.post(
-            f"/ecrire/{doc}/accord",
-            content=json.dumps({"version": base64.b64encode(version).decode()}),
-            headers={"Cookie": f"binome_session={pupil.cookie}", "x-csrf-token": pupil.csrf, **headers},
-        )
-
-
-def posts(settings: Settings) -> list[tuple[str, str, str]]:
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute("SELECT doc_id, body, status FROM posts ORDER BY id").fetchall()
-
-
-def room_state(client: YClient) -> dict[str, object]:
-    for state in client.awareness.values():
-        parsed = json.loads(state)
-        if isinstance(parsed, dict) and "binome" in parsed:
-            found: dict[str, object] = parsed["binome"]
-            return found
-    return {}
-
-
-async def typed_together(
-    server: ServerThread, school: DemoSchool, pair: tuple[Pupil, Pupil], text: str
-) -> tuple[YClient, YClient]:
-    """Léa and Noé connected to their dictation; Léa typed ``text`` and Noé has it."""
-    a, b = await join(server, school.lea_doc, pair[0]), await join(server, school.lea_doc, pair[1])
-    await a.append(text)
-    await b.wait_text(text)
-    return a, b
+def posts(settings: Settings, school: DemoSchool) -> list[tuple[str, str, str]]:
+    return [(p.doc_id, p.body, p.status) for p in class_posts(settings, school)]
 
 
 @pytest.fixture
@@ -87,14 +40,14 @@ async def test_both_agree_and_the_text_is_posted_once(
     assert second.status_code == 200 and second.json()["post"]["submitted"] is True
     post_id = second.json()["post"]["id"]  # a submitted text's page is the teacher's: the room links to the blog
     assert second.json()["post"]["url"].endswith(f"/blog/classe/{school.class_id}#billet-{post_id}")
-    assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
+    assert posts(settings, school) == [(school.lea_doc, "Le marché du village.", "submitted")]
     # Publishing is the end the pair worked for: both stay connected, as readers, and see each other.
     await a.wait_for(lambda c: room_state(c).get("published") is True and room_state(c).get("submitted") is True)
     await b.set_awareness({"user": {"name": "Noe"}})
     await a.wait_for(lambda c: any("Noe" in state for state in c.awareness.values()))
     await b.append(" Encore.")  # the text no longer changes: a late keystroke closes with 4409
     assert await b.wait_closed() == 4409
-    assert posts(settings) == [(school.lea_doc, "Le marché du village.", "submitted")]
+    assert posts(settings, school) == [(school.lea_doc, "Le marché du village.", "submitted")]
     again = await YClient.connect(
         server.doc_url(school.lea_doc), additional_headers={"Cookie": f"binome_session={lea.cookie}"}
     )
@@ -110,7 +63,7 @@ async def test_agreeing_at_the_same_instant_makes_one_post(
         agree(server, school.lea_doc, lea, a.doc.get_state()), agree(server, school.lea_doc, noe, b.doc.get_state())
     )
     assert [r.status_code for r in answers] == [200, 200]
-    assert len(posts(settings)) == 1
+    assert len(posts(settings, school)) == 1
 
 
 async def test_an_edit_after_an_agreement_clears_it(
@@ -124,9 +77,8 @@ async def test_an_edit_after_an_agreement_clears_it(
     await a.wait_for(lambda c: room_state(c).get("agreed") == [])
     answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
     assert answer.json()["agreed"] == [school.noe_id] and answer.json()["post"] is None
-    assert posts(settings) == []
-    with sqlite3.connect(settings.database_path) as db:
-        assert db.execute("SELECT user_id FROM agreements").fetchall() == [(school.noe_id,)]
+    assert posts(settings, school) == []
+    assert list(with_store(settings, lambda store: store.blog.agreements(school.lea_doc))) == [school.noe_id]
 
 
 async def test_an_old_version_is_refused(
@@ -182,7 +134,7 @@ async def test_bad_agreements_are_refused(
         )
     assert answer.status_code == status
     assert answer.json()["error"]  # a French sentence for the page
-    assert posts(settings) == []
+    assert posts(settings, school) == []
 
 
 async def test_signed_out_agreement_is_refused(server: ServerThread, school: DemoSchool) -> None:
@@ -207,4 +159,4 @@ async def test_without_moderation_the_post_is_published_at_once(
     answer = await agree(server, school.lea_doc, noe, b.doc.get_state())
     assert answer.json()["post"]["submitted"] is False
     assert answer.json()["post"]["url"].endswith(f"/blog/billet/{answer.json()['post']['id']}")
-    assert posts(settings) == [(school.lea_doc, "Tout de suite.", "published")]
+    assert posts(settings, school) == [(school.lea_doc, "Tout de suite.", "published")]

@@ -3,8 +3,6 @@ still holds the first draft merges without duplicating it, and the same agreemen
 
 from __future__ import annotations
 
-import sqlite3
-
 import httpx
 import pytest
 from pycrdt import Doc, Text
@@ -13,11 +11,12 @@ from collab.realtime.crdt import TEXT_NAME, build_doc
 from collab.settings import Settings
 from collab.store import Store
 from collab.writing.drafts import draft_id, draft_title
-from tests.conftest import ServerThread
-from tests.support.followup_data import LEA_DICTATION, with_store, write_and_agree
+from tests.support.data import class_posts, doc_status, with_store
+from tests.support.followup_data import LEA_DICTATION, write_and_agree
+from tests.support.pupils import agree, join, signed_in
+from tests.support.server import ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
-from tests.writing.test_agreement import agree, join, signed_in
 
 
 def test_draft_names() -> None:
@@ -61,8 +60,7 @@ async def test_the_pair_rewrites_and_publishes_the_second_draft(
     await b.wait_text(fixed)
     outcome = await agree(server, second, noe, b.doc.get_state())
     assert outcome.status_code == 200 and outcome.json()["post"] is not None
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute("SELECT doc_id, body, task_id FROM posts ORDER BY id").fetchall()
+    rows = [(p.doc_id, p.body, p.task_id) for p in class_posts(settings, school)]
     assert rows == [
         (school.lea_doc, LEA_DICTATION, school.dictation_task_id),
         (second, fixed, school.dictation_task_id),
@@ -93,14 +91,9 @@ def test_a_second_draft_stays_in_the_teachers_hands(settings: Settings, school: 
         csrf = csrf_from(tasks)
         lock = f"/enseignant/tache/{school.dictation_task_id}/document/{second}/verrou"
         assert teacher.post(lock, data={"csrf": csrf, "action": "lock"}).status_code == 303
-        assert _status(settings, second) == "locked"
+        assert doc_status(settings, second) == "locked"
         assert teacher.post(lock, data={"csrf": csrf, "action": "unlock"}).status_code == 303
         end = f"/enseignant/tache/{school.dictation_task_id}/terminer"
         assert teacher.post(end, data={"csrf": csrf}).status_code == 303
-    assert _status(settings, second) == "locked"  # ending the task closed the second draft too
-    assert _status(settings, school.lea_doc) == "published"
-
-
-def _status(settings: Settings, doc_id: str) -> str:
-    with sqlite3.connect(settings.database_path) as db:
-        return str(db.execute("SELECT status FROM documents WHERE id = ?", (doc_id,)).fetchone()[0])
+    assert doc_status(settings, second) == "locked"  # ending the task closed the second draft too
+    assert doc_status(settings, school.lea_doc) == "published"

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from collab.demo import dictation as demo_dictation
 from collab.models import DocStatus
 from collab.settings import Settings
-from tests.conftest import run_async
+from tests.support.server import run_async
 from tests.support.web import DemoSchool, browser, sign_in_as
 
 

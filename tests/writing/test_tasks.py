@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -11,29 +10,23 @@ from starlette.testclient import TestClient
 from collab.demo import dictation as demo_dictation
 from collab.demo.seeding import DEMO_PASSWORDS
 from collab.settings import Settings
-from tests.mediatheque.test_media import tone_wav, upload
+from collab.store import Store
+from tests.support.audio_samples import tone_wav
+from tests.support.data import newest_media, with_store
+from tests.support.media import upload
 from tests.support.web import OTHER_PASSWORD, DemoSchool, browser, csrf_from, sign_in_adult, sign_in_pupil
 
 
-@pytest.fixture
-def teacher(client: TestClient) -> TestClient:
-    assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
-    return client
-
-
 def pair_ids(settings: Settings, class_id: int) -> list[int]:
-    with sqlite3.connect(settings.database_path) as db:
-        rows = db.execute(
-            "SELECT id FROM pairs WHERE class_id = ? AND dissolved_at IS NULL ORDER BY number", (class_id,)
-        ).fetchall()
-    return [int(r[0]) for r in rows]
+    async def current(store: Store) -> list[int]:
+        return [pair.id for pair in await store.pairs.current_pairs(class_id)]
+
+    return with_store(settings, current)
 
 
 def audio_id(teacher: TestClient, settings: Settings, school: DemoSchool) -> int:
     assert upload(teacher, school.class_id, tone_wav(1.0), "dictee.wav") == 303
-    with sqlite3.connect(settings.database_path) as db:
-        (media_id,) = db.execute("SELECT MAX(id) FROM media").fetchone()
-    return int(media_id)
+    return newest_media(settings, school, school.class_id)
 
 
 def create_task(teacher: TestClient, school: DemoSchool, fields: dict[str, str]) -> tuple[int, str]:
@@ -65,20 +58,25 @@ def dictation(settings: Settings, school: DemoSchool, media_id: int, **extra: st
 DEMO_TITLES = (demo_dictation.TITLE, demo_dictation.PORTRAIT_TITLE)
 
 
-def task_documents(settings: Settings) -> list[tuple[str, int, str]]:
+def task_documents(settings: Settings, school: DemoSchool) -> list[tuple[str, int, str]]:
     """The documents of the tasks a test created (not the demo school's own tasks)."""
-    with sqlite3.connect(settings.database_path) as db:
-        return db.execute(
-            "SELECT td.doc_id, td.pair_id, g.label FROM task_documents td JOIN task_groups g ON g.id = td.group_id "
-            "JOIN tasks t ON t.id = td.task_id WHERE t.title NOT IN (?, ?) ORDER BY td.doc_id",
-            DEMO_TITLES,
-        ).fetchall()
+
+    async def created(store: Store) -> list[tuple[str, int, str]]:
+        rows = []
+        for task in await store.tasks.list_for_class(school.class_id):
+            if task.title not in DEMO_TITLES:
+                labels = {group.id: group.label for group in task.groups}
+                rows += [(d.doc_id, d.pair_id, labels[d.group_id]) for d in await store.tasks.documents(task.id)]
+        return sorted(rows)
+
+    return with_store(settings, created)
 
 
-def latest_task(settings: Settings) -> int:
-    with sqlite3.connect(settings.database_path) as db:
-        (task_id,) = db.execute("SELECT MAX(id) FROM tasks").fetchone()
-    return int(task_id)
+def latest_task(settings: Settings, school: DemoSchool) -> int:
+    async def latest(store: Store) -> int:
+        return max(task.id for task in await store.tasks.list_for_class(school.class_id))
+
+    return with_store(settings, latest)
 
 
 def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
@@ -87,7 +85,7 @@ def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Sett
     pairs = pair_ids(settings, school.class_id)
     fields[f"pair-{pairs[-1]}"] = ""  # not this time
     assert create_task(teacher, school, fields)[0] == 303
-    documents = task_documents(settings)
+    documents = task_documents(settings, school)
     assert len(documents) == 11
     assert {pair for _, pair, _ in documents} == set(pairs[:-1])
     assert sorted(label for *_, label in documents) == ["A"] * 6 + ["B"] * 5
@@ -98,7 +96,7 @@ def test_each_pair_gets_exactly_its_document(teacher: TestClient, settings: Sett
         mine = [d for d in lea.get("/api/docs").json() if d["title"] not in DEMO_TITLES]
         lea_pair = pairs[0]
         assert mine == [
-            {"id": f"t{latest_task(settings)}-p{lea_pair}", "title": "Dictée de l'automne", "access": "write"}
+            {"id": f"t{latest_task(settings, school)}-p{lea_pair}", "title": "Dictée de l'automne", "access": "write"}
         ]
     teacher_docs = [d for d in teacher.get("/api/docs").json() if d["title"] not in DEMO_TITLES]
     assert len(teacher_docs) == 11 and {d["access"] for d in teacher_docs} == {"read"}
@@ -121,14 +119,14 @@ def test_incomplete_tasks_are_explained(
     media_id = audio_id(teacher, settings, school)
     status, text = create_task(teacher, school, dictation(settings, school, media_id, **change))
     assert status == 400 and message in text
-    assert task_documents(settings) == []
+    assert task_documents(settings, school) == []
 
 
 def test_free_writing_needs_no_audio(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
     fields = {"kind": "free", "title": "Portrait de mon binôme", "instructions-A": "Décris ton binôme."}
     fields |= {f"pair-{p}": "A" for p in pair_ids(settings, school.class_id)}
     assert create_task(teacher, school, fields)[0] == 303
-    assert len(task_documents(settings)) == 12
+    assert len(task_documents(settings, school)) == 12
 
 
 def lock(client: TestClient, school: DemoSchool, path: str, action: str) -> int:
@@ -146,7 +144,7 @@ def writable(settings: Settings, school: DemoSchool) -> list[str]:
 def test_lock_and_unlock_one_pair_or_all(teacher: TestClient, settings: Settings, school: DemoSchool) -> None:
     media_id = audio_id(teacher, settings, school)
     create_task(teacher, school, dictation(settings, school, media_id))
-    task = latest_task(settings)
+    task = latest_task(settings, school)
     lea_doc = f"t{task}-p{pair_ids(settings, school.class_id)[0]}"
     assert writable(settings, school) == [lea_doc]
     assert lock(teacher, school, f"/enseignant/tache/{task}/document/{lea_doc}/verrou", "lock") == 303
@@ -154,8 +152,7 @@ def test_lock_and_unlock_one_pair_or_all(teacher: TestClient, settings: Settings
     assert lock(teacher, school, f"/enseignant/tache/{task}/document/{lea_doc}/verrou", "unlock") == 303
     assert writable(settings, school) == [lea_doc]
     assert lock(teacher, school, f"/enseignant/tache/{task}/verrou", "lock") == 303
-    with sqlite3.connect(settings.database_path) as db:
-        statuses = {r[0] for r in db.execute("SELECT status FROM documents WHERE id LIKE ?", (f"t{task}-%",))}
+    statuses = {d.status for d in with_store(settings, lambda store: store.tasks.documents(task))}
     assert statuses == {"locked"}
     assert lock(teacher, school, f"/enseignant/tache/{task}/verrou", "unlock") == 303
     assert writable(settings, school) == [lea_doc]
@@ -184,7 +181,7 @@ def test_others_cannot_create_or_lock(client: TestClient, settings: Settings, sc
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     media_id = audio_id(client, settings, school)
     create_task(client, school, dictation(settings, school, media_id))
-    task = latest_task(settings)
+    task = latest_task(settings, school)
     with browser(settings) as other:
         assert sign_in_adult(other, "m.blanc", OTHER_PASSWORD)[0] == 303
         assert lock(other, school, f"/enseignant/tache/{task}/verrou", "lock") == 403
@@ -203,12 +200,11 @@ def test_audio_of_another_class_cannot_be_used(client: TestClient, settings: Set
     with browser(settings) as other:
         assert sign_in_adult(other, "m.blanc", OTHER_PASSWORD)[0] == 303
         assert upload(other, school.other_class_id, tone_wav(0.5), "ce2.wav") == 303
-    with sqlite3.connect(settings.database_path) as db:
-        (foreign,) = db.execute("SELECT MAX(id) FROM media").fetchone()
+    foreign = newest_media(settings, school, school.other_class_id)
     assert sign_in_adult(client, "mme.durand", DEMO_PASSWORDS["mme.durand"])[0] == 303
     status, _ = create_task(client, school, dictation(settings, school, int(foreign)))
     assert status == 404
-    assert task_documents(settings) == []
+    assert task_documents(settings, school) == []
 
 
 def test_deleting_a_pupil_keeps_the_task_documents_written_with_a_partner(
@@ -226,4 +222,4 @@ def test_deleting_a_pupil_keeps_the_task_documents_written_with_a_partner(
         )
         assert done.status_code == 200
     # Léa wrote with Noé: the text stays his (tests/test_erasure.py); only texts written alone go.
-    assert len(task_documents(settings)) == 12
+    assert len(task_documents(settings, school)) == 12
