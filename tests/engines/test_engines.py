@@ -6,7 +6,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 import redis.asyncio as aioredis
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
@@ -145,3 +145,19 @@ def test_a_missing_engine_fails_on_ci_and_is_skipped_elsewhere(monkeypatch: pyte
         monkeypatch.setenv("CI", ci)
         with pytest.raises(pytest.fail.Exception, match="CI=true"):
             redis_server_path()
+
+
+async def test_the_pool_serves_again_once_postgres_is_back(postgres_server: Postgres, postgres_url: str) -> None:
+    # check_connection on checkout drops the connections that died with the server.
+    async with AsyncConnectionPool(
+        postgres_url, min_size=2, max_size=2, open=False, timeout=1, check=AsyncConnectionPool.check_connection
+    ) as pool:
+        await pool.wait()
+        postgres_server.stop()
+        with pytest.raises((psycopg.OperationalError, PoolTimeout)):
+            async with pool.connection() as connection:
+                await connection.execute("SELECT 1")
+        postgres_server.start()
+        async with pool.connection() as connection:
+            cursor = await connection.execute("SELECT 1")
+            assert await cursor.fetchone() == (1,)
