@@ -168,7 +168,7 @@ class Postgres:
             raise
 
     def stop(self) -> None:
-        """A clean ("fast") shutdown: sessions are ended, everything committed is on disk."""
+        """A clean ("fast") shutdown: sessions are ended, a checkpoint keeps everything committed."""
         if self.process is not None:
             stop_process(self.process, signal.SIGINT)
 
