@@ -158,6 +158,8 @@ async def test_the_pool_serves_again_once_postgres_is_back(postgres_server: Post
             async with pool.connection() as connection:
                 await connection.execute("SELECT 1")
         postgres_server.start()
-        async with pool.connection() as connection:
+        # The pool reconnects in the background with a backoff that starts at 1 s and doubles at each
+        # failure (no cap but reconnect_timeout): after a short outage, a few seconds.
+        async with pool.connection(timeout=15) as connection:
             cursor = await connection.execute("SELECT 1")
             assert await cursor.fetchone() == (1,)
