@@ -18,10 +18,10 @@ import anyio
 import httpx
 import uvicorn
 import uvloop
-from collab.web.app import BinomeApp
-from collab.web.server import uvicorn_config
 
+from collab.app import BinomeApp
 from collab.realtime.hub import Hub
+from collab.server import uvicorn_config
 from collab.settings import Settings
 from tests.support.yclient import YClient
 
@@ -71,7 +71,12 @@ class ServerThread(LiveServer):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.port = free_port()
+        # The listening socket is bound here and handed to uvicorn: no other process can take the
+        # port between choosing it and listening on it (engines and servers start in parallel).
+        self.socket = socket.socket()
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.socket.bind(("127.0.0.1", 0))
+        self.port = int(self.socket.getsockname()[1])
         self.config = uvicorn_config(settings, port=self.port)
         self.server = uvicorn.Server(self.config)
         self.loop = uvloop.new_event_loop()
@@ -79,8 +84,11 @@ class ServerThread(LiveServer):
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self.server.serve())
-        self.loop.close()
+        try:
+            self.loop.run_until_complete(self.server.serve(sockets=[self.socket]))
+        finally:
+            self.loop.close()
+            self.socket.close()
 
     @property
     def app(self) -> BinomeApp:
