@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
 from pycrdt import Doc, Text, get_update
@@ -31,7 +31,7 @@ from collab.models import Access, LoadedDocument, PendingUpdate, User
 from collab.realtime import protocol
 from collab.realtime.awareness import SERVER_CLIENT_ID, PresenceLimits, RoomAwareness
 from collab.realtime.channel import Channel
-from collab.realtime.crdt import FATAL, apply_checked, build_doc, has_structs, shared_text, text_of
+from collab.realtime.crdt import FATAL, apply_checked, build_doc, has_structs, new_doc, shared_text, text_of
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.store import DocumentStore, UpdateLog
@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 #: The dashboard's activity bars: edits per 10 s over the last 2 minutes.
 ACTIVITY_BUCKET = 10.0
 ACTIVITY_BUCKETS = 12
+#: Updates a peer may send before answering the server's sync step 1 that wait for that answer
+#: (keystrokes typed as the network comes back, after edits made offline).
+MAX_HELD_UPDATES = 32
 
 
 @dataclass(eq=False, slots=True)
@@ -57,6 +60,16 @@ class Peer:
     #: keeps seeing each other and hears what the teacher decides) and may write again if the
     #: text is sent back (collab.writing.agreement).
     demoted: bool = False
+    #: The peer answered the server's sync step 1 (its sync step 2 brought what it had made
+    #: while away). Until then an update that depends on those edits is held, not refused: the
+    #: stock y-websocket client sends a keystroke as soon as the socket opens, before that answer.
+    answered: bool = False
+    #: Updates held until that answer: (update, the frame to relay).
+    held: list[tuple[bytes, bytes | None]] = field(default_factory=list)
+    #: How many more updates may come before that answer (each is tried on a copy of the
+    #: document); a client that never answers is then treated as one that did: what it sends
+    #: must integrate at once, as before.
+    grace: int = MAX_HELD_UPDATES
 
     @property
     def can_write(self) -> bool:
@@ -191,6 +204,7 @@ class Room:
         elif isinstance(message, protocol.SyncStep2):
             if message.update != protocol.EMPTY_UPDATE:
                 self._accept_update(peer, message.update, None)
+            self._end_grace(peer)
         else:  # QueryAwareness
             states = self.awareness.states_update()
             if states is not None:
@@ -224,6 +238,24 @@ class Room:
             raise BadRequest("invalid state vector") from exc
         peer.channel.send(protocol.encode_sync_step2(diff))
 
+    def _end_grace(self, peer: Peer) -> None:
+        """The peer answered the server's step 1 (or used up its grace): the updates it sent
+        before are accepted now that their dependencies came, or refused as they would have been."""
+        if peer.answered:
+            return
+        peer.answered = True
+        held, peer.held = peer.held, []
+        for update, relay in held:
+            self._accept_update(peer, update, relay)
+
+    def _would_wait(self, update: bytes) -> bool:
+        """Whether ``update`` depends on changes this document does not have (tried on a copy, so
+        that nothing waits "pending" in the room's document)."""
+        trial = new_doc()
+        trial.apply_update(self.doc.get_update())
+        apply_checked(trial, update)
+        return has_structs(get_update(update, trial.get_state()))
+
     def _accept_update(self, peer: Peer, update: bytes, frame: bytes | None) -> None:
         if not peer.can_write:
             if frame is None and not self._would_change(update):
@@ -233,6 +265,13 @@ class Room:
             raise ReadOnly(f"{peer.user.login} may only read {self.doc_id}")
         if self._size + len(update) > self._settings.max_doc_bytes:
             raise DocumentTooLarge(f"document {self.doc_id} would exceed {self._settings.max_doc_bytes} bytes")
+        if not peer.answered:
+            peer.grace -= 1  # every update before the answer costs a trial on a copy: a few only
+            if peer.grace < 0:
+                self._end_grace(peer)
+            elif self._would_wait(update):
+                peer.held.append((update, frame))
+                return
         try:
             apply_checked(self.doc, update)
         except BadRequest:

@@ -141,6 +141,7 @@ async def test_sync_step1_answer_waits_for_pending_writes(hub: Hub) -> None:
 
 async def test_update_with_missing_dependencies_is_refused_and_the_room_reloaded(hub: Hub) -> None:
     room, a, _ = await join(hub, 1)
+    await room.receive(a, protocol.encode_sync_step2(protocol.EMPTY_UPDATE))  # a answered: no grace
     _, _, b_channel = await join(hub, 2)
     await room.receive(a, protocol.encode_update(update_inserting("abc")))
     await hub.update_log.flush()
@@ -153,3 +154,42 @@ async def test_update_with_missing_dependencies_is_refused_and_the_room_reloaded
     reloaded, _, _ = await join(hub, 2)
     assert str(reloaded.text) == "abc"  # the committed update is there, the refused one is not
     assert len(await hub.store.documents.read_log("d")) == 1
+
+
+async def test_a_keystroke_sent_before_the_answer_waits_for_the_edits_made_offline(hub: Hub) -> None:
+    """The stock client sends a keystroke as soon as its socket opens, before its sync step 2 brings
+    the edits made offline: the keystroke waits for them instead of being refused."""
+    room, a, _ = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    offline, keystroke = two_updates("Il pleut", ".")
+    await room.receive(a, protocol.encode_update(keystroke))
+    assert str(room.text) == "" and a.held and b_channel.messages()[-1:] != [protocol.SyncUpdate(keystroke)]
+    await room.receive(a, protocol.encode_sync_step2(offline))
+    assert str(room.text) == "Il pleut." and not a.held and a.channel.closed is None  # type: ignore[attr-defined]
+    await hub.update_log.flush()  # relayed once durable, in the order they integrate
+    relayed = [m for m in b_channel.messages() if isinstance(m, protocol.SyncUpdate)]
+    assert [m.update for m in relayed] == [offline, keystroke]
+    assert len(await hub.store.documents.read_log("d")) == 2
+
+
+async def test_what_is_still_missing_after_the_answer_is_refused(hub: Hub) -> None:
+    room, a, _ = await join(hub, 1)
+    _, gap = two_updates("xyz", "uvw")
+    await room.receive(a, protocol.encode_update(gap))
+    with pytest.raises(BadRequest, match="depends on changes"):
+        await room.receive(a, protocol.encode_sync_step2(protocol.EMPTY_UPDATE))
+    assert "d" not in hub.rooms  # rebuilt from storage, as for any update that cannot integrate
+
+
+async def test_a_client_that_never_answers_gets_no_endless_grace(hub: Hub) -> None:
+    """Held or not, only the first few updates before the answer are tried on a copy (a cost a
+    hostile client could otherwise repeat forever); then updates must integrate at once."""
+    room, a, _ = await join(hub, 1)
+    for letter in "abcd":
+        await room.receive(a, protocol.encode_update(update_inserting(letter)))
+    _, gap = two_updates("xyz", "uvw")
+    for _ in range(a.grace):
+        await room.receive(a, protocol.encode_update(gap))
+    with pytest.raises(BadRequest, match="depends on changes"):
+        await room.receive(a, protocol.encode_update(gap))
+    assert not a.held and a.answered
