@@ -21,7 +21,6 @@ from collab.errors import CollabError, InvalidInput, Locked, NotFound
 from collab.models import DocStatus, SchoolClass
 from collab.people import pair_authors
 from collab.policy import Action
-from collab.realtime.hub import Hub
 from collab.states import text_state
 from collab.web.access import OnDocument, load_class_work, load_task, task_for
 from collab.web.auth import identify
@@ -57,7 +56,7 @@ async def dashboard(request: Request) -> Response:
 
 async def task_feed(websocket: WebSocket) -> None:
     """``/ws/tableau/{task_id}``: JSON messages, a snapshot then updates of the changed pairs."""
-    hub: Hub = websocket.app.state.hub
+    hub = hub_of(websocket)
     await websocket.accept()
     mark = hub.revocation_mark()
     try:

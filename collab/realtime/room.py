@@ -64,7 +64,7 @@ class Peer:
     #: while away). Until then an update that depends on those edits is held, not refused: the
     #: stock y-websocket client sends a keystroke as soon as the socket opens, before that answer.
     answered: bool = False
-    #: Updates held until that answer: (update, the frame to relay).
+    #: Updates held until that answer: (update, the frame to relay), one frame's bytes at most.
     held: list[tuple[bytes, bytes | None]] = field(default_factory=list)
     #: How many more updates may come before that answer (each is tried on a copy of the
     #: document); a client that never answers is then treated as one that did: what it sends
@@ -267,7 +267,8 @@ class Room:
             raise DocumentTooLarge(f"document {self.doc_id} would exceed {self._settings.max_doc_bytes} bytes")
         if not peer.answered:
             peer.grace -= 1  # every update before the answer costs a trial on a copy: a few only
-            if peer.grace < 0:
+            held_bytes = sum(len(held) for held, _ in peer.held) + len(update)
+            if peer.grace < 0 or held_bytes > self._settings.max_frame_bytes:  # one frame's worth at most
                 self._end_grace(peer)
             elif self._would_wait(update):
                 peer.held.append((update, frame))

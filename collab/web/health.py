@@ -15,14 +15,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from collab.errors import NotFound
-from collab.realtime.hub import Hub
 from collab.realtime.metrics import Metrics
 from collab.settings import Settings
 from collab.web.auth import authorization_bearer
+from collab.web.pages import hub_of
 
 
 async def healthz(request: Request) -> JSONResponse:
-    hub: Hub = request.app.state.hub
+    hub = hub_of(request)
     return JSONResponse({"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()})
 
 

@@ -20,11 +20,11 @@ from starlette.routing import Route
 
 from collab.errors import BadRequest, CollabError, NotFound, RateLimited, SessionGone, TooLarge
 from collab.realtime.channel import SendQueue
-from collab.realtime.hub import Hub
 from collab.realtime.protocol import encode_var_bytes, read_var_bytes
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.room import Peer, Room
 from collab.web.access import check_header, signed_in
+from collab.web.pages import hub_of
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,6 @@ class HttpSessions:
             self.end(key)
 
 
-def _hub(request: Request) -> Hub:
-    hub: Hub = request.app.state.hub
-    return hub
-
-
 def _sessions(request: Request) -> HttpSessions:
     sessions: HttpSessions = request.app.state.http_sessions
     return sessions
@@ -106,7 +101,7 @@ def _doc_id(request: Request) -> str:
 
 
 async def open_session(request: Request) -> Response:
-    hub = _hub(request)
+    hub = hub_of(request)
     mark = hub.revocation_mark()
     asker = await signed_in(request)
     check_header(request, asker)
@@ -138,7 +133,7 @@ async def poll(request: Request) -> Response:
 
 
 async def receive(request: Request) -> Response:
-    hub = _hub(request)
+    hub = hub_of(request)
     asker = await signed_in(request)
     check_header(request, asker)
     session = asker.session

@@ -15,9 +15,9 @@ from collab.store import Store
 from collab.web.auth import SIGN_IN_CSRF_COOKIE, set_cookie, sign_in_csrf_token
 
 
-def hub_of(request: Request) -> Hub:
+def hub_of(conn: HTTPConnection) -> Hub:
     """The real-time hub: the rooms, their peers and what changes them live."""
-    hub: Hub = request.app.state.hub
+    hub: Hub = conn.app.state.hub
     return hub
 
 

@@ -15,12 +15,8 @@ from hypothesis import strategies as st
 
 from collab.correction.correct import Category, Correction, CorrectionError, correct, tokenise
 from collab.followup.marking import Bareme, Scheme, apply_overrides, score
+from tests.support.corrections import labels
 from tests.support.server import REPO
-
-
-def labels(correction: Correction) -> list[str]:
-    """ "agreement:noun_group", "homophone", … in text order."""
-    return [e.category.value + (f":{e.detail}" if e.detail else "") for e in correction.errors]
 
 
 def matches(found: list[str], expected: list[str]) -> bool:

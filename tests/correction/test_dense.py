@@ -15,21 +15,18 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from collab.correction.alignment import Move, align
-from collab.correction.correct import Category, Correction, CorrectionError, correct, tokenise
+from collab.correction.correct import Category, CorrectionError, correct, tokenise
 from collab.correction.relations import homophones, shares_lemma, sounds_alike
 from collab.correction.tokens import strip_accents
 from collab.followup.marking import Scheme, score
 from tests.correction.dense_scoring import evaluate
 from tests.correction.dense_set import SET, UNSEEN
+from tests.support.corrections import labels
 from tests.support.server import REPO
 from tests.support.summary import SUMMARY_PROPERTY
 
 RECALL = 0.95  # mistakes found with the teacher's category
 FALSE_ALARMS = 0.03  # reported errors that are no mistake, per mistake
-
-
-def labels(correction: Correction) -> list[str]:
-    return [e.category.value + (f":{e.detail}" if e.detail else "") for e in correction.errors]
 
 
 def test_every_dense_dictation_has_12_to_30_mistakes() -> None:

@@ -193,3 +193,14 @@ async def test_a_client_that_never_answers_gets_no_endless_grace(hub: Hub) -> No
     with pytest.raises(BadRequest, match="depends on changes"):
         await room.receive(a, protocol.encode_update(gap))
     assert not a.held and a.answered
+
+
+async def test_what_a_peer_may_hold_before_its_answer_is_one_frame_at_most(hub: Hub) -> None:
+    """Held updates are kept in memory: together they never exceed one frame's bytes."""
+    room, a, _ = await join(hub, 1)
+    big = two_updates("x" * 1000, "y" * (hub.settings.max_frame_bytes // 2))[1]
+    await room.receive(a, protocol.encode_update(big))
+    assert len(a.held) == 1
+    with pytest.raises(BadRequest, match="depends on changes"):
+        await room.receive(a, protocol.encode_update(big))
+    assert not a.held
