@@ -3,15 +3,21 @@ its category, and the class's error profile counts both."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+import httpx
+import pytest
 from starlette.testclient import TestClient
 
 from collab.settings import Settings
+from tests.support.bodies import MB, chunked_post
 from tests.support.followup_data import LEA_DICTATION, write_and_agree
-from tests.support.web import AsWho, DemoSchool
+from tests.support.server import ServerThread
+from tests.support.web import AsWho, DemoSchool, csrf_from
 
 HTML = {"accept": "text/html"}
+FORM = "application/x-www-form-urlencoded"
 #: Léa and Noé's dictation with « pome » for « pommes »: a misspelt stem and a lost plural.
 DOUBLY_WRONG = LEA_DICTATION.replace("les plus belles pommes", "les plus belles pome")
 
@@ -72,3 +78,34 @@ def test_the_teacher_decides_about_one_mistake_of_a_doubly_wrong_word(
         "pas une erreur (automatique : orthographe du mot)",
         "pas une erreur (automatique : accord)",
     ]
+
+
+@pytest.mark.anyio
+async def test_choices_about_one_mistake_under_attack(
+    settings: Settings, school: DemoSchool, server: ServerThread, as_who: AsWho, http: httpx.AsyncClient
+) -> None:
+    """Many choices at once (right, forged and refused ones) leave one choice about one mistake;
+    a huge body is refused; a session signed out everywhere changes nothing."""
+    write_and_agree(settings, school, DOUBLY_WRONG)
+    teacher: TestClient = as_who("teacher")
+    page = teacher.get(f"/enseignant/texte/{school.lea_doc}", headers=HTML).text
+    http.cookies.set("binome_session", teacher.cookies["binome_session"])
+    url = f"/enseignant/texte/{school.lea_doc}/correction"
+    start = DOUBLY_WRONG.index("pome")
+    form = {"csrf": csrf_from(page), "start": str(start), "end": str(start + 4), "category": "ok"}
+    burst = [
+        *({**form, "found": "agreement"} for _ in range(20)),
+        *({**form, "found": "homophone"} for _ in range(10)),  # no such mistake there
+        *({**form, "start": "0", "found": "agreement"} for _ in range(10)),  # nothing found there
+    ]
+    answers = await asyncio.gather(*(http.post(url, data=data) for data in burst))
+    assert sorted(a.status_code for a in answers) == [303] * 20 + [400] * 20
+    overrides = await server.call(server.hub.store.follow_up.overrides(school.lea_doc))
+    assert overrides == {(start, start + 4, "agreement"): None}
+    cookie = {"Cookie": f"binome_session={teacher.cookies['binome_session']}", "Content-Type": FORM}
+    assert (await chunked_post(server.port, url, cookie, 50 * MB, b"found="))[0] == 413
+    csrf = csrf_from(teacher.get("/mon-mot-de-passe", headers=HTML).text)
+    assert teacher.post("/deconnexion/partout", data={"csrf": csrf}).status_code == 303
+    late = await http.post(url, data={**form, "found": "lexical"})
+    assert late.status_code == 401
+    assert await server.call(server.hub.store.follow_up.overrides(school.lea_doc)) == overrides
