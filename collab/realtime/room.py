@@ -107,7 +107,9 @@ class Room:
             PresenceLimits(settings.awareness_state_bytes, settings.awareness_ids_per_connection)
         )
         self.peers: list[Peer] = []
+        #: The log's number of the last update durable here; updates accepted and not yet numbered.
         self.last_seq = loaded.last_seq
+        self.unnumbered = 0
         self.last_ticket = 0
         self.unloading = False
         self.broken = False
@@ -288,8 +290,8 @@ class Room:
             peer.channel.close(error.close_code, error.detail)
             self._break()
             raise error
-        self.last_seq += 1
         self._size += len(update)
+        self.unnumbered += 1
         self._bytes_since_snapshot += len(update)
         self._updates_since_snapshot += 1
         relay = frame if frame is not None else protocol.encode_update(update)
@@ -297,7 +299,7 @@ class Room:
         self.last_ticket = self._log.append(
             PendingUpdate(
                 doc_id=self.doc_id,
-                seq=self.last_seq,
+                seq=0,  # the log numbers it when it commits
                 data=update,
                 author_id=peer.user.id,
                 created_at=now,
@@ -324,6 +326,8 @@ class Room:
     # -- after the group commit ----------------------------------------------------------
 
     def on_durable(self, item: PendingUpdate) -> None:
+        self.last_seq = max(self.last_seq, item.seq)
+        self.unnumbered -= 1
         origin, relay = cast(tuple[Peer, bytes], item.context)
         sent = self._broadcast(relay, exclude=origin)
         self._metrics.counts.updates_relayed += sent
@@ -336,7 +340,7 @@ class Room:
 
     def on_lost(self, item: PendingUpdate, exc: BaseException) -> None:
         # The update is in memory but not on disk: the room must not go on from this state.
-        log.error("update %s#%d could not be stored (%s): reloading the room", self.doc_id, item.seq, exc)
+        log.error("an update to %s could not be stored (%s): reloading the room", self.doc_id, exc)
         self._break()
 
     def _break(self) -> None:
@@ -390,7 +394,11 @@ class Room:
         return self._updates_since_snapshot > 0
 
     async def compact(self) -> None:
-        """Write a snapshot of what is durable now; the log is kept for replay."""
+        """Write a snapshot of what is durable now; the log is kept for replay.
+
+        The snapshot holds every update numbered up to ``seq`` (the log's number of the last
+        durable one when it is taken), and perhaps a few more not yet numbered: loading replays
+        those again from the log, which changes nothing."""
         data = self.doc.get_update()
         seq, ticket = self.last_seq, self.last_ticket
         count, size = self._updates_since_snapshot, self._bytes_since_snapshot

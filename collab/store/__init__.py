@@ -6,7 +6,7 @@ from pathlib import Path
 
 from collab.store.accounts import AccountStore
 from collab.store.blog import BlogStore
-from collab.store.database import Database, backup_database
+from collab.store.database import Database, SqliteDatabase, Transaction, backup_database, open_database
 from collab.store.documents import DocumentStore
 from collab.store.followup import FollowUpStore
 from collab.store.media import MediaStore
@@ -28,10 +28,13 @@ __all__ = [
     "PairStore",
     "SchoolStore",
     "SessionStore",
+    "SqliteDatabase",
     "Store",
     "ThrottleStore",
+    "Transaction",
     "UpdateLog",
     "backup_database",
+    "open_database",
 ]
 
 
@@ -53,8 +56,9 @@ class Store:
         self.throttles = ThrottleStore(db, self.schools)
 
     @classmethod
-    async def open(cls, path: Path, *, synchronous: str = "FULL") -> Store:
-        return cls(await Database.open(path, synchronous=synchronous))
+    async def open(cls, target: str | Path, *, synchronous: str = "FULL") -> Store:
+        """The store at ``target``: a SQLite file's path, or a ``postgresql://`` URL."""
+        return cls(await open_database(target, synchronous=synchronous))
 
     async def close(self) -> None:
         await self.db.close()

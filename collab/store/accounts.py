@@ -55,11 +55,11 @@ class AccountStore:
         while True:
             login = base_login if suffix == 1 else f"{base_login}-{suffix}"
             async with self.db.write() as conn:
-                cur = await conn.execute(
+                changed = await conn.execute(
                     "INSERT OR IGNORE INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?)",
                     (login, display_name, role.value, time.time()),
                 )
-                created = cur.rowcount == 1
+                created = changed == 1
             if created:
                 user = await self.get_user_by_login(login)
                 assert user is not None
@@ -67,8 +67,7 @@ class AccountStore:
             suffix += 1
 
     async def get_user(self, user_id: int) -> User | None:
-        async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_USER_COLUMNS} FROM users WHERE id = ?", (user_id,))
         return _user(row) if row else None
 
     async def rename(self, user_id: int, display_name: str) -> None:
@@ -76,13 +75,12 @@ class AccountStore:
             await conn.execute("UPDATE users SET display_name = ? WHERE id = ?", (display_name, user_id))
 
     async def get_user_by_login(self, login: str) -> User | None:
-        async with self.db.conn.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", (login,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_USER_COLUMNS} FROM users WHERE login = ?", (login,))
         return _user(row) if row else None
 
     async def list_users(self) -> list[UserListing]:
         """Every account with its current class (a pupil's, or those a teacher teaches) and pair."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT u.id, u.login, u.display_name, u.role, "
             "(SELECT group_concat(c.name, ', ') FROM classes c WHERE c.archived_at IS NULL AND c.id IN "
             "  (SELECT class_id FROM class_pupils WHERE user_id = u.id "
@@ -90,8 +88,7 @@ class AccountStore:
             "(SELECT p.number FROM pairs p JOIN pair_members m ON m.pair_id = p.id "
             "  WHERE m.user_id = u.id AND p.dissolved_at IS NULL ORDER BY p.id DESC LIMIT 1) "
             "FROM users u ORDER BY u.login"
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [
             UserListing(user=_user(r), class_name=r[4], pair=f"binôme {r[5]}" if r[5] is not None else None)
             for r in rows
@@ -110,13 +107,12 @@ class AccountStore:
 
     async def user_for_token(self, token: str) -> User | None:
         """The account of a bearer token that is neither revoked nor expired."""
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             f"SELECT {', '.join('u.' + c.strip() for c in _USER_COLUMNS.split(','))} "
             "FROM api_tokens t JOIN users u ON u.id = t.user_id "
             "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND t.expires_at > ?",
             (_hash_token(token), time.time()),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _user(row) if row else None
 
     async def still_valid(self, credentials: Iterable[str]) -> set[str]:
@@ -133,19 +129,19 @@ class AccountStore:
         """Revoke every bearer token of this account; how many were still valid."""
         now = time.time()
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?",
                 (now, user_id, now),
             )
-            return cur.rowcount
+            return changed
 
     async def revoke_tokens_with_label(self, label: str) -> int:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE label = ? AND revoked_at IS NULL",
                 (time.time(), label),
             )
-            return cur.rowcount
+            return changed
 
     # -- credentials -----------------------------------------------------------------------
 
@@ -153,14 +149,13 @@ class AccountStore:
         """The account's secrets, the failures of its budget for unknown devices and the end of the
         latest lock of any of its budgets (see collab/store/throttles.py): the teacher's roster
         shows it, and « Débloquer » clears them all."""
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT c.password_hash, c.pictures, "
             "(SELECT attempts FROM sign_in_throttles WHERE user_id = c.user_id AND device = ''), "
             "(SELECT max(locked_until) FROM sign_in_throttles WHERE user_id = c.user_id) "
             "FROM credentials c WHERE c.user_id = ?",
             (user_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return Credentials(password_hash=None, pictures=None, failed_attempts=0, locked_until=None)
         pictures = tuple(int(p) for p in str(row[1]).split(",")) if row[1] else None
@@ -197,8 +192,8 @@ class AccountStore:
 
     async def load_principal(self, user: User) -> Principal:
         async def ids(sql: str) -> frozenset[int]:
-            async with self.db.conn.execute(sql, {"u": user.id}) as cur:
-                return frozenset(int(r[0]) for r in await cur.fetchall())
+            rows = await self.db.fetchall(sql, {"u": user.id})
+            return frozenset(int(r[0]) for r in rows)
 
         return Principal(
             user=user,

@@ -46,10 +46,8 @@ class BlogStore:
     # -- agreements ----------------------------------------------------------------------
 
     async def agreements(self, doc_id: str) -> dict[int, bytes]:
-        async with self.db.conn.execute(
-            "SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,)
-        ) as cur:
-            return {int(r[0]): bytes(r[1]) for r in await cur.fetchall()}
+        rows = await self.db.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
+        return {int(r[0]): bytes(r[1]) for r in rows}
 
     async def agree(self, doc_id: str, user_id: int, state_vector: bytes) -> None:
         async with self.db.write() as conn:
@@ -84,7 +82,7 @@ class BlogStore:
         now = time.time()
         status = "submitted" if moderated else "published"
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            post_id = await conn.insert(
                 "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, "
                 "created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -100,7 +98,6 @@ class BlogStore:
                     None if moderated else now,
                 ),
             )
-            post_id = int(cur.lastrowid or 0)
             await conn.execute(
                 "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?", (DocStatus.PUBLISHED.value, doc_id)
             )
@@ -110,63 +107,57 @@ class BlogStore:
         return found
 
     async def get(self, post_id: int) -> Post | None:
-        async with self.db.conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_POST_COLUMNS} FROM posts WHERE id = ?", (post_id,))
         return _post(row) if row else None
 
     async def sent_back(self, doc_id: str) -> tuple[float, str] | None:
         """When the teacher last sent this text back to its pair and what she told them (None once
         the pair agreed on it again)."""
-        async with self.db.conn.execute(
-            "SELECT sent_back_at, sent_back_word FROM documents WHERE id = ?", (doc_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT sent_back_at, sent_back_word FROM documents WHERE id = ?", (doc_id,))
         return (float(row[0]), str(row[1])) if row and row[0] is not None else None
 
     async def post_of_document(self, doc_id: str) -> Post | None:
-        async with self.db.conn.execute(f"SELECT {_POST_COLUMNS} FROM posts WHERE doc_id = ?", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_POST_COLUMNS} FROM posts WHERE doc_id = ?", (doc_id,))
         return _post(row) if row else None
 
     async def posts_of_class(self, class_id: int, *, with_submitted: bool, limit: int = -1) -> list[Post]:
         """Newest first; the submitted ones only for those who moderate; at most ``limit`` (-1: all)."""
         where = "class_id = ?" + ("" if with_submitted else " AND status = 'published'")
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE {where} "
             "ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT ?",
             (class_id, limit),
-        ) as cur:
-            return [_post(r) for r in await cur.fetchall()]
+        )
+        return [_post(r) for r in rows]
 
     async def approve(self, post_id: int) -> bool:
         """A submitted post goes online; False if it was not waiting."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE posts SET status = 'published', published_at = ? WHERE id = ? AND status = 'submitted'",
                 (time.time(), post_id),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def unpublish(self, post_id: int) -> bool:
         """A published post is withdrawn: back to the teacher's queue; False if it was not online."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE posts SET status = 'submitted', published_at = NULL WHERE id = ? AND status = 'published'",
                 (post_id,),
             )
-            return cur.rowcount > 0
+            return changed > 0
 
     async def send_back(self, post_id: int, word: str = "") -> str | None:
         """A submitted post goes back to its pair: the post is deleted and its document reopens to
         writing, in one transaction. The document's id, or None if the post was not waiting (or a
         next draft was started from it meanwhile)."""
         async with self.db.write() as conn:
-            async with conn.execute(
+            row = await conn.fetchone(
                 "SELECT p.doc_id FROM posts p WHERE p.id = ? AND p.status = 'submitted' "
                 "AND NOT EXISTS (SELECT 1 FROM documents c WHERE c.parent_id = p.doc_id)",
                 (post_id,),
-            ) as cur:
-                row = await cur.fetchone()
+            )
             if row is None:
                 return None
             doc_id = str(row[0])
@@ -182,31 +173,28 @@ class BlogStore:
 
     async def drafts_of_class(self, class_id: int, *, limit: int = 200) -> list[Draft]:
         """The class's texts being written (open or locked, no post yet), newest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT d.id, d.title, d.status, d.pair_id, d.draft, d.created_at FROM documents d "
             "WHERE d.class_id = ? AND d.status IN ('open', 'locked') "
             "AND NOT EXISTS (SELECT 1 FROM posts p WHERE p.doc_id = d.id) "
             "ORDER BY d.created_at DESC, d.id LIMIT ?",
             (class_id, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [Draft(str(r[0]), str(r[1]), str(r[2]), r[3], int(r[4]), float(r[5])) for r in rows]
 
     async def waiting(self, class_id: int) -> Waiting:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT (SELECT COUNT(*) FROM posts WHERE class_id = :c AND status = 'submitted'), "
             "(SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id "
             "WHERE p.class_id = :c AND c.status = 'held')",
             {"c": class_id},
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return Waiting(int(row[0]), int(row[1])) if row else Waiting(0, 0)
 
     # -- the class's settings ------------------------------------------------------------
 
     async def is_moderated(self, class_id: int) -> bool:
-        async with self.db.conn.execute("SELECT blog_moderated FROM classes WHERE id = ?", (class_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT blog_moderated FROM classes WHERE id = ?", (class_id,))
         return row is None or bool(row[0])
 
     async def set_moderated(self, class_id: int, moderated: bool) -> None:
@@ -214,10 +202,9 @@ class BlogStore:
             await conn.execute("UPDATE classes SET blog_moderated = ? WHERE id = ?", (int(moderated), class_id))
 
     async def settings(self, class_id: int) -> BlogSettings:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT blog_moderated, comments_mode, comments_closed FROM classes WHERE id = ?", (class_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return BlogSettings(moderated=True, comments_mode="off", comments_closed=True)
         return BlogSettings(moderated=bool(row[0]), comments_mode=str(row[1]), comments_closed=bool(row[2]))
@@ -239,8 +226,7 @@ class BlogStore:
     # -- the Atom feed's private key -----------------------------------------------------
 
     async def feed_key(self, class_id: int) -> str | None:
-        async with self.db.conn.execute("SELECT feed_key FROM classes WHERE id = ?", (class_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT feed_key FROM classes WHERE id = ?", (class_id,))
         return str(row[0]) if row is not None and row[0] is not None else None
 
     async def ensure_feed_key(self, class_id: int) -> str:
@@ -269,49 +255,45 @@ class BlogStore:
         """A comment on a published post of a class whose comments are not closed (checked in the
         same statement); None when that no longer holds."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            row = await conn.fetchone(
                 "INSERT INTO comments (post_id, author_id, body, status, created_at) SELECT ?, ?, ?, ?, ? "
                 "WHERE EXISTS (SELECT 1 FROM posts p JOIN classes k ON k.id = p.class_id "
-                "WHERE p.id = ? AND p.status = 'published' AND k.comments_closed = 0)",
+                "WHERE p.id = ? AND p.status = 'published' AND k.comments_closed = 0) RETURNING id",
                 (post_id, author_id, body, status, time.time(), post_id),
             )
-            comment_id = int(cur.lastrowid or 0) if cur.rowcount > 0 else None
-        return await self.get_comment(comment_id) if comment_id is not None else None
+        return await self.get_comment(int(row[0])) if row is not None else None
 
     async def get_comment(self, comment_id: int) -> Comment | None:
-        async with self.db.conn.execute(f"{_COMMENT_SELECT} WHERE c.id = ?", (comment_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"{_COMMENT_SELECT} WHERE c.id = ?", (comment_id,))
         return _comment(row) if row else None
 
     async def comments_of_post(self, post_id: int) -> list[Comment]:
         """Every comment of the post, whatever its status, oldest first (the views pick what to show)."""
-        async with self.db.conn.execute(
-            f"{_COMMENT_SELECT} WHERE c.post_id = ? ORDER BY c.created_at, c.id", (post_id,)
-        ) as cur:
-            return [_comment(r) for r in await cur.fetchall()]
+        rows = await self.db.fetchall(f"{_COMMENT_SELECT} WHERE c.post_id = ? ORDER BY c.created_at, c.id", (post_id,))
+        return [_comment(r) for r in rows]
 
     async def comments_by(self, author_id: int) -> list[Comment]:
         """Every comment one person wrote (their data, for an RGPD export), oldest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"{_COMMENT_SELECT} WHERE c.author_id = ? ORDER BY c.created_at, c.id", (author_id,)
-        ) as cur:
-            return [_comment(r) for r in await cur.fetchall()]
+        )
+        return [_comment(r) for r in rows]
 
     async def held_comments(self, class_id: int) -> list[Comment]:
         """The class's comments waiting for the teacher, oldest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"{_COMMENT_SELECT} WHERE p.class_id = ? AND c.status = 'held' ORDER BY c.created_at, c.id", (class_id,)
-        ) as cur:
-            return [_comment(r) for r in await cur.fetchall()]
+        )
+        return [_comment(r) for r in rows]
 
     async def visible_comment_counts(self, class_id: int) -> dict[int, int]:
         """Post id → number of comments shown to everyone."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT c.post_id, COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id "
             "WHERE p.class_id = ? AND c.status = 'visible' GROUP BY c.post_id",
             (class_id,),
-        ) as cur:
-            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
 
     async def set_comment_status(self, comment_id: int, status: str) -> None:
         async with self.db.write() as conn:

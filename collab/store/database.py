@@ -1,14 +1,24 @@
-"""The SQLite connection: WAL mode, migrations, and serialized write transactions."""
+"""The database interface the store is written against, and its SQLite engine.
+
+The store speaks one SQL: SQLite's, restricted to what PostgreSQL also accepts once
+:mod:`collab.store.dialect` has rewritten it (placeholders, DDL types). Two engines implement
+:class:`Database`: :class:`SqliteDatabase` here (the embedded default, one process) and
+:class:`collab.store.postgres.PostgresDatabase` (several workers). Store modules see only
+this interface: reads with :meth:`Database.fetchone` / :meth:`Database.fetchall`, writes in
+``async with db.write() as tx`` transactions.
+"""
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import contextlib
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -17,8 +27,118 @@ from collab.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
+#: One result row: its columns by position.
+Row = Sequence[Any]
+#: Parameters of one statement: positional (``?``) or named (``:name``).
+Params = Sequence[object] | dict[str, object]
 
-class Database:
+
+class Transaction(abc.ABC):
+    """The statements of one write transaction (committed when the ``write()`` block ends)."""
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+
+    @abc.abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        """Run one statement for every row of parameters."""
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one ``INSERT`` of one row into a table with an ``id`` column; the new row's id."""
+        row = await self.fetchone(f"{sql} RETURNING id", params)
+        if row is None:
+            raise RuntimeError(f"nothing was inserted by {sql[:60]!r}")
+        return int(row[0])
+
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a query (or of ``INSERT … RETURNING``), inside this transaction."""
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a query, inside this transaction."""
+
+    @abc.abstractmethod
+    async def lock(self, key: str) -> None:
+        """Hold ``key`` until this transaction ends: read-then-write blocks on one key run one
+        at a time across every worker. (SQLite serializes every write transaction already.)"""
+
+
+class Database(abc.ABC):
+    """One engine: reads, write transactions and the group commit's batch insert."""
+
+    #: "sqlite" or "postgresql".
+    engine: str
+
+    @abc.abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        """The first row of a read."""
+
+    @abc.abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        """Every row of a read."""
+
+    @abc.abstractmethod
+    def write(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+
+    @abc.abstractmethod
+    async def append_updates(self, batch: Sequence[tuple[str, bytes, int | None, float]]) -> list[int]:
+        """The group commit: append (doc_id, update, author, time) to each document's log in one
+        transaction, after what is there; the sequence number each update got, in order.
+
+        Sequence numbers are assigned by the database, at commit, without gaps: with several
+        workers appending to one document, every update still has its own place in one order."""
+
+    @abc.abstractmethod
+    async def schema_version(self) -> int:
+        """The number of migrations applied."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close every connection."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """Where the data is, for logs and messages (never with a password)."""
+
+
+async def open_database(target: str | Path, *, synchronous: str = "FULL") -> Database:
+    """The database at ``target``: a ``postgresql://`` URL, or the path of a SQLite file."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        from collab.store.postgres import PostgresDatabase
+
+        return await PostgresDatabase.open(text)
+    return await SqliteDatabase.open(Path(text), synchronous=synchronous)
+
+
+class _SqliteTransaction(Transaction):
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._conn.execute(sql, params) as cur:
+            return int(cur.rowcount)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return tuple(row) if row is not None else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def lock(self, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already holds SQLite's one write lock."""
+
+
+class SqliteDatabase(Database):
     """One aiosqlite connection in autocommit mode; writes go through :meth:`write`.
 
     aiosqlite runs every call on the connection's own thread, in order. Write
@@ -26,13 +146,15 @@ class Database:
     share one transaction.
     """
 
+    engine = "sqlite"
+
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path, *, synchronous: str = "FULL") -> Database:
+    async def open(cls, path: Path, *, synchronous: str = "FULL") -> SqliteDatabase:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
@@ -47,12 +169,23 @@ class Database:
             raise
         return db
 
+    def describe(self) -> str:
+        return str(self.path)
+
     async def close(self) -> None:
         await self.conn.close()
 
-    async def schema_version(self) -> int:
-        async with self.conn.execute("PRAGMA user_version") as cur:
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        async with self.conn.execute(sql, params) as cur:
             row = await cur.fetchone()
+        return tuple(row) if row is not None else None
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self.conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def schema_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
     async def migrate(self) -> None:
@@ -65,28 +198,28 @@ class Database:
             )
         for number, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
             log.info("applying migration %s", name)
-            async with self.write() as conn:
-                for statement in _split_sql(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={number}")
+            async with self.write() as tx:
+                for statement in split_sql(sql):
+                    await tx.execute(statement)
+                await tx.execute(f"PRAGMA user_version={number}")
 
-    async def write_many(self, sql: str, rows: list[tuple[object, ...]]) -> None:
-        """One write transaction of ``executemany`` in a single trip to the database thread.
+    async def append_updates(self, batch: Sequence[tuple[str, bytes, int | None, float]]) -> list[int]:
+        """BEGIN, the inserts and COMMIT (with its fsync) in one trip to aiosqlite's thread.
 
-        The group commit's hot path: BEGIN, the inserts and COMMIT (with its fsync) run
-        together on aiosqlite's thread instead of three round trips through the event loop.
-        """
+        This process is the only writer (SQLite is the one-process engine), so the rooms' own
+        numbering is the log's: each document continues after its highest sequence number."""
         async with self._write_lock:
             # aiosqlite has no public "run this callable on the connection's thread".
-            await self.conn._execute(_write_many, self.conn._conn, sql, rows)  # type: ignore[no-untyped-call]
+            seqs: list[int] = await self.conn._execute(_append_updates, self.conn._conn, list(batch))  # type: ignore[no-untyped-call]
+        return seqs
 
     @asynccontextmanager
-    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def write(self) -> AsyncIterator[Transaction]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error)."""
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self.conn
+                yield _SqliteTransaction(self.conn)
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
@@ -116,17 +249,28 @@ def backup_database(source: Path, target: Path) -> None:
     partial.replace(target)
 
 
-def _write_many(conn: sqlite3.Connection, sql: str, rows: list[tuple[object, ...]]) -> None:
+def _append_updates(conn: sqlite3.Connection, batch: list[tuple[str, bytes, int | None, float]]) -> list[int]:
+    heads: dict[str, int] = {}
+    rows: list[tuple[object, ...]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.executemany(sql, rows)
+        for doc_id, data, author, at in batch:
+            if doc_id not in heads:
+                found = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
+                heads[doc_id] = int(found.fetchone()[0])
+            heads[doc_id] += 1
+            rows.append((doc_id, heads[doc_id], data, author, at))
+        conn.executemany(
+            "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)", rows
+        )
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+    return [int(row[1]) for row in rows]  # type: ignore[call-overload]
 
 
-def _split_sql(script: str) -> list[str]:
+def split_sql(script: str) -> list[str]:
     """Split a migration script into statements (no ";" in our literals or comments)."""
     return [s.strip() for s in script.split(";") if s.strip()]
 
@@ -149,6 +293,6 @@ async def valid_credentials(
     for start in range(0, len(hashes), _CREDENTIALS_PER_QUERY):
         chunk = hashes[start : start + _CREDENTIALS_PER_QUERY]
         marks = ",".join("?" for _ in chunk)
-        async with db.conn.execute(f"{select} ({marks})", (bound, *chunk)) as cur:
-            found.update(prefix + bytes(row[0]).hex() for row in await cur.fetchall())
+        rows = await db.fetchall(f"{select} ({marks})", (bound, *chunk))
+        found.update(prefix + bytes(row[0]).hex() for row in rows)
     return found

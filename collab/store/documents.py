@@ -62,28 +62,24 @@ class DocumentStore:
         return doc
 
     async def get_document(self, doc_id: str) -> Document | None:
-        async with self.db.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_DOC_COLUMNS} FROM documents d WHERE d.id = ?", (doc_id,))
         return _document(row) if row else None
 
     async def status_of(self, doc_id: str) -> DocStatus:
-        async with self.db.conn.execute("SELECT status FROM documents WHERE id = ?", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT status FROM documents WHERE id = ?", (doc_id,))
         if row is None:
             raise NotFound(f"no document {doc_id!r}")
         return DocStatus(row[0])
 
     async def pair_of(self, doc_id: str) -> int | None:
-        async with self.db.conn.execute("SELECT pair_id FROM documents WHERE id = ?", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT pair_id FROM documents WHERE id = ?", (doc_id,))
         return int(row[0]) if row is not None and row[0] is not None else None
 
     async def school_of(self, doc_id: str) -> int | None:
         """The school of the document's class (None when it belongs to no class)."""
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT c.school_id FROM documents d JOIN classes c ON c.id = d.class_id WHERE d.id = ?", (doc_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row is not None else None
 
     async def set_status(self, doc_id: str, status: DocStatus) -> None:
@@ -100,50 +96,44 @@ class DocumentStore:
 
     async def get_target(self, user_id: int, doc_id: str) -> DocumentTarget | None:
         """The document with its class, school, pair and this user's explicit grant; None if missing."""
-        async with self.db.conn.execute(f"{_TARGET_SELECT} WHERE d.id = :d", {"u": user_id, "d": doc_id}) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"{_TARGET_SELECT} WHERE d.id = :d", {"u": user_id, "d": doc_id})
         return _target(row) if row else None
 
     async def list_targets_for_user(self, user_id: int) -> list[DocumentTarget]:
         """Documents this user may have a claim on: explicit grants, their pairs' and their classes'."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"{_TARGET_SELECT} WHERE m.user_id IS NOT NULL "
             "OR d.pair_id IN (SELECT pair_id FROM pair_members WHERE user_id = :u) "
             "OR d.class_id IN (SELECT class_id FROM class_teachers WHERE user_id = :u) "
             "ORDER BY d.created_at, d.id",
             {"u": user_id},
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_target(r) for r in rows]
 
     async def ids_for_pair(self, pair_id: int) -> list[str]:
-        async with self.db.conn.execute(
-            "SELECT id FROM documents WHERE pair_id = ? ORDER BY created_at, id", (pair_id,)
-        ) as cur:
-            return [str(r[0]) for r in await cur.fetchall()]
+        rows = await self.db.fetchall("SELECT id FROM documents WHERE pair_id = ? ORDER BY created_at, id", (pair_id,))
+        return [str(r[0]) for r in rows]
 
     # -- update log and snapshots ---------------------------------------------------------
 
     async def load(self, doc_id: str) -> LoadedDocument:
         """The latest snapshot and the log tail after it, in order."""
-        async with self.db.conn.execute("SELECT data, upto_seq FROM doc_snapshots WHERE doc_id = ?", (doc_id,)) as cur:
-            snap = await cur.fetchone()
+        snap = await self.db.fetchone("SELECT data, upto_seq FROM doc_snapshots WHERE doc_id = ?", (doc_id,))
         snapshot, snapshot_seq = (bytes(snap[0]), int(snap[1])) if snap else (None, 0)
-        async with self.db.conn.execute(
-            "SELECT seq, data FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq",
-            (doc_id, snapshot_seq),
-        ) as cur:
-            rows = list(await cur.fetchall())
+        rows = list(
+            await self.db.fetchall(
+                "SELECT seq, data FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq", (doc_id, snapshot_seq)
+            )
+        )
         tail = [bytes(r[1]) for r in rows]
         last_seq = int(rows[-1][0]) if rows else snapshot_seq
         return LoadedDocument(snapshot=snapshot, snapshot_seq=snapshot_seq, tail=tail, last_seq=last_seq)
 
     async def last_update(self, doc_id: str) -> tuple[int | None, float] | None:
         """The author and time of a document's latest update, if any."""
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT author_id, created_at FROM doc_updates WHERE doc_id = ? ORDER BY seq DESC LIMIT 1", (doc_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return (row[0], float(row[1])) if row else None
 
     async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:
@@ -158,19 +148,17 @@ class DocumentStore:
 
     async def read_log(self, doc_id: str, after_seq: int = 0) -> list[StoredUpdate]:
         """The update log with authors and times (for replay and audits)."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT seq, data, author_id, created_at FROM doc_updates WHERE doc_id = ? AND seq > ? ORDER BY seq",
             (doc_id, after_seq),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [StoredUpdate(seq=int(r[0]), data=bytes(r[1]), author_id=r[2], created_at=float(r[3])) for r in rows]
 
     async def append_updates(self, doc_id: str, updates: Iterable[tuple[bytes, int | None, float]]) -> None:
         """Add (update, author, time) to a document's log, after what is there: for imports and
         the demo (live edits go through the hub's group commit)."""
         async with self.db.write() as conn:
-            async with conn.execute("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,)) as cur:
-                row = await cur.fetchone()
+            row = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
             last = int(row[0]) if row else 0
             await conn.executemany(
                 "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -181,12 +169,11 @@ class DocumentStore:
 
     async def lineage(self, doc_id: str) -> Lineage:
         """Which draft this document is, the one it was started from and the one started from it."""
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT d.draft, d.parent_id, (SELECT c.id FROM documents c WHERE c.parent_id = d.id) "
             "FROM documents d WHERE d.id = ?",
             (doc_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             raise NotFound(f"no document {doc_id!r}")
         return Lineage(doc_id=doc_id, draft=int(row[0]), parent_id=row[1], child_id=row[2])
@@ -197,12 +184,11 @@ class DocumentStore:
         the parent already has a next draft."""
         now = time.time()
         async with self.db.write() as conn:
-            async with conn.execute(
+            row = await conn.fetchone(
                 "SELECT class_id, pair_id, draft, (SELECT id FROM documents WHERE parent_id = ?) "
                 "FROM documents WHERE id = ?",
                 (parent_id, parent_id),
-            ) as cur:
-                row = await cur.fetchone()
+            )
             if row is None:
                 raise NotFound(f"no document {parent_id!r}")
             if row[3] is not None:
@@ -226,6 +212,5 @@ class DocumentStore:
         return doc
 
     async def count_updates(self, doc_id: str) -> int:
-        async with self.db.conn.execute("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT COUNT(*) FROM doc_updates WHERE doc_id = ?", (doc_id,))
         return int(row[0]) if row else 0

@@ -19,8 +19,7 @@ class FollowUpStore:
     # -- per task ------------------------------------------------------------------------
 
     async def marking(self, task_id: int) -> str:
-        async with self.db.conn.execute("SELECT marking FROM tasks WHERE id = ?", (task_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT marking FROM tasks WHERE id = ?", (task_id,))
         return str(row[0]) if row else "counts"
 
     async def set_marking(self, task_id: int, marking: str) -> None:
@@ -28,10 +27,10 @@ class FollowUpStore:
             await conn.execute("UPDATE tasks SET marking = ? WHERE id = ?", (marking, task_id))
 
     async def accepted_variants(self, task_id: int) -> list[tuple[str, str]]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT expected, got FROM accepted_variants WHERE task_id = ? ORDER BY expected, got", (task_id,)
-        ) as cur:
-            return [(str(r[0]), str(r[1])) for r in await cur.fetchall()]
+        )
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     async def accept_variant(self, task_id: int, expected: str, got: str) -> None:
         async with self.db.write() as conn:
@@ -53,10 +52,10 @@ class FollowUpStore:
         """(start, end, the automatic category it is about) → the category the teacher chose, or None:
         not a mistake. An empty automatic category (a choice made before a word could carry two
         mistakes) is about every mistake of the span."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             'SELECT start, "end", found, category FROM correction_overrides WHERE doc_id = ?', (doc_id,)
-        ) as cur:
-            return {(int(r[0]), int(r[1]), str(r[2])): r[3] for r in await cur.fetchall()}
+        )
+        return {(int(r[0]), int(r[1]), str(r[2])): r[3] for r in rows}
 
     async def override(self, doc_id: str, start: int, end: int, found: str, category: str | None, by: int) -> None:
         """The teacher's choice for the mistake ``found`` (its automatic category) at ``start``–``end``."""
@@ -78,35 +77,32 @@ class FollowUpStore:
             )
 
     async def annotations(self, doc_id: str) -> list[Annotation]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             'SELECT id, doc_id, start, "end", quote, kind, note, created_at FROM annotations '
             "WHERE doc_id = ? ORDER BY start, id",
             (doc_id,),
-        ) as cur:
-            return [
-                Annotation(int(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]), str(r[5]), str(r[6]), float(r[7]))
-                for r in await cur.fetchall()
-            ]
+        )
+        return [
+            Annotation(int(r[0]), str(r[1]), int(r[2]), int(r[3]), str(r[4]), str(r[5]), str(r[6]), float(r[7]))
+            for r in rows
+        ]
 
     async def annotate(self, doc_id: str, start: int, end: int, quote: str, kind: str, note: str, by: int) -> int:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            annotation_id = await conn.insert(
                 'INSERT INTO annotations (doc_id, start, "end", quote, kind, note, author_id, created_at) '
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (doc_id, start, end, quote, kind, note, by, time.time()),
             )
-            return int(cur.lastrowid or 0)
+            return annotation_id
 
     async def remove_annotation(self, doc_id: str, annotation_id: int) -> bool:
         async with self.db.write() as conn:
-            cur = await conn.execute("DELETE FROM annotations WHERE id = ? AND doc_id = ?", (annotation_id, doc_id))
-            return cur.rowcount > 0
+            changed = await conn.execute("DELETE FROM annotations WHERE id = ? AND doc_id = ?", (annotation_id, doc_id))
+            return changed > 0
 
     async def comment(self, doc_id: str) -> TeacherComment | None:
-        async with self.db.conn.execute(
-            "SELECT body, updated_at FROM teacher_comments WHERE doc_id = ?", (doc_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT body, updated_at FROM teacher_comments WHERE doc_id = ?", (doc_id,))
         return TeacherComment(str(row[0]), float(row[1])) if row else None
 
     async def set_comment(self, doc_id: str, body: str, by: int) -> None:

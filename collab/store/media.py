@@ -36,7 +36,7 @@ class MediaStore:
         self, file: StoredFile, *, school_id: int, class_id: int | None, name: str, uploaded_by: int
     ) -> Media:
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            media_id = await conn.insert(
                 "INSERT INTO media (school_id, class_id, name, sha256, kind, mime, size, duration, cuts, "
                 "uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -53,24 +53,21 @@ class MediaStore:
                     time.time(),
                 ),
             )
-        media_id = int(cur.lastrowid or 0)
         found = await self.get(media_id)
         assert found is not None
         return found
 
     async def get(self, media_id: int) -> Media | None:
-        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM media WHERE id = ?", (media_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"SELECT {_COLUMNS} FROM media WHERE id = ?", (media_id,))
         return _media(row) if row else None
 
     async def list_for_class(self, class_id: int, school_id: int) -> list[Media]:
         """The class's own files, then the school's shared shelf; newest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM media WHERE class_id = ? OR (class_id IS NULL AND school_id = ?) "
             "ORDER BY class_id IS NULL, created_at DESC",
             (class_id, school_id),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_media(r) for r in rows]
 
     async def rename(self, media_id: int, name: str) -> None:
@@ -84,11 +81,9 @@ class MediaStore:
     async def delete(self, media_id: int) -> bool:
         """Remove the record; True when no other record still uses the same file."""
         async with self.db.write() as conn:
-            async with conn.execute("SELECT sha256 FROM media WHERE id = ?", (media_id,)) as cur:
-                row = await cur.fetchone()
+            row = await conn.fetchone("SELECT sha256 FROM media WHERE id = ?", (media_id,))
             if row is None:
                 return False
             await conn.execute("DELETE FROM media WHERE id = ?", (media_id,))
-            async with conn.execute("SELECT COUNT(*) FROM media WHERE sha256 = ?", (row[0],)) as cur:
-                left = await cur.fetchone()
+            left = await conn.fetchone("SELECT COUNT(*) FROM media WHERE sha256 = ?", (row[0],))
         return left is not None and int(left[0]) == 0

@@ -14,14 +14,13 @@ class PairStore:
         self.db = db
 
     async def _pairs(self, where: str, args: tuple[object, ...]) -> list[Pair]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT p.id, p.class_id, p.number, p.dissolved_at, p.former_members, "
             "u.id, u.login, u.display_name, u.role "
             f"FROM pairs p JOIN pair_members m ON m.pair_id = p.id JOIN users u ON u.id = m.user_id WHERE {where} "
             "ORDER BY p.number, p.id, u.display_name COLLATE NOCASE, u.id",
             args,
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         pairs: dict[int, tuple[int, int, bool, int, list[User]]] = {}
         for r in rows:
             entry = pairs.setdefault(int(r[0]), (int(r[1]), int(r[2]), r[3] is not None, int(r[4]), []))
@@ -63,18 +62,17 @@ class PairStore:
                 if existing is not None:
                     await conn.execute("UPDATE pairs SET number = ? WHERE id = ?", (number, existing.id))
                     continue
-                cur = await conn.execute(
+                pair_id = await conn.insert(
                     "INSERT INTO pairs (class_id, number, created_at) VALUES (?, ?, ?)", (class_id, number, now)
                 )
                 await conn.executemany(
                     "INSERT INTO pair_members (pair_id, user_id) VALUES (?, ?)",
-                    [(cur.lastrowid, uid) for uid in members],
+                    [(pair_id, uid) for uid in members],
                 )
         return await self.current_pairs(class_id)
 
     async def kept_apart(self, class_id: int) -> set[frozenset[int]]:
-        async with self.db.conn.execute("SELECT user_a, user_b FROM kept_apart WHERE class_id = ?", (class_id,)) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall("SELECT user_a, user_b FROM kept_apart WHERE class_id = ?", (class_id,))
         return {frozenset((int(r[0]), int(r[1]))) for r in rows}
 
     async def keep_apart(self, class_id: int, a: int, b: int, apart: bool = True) -> None:

@@ -44,8 +44,7 @@ class PrivacyStore:
 
     async def audit_log(self, limit: int = 200) -> list[AuditEntry]:
         """The latest lines of the audit log, newest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT at, actor_login, action, subject_login FROM audit_log ORDER BY id DESC LIMIT ?", (limit,)
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [AuditEntry(float(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]

@@ -52,32 +52,28 @@ class SchoolStore:
                 "SELECT id, ?, ? FROM communes WHERE name = ?",
                 (name, now, commune),
             )
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT s.id FROM schools s JOIN communes c ON c.id = s.commune_id WHERE c.name = ? AND s.name = ?",
             (commune, name),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         assert row is not None
         school = await self.get_school(int(row[0]))
         assert school is not None
         return school
 
     async def commune_name(self, commune_id: int) -> str | None:
-        async with self.db.conn.execute("SELECT name FROM communes WHERE id = ?", (commune_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT name FROM communes WHERE id = ?", (commune_id,))
         return str(row[0]) if row else None
 
     async def commune_id(self, name: str) -> int | None:
-        async with self.db.conn.execute("SELECT id FROM communes WHERE name = ?", (name,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone("SELECT id FROM communes WHERE name = ?", (name,))
         return int(row[0]) if row else None
 
     async def get_school(self, school_id: int) -> School | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT s.id, s.name, c.id, c.name FROM schools s JOIN communes c ON c.id = s.commune_id WHERE s.id = ?",
             (school_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return School(int(row[0]), str(row[1]), int(row[2]), str(row[3])) if row else None
 
     async def list_schools(self, school_ids: frozenset[int]) -> list[School]:
@@ -96,21 +92,19 @@ class SchoolStore:
         async with self.db.write() as conn:
             while True:
                 code = new_class_code()
-                async with conn.execute("SELECT 1 FROM classes WHERE code = ?", (code,)) as cur:
-                    if await cur.fetchone() is None:
-                        break
-            cur2 = await conn.execute(
+                row = await conn.fetchone("SELECT 1 FROM classes WHERE code = ?", (code,))
+                if row is None:
+                    break
+            class_id = await conn.insert(
                 "INSERT INTO classes (school_id, name, level, school_year, code, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (school_id, name, level, school_year, code, time.time()),
             )
-            class_id = cur2.lastrowid
         found = await self.get_class(int(class_id or 0))
         assert found is not None
         return found
 
     async def _classes(self, joins_and_where: str, args: tuple[object, ...]) -> list[SchoolClass]:
-        async with self.db.conn.execute(f"SELECT {_CLASS_COLUMNS} FROM classes c {joins_and_where}", args) as cur:
-            rows = await cur.fetchall()
+        rows = await self.db.fetchall(f"SELECT {_CLASS_COLUMNS} FROM classes c {joins_and_where}", args)
         return [_school_class(r) for r in rows]
 
     async def get_class(self, class_id: int) -> SchoolClass | None:
@@ -141,11 +135,11 @@ class SchoolStore:
     async def archive_year(self, school_id: int, school_year: str) -> int:
         """Yearly roll-over: archive the school's classes of that year (their texts are kept)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE classes SET archived_at = ? WHERE school_id = ? AND school_year = ? AND archived_at IS NULL",
                 (time.time(), school_id, school_year),
             )
-            return cur.rowcount
+            return changed
 
     # -- members -------------------------------------------------------------------------
 
@@ -168,13 +162,13 @@ class SchoolStore:
         joined = 0
         async with self.db.write() as conn:
             for user_id in user_ids:
-                cur = await conn.execute(
+                changed = await conn.execute(
                     "INSERT OR IGNORE INTO class_pupils (class_id, user_id) SELECT ?, ? WHERE NOT EXISTS "
                     "(SELECT 1 FROM class_pupils p JOIN classes c ON c.id = p.class_id "
                     "WHERE p.user_id = ? AND c.archived_at IS NULL)",
                     (class_id, user_id, user_id),
                 )
-                joined += cur.rowcount
+                joined += changed
         return joined
 
     async def current_classes_of(self, user_ids: list[int]) -> dict[int, SchoolClass]:
@@ -193,21 +187,19 @@ class SchoolStore:
             await conn.execute("DELETE FROM class_pupils WHERE class_id = ? AND user_id = ?", (class_id, user_id))
 
     async def list_pupils(self, class_id: int) -> list[User]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN class_pupils p ON p.user_id = u.id "
             "WHERE p.class_id = ?",
             (class_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return sorted((_user(r) for r in rows), key=lambda u: (sort_key(u.display_name), u.id))
 
     async def list_teachers(self, class_id: int) -> list[User]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN class_teachers t ON t.user_id = u.id "
             "WHERE t.class_id = ? ORDER BY u.display_name",
             (class_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_user(r) for r in rows]
 
     async def link_parent(self, parent_id: int, pupil_id: int) -> None:
@@ -229,14 +221,13 @@ class SchoolStore:
 
     async def parent_links(self, class_id: int) -> list[tuple[User, User]]:
         """(parent, child) for the pupils of this class."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT pa.id, pa.login, pa.display_name, pa.role, pu.id, pu.login, pu.display_name, pu.role "
             "FROM parent_links l JOIN users pa ON pa.id = l.parent_id JOIN users pu ON pu.id = l.pupil_id "
             "JOIN class_pupils cp ON cp.user_id = pu.id WHERE cp.class_id = ? "
             "ORDER BY pu.display_name, pa.display_name",
             (class_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [(_user(r[0:4]), _user(r[4:8])) for r in rows]
 
     async def classes_of_pupil(self, user_id: int) -> list[SchoolClass]:
@@ -246,12 +237,11 @@ class SchoolStore:
         )
 
     async def parents_of(self, pupil_id: int) -> list[User]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT u.id, u.login, u.display_name, u.role FROM users u JOIN parent_links l ON l.parent_id = u.id "
             "WHERE l.pupil_id = ? ORDER BY u.display_name",
             (pupil_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_user(r) for r in rows]
 
     async def find_pupils(self, school_ids: frozenset[int], query: str) -> list[tuple[User, SchoolClass]]:
@@ -260,12 +250,11 @@ class SchoolStore:
             return []
         marks = ",".join("?" for _ in school_ids)
         pattern = f"%{query.strip()}%"
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             f"SELECT u.id, u.login, u.display_name, u.role, {_CLASS_COLUMNS} FROM users u "
             "JOIN class_pupils p ON p.user_id = u.id JOIN classes c ON c.id = p.class_id "
             f"WHERE c.school_id IN ({marks}) AND (u.display_name LIKE ? OR u.login LIKE ?) "
             "ORDER BY u.display_name LIMIT 50",
             (*sorted(school_ids), pattern, pattern),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [(_user(r[0:4]), _school_class(r[4:])) for r in rows]

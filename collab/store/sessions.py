@@ -38,12 +38,11 @@ class SessionStore:
 
     async def lookup(self, token: str) -> Session | None:
         now = time.time()
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT u.id, u.login, u.display_name, u.role, s.csrf_token, s.last_seen_at FROM sessions s "
             "JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.revoked_at IS NULL",
             (_hash(token),),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None or now - float(row[5]) > SESSION_IDLE_SECONDS:
             return None
         if now - float(row[5]) > _TOUCH_EVERY:
@@ -69,16 +68,16 @@ class SessionStore:
     async def revoke_all(self, user_id: int) -> int:
         """Sign this account out everywhere."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", (time.time(), user_id)
             )
-            return cur.rowcount
+            return changed
 
     async def revoke_others(self, user_id: int, keep_token: str) -> int:
         """Sign this account out of every session but this one (after a password change)."""
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND token_hash <> ?",
                 (time.time(), user_id, _hash(keep_token)),
             )
-            return cur.rowcount
+            return changed

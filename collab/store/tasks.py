@@ -44,19 +44,17 @@ class TaskStore:
         """The task, its groups, and a document for every pair of every group, in one go."""
         now = time.time()
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            task_id = await conn.insert(
                 "INSERT INTO tasks (class_id, kind, title, opens_at, closes_at, created_by, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (class_id, kind, title, opens_at, closes_at, created_by, now),
             )
-            task_id = int(cur.lastrowid or 0)
             for group in groups:
-                cur = await conn.execute(
+                group_id = await conn.insert(
                     "INSERT INTO task_groups (task_id, label, instructions, media_id, reference_text) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (task_id, group.label, group.instructions, group.media_id, group.reference_text),
                 )
-                group_id = int(cur.lastrowid or 0)
                 for pair_id in group.pair_ids:
                     doc_id = document_id(task_id, pair_id)
                     await conn.execute(
@@ -70,30 +68,33 @@ class TaskStore:
         return task_id
 
     async def get(self, task_id: int) -> Task | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT id, class_id, kind, title, opens_at, closes_at, created_at FROM tasks WHERE id = ?", (task_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
-        async with self.db.conn.execute(
-            "SELECT id, label, instructions, media_id, reference_text FROM task_groups WHERE task_id = ? ORDER BY id",
-            (task_id,),
-        ) as cur:
-            groups = tuple(_group(r) for r in await cur.fetchall())
+        groups = tuple(
+            _group(r)
+            for r in await self.db.fetchall(
+                "SELECT id, label, instructions, media_id, reference_text FROM task_groups WHERE task_id = ? ORDER BY id",
+                (task_id,),
+            )
+        )
         return Task(int(row[0]), int(row[1]), str(row[2]), str(row[3]), row[4], row[5], float(row[6]), groups)
 
     async def list_for_class(self, class_id: int) -> list[Task]:
-        async with self.db.conn.execute(
-            "SELECT id FROM tasks WHERE class_id = ? ORDER BY created_at DESC, id DESC", (class_id,)
-        ) as cur:
-            ids = [int(r[0]) for r in await cur.fetchall()]
+        ids = [
+            int(r[0])
+            for r in await self.db.fetchall(
+                "SELECT id FROM tasks WHERE class_id = ? ORDER BY created_at DESC, id DESC", (class_id,)
+            )
+        ]
         tasks = [await self.get(task_id) for task_id in ids]
         return [t for t in tasks if t is not None]
 
     async def documents(self, task_id: int) -> list[TaskDocument]:
         """Each pair's text of the task, followed by its later drafts, by pair number."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "WITH RECURSIVE chain(task_id, pair_id, group_id, doc_id) AS ("
             " SELECT task_id, pair_id, group_id, doc_id FROM task_documents WHERE task_id = ?"
             " UNION ALL SELECT c.task_id, c.pair_id, c.group_id, d.id FROM documents d"
@@ -102,8 +103,7 @@ class TaskStore:
             "JOIN documents d ON d.id = c.doc_id JOIN pairs p ON p.id = c.pair_id "
             "ORDER BY p.number, c.pair_id, d.draft",
             (task_id,),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [TaskDocument(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), int(r[5])) for r in rows]
 
     async def text_facts(self, doc_ids: Sequence[str]) -> dict[str, TextFacts]:
@@ -112,28 +112,25 @@ class TaskStore:
         if not doc_ids:
             return {}
         marks = ", ".join("?" for _ in doc_ids)
-        async with self.db.conn.execute(
+        rows = await self.db.fetchall(
             "SELECT d.id, d.status, p.status, d.sent_back_at IS NOT NULL, t.opens_at, t.closes_at, "
             "d.sent_back_at IS NOT NULL AND t.closes_at IS NOT NULL AND d.sent_back_at >= t.closes_at "
             "FROM documents d LEFT JOIN posts p ON p.doc_id = d.id "
             "LEFT JOIN task_documents td ON td.doc_id = d.id LEFT JOIN tasks t ON t.id = td.task_id "
             f"WHERE d.id IN ({marks})",
             tuple(doc_ids),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return {str(r[0]): TextFacts(DocStatus(r[1]), r[2], bool(r[3]), r[4], r[5], bool(r[6])) for r in rows}
 
     async def task_of_document(self, doc_id: str) -> int | None:
         """The task a document was made for (for a second draft: its first draft's)."""
-        async with self.db.conn.execute(f"{_FIRST_DRAFT_ROW} SELECT task_id FROM first", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"{_FIRST_DRAFT_ROW} SELECT task_id FROM first", (doc_id,))
         return int(row[0]) if row else None
 
     async def assignment(self, doc_id: str) -> tuple[Task, TaskGroup] | None:
         """The task a document was made for, and the group (instructions, media) of its pair; a
         second draft belongs to its first draft's."""
-        async with self.db.conn.execute(f"{_FIRST_DRAFT_ROW} SELECT task_id, group_id FROM first", (doc_id,)) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetchone(f"{_FIRST_DRAFT_ROW} SELECT task_id, group_id FROM first", (doc_id,))
         task = await self.get(int(row[0])) if row else None
         if row is None or task is None:
             return None
@@ -147,15 +144,13 @@ class TaskStore:
         school's, so that its classes have a dashboard feed. Returns the task's id."""
         now = time.time()
         async with self.db.write() as conn:
-            cur = await conn.execute(
+            task_id = await conn.insert(
                 "INSERT INTO tasks (class_id, kind, title, created_by, created_at) VALUES (?, 'dictation', ?, ?, ?)",
                 (class_id, title, created_by, now),
             )
-            task_id = int(cur.lastrowid or 0)
-            cur = await conn.execute(
+            group_id = await conn.insert(
                 "INSERT INTO task_groups (task_id, label, reference_text) VALUES (?, 'A', ?)", (task_id, reference)
             )
-            group_id = int(cur.lastrowid or 0)
             await conn.executemany(
                 "INSERT INTO task_documents (task_id, pair_id, group_id, doc_id) VALUES (?, ?, ?, ?)",
                 [(task_id, pair_id, group_id, doc_id) for pair_id, doc_id in documents],
@@ -178,5 +173,4 @@ class TaskStore:
             )
 
     async def media_in_use(self, media_id: int) -> bool:
-        async with self.db.conn.execute("SELECT 1 FROM task_groups WHERE media_id = ? LIMIT 1", (media_id,)) as cur:
-            return await cur.fetchone() is not None
+        return await self.db.fetchone("SELECT 1 FROM task_groups WHERE media_id = ? LIMIT 1", (media_id,)) is not None

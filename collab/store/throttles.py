@@ -63,12 +63,11 @@ class ThrottleStore:
                 "ON CONFLICT (user_id, device) DO NOTHING",
                 (user_id, device, now),
             )
-            async with conn.execute(
+            row = await conn.fetchone(
                 "SELECT window_start, attempts, locked_until, lock_level FROM sign_in_throttles "
                 "WHERE user_id = ? AND device = ?",
                 (user_id, device),
-            ) as cur:
-                row = await cur.fetchone()
+            )
             assert row is not None
             attempt, budget = next_budget(Budget(float(row[0]), int(row[1]), row[2], int(row[3])), now, policy)
             if budget is not None:
@@ -85,21 +84,20 @@ class ThrottleStore:
             await conn.execute("DELETE FROM sign_in_throttles WHERE user_id = ? AND device = ?", (user_id, device))
 
     async def budget(self, user_id: int, device: str = UNKNOWN_DEVICE) -> Budget | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT window_start, attempts, locked_until, lock_level FROM sign_in_throttles "
             "WHERE user_id = ? AND device = ?",
             (user_id, device),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return Budget(float(row[0]), int(row[1]), row[2], int(row[3])) if row else None
 
     # -- known devices -----------------------------------------------------------------------
 
     async def is_known_device(self, user_id: int, device: str) -> bool:
-        async with self.db.conn.execute(
+        row = await self.db.fetchone(
             "SELECT 1 FROM known_devices WHERE device_hash = ? AND user_id = ?", (device, user_id)
-        ) as cur:
-            return await cur.fetchone() is not None
+        )
+        return row is not None
 
     async def remember_device(self, user_id: int, device: str) -> None:
         """This device signed in to this account; devices unused for longer than the cookie lives are
@@ -132,10 +130,7 @@ class ThrottleStore:
         async with self.db.write() as conn:
             # Client addresses are kept no longer than their window (an index probe when none is old).
             await conn.execute("DELETE FROM class_code_misses WHERE window_start <= ?", (now - window_seconds,))
-            async with conn.execute(
-                "SELECT window_start, misses FROM class_code_misses WHERE client = ?", (client,)
-            ) as cur:
-                row = await cur.fetchone()
+            row = await conn.fetchone("SELECT window_start, misses FROM class_code_misses WHERE client = ?", (client,))
             fresh = row is None or now - float(row[0]) >= window_seconds
             if not fresh and row is not None and int(row[1]) >= max_misses:
                 return CodeLookup(klass=None, retry_after=max(float(row[0]) + window_seconds - now, 1.0))

@@ -21,7 +21,6 @@ from collab.store.database import Database
 log = logging.getLogger(__name__)
 
 _FULL_GROUP = 256
-_INSERT = "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)"
 
 
 class UpdateLog:
@@ -91,9 +90,8 @@ class UpdateLog:
 
     async def _commit(self, batch: list[PendingUpdate]) -> None:
         started = time.perf_counter()
-        rows: list[tuple[object, ...]] = [(u.doc_id, u.seq, u.data, u.author_id, u.created_at) for u in batch]
         try:
-            await self.db.write_many(_INSERT, rows)
+            seqs = await self.db.append_updates([(u.doc_id, u.data, u.author_id, u.created_at) for u in batch])
         except Exception as exc:
             log.error("group commit of %d updates failed: %s", len(batch), exc)
             self._finish(len(batch))
@@ -103,7 +101,8 @@ class UpdateLog:
         if self._on_commit is not None:
             self._on_commit(time.perf_counter() - started, len(batch))
         self._finish(len(batch))
-        for item in batch:
+        for item, seq in zip(batch, seqs, strict=True):
+            item.seq = seq
             try:
                 item.listener.on_durable(item)
             except Exception:
