@@ -76,7 +76,8 @@ class TaskStore:
         groups = tuple(
             _group(r)
             for r in await self.db.fetchall(
-                "SELECT id, label, instructions, media_id, reference_text FROM task_groups WHERE task_id = ? ORDER BY id",
+                "SELECT id, label, instructions, media_id, reference_text FROM task_groups "
+                "WHERE task_id = ? ORDER BY id",
                 (task_id,),
             )
         )
