@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import secrets
 from urllib.parse import urlencode
 
 from starlette.requests import HTTPConnection
 from starlette.responses import RedirectResponse
 
-from collab.web.auth import set_cookie
+from collab.web.auth import SESSION_COOKIE, set_cookie
 from collab.words import count
 
 NOTICES = {
@@ -91,13 +90,17 @@ _MAX_COUNT_DIGITS = 6
 #: browser only, for a few minutes. The address stays readable (``?ok=eleves-ajoutes&n=2``).
 NOTICE_COOKIE = "binome_notice"
 _NOTICE_SECONDS = 300
-#: This server's key for those signatures: a notice is read right after its redirect, by the
-#: same process; after a restart a count simply is not shown.
-_KEY = secrets.token_bytes(32)
 
 
-def _signature(code: str, raw_count: str) -> str:
-    digest = hmac.new(_KEY, f"{code}:{raw_count}".encode(), hashlib.sha256).digest()
+def _signature(conn: HTTPConnection, code: str, raw_count: str) -> str:
+    """The signature of a count for this browser: keyed with its session cookie, which only this
+    browser and the server know. Any worker can check it (nothing is kept in a process), and it
+    is worthless in another browser or after signing out. No session: no signature."""
+    session = conn.cookies.get(SESSION_COOKIE, "")
+    if not session:
+        return ""
+    key = hashlib.sha256(f"binome-notice:{session}".encode()).digest()
+    digest = hmac.new(key, f"{code}:{raw_count}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:18]).decode()
 
 
@@ -114,9 +117,10 @@ def redirect_with_notice(
     else:
         raise KeyError(f"unknown notice {code!r} (with count {count!r})")
     response = RedirectResponse(f"{url}?{urlencode(query)}{fragment}", status_code=303)
-    if count is not None:
+    signature = _signature(conn, code, str(count)) if count is not None else ""
+    if signature:
         settings = conn.app.state.settings
-        set_cookie(response, settings, NOTICE_COOKIE, _signature(code, str(count)), _NOTICE_SECONDS)
+        set_cookie(response, settings, NOTICE_COOKIE, signature, _NOTICE_SECONDS)
     return response
 
 
@@ -131,7 +135,8 @@ def notice_of(conn: HTTPConnection) -> str:
     raw = conn.query_params.get("n", "")
     if not raw.isdigit() or len(raw) > _MAX_COUNT_DIGITS:
         return ""
-    if not hmac.compare_digest(conn.cookies.get(NOTICE_COOKIE, ""), _signature(code, raw)):
+    expected = _signature(conn, code, raw)
+    if not expected or not hmac.compare_digest(conn.cookies.get(NOTICE_COOKIE, ""), expected):
         return ""
     return count(int(raw), *COUNTED_NOTICES[code])
 

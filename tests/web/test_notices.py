@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,6 +12,7 @@ import pytest
 from starlette.requests import HTTPConnection
 
 from collab.settings import Settings
+from collab.web.auth import SESSION_COOKIE
 from collab.web.notices import NOTICE_COOKIE, notice, notice_of, redirect_with_notice
 from tests.support.data import school_id
 from tests.support.server import REPO
@@ -19,8 +22,13 @@ HTML = {"accept": "text/html"}
 FORGED = ["<script>alert(1)</script>", "Votre compte est piraté : appelez le 08 99 00 00 00", "eleves-ajoutes"]
 
 
-def _conn(query: str, cookie: str = "") -> HTTPConnection:
-    headers = [(b"cookie", cookie.encode())] if cookie else []
+#: The browser's session cookie: a counted notice is signed for it.
+SESSION = f"{SESSION_COOKIE}=la-session-de-ce-navigateur"
+
+
+def _conn(query: str, cookie: str = "", session: str = SESSION) -> HTTPConnection:
+    cookies = "; ".join(c for c in (session, cookie) if c)
+    headers = [(b"cookie", cookies.encode())] if cookies else []
     return HTTPConnection({"type": "http", "query_string": query.encode(), "headers": headers})
 
 
@@ -29,7 +37,9 @@ _APP = SimpleNamespace(state=SimpleNamespace(settings=Settings()))
 
 def _redirect(code: str, count: int | None = None) -> tuple[str, str]:
     """The address and the notice cookie (if any) of redirect_with_notice."""
-    conn = HTTPConnection({"type": "http", "query_string": b"", "headers": [], "app": _APP})
+    conn = HTTPConnection(
+        {"type": "http", "query_string": b"", "headers": [(b"cookie", SESSION.encode())], "app": _APP}
+    )
     response = redirect_with_notice(conn, "/x", code, count)
     cookie = response.headers.get("set-cookie", "")
     return response.headers["location"], cookie.split(";")[0]
@@ -69,6 +79,21 @@ def test_a_count_not_signed_for_this_browser_shows_nothing() -> None:
     ]
     for forged_query, forged_cookie in forged:
         assert notice_of(_conn(forged_query, forged_cookie)) == "", (forged_query, forged_cookie)
+    # The notice cookie copied to another browser (another session), or kept after signing out.
+    assert notice_of(_conn(query, cookie, session=f"{SESSION_COOKIE}=une-autre-session")) == ""
+    assert notice_of(_conn(query, cookie, session="")) == ""
+
+
+def test_a_count_signed_by_one_worker_is_shown_by_another() -> None:
+    """With several workers the redirect and the page it leads to may be served by two processes:
+    the signature depends on nothing a process keeps."""
+    script = (
+        "from tests.web.test_notices import _redirect; "
+        "location, cookie = _redirect('eleves-ajoutes', 5); print(location); print(cookie)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    location, cookie = done.stdout.split()
+    assert notice_of(_conn(location.partition("?")[2], cookie)) == "5 élèves ajoutés"
 
 
 def test_named_notices_format_their_values() -> None:
