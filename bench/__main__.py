@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -19,14 +20,18 @@ from typing import Any
 
 import uvloop
 
-from bench import report
+from bench import compare, report
+from bench.cluster import LAYOUTS, Deployment, deployments, seed, started
 from bench.coldload import DEFAULT_TRACE, run_coldload
 from bench.dashboards import run_dashboards
+from bench.engines import DURABLE, Engines, running_engines
 from bench.load import LoadConfig, run_load, run_ramp
 from bench.memory import run_memory
-from bench.server import Server, kill_leftovers, loadtest_setup
+from bench.server import kill_leftovers
 
 PHASES = ("load", "ramp", "memory", "coldload", "dashboards")
+#: the phases that run on PostgreSQL too (the others measure the embedded SQLite server)
+BACKEND_PHASES = ("load", "ramp")
 
 
 def _int_list(text: str) -> list[int]:
@@ -35,7 +40,34 @@ def _int_list(text: str) -> list[int]:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description="Load benchmark of the Binôme hub.")
-    p.add_argument("--phases", default="load,memory,coldload", help=f"comma-separated, among {','.join(PHASES)}")
+    p.add_argument(
+        "--phases",
+        help=f"comma-separated, among {','.join(PHASES)} (default: load,memory,coldload; with --backend postgres: "
+        f"load, and only {' and '.join(BACKEND_PHASES)} are allowed)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="sqlite (default): one `collab serve` on the data directory's SQLite file; postgres: start "
+        "PostgreSQL (fsync and synchronous_commit on) and Redis, and measure 1 worker, then --workers workers",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="postgres: the workers of the multi-worker runs, each a `collab serve` on its own port (default 2)",
+    )
+    p.add_argument(
+        "--layout",
+        choices=(*LAYOUTS, "both"),
+        help="postgres, several workers: both pupils of a pair on one worker (same), the typist and the "
+        "listener on two workers (split), or one run of each (both, the default)",
+    )
+    p.add_argument(
+        "--compare",
+        action="store_true",
+        help="postgres: run the same phases on SQLite first, in the same invocation, for the side-by-side tables",
+    )
     p.add_argument("--pairs", type=int, default=500, help="pairs in the load phase (default 500)")
     p.add_argument("--rate", type=float, default=2.0, help="typist keystrokes per second (listener: rate/10)")
     p.add_argument("--duration", type=float, default=30.0, help="measured seconds per load run")
@@ -94,14 +126,21 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-async def _load_phase(args: argparse.Namespace, workdir: Path, cpu: int | None, ramp: bool) -> dict[str, Any]:
+async def _load_phase(
+    args: argparse.Namespace,
+    workdir: Path,
+    cpu: int | None,
+    ramp: bool,
+    deployment: Deployment,
+    engines: Engines | None,
+) -> dict[str, Any]:
     name = "ramp" if ramp else "load"
-    data = workdir / name
+    data = workdir / f"{name}-{deployment.key}"
     data.mkdir()
     pairs = max(args.ramp) if ramp else args.pairs
-    started = time.perf_counter()
-    rows = await loadtest_setup(data, pairs)
-    say(f"  loadtest-setup: {len(rows)} pairs in {time.perf_counter() - started:.1f} s")
+    started_at = time.perf_counter()
+    env, rows = await seed(deployment, data, pairs, engines)
+    say(f"  loadtest-setup: {len(rows)} pairs in {time.perf_counter() - started_at:.1f} s")
     config = LoadConfig(
         pairs=args.pairs,
         rate=args.rate,
@@ -109,16 +148,42 @@ async def _load_phase(args: argparse.Namespace, workdir: Path, cpu: int | None, 
         warmup=args.warmup,
         observers=args.observers,
         seed=args.seed,
-        profile=(report.RESULTS_DIR / f"{args.stamp}-profile-{name}.txt") if args.profile else None,
+        profile=(report.RESULTS_DIR / f"{args.stamp}-profile-{name}-{deployment.key}.txt") if args.profile else None,
     )
-    server = Server(data, cpu=cpu)
-    await server.start()
-    try:
+    async with started(deployment, data, env, cpu, engines) as cluster:
         if ramp:
-            return await run_ramp(server, rows, args.ramp, config, say, stop_at_first_miss=not args.ramp_all)
-        return await run_load(server, rows, config, say)
-    finally:
-        await server.stop()
+            return await run_ramp(cluster, rows, args.ramp, config, say, stop_at_first_miss=not args.ramp_all)
+        return await run_load(cluster, rows, config, say)
+
+
+async def _backend_phase(
+    args: argparse.Namespace, workdir: Path, cpu: int | None, ramp: bool, engines: Engines | None
+) -> dict[str, Any]:
+    """A load or ramp phase on each deployment of ``--backend`` (one, unless PostgreSQL)."""
+    chosen = _chosen(args)
+    if args.backend == "sqlite":
+        return await _load_phase(args, workdir, cpu, ramp, chosen[0], engines)
+    runs: list[dict[str, Any]] = []
+    for deployment in chosen:
+        say(f"\n-- {deployment.label} --")
+        try:
+            result = await _load_phase(args, workdir, cpu, ramp, deployment, engines)
+        except Exception as exc:
+            traceback.print_exc()
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        runs.append({"deployment": deployment.key, "label": deployment.label, "workers": deployment.workers, **result})
+        if "error" not in result:
+            say("\n" + (report.ramp_table(result) if ramp else report.load_table(f"Load, {deployment.label}", result)))
+    return {"deployments": runs}
+
+
+def _layouts(args: argparse.Namespace) -> list[str]:
+    return list(LAYOUTS) if args.layout in (None, "both") else [args.layout]
+
+
+def _chosen(args: argparse.Namespace) -> list[Deployment]:
+    workers = 2 if args.workers is None else args.workers
+    return deployments(args.backend, workers, _layouts(args), args.compare)
 
 
 def _base_config(args: argparse.Namespace) -> LoadConfig:
@@ -132,9 +197,11 @@ def _base_config(args: argparse.Namespace) -> LoadConfig:
     )
 
 
-def _phase_table(name: str, result: dict[str, Any]) -> str:
+def _phase_table(name: str, result: dict[str, Any], pinning: str) -> str:
     if "error" in result:
         return f"{name}: FAILED: {result['error']}"
+    if "deployments" in result:  # --backend postgres: each run was printed as it ended
+        return compare.backends_table(name, result["deployments"], pinning)
     if name == "load":
         return report.load_table("Load", result)
     if name == "ramp":
@@ -146,11 +213,33 @@ def _phase_table(name: str, result: dict[str, Any]) -> str:
     return report.coldload_table(result)
 
 
-async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, workdir: Path) -> dict[str, Any]:
+async def run(
+    args: argparse.Namespace, phases: Sequence[str], cpu: int | None, workdir: Path, pinning: str
+) -> dict[str, Any]:
+    with contextlib.ExitStack() as stack:
+        engines = None
+        if args.backend == "postgres":
+            engines = stack.enter_context(running_engines(cpu))
+            say(
+                f"PostgreSQL on 127.0.0.1:{engines.postgres.port} "
+                f"({', '.join(f'{k}={v}' for k, v in DURABLE.items())}), Redis on {engines.redis_url}; "
+                + (f"both pinned to core {cpu}" if cpu is not None else "not pinned")
+            )
+        return await _run_phases(args, phases, cpu, workdir, pinning, engines)
+
+
+async def _run_phases(
+    args: argparse.Namespace,
+    phases: Sequence[str],
+    cpu: int | None,
+    workdir: Path,
+    pinning: str,
+    engines: Engines | None,
+) -> dict[str, Any]:
     results: dict[str, Any] = {}
     runners: dict[str, Callable[[], Any]] = {
-        "load": lambda: _load_phase(args, workdir, cpu, ramp=False),
-        "ramp": lambda: _load_phase(args, workdir, cpu, ramp=True),
+        "load": lambda: _backend_phase(args, workdir, cpu, False, engines),
+        "ramp": lambda: _backend_phase(args, workdir, cpu, True, engines),
         "memory": lambda: run_memory(workdir, cpu, args.rooms, args.room_chars, args.memory_cycles, say),
         "dashboards": lambda: run_dashboards(
             workdir,
@@ -174,17 +263,35 @@ async def run(args: argparse.Namespace, phases: Sequence[str], cpu: int | None, 
             traceback.print_exc()
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
         results[name]["phase_seconds"] = round(time.perf_counter() - started, 1)
-        say("\n" + _phase_table(name, results[name]))
+        say("\n" + _phase_table(name, results[name], pinning))
     return results
+
+
+def _backend_problem(args: argparse.Namespace, phases: Sequence[str]) -> str | None:
+    if args.backend == "sqlite":
+        if args.compare or args.workers is not None or args.layout is not None:
+            return "--compare, --workers and --layout go with --backend postgres"
+        return None
+    others = [p for p in phases if p not in BACKEND_PHASES]
+    if others:
+        return f"--backend postgres runs the {' and '.join(BACKEND_PHASES)} phases only, not {','.join(others)}"
+    if args.workers is not None and args.workers < 1:
+        return "--workers must be at least 1"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
-    phases = [p.strip() for p in args.phases.split(",") if p.strip()]
+    default_phases = "load" if args.backend == "postgres" else "load,memory,coldload"
+    phases = [p.strip() for p in (args.phases or default_phases).split(",") if p.strip()]
     unknown = [p for p in phases if p not in PHASES]
     if unknown:
         print(f"bench: unknown phase(s) {unknown}; choose among {PHASES}", file=sys.stderr)
+        return 2
+    problem = _backend_problem(args, phases)
+    if problem:
+        print(f"bench: {problem}", file=sys.stderr)
         return 2
     command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "bench", *argv])
     server_cpu, pinning = pin_cores()  # before any thread starts: threads inherit the affinity
@@ -195,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     say(f"command: {command}\n{pinning}; open files limit {fd_limit:,}; data in {workdir}; code {_git_state()}")
     try:
-        results = uvloop.run(run(args, phases, server_cpu, workdir))
+        results = uvloop.run(run(args, phases, server_cpu, workdir, pinning))
     finally:
         kill_leftovers()
         if not args.keep:
@@ -211,7 +318,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "data_dir": str(workdir) if args.keep else None,
         "git": _git_state(),
+        "backend": args.backend,
+        "deployments": [d.key for d in _chosen(args)],
+        "postgres_settings": DURABLE if args.backend == "postgres" else None,
     }
+    sizing = compare.sizing_table(results)
+    if sizing:
+        results["sizing_markdown"] = sizing
+        say("\nSizing (markdown, for the README)\n---------------------------------\n" + sizing)
     say("\n" + report.targets_table(results))
     say(f"\nresults written to {report.write_json(results, args.stamp)}")
     return 0

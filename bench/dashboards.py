@@ -17,7 +17,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from bench.load import LoadConfig, run_load, wait_idle
+from bench.cluster import Cluster
+from bench.load import LoadConfig, run_load
 from bench.server import HOST, Server, loadtest_setup
 from bench.stats import percentiles_ms
 from collab.demo.seeding import PAIRS_PER_OBSERVER as PAIRS_PER_CLASS  # a load-test class: one observer
@@ -91,6 +92,7 @@ async def run_dashboards(
     config = replace(base, pairs=pairs, observers=False, profile=None)
     server = Server(data, cpu=cpu)
     await server.start()
+    cluster = Cluster([server])
     withouts: list[dict[str, Any]] = []
     withs: list[dict[str, Any]] = []
     screens = Dashboards()
@@ -102,8 +104,8 @@ async def run_dashboards(
                 f"  round {round_number}/{rounds} without dashboards: {classes} classes × {PAIRS_PER_CLASS} pairs "
                 f"at {config.rate:g}/s"
             )
-            withouts.append(await run_load(server, rows, config, say))
-            await wait_idle(server)
+            withouts.append(await run_load(cluster, rows, config, say))
+            await cluster.wait_idle()
             say(f"  round {round_number}/{rounds} with one dashboard per class ({classes} feeds)")
             screens = Dashboards()
             await screens.open(server, rows)
@@ -111,11 +113,11 @@ async def run_dashboards(
             screens.window = (time.time() + config.warmup, float("inf"))
             last = round_number == rounds
             try:
-                withs.append(await run_load(server, rows, replace(config, profile=profile if last else None), say))
+                withs.append(await run_load(cluster, rows, replace(config, profile=profile if last else None), say))
             finally:
                 measured = time.time() - screens.window[0]
                 await screens.close()
-            await wait_idle(server)
+            await cluster.wait_idle()
     finally:
         await server.stop()
     base_cpu = round(sum(r["server_cpu_pct"] for r in withouts) / rounds, 1)

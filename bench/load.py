@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from bench import profile as profiling
+from bench import sizing
+from bench.cluster import Cluster
 from bench.links import Ledger, Link, client_wire, close_links, open_link
 from bench.script import Send, build_pair
-from bench.server import RssSampler, Server
+from bench.server import RssSampler
 from bench.stats import CpuWindow, metric_delta, percentiles_ms, wait_for_quiet
 
 LATENCY_TARGET_MS = 50.0
@@ -104,22 +106,26 @@ async def play(events: Sequence[Event], links: Sequence[Link | None], ledger: Le
     return result
 
 
-async def _cpu_over_window(server: Server, ledger: Ledger, profile: Path | None) -> dict[str, Any]:
+async def _cpu_over_window(cluster: Cluster, ledger: Ledger, profile: Path | None) -> dict[str, Any]:
+    """The CPU of each part of the server side (workers, PostgreSQL, Redis), of the generator and of
+    anything else, over the measured window."""
     await asyncio.sleep(max(0.0, ledger.window_start - time.perf_counter()))
-    window = CpuWindow(server.cpu_seconds())
-    threads_before = server.thread_cpu_seconds()
+    parts_before = cluster.cpu_parts()
+    window = CpuWindow(sum(parts_before.values()))
+    loop_before, other_before = cluster.loop_and_other_threads()
     recording = None
-    if profile is not None and server.ps is not None:
+    first = cluster.first.ps
+    if profile is not None and first is not None:
         seconds = ledger.window_end - ledger.window_start
-        recording = asyncio.get_running_loop().create_task(profiling.record(server.ps.pid, seconds, profile))
+        recording = asyncio.get_running_loop().create_task(profiling.record(first.pid, seconds, profile))
     await asyncio.sleep(max(0.0, ledger.window_end - time.perf_counter()))
-    out: dict[str, Any] = dict(window.percent(server.cpu_seconds()))
-    threads_after = server.thread_cpu_seconds()
-    main = server.ps.pid if server.ps is not None else -1
-    used = {tid: cpu - threads_before.get(tid, 0.0) for tid, cpu in threads_after.items()}
+    parts_after = cluster.cpu_parts()
+    out: dict[str, Any] = dict(window.percent(sum(parts_after.values())))
+    loop_after, other_after = cluster.loop_and_other_threads()
     wall = out["wall_s"]
-    out["server_loop_thread_cpu_pct"] = round(100.0 * used.get(main, 0.0) / wall, 1)
-    out["server_other_threads_cpu_pct"] = round(100.0 * sum(v for t, v in used.items() if t != main) / wall, 1)
+    out["cpu_parts_s"] = {name: round(parts_after[name] - parts_before[name], 4) for name in parts_after}
+    out["server_loop_thread_cpu_pct"] = round(100.0 * (loop_after - loop_before) / wall, 1)
+    out["server_other_threads_cpu_pct"] = round(100.0 * (other_after - other_before) / wall, 1)
     if recording is not None:
         recorded = await recording
         out["profile"] = profiling.summarise(recorded) if recorded is not None else None
@@ -150,20 +156,20 @@ def _server_figures(before: dict[str, float], after: dict[str, float], seconds: 
 
 
 async def run_load(
-    server: Server, rows: Sequence[dict[str, str]], config: LoadConfig, say: Callable[[str], None]
+    cluster: Cluster, rows: Sequence[dict[str, str]], config: LoadConfig, say: Callable[[str], None]
 ) -> dict[str, Any]:
     rows = rows[: config.pairs]
     if len(rows) < config.pairs:
         raise ValueError(f"only {len(rows)} load-test pairs for {config.pairs} requested")
-    log_mark = len(server.log_lines())
+    log_marks = cluster.log_marks()
 
     started = time.perf_counter()
     events = precompute(rows, config)
     precompute_s = time.perf_counter() - started
     say(f"  precomputed {len(events):,} frames for {config.pairs} pairs in {precompute_s:.1f} s")
 
-    if config.quiet_wait > 0 and server.ps is not None:
-        other = await wait_for_quiet(QUIET_PCT, config.quiet_wait, {os.getpid(), server.ps.pid})
+    if config.quiet_wait > 0:
+        other = await wait_for_quiet(QUIET_PCT, config.quiet_wait, {os.getpid(), *cluster.worker_pids()})
         if other > QUIET_PCT:
             say(f"  warning: {other} % CPU used by other processes; measuring anyway")
 
@@ -172,8 +178,8 @@ async def run_load(
     started = time.perf_counter()
     writers = await asyncio.gather(
         *(
-            open_link(server.ws_url(row["doc"], row[key]), ledger, gate)
-            for row in rows
+            open_link(cluster.ws_url(i, key, row["doc"], row[key]), ledger, gate)
+            for i, row in enumerate(rows)
             for key in ("token_a", "token_b")
         )
     )
@@ -182,8 +188,13 @@ async def run_load(
         observers = list(
             await asyncio.gather(
                 *(
-                    open_link(server.ws_url(row["doc"], row["token_observer"]), ledger, gate, observer=True)
-                    for row in rows
+                    open_link(
+                        cluster.ws_url(i, "token_observer", row["doc"], row["token_observer"]),
+                        ledger,
+                        gate,
+                        observer=True,
+                    )
+                    for i, row in enumerate(rows)
                 )
             )
         )
@@ -203,14 +214,14 @@ async def run_load(
     gc.collect()
     gc.freeze()
     gc.disable()
-    before = await server.metrics()
-    cpu_before = server.cpu_seconds()
-    sampler = RssSampler(server)
+    before = await cluster.metrics()
+    cpu_before = _workers_cpu(cluster)
+    sampler = RssSampler(cluster)
     sampler.start()
     start = time.perf_counter() + 0.5
     ledger.window_start = start + config.warmup
     ledger.window_end = ledger.window_start + config.duration
-    cpu_task = asyncio.get_running_loop().create_task(_cpu_over_window(server, ledger, config.profile))
+    cpu_task = asyncio.get_running_loop().create_task(_cpu_over_window(cluster, ledger, config.profile))
     played = await play(events, writers, ledger, start)
     ledger.sending_done = True
     ledger.check_drained()
@@ -224,8 +235,8 @@ async def run_load(
     cpu = await cpu_task
     gc.enable()
     gc.unfreeze()
-    after = await server.metrics()
-    cpu_used = server.cpu_seconds() - cpu_before
+    after = await cluster.metrics()
+    cpu_used = _workers_cpu(cluster) - cpu_before
     peak_rss = await sampler.stop()
     await close_links([*writers, *observers])
 
@@ -242,7 +253,9 @@ async def run_load(
     )
     partner = percentiles_ms(ledger.partner_latency)
     p99 = partner["p99"]
-    warnings = [line for line in server.log_lines(log_mark) if "WARNING" in line or "ERROR" in line]
+    warnings = [line for line in cluster.log_lines_since(log_marks) if "WARNING" in line or "ERROR" in line]
+    per_keystroke = sizing.cpu_per_keystroke_us(cpu["cpu_parts_s"], played.updates_in_window)
+    keystrokes_per_pair = played.updates_in_window / config.duration / config.pairs
     result: dict[str, Any] = {
         "pairs": config.pairs,
         "rate_per_s": config.rate,
@@ -264,6 +277,10 @@ async def run_load(
         "drain_s": round(drain_s, 2),
         "skipped_sends": ledger.skipped_sends,
         "server_cpu_pct": cpu["server_cpu_pct"],
+        "cpu_parts_pct": {name: round(100.0 * s / cpu["wall_s"], 1) for name, s in cpu["cpu_parts_s"].items()},
+        "cpu_per_keystroke_us": per_keystroke,
+        "keystrokes_per_pair_per_s": round(keystrokes_per_pair, 3),
+        "pairs_per_core": sizing.pairs_per_core(per_keystroke["total"], keystrokes_per_pair),
         "server_loop_thread_cpu_pct": cpu["server_loop_thread_cpu_pct"],
         "server_other_threads_cpu_pct": cpu["server_other_threads_cpu_pct"],
         "generator_cpu_pct": cpu["generator_cpu_pct"],
@@ -272,7 +289,8 @@ async def run_load(
         "server_peak_rss_mb": round(peak_rss / 2**20, 1),
         "send_lag_ms": percentiles_ms(played.lags),
         "server": _server_figures(before, after, config.duration + config.warmup),
-        # the server's own count of the CPU its dashboards' feeds used, over the same span
+        # the workers' CPU from before the warm-up to after the drain, and the server's own count of
+        # the CPU its dashboards' feeds used, over the same span
         "server_cpu_s": round(cpu_used, 3),
         "feed_cpu_s": round(metric_delta(before, after, "collab_feed_cpu_seconds_total"), 3),
         "server_log_warnings": len(warnings),
@@ -280,16 +298,19 @@ async def run_load(
         "server_profile": cpu.get("profile"),
         "held": p99 is not None and p99 < LATENCY_TARGET_MS and errors_total == 0,
     }
+    server_cores = 1 if cluster.first.cpu is not None else (os.cpu_count() or 1)
+    result["limited_by"] = sizing.limited_by(
+        result["server_cpu_pct"], server_cores, result["generator_cpu_pct"], result["other_cpu_pct"], result["held"]
+    )
     return result
 
 
-async def wait_idle(server: Server, within: float = 60.0) -> None:
-    """Until the server has closed every connection of the previous step."""
-    await server.wait_metric("collab_connections", lambda v: v == 0, within=within)
+def _workers_cpu(cluster: Cluster) -> float:
+    return sum(worker.cpu_seconds() for worker in cluster.workers)
 
 
 async def run_ramp(
-    server: Server,
+    cluster: Cluster,
     rows: Sequence[dict[str, str]],
     steps: Sequence[int],
     base: LoadConfig,
@@ -303,12 +324,12 @@ async def run_ramp(
         say(f"ramp step: {pairs} pairs")
         profile = base.profile.with_name(f"{base.profile.stem}-{pairs}{base.profile.suffix}") if base.profile else None
         config = replace(base, pairs=pairs, profile=profile)
-        result = await run_load(server, rows, config, say)
+        result = await run_load(cluster, rows, config, say)
         results.append(result)
         say("  " + one_line(result))
         if result["held"]:
             best = pairs if best is None else max(best, pairs)
-        await wait_idle(server)
+        await cluster.wait_idle()
         if not result["held"] and stop_at_first_miss:
             break
     return {"steps": results, "best_pairs_held": best, "rate_per_s": base.rate, "observers": base.observers}

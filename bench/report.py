@@ -1,4 +1,5 @@
-"""Tables on stdout, targets (PASS/MISS) and the JSON file in bench/results/."""
+"""Tables on stdout, targets (PASS/MISS) and the JSON file in bench/results/ (the deployments side
+by side and the sizing table: ``bench.compare``)."""
 
 from __future__ import annotations
 
@@ -66,11 +67,13 @@ def load_table(title: str, r: dict[str, Any]) -> str:
             ("keystroke→partner ms", _lat(r["latency_partner_ms"])),
             ("keystroke→observer ms", _lat(r["latency_observer_ms"])),
             ("errors", f"{r['errors_total']:,}  {_fmt(r['errors'])}"),
+            ("server CPU", _server_cpu(r)),
+            ("CPU per keystroke", _per_keystroke(r)),
             (
-                "server CPU",
-                f"{r['server_cpu_pct']} % of one core (event-loop thread {r['server_loop_thread_cpu_pct']} %, "
-                f"other threads, i.e. SQLite {r['server_other_threads_cpu_pct']} %)",
+                "pairs per core",
+                f"{_fmt(r['pairs_per_core'])} (at {r['keystrokes_per_pair_per_s']:g} keystrokes/s a pair)",
             ),
+            ("limited by", r["limited_by"]),
             ("server peak RSS", f"{r['server_peak_rss_mb']} MB"),
             ("generator CPU", f"{r['generator_cpu_pct']} % of one core"),
             (
@@ -90,6 +93,26 @@ def load_table(title: str, r: dict[str, Any]) -> str:
     )
 
 
+def _server_cpu(r: dict[str, Any]) -> str:
+    parts = r["cpu_parts_pct"]
+    if len(parts) == 1:  # the embedded server: SQLite runs in the process's other threads
+        return (
+            f"{r['server_cpu_pct']} % of one core (event-loop thread {r['server_loop_thread_cpu_pct']} %, "
+            f"other threads, i.e. SQLite {r['server_other_threads_cpu_pct']} %)"
+        )
+    each = ", ".join(f"{name} {pct} %" for name, pct in parts.items())
+    return (
+        f"{r['server_cpu_pct']} % of one core: {each} (workers' event-loop threads "
+        f"{r['server_loop_thread_cpu_pct']} %, their other threads {r['server_other_threads_cpu_pct']} %)"
+    )
+
+
+def _per_keystroke(r: dict[str, Any]) -> str:
+    us = r["cpu_per_keystroke_us"]
+    parts = [f"{name} {_fmt(v)}" for name, v in us.items() if name != "total"]
+    return f"{_fmt(us['total'])} µs" + (f" ({', '.join(parts)})" if len(parts) > 1 else "")
+
+
 def ramp_table(r: dict[str, Any]) -> str:
     lines = [f"Ramp ({r['rate_per_s']:g} keystrokes/s, observers: {'yes' if r['observers'] else 'no'})", "-" * 40]
     lines.append(
@@ -106,6 +129,8 @@ def ramp_table(r: dict[str, Any]) -> str:
             f"  {s['updates_sent_per_s']:>8}  {'yes' if s['held'] else 'NO'}{' (disturbed)' if s['disturbed'] else ''}"
         )
     lines.append(f"  most pairs held with p99 < {LATENCY_TARGET_MS:g} ms and no errors: {_fmt(r['best_pairs_held'])}")
+    if r["steps"]:
+        lines.append(f"  last step limited by: {r['steps'][-1]['limited_by']}")
     return "\n".join(lines)
 
 
@@ -168,11 +193,13 @@ def _verdict(ok: bool | None) -> str:
 
 def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
     out: list[tuple[str, bool | None, str]] = []
+    # The targets are the embedded server's: with --backend postgres, its --compare run.
     candidates = []
-    if "load" in results and "pairs" in results["load"]:
-        candidates.append(results["load"])
-    if "ramp" in results and "steps" in results["ramp"]:
-        candidates += results["ramp"]["steps"]
+    load, ramp = _sqlite(results, "load"), _sqlite(results, "ramp")
+    if "pairs" in load:
+        candidates.append(load)
+    if "steps" in ramp:
+        candidates += ramp["steps"]
     at_scale = [c for c in candidates if c["pairs"] >= TARGET_PAIRS and c["rate_per_s"] >= TARGET_RATE]
     if at_scale:
         held = [c for c in at_scale if c["held"]]
@@ -248,6 +275,14 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
             )
         )
     return out
+
+
+def _sqlite(results: dict[str, Any], phase: str) -> dict[str, Any]:
+    found: dict[str, Any] = results.get(phase, {})
+    for run in found.get("deployments", []):
+        if run["deployment"] == "sqlite":
+            return dict(run)
+    return {} if "deployments" in found else found
 
 
 def dashboards_table(r: dict[str, Any]) -> str:

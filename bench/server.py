@@ -13,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Protocol
 
 import psutil  # type: ignore[import-untyped,unused-ignore]
 
@@ -40,8 +41,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def loadtest_setup(data_dir: Path, pairs: int) -> list[dict[str, str]]:
-    """``collab loadtest-setup``; returns its JSON lines (doc, token_a, token_b, token_observer)."""
+async def loadtest_setup(data_dir: Path, pairs: int, env: Mapping[str, str] | None = None) -> list[dict[str, str]]:
+    """``collab loadtest-setup`` (in ``env``'s database, e.g. ``COLLAB_DATABASE``, else the data
+    directory's); returns its JSON lines (doc, token_a, token_b, token_observer)."""
     import json
 
     out = data_dir / "pairs.jsonl"
@@ -56,6 +58,7 @@ async def loadtest_setup(data_dir: Path, pairs: int) -> list[dict[str, str]]:
         str(out),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     _, err = await proc.communicate()
     if proc.returncode != 0:
@@ -76,14 +79,17 @@ def parse_metrics(text: str) -> dict[str, float]:
 
 
 class Server:
-    """One run of ``collab serve`` on a free port, pinned to ``cpu`` with taskset."""
+    """One run of ``collab serve`` on a free port, pinned to ``cpu`` with taskset; its output goes
+    to ``<data_dir>/<name>.log`` (several workers share one data directory)."""
 
-    def __init__(self, data_dir: Path, *, cpu: int | None, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, cpu: int | None, env: Mapping[str, str] | None = None, name: str = "server"
+    ) -> None:
         self.data_dir = data_dir
         self.cpu = cpu
         self.env = dict(env or {})
         self.port = free_port()
-        self.log_path = data_dir / "server.log"
+        self.log_path = data_dir / f"{name}.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.ps: psutil.Process | None = None
 
@@ -185,10 +191,14 @@ class Server:
         return self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[since:]
 
 
-class RssSampler:
-    """Samples the server's RSS every ``interval`` seconds; keeps the peak."""
+class HasRss(Protocol):
+    def rss(self) -> int: ...
 
-    def __init__(self, server: Server, interval: float = 0.5) -> None:
+
+class RssSampler:
+    """Samples the server's RSS (a cluster's: its workers' sum) every ``interval`` seconds; keeps the peak."""
+
+    def __init__(self, server: HasRss, interval: float = 0.5) -> None:
         self.server = server
         self.interval = interval
         self.peak = 0
