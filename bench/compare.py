@@ -112,19 +112,32 @@ def _runs(results: dict[str, Any], phase: str) -> list[dict[str, Any]]:
 
 
 def sizing_table(results: dict[str, Any]) -> str | None:
-    """The README's sizing table from the load runs (and the ramps' most pairs held), or None."""
-    loads = [r for r in _runs(results, "load") if r.get("pairs_per_core")]
-    if not loads:
+    """The README's sizing table: pairs per core at each deployment's ramp's largest step held (the
+    load phase's figure when no ramp ran), or None when no load ran."""
+    best: dict[str, tuple[dict[str, Any], str]] = {}
+    for r in _runs(results, "load"):
+        if r.get("pairs_per_core"):
+            best[r["deployment"]] = (r, f"load, {r['pairs']:,} pairs")
+    labels = {r["deployment"]: r["label"] for r in [*_runs(results, "load"), *_runs(results, "ramp")]}
+    held: dict[str, int | None] = {}
+    for r in _runs(results, "ramp"):
+        held[r["deployment"]] = r.get("best_pairs_held")
+        steps = [s for s in r["steps"] if s["held"] and s.get("pairs_per_core")]
+        if steps:
+            top = max(steps, key=lambda s: s["pairs"])
+            best[r["deployment"]] = (top, f"ramp, {top['pairs']:,} pairs held")
+    if not best:
         return None
-    held = {r["deployment"]: r.get("best_pairs_held") for r in _runs(results, "ramp")}
     measured = [
         sizing.Measured(
-            label=r["label"],
-            pairs_per_core=r["pairs_per_core"],
-            ramp_held=held.get(r["deployment"]),
-            max_cores=1 if r["deployment"] == "sqlite" else None,
+            label=labels[key],
+            pairs_per_core=run["pairs_per_core"],
+            source=source,
+            ramp_held=held.get(key),
+            max_cores=1 if key == "sqlite" else None,
         )
-        for r in loads
+        for key, (run, source) in best.items()
     ]
-    per_pair = sum(r["keystrokes_per_pair_per_s"] for r in loads) / len(loads)
-    return sizing.sizing_markdown(measured, per_pair, loads[0]["rate_per_s"])
+    runs = [run for run, _ in best.values()]
+    per_pair = sum(r["keystrokes_per_pair_per_s"] for r in runs) / len(runs)
+    return sizing.sizing_markdown(measured, per_pair, runs[0]["rate_per_s"])

@@ -66,6 +66,8 @@ class Measured:
 
     label: str
     pairs_per_core: float | None
+    #: where pairs_per_core was measured, e.g. "load, 200 pairs" or "ramp, 1,000 pairs held"
+    source: str = ""
     ramp_held: int | None = None
     #: the deployment cannot use more than this many cores (SQLite: one process)
     max_cores: int | None = None
@@ -82,11 +84,11 @@ def _cores(pairs: int, m: Measured) -> str:
 
 def sizing_markdown(rows: Sequence[Measured], keystrokes_per_pair_per_s: float, rate: float) -> str:
     """The README's sizing table and its assumptions."""
-    header = ["deployment", "pairs per core (measured)", "ramp: most pairs held on 1 core"]
+    header = ["deployment", "pairs per core (measured at)", "ramp: most pairs held on 1 core"]
     header += [f"cores for {name} ({pairs:,} pairs)" for name, pairs in SIZING_PAIRS]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for m in rows:
-        cells = [m.label, f"{m.pairs_per_core:,.0f}" if m.pairs_per_core else "-"]
+        cells = [m.label, f"{m.pairs_per_core:,.0f} ({m.source})" if m.pairs_per_core else "-"]
         cells.append(f"{m.ramp_held:,}" if m.ramp_held else "-")
         cells += [_cores(pairs, m) for _, pairs in SIZING_PAIRS]
         lines.append("| " + " | ".join(cells) + " |")
@@ -95,7 +97,9 @@ def sizing_markdown(rows: Sequence[Measured], keystrokes_per_pair_per_s: float, 
         "Assumptions: every pair types at once at the benchmark's rate (the typist "
         f"{rate:g} keystrokes/s, the partner {rate / 10:g}/s: {keystrokes_per_pair_per_s:.2f} keystrokes/s per pair); "
         "pairs per core = 1 / (server-side CPU per keystroke × keystrokes per pair per second), where the "
-        "server side is the workers, PostgreSQL and Redis together; cores = pairs / pairs per core / "
+        "server side is the workers, PostgreSQL and Redis together, measured at the ramp's largest step "
+        "held when a ramp ran (the CPU per keystroke falls as the load grows: group commits batch more), "
+        "else at the load phase's; cores = pairs / pairs per core / "
         f"{1 - HEADROOM:g} ({HEADROOM:.0%} headroom for spikes, reconnections after a failure and a lost "
         "worker), rounded up (the exact figure in brackets). Memory, network and PostgreSQL's disk "
         "(one fsync per group commit per worker) are not in the table.",
