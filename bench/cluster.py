@@ -26,6 +26,8 @@ from bench.engines import Engines
 from bench.server import Server, loadtest_setup
 
 LAYOUTS = ("same", "split")
+#: the embedded database's file in a data directory (settings.Settings.database_path)
+SQLITE_FILE = "collab.sqlite3"
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,14 @@ async def seed(
     deployment: Deployment, data: Path, pairs: int, engines: Engines | None
 ) -> tuple[dict[str, str], list[dict[str, str]]]:
     """A fresh database with the load-test school; returns the workers' environment and the rows."""
-    env: dict[str, str] = {}
-    if deployment.backend == "postgres":
-        if engines is None:
-            raise ValueError("PostgreSQL deployments need the engines started")
-        env = {"COLLAB_DATABASE": engines.fresh_database(), "COLLAB_REDIS": engines.redis_url}
+    if deployment.backend == "sqlite":
+        return {}, await loadtest_setup(data, pairs)
+    if engines is None:
+        raise ValueError("PostgreSQL deployments need the engines started")
+    env = {"COLLAB_DATABASE": engines.fresh_database(), "COLLAB_REDIS": engines.redis_url}
     rows = await loadtest_setup(data, pairs, env=env)
+    if (data / SQLITE_FILE).exists():
+        raise RuntimeError(f"collab loadtest-setup wrote {data / SQLITE_FILE}: it ignored COLLAB_DATABASE")
     return env, rows
 
 
@@ -149,7 +153,8 @@ async def seed(
 async def started(
     deployment: Deployment, data: Path, env: dict[str, str], cpu: int | None, engines: Engines | None
 ) -> AsyncIterator[Cluster]:
-    """The deployment's workers started (all pinned to ``cpu``), stopped gracefully after the block."""
+    """The deployment's workers started (all pinned to ``cpu``), stopped gracefully after the block.
+    A SQLite deployment's CPU is its one process's: the engines (if running) are not its parts."""
     workers = [
         Server(data, cpu=cpu, env=env, name=f"worker-{i + 1}" if deployment.workers > 1 else "server")
         for i in range(deployment.workers)
@@ -158,6 +163,8 @@ async def started(
         failures = [e for e in await asyncio.gather(*(w.start() for w in workers), return_exceptions=True) if e]
         if failures:
             raise failures[0]
-        yield Cluster(workers, layout=deployment.layout, engines=engines)
+        yield Cluster(workers, layout=deployment.layout, engines=engines if deployment.backend == "postgres" else None)
+        if deployment.backend == "postgres" and (data / SQLITE_FILE).exists():
+            raise RuntimeError(f"the workers wrote {data / SQLITE_FILE}: they ignored COLLAB_DATABASE")
     finally:
         await asyncio.gather(*(w.stop() for w in workers))

@@ -85,13 +85,17 @@ def ramp_comparison(runs: Sequence[dict[str, Any]]) -> str:
 def limits_note(runs: Sequence[dict[str, Any]], pinning: str) -> str:
     """What bounds the figures of a run on this machine, in words."""
     workers = max((r.get("workers", 1) for r in runs), default=1)
+    several = (
+        f" {workers} workers on it cannot hold more than one worker does (they share it and add the Redis hop): "
+        f"the {workers}-worker rows show the cost of crossing workers, not the gain of more cores."
+        if workers > 1
+        else ""
+    )
     return (
         f"Cores: {pinning}. Every worker, PostgreSQL and Redis share the server's core, the generator has the "
-        "other: CPU per keystroke and pairs per core are per-core costs, not a machine's throughput. "
-        f"The ramp measures what that one core holds: {workers} workers on it cannot hold more than one "
-        "(they share it and add the Redis hop), so its 2-worker row shows the cost of crossing workers, "
-        "not the gain of a second core. p99 with PostgreSQL includes one fsync per group commit "
-        "(fsync and synchronous_commit on)."
+        "other: CPU per keystroke and pairs per core are per-core costs, not a machine's throughput, and a "
+        f"ramp measures what that one core holds.{several} p99 with PostgreSQL includes one fsync per group "
+        "commit (fsync and synchronous_commit on)."
     )
 
 
