@@ -117,10 +117,10 @@ def _runs(results: dict[str, Any], phase: str) -> list[dict[str, Any]]:
 
 def sizing_table(results: dict[str, Any]) -> str | None:
     """The README's sizing table: pairs per core at each deployment's ramp's largest step held (the
-    load phase's figure when no ramp ran), or None when no load ran."""
+    load phase's figure, if it had no errors, when no ramp ran), or None when nothing qualifies."""
     best: dict[str, tuple[dict[str, Any], str]] = {}
     for r in _runs(results, "load"):
-        if r.get("pairs_per_core"):
+        if r.get("pairs_per_core") and r["errors_total"] == 0:  # a frame lost is CPU not spent
             best[r["deployment"]] = (r, f"load, {r['pairs']:,} pairs")
     labels = {r["deployment"]: r["label"] for r in [*_runs(results, "load"), *_runs(results, "ramp")]}
     held: dict[str, int | None] = {}

@@ -300,7 +300,12 @@ async def run_load(
     }
     server_cores = 1 if cluster.first.cpu is not None else (os.cpu_count() or 1)
     result["limited_by"] = sizing.limited_by(
-        result["server_cpu_pct"], server_cores, result["generator_cpu_pct"], result["other_cpu_pct"], result["held"]
+        result["server_cpu_pct"],
+        server_cores,
+        result["generator_cpu_pct"],
+        result["other_cpu_pct"],
+        result["held"],
+        errors_total,
     )
     return result
 

@@ -219,7 +219,9 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
             (
                 f"{TARGET_PAIRS:,} pairs at {TARGET_RATE:g}/s, p99 < {LATENCY_TARGET_MS:g} ms, no errors",
                 None,
-                f"not run at that scale (largest: {tried:,} pairs)",
+                f"not run at that scale (largest: {tried:,} pairs)"
+                if candidates
+                else "the embedded server (SQLite) was not measured (with --backend postgres: add --compare)",
             )
         )
     memory = results.get("memory", {})

@@ -45,18 +45,28 @@ def cores_needed(pairs: int, per_core: float, headroom: float = HEADROOM) -> flo
 
 
 def limited_by(
-    server_cpu_pct: float, server_cores: int, generator_cpu_pct: float, other_cpu_pct: float, held: bool
+    server_cpu_pct: float,
+    server_cores: int,
+    generator_cpu_pct: float,
+    other_cpu_pct: float,
+    held: bool,
+    errors: int = 0,
 ) -> str:
     """What bounds a run's figures, in words."""
-    notes = []
+    notes = [f"{errors:,} errors (lost or refused frames, failed connections)"] if errors else []
+    cpu_bound = False
     if server_cpu_pct >= SATURATED_PCT * server_cores:
+        cpu_bound = True
         notes.append(f"server side CPU-bound ({server_cpu_pct:g} % of {server_cores} core(s))")
     if generator_cpu_pct >= SATURATED_PCT:
+        cpu_bound = True
         notes.append(f"generator CPU-bound ({generator_cpu_pct:g} % of its core)")
     if other_cpu_pct > DISTURBED_PCT:
         notes.append(f"disturbed ({other_cpu_pct:g} % CPU used by other processes)")
+    if not held and not errors and not cpu_bound:
+        notes.append("latency (commits, relay) missed the target without saturating a core")
     if not notes:
-        notes.append("not CPU-bound" + ("" if held else ": latency (commits, relay) missed the target"))
+        notes.append("not CPU-bound")
     return "; ".join(notes)
 
 

@@ -53,6 +53,8 @@ def test_limited_by_names_what_was_saturated() -> None:
     assert "generator CPU-bound" in sizing.limited_by(50.0, 1, 95.0, 1.0, held=True)
     assert "disturbed" in sizing.limited_by(50.0, 1, 40.0, 30.0, held=True)
     assert sizing.limited_by(50.0, 1, 40.0, 1.0, held=True) == "not CPU-bound"
+    assert "without saturating" in sizing.limited_by(50.0, 1, 40.0, 1.0, held=False)
+    assert sizing.limited_by(50.0, 1, 40.0, 1.0, held=False, errors=3).startswith("3 errors")
 
 
 def _load(key: str, label: str, per_core: float, pairs: int = 200) -> dict[str, object]:
