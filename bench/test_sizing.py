@@ -67,6 +67,7 @@ def _load(key: str, label: str, per_core: float, pairs: int = 200) -> dict[str, 
         "keystrokes_per_pair_per_s": 2.2,
         "rate_per_s": 2.0,
         "held": True,
+        "errors_total": 0,
     }
 
 
@@ -96,6 +97,9 @@ def test_sizing_table_prefers_the_ramps_largest_held_step() -> None:
     assert rows["PG, 1"].endswith("| 10 | 334 |")
     assert "700 (load, 200 pairs)" in rows["SQLite, 1 process"]
     assert "beyond one process" in rows["SQLite, 1 process"]
+    # a run with errors (frames lost) gives no figure
+    results["load"]["deployments"][0]["errors_total"] = 5
+    assert "SQLite" not in (compare.sizing_table(results) or "")
 
 
 def test_tree_cpu_counts_children_that_already_ended() -> None:
