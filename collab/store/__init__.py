@@ -53,7 +53,7 @@ class Store:
         self.tasks = TaskStore(db)
         self.blog = BlogStore(db)
         self.follow_up = FollowUpStore(db)
-        self.throttles = ThrottleStore(db, self.schools)
+        self.throttles = ThrottleStore(db)
 
     @classmethod
     async def open(cls, target: str | Path, *, synchronous: str = "FULL") -> Store:
