@@ -54,6 +54,9 @@ class AccountStore:
         suffix = 1
         while True:
             login = base_login if suffix == 1 else f"{base_login}-{suffix}"
+            if await self.get_user_by_login(login) is not None:  # taken: no insert (it would use up an id)
+                suffix += 1
+                continue
             async with self.db.write() as conn:
                 changed = await conn.execute(
                     "INSERT INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?) "

@@ -90,6 +90,9 @@ class BlogStore:
         instant, on another worker), that post is returned as it is."""
         now = time.time()
         status = "submitted" if moderated else "published"
+        existing = await self.post_of_document(doc_id)
+        if existing is not None:
+            return existing
         async with self.db.write() as conn:
             # The unique doc_id decides, on both engines: a concurrent insert waits, then does nothing.
             row = await conn.fetchone(

@@ -55,6 +55,11 @@ class SchoolStore:
     # -- communes and schools ------------------------------------------------------------
 
     async def ensure_school(self, commune: str, name: str) -> School:
+        found = await self._school_id(commune, name)
+        if found is not None:  # no insert: a refused one would still use up an id on PostgreSQL
+            school = await self.get_school(found)
+            assert school is not None
+            return school
         now = time.time()
         async with self.db.write() as conn:
             await conn.execute(
@@ -65,14 +70,18 @@ class SchoolStore:
                 "SELECT id, ?, ? FROM communes WHERE name = ? ON CONFLICT DO NOTHING",
                 (name, now, commune),
             )
+        school_id = await self._school_id(commune, name)
+        assert school_id is not None
+        school = await self.get_school(school_id)
+        assert school is not None
+        return school
+
+    async def _school_id(self, commune: str, name: str) -> int | None:
         row = await self.db.fetchone(
             "SELECT s.id FROM schools s JOIN communes c ON c.id = s.commune_id WHERE c.name = ? AND s.name = ?",
             (commune, name),
         )
-        assert row is not None
-        school = await self.get_school(int(row[0]))
-        assert school is not None
-        return school
+        return int(row[0]) if row else None
 
     async def commune_name(self, commune_id: int) -> str | None:
         row = await self.db.fetchone("SELECT name FROM communes WHERE id = ?", (commune_id,))
@@ -286,7 +295,7 @@ class SchoolStore:
             "JOIN class_pupils p ON p.user_id = u.id JOIN classes c ON c.id = p.class_id "
             f"WHERE c.school_id IN ({marks}) "
             "AND (lower(u.display_name) LIKE ? ESCAPE '!' OR lower(u.login) LIKE ? ESCAPE '!') "
-            "ORDER BY u.display_name LIMIT 50",
+            "ORDER BY u.display_name, u.id, c.id LIMIT 50",
             (*sorted(school_ids), pattern, pattern),
         )
         return [(_user(r[0:4]), _school_class(r[4:])) for r in rows]
