@@ -72,9 +72,7 @@ class Store:
         self.throttles = ThrottleStore(db)
 
     @classmethod
-    async def open(
-        cls, target: str | Path, *, synchronous: str = "FULL", pool: PoolOptions | None = None
-    ) -> Store:
+    async def open(cls, target: str | Path, *, synchronous: str = "FULL", pool: PoolOptions | None = None) -> Store:
         """The store at ``target``: a SQLite file's path, or a ``postgresql://`` URL (whose
         connections ``pool`` sizes)."""
         return cls(await open_database(target, synchronous=synchronous, pool=pool))

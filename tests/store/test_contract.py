@@ -336,7 +336,9 @@ async def scenario(store: Store) -> list[tuple[str, Any]]:
     return note.entries
 
 
-async def test_every_store_area_answers_the_same_on_both_engines(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+async def test_every_store_area_answers_the_same_on_both_engines(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     transcripts = {}
     for engine in ("sqlite", "postgres"):
         store = await open_store(engine, tmp_path, request)

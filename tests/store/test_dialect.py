@@ -43,7 +43,7 @@ def test_rewritten_statements_are_cached() -> None:
 
 
 def test_pieces_give_the_statement_back() -> None:
-    sql = "SELECT 'a;b', \"c\"\"d\" -- e;f\n/* g */ FROM t"
+    sql = 'SELECT \'a;b\', "c""d" -- e;f\n/* g */ FROM t'
     parts = list(pieces(sql))
     assert "".join(text for _, text in parts) == sql
     assert parts == [
