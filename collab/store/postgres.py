@@ -126,6 +126,12 @@ class PostgresDatabase(Database):
                 "autocommit": True,
                 "connect_timeout": max(1, round(options.connect_timeout)),
                 "application_name": "binome",
+                # A machine that vanishes (no reset from its side) is noticed within seconds.
+                "keepalives": 1,
+                "keepalives_idle": 5,
+                "keepalives_interval": 2,
+                "keepalives_count": 3,
+                "tcp_user_timeout": 10_000,
             },
             configure=_configure,
             name="binome",
@@ -184,10 +190,20 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
         """One READ COMMITTED transaction on one pooled connection: committed when the block ends,
-        rolled back on error."""
+        rolled back on error. A connection found dead at BEGIN is replaced once; a failure after
+        that is the caller's :class:`StorageUnavailable` (the block is never run twice)."""
         with writing():
-            async with self._connection() as conn, conn.transaction():
-                yield _PgTransaction(conn)
+            for attempt in (1, 2):
+                begun = False
+                try:
+                    async with self._connection() as conn, conn.transaction():
+                        begun = True
+                        yield _PgTransaction(conn)
+                    return
+                except StorageUnavailable:
+                    # Nothing was done before BEGIN: a dead pooled connection there is tried again.
+                    if begun or attempt == 2 or not await self._back():
+                        raise
 
     async def append_updates(self, batch: Sequence[tuple[str, bytes, int | None, float]]) -> list[int]:
         """The group commit: BEGIN, each document's lock (in one order: two workers appending to the
@@ -315,15 +331,14 @@ class PostgresDatabase(Database):
         async with self._probe_lock:
             if not self._down:
                 return True
-            now = time.monotonic()
-            if now < self._next_try:
+            if time.monotonic() < self._next_try:
                 return False
-            self._next_try = now + self.options.retry_interval
             try:
                 probe = await AsyncConnection.connect(
                     self._url, autocommit=True, connect_timeout=max(1, round(self.options.connect_timeout))
                 )
             except psycopg.Error:
+                self._next_try = time.monotonic() + self.options.retry_interval
                 return False
             await probe.close()
             await self._pool.check()
