@@ -309,3 +309,32 @@ async def test_a_restart_while_idle_costs_no_request(postgres_server: Postgres, 
         assert (await store.accounts.get_user(user.id)).display_name == "Léa B."  # type: ignore[union-attr]
     finally:
         await store.close()
+
+
+async def test_a_failed_group_commit_leaves_nothing_and_the_next_one_goes_on(migrated_postgres_url: str) -> None:
+    db = await PostgresDatabase.open(migrated_postgres_url, TEST_POOL)
+    try:
+        with pytest.raises(psycopg.errors.NotNullViolation):
+            await db.append_updates([("d", b"a", None, 1.0), ("d", None, None, 2.0)])  # type: ignore[list-item]
+        assert await db.fetchall("SELECT seq FROM doc_updates") == []
+        assert await db.append_updates([("d", b"a", None, 1.0), ("e", b"b", None, 1.0), ("d", b"c", None, 1.0)]) == [
+            1,
+            1,
+            2,
+        ]
+    finally:
+        await db.close()
+
+
+async def test_commits_wait_for_the_wal_whatever_the_database_says(migrated_postgres_url: str) -> None:
+    with psycopg.connect(migrated_postgres_url, autocommit=True) as connection:
+        connection.execute(
+            "ALTER DATABASE " + migrated_postgres_url.rsplit("/", 1)[1] + " SET synchronous_commit = off"
+        )
+    db = await PostgresDatabase.open(migrated_postgres_url, TEST_POOL)
+    try:
+        async with db.write() as tx:
+            assert await tx.fetchone("SHOW synchronous_commit") == ("on",)
+            assert await tx.fetchone("SHOW transaction_isolation") == ("read committed",)
+    finally:
+        await db.close()
