@@ -36,23 +36,24 @@ Row = Sequence[Any]
 Params = Sequence[object] | dict[str, object]
 
 
-#: Set while this task holds a write transaction: a read on the database then (not on the
-#: transaction) is a bug on PostgreSQL, where it runs on another connection: it does not see the
-#: transaction's writes, and may wait for a connection the pool no longer has. Both engines refuse it.
-_writing: contextvars.ContextVar[bool] = contextvars.ContextVar("writing", default=False)
+#: The databases on which this task holds a write transaction. A read on such a database then
+#: (not on the transaction) is a bug on PostgreSQL, where it runs on another connection: it does not
+#: see the transaction's writes, and may wait for a connection the pool no longer has. Both engines
+#: refuse it, and a nested write (a deadlock on SQLite's lock).
+_writing: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("writing", default=frozenset())
 
 
-def check_not_writing() -> None:
-    """Refuse a read or a nested write on the database while this task holds a write transaction."""
-    if _writing.get():
+def check_not_writing(db: object) -> None:
+    """Refuse a read or a write on ``db`` while this task holds a write transaction on it."""
+    if id(db) in _writing.get():
         raise RuntimeError("inside a write transaction, read and write through it (tx.fetchone, tx.execute)")
 
 
 @contextlib.contextmanager
-def writing() -> Iterator[None]:
-    """Mark this task as holding a write transaction for the block."""
-    check_not_writing()
-    token = _writing.set(True)
+def writing(db: object) -> Iterator[None]:
+    """Mark this task as holding a write transaction on ``db`` for the block."""
+    check_not_writing(db)
+    token = _writing.set(_writing.get() | {id(db)})
     try:
         yield
     finally:
@@ -114,6 +115,11 @@ class Transaction(abc.ABC):
     async def lock(self, key: str) -> None:
         """Hold ``key`` until this transaction ends: read-then-write blocks on one key run one
         at a time across every worker. (SQLite serializes every write transaction already.)"""
+
+    @abc.abstractmethod
+    async def try_lock(self, key: str) -> bool:
+        """Hold ``key`` until this transaction ends if nobody holds it; False (at once) if another
+        transaction does: for work that one worker does and the others skip (compaction)."""
 
 
 class Database(abc.ABC):
@@ -190,6 +196,9 @@ class _SqliteTransaction(Transaction):
     async def lock(self, key: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already holds SQLite's one write lock."""
 
+    async def try_lock(self, key: str) -> bool:
+        return True  # the one write lock is held: nobody else holds anything
+
 
 class SqliteDatabase(Database):
     """One aiosqlite connection in autocommit mode; writes go through :meth:`write`.
@@ -229,13 +238,13 @@ class SqliteDatabase(Database):
         await self.conn.close()
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
-        check_not_writing()
+        check_not_writing(self)
         async with self.conn.execute(sql, params) as cur:
             row = await cur.fetchone()
         return tuple(row) if row is not None else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        check_not_writing()
+        check_not_writing(self)
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
@@ -263,7 +272,7 @@ class SqliteDatabase(Database):
 
         This process is the only writer (SQLite is the one-process engine), so the rooms' own
         numbering is the log's: each document continues after its highest sequence number."""
-        check_not_writing()
+        check_not_writing(self)
         async with self._write_lock:
             # aiosqlite has no public "run this callable on the connection's thread".
             seqs: list[int] = await self.conn._execute(_append_updates, self.conn._conn, list(batch))  # type: ignore[no-untyped-call]
@@ -272,7 +281,7 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error)."""
-        with writing():
+        with writing(self):
             async with self._write_lock:
                 await self.conn.execute("BEGIN IMMEDIATE")
                 try:

@@ -95,6 +95,11 @@ class _PgTransaction(Transaction):
         snapshot sees what the previous holder committed (READ COMMITTED)."""
         await self._conn.execute(_LOCK, (key,))
 
+    async def try_lock(self, key: str) -> bool:
+        cur = await self._conn.execute("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
+        row = await cur.fetchone()
+        return bool(row and row[0])
+
 
 class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database (see the module's docstring)."""
@@ -170,29 +175,31 @@ class PostgresDatabase(Database):
         return await self._read(sql, params, one=False)
 
     async def _read(self, sql: str, params: Params, *, one: bool) -> list[Row]:
-        check_not_writing()
+        check_not_writing(self)
         query = to_postgres(sql)
-        # A read changes nothing: when its connection turns out dead (PostgreSQL restarted while it
-        # sat in the pool), it is tried once more on a new one.
-        for attempt in (1, 2):
-            try:
-                async with self._connection() as conn:
-                    cur = await conn.execute(query, params)
-                    if one:
-                        row = await cur.fetchone()
-                        return [row] if row is not None else []
-                    return list(await cur.fetchall())
-            except StorageUnavailable:
-                if attempt == 2 or not await self._back():
-                    raise
-        raise AssertionError("unreachable")
+        try:
+            return await self._read_once(query, params, one=one)
+        except StorageUnavailable:
+            # A read changes nothing: when its connection turns out dead (PostgreSQL restarted while
+            # it sat in the pool), it is tried once more on a new one.
+            if not await self._back():
+                raise
+        return await self._read_once(query, params, one=one)
+
+    async def _read_once(self, query: str, params: Params, *, one: bool) -> list[Row]:
+        async with self._connection() as conn:
+            cur = await conn.execute(query, params)
+            if one:
+                row = await cur.fetchone()
+                return [row] if row is not None else []
+            return list(await cur.fetchall())
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
         """One READ COMMITTED transaction on one pooled connection: committed when the block ends,
         rolled back on error. A connection found dead at BEGIN is replaced once; a failure after
         that is the caller's :class:`StorageUnavailable` (the block is never run twice)."""
-        with writing():
+        with writing(self):
             for attempt in (1, 2):
                 begun = False
                 try:
@@ -209,7 +216,7 @@ class PostgresDatabase(Database):
         """The group commit: BEGIN, each document's lock (in one order: two workers appending to the
         same documents never wait for each other in a circle), the insert and COMMIT, in one round
         trip (pipeline mode). ``synchronous_commit`` is on: COMMIT returns once the WAL is flushed."""
-        check_not_writing()
+        check_not_writing(self)
         if not batch:
             return []
         docs = sorted({doc_id for doc_id, _, _, _ in batch})

@@ -338,3 +338,28 @@ async def test_commits_wait_for_the_wal_whatever_the_database_says(migrated_post
             assert await tx.fetchone("SHOW transaction_isolation") == ("read committed",)
     finally:
         await db.close()
+
+
+async def test_a_lock_held_by_one_worker_is_refused_to_another_until_its_transaction_ends(
+    migrated_postgres_url: str,
+) -> None:
+    held, tried = asyncio.Event(), asyncio.Event()
+
+    async def holder(store: Store) -> None:
+        async with store.db.write() as tx:
+            assert await tx.try_lock("compaction:d")
+            held.set()
+            await asyncio.wait_for(tried.wait(), 5)
+
+    async def other(store: Store) -> list[bool]:
+        await asyncio.wait_for(held.wait(), 5)
+        async with store.db.write() as tx:
+            got = [await tx.try_lock("compaction:d"), await tx.try_lock("compaction:e")]
+        tried.set()
+        return got
+
+    async with workers(migrated_postgres_url, 2) as (one, two):
+        _, got = await asyncio.gather(holder(one), other(two))
+        assert got == [False, True]
+        async with two.db.write() as tx:
+            assert await tx.try_lock("compaction:d")  # the holder's transaction ended

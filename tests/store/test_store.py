@@ -188,3 +188,20 @@ async def test_class_codes_are_unique_and_unambiguous(store: Store) -> None:
     assert found == classes[0]
     assert await store.schools.archive_year(school.id, "2026-2027") == 30
     assert await store.schools.get_class_by_code(classes[0].code) is None  # archived classes cannot be joined
+
+
+async def test_inside_a_write_the_database_is_used_through_the_transaction(store: Store, tmp_path: Path) -> None:
+    """A read beside the transaction would run on another connection on PostgreSQL (not seeing the
+    transaction's writes, and waiting for a connection the pool may not have): both engines refuse it."""
+    other = await Store.open(tmp_path / "other.sqlite3")
+    try:
+        async with store.db.write() as tx:
+            with pytest.raises(RuntimeError, match="through it"):
+                await store.db.fetchone("SELECT 1")
+            with pytest.raises(RuntimeError, match="through it"):
+                await store.db.append_updates([("d", b"x", None, 0.0)])
+            assert await tx.fetchone("SELECT 1") == (1,)
+            assert await other.db.fetchone("SELECT 2") == (2,)  # another database may be read (a copy)
+        assert await store.db.fetchone("SELECT 3") == (3,)
+    finally:
+        await other.close()
