@@ -54,7 +54,8 @@ class DocumentStore:
     ) -> Document:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (doc_id, title, time.time(), class_id, pair_id),
             )
         doc = await self.get_document(doc_id)
@@ -156,14 +157,8 @@ class DocumentStore:
 
     async def append_updates(self, doc_id: str, updates: Iterable[tuple[bytes, int | None, float]]) -> None:
         """Add (update, author, time) to a document's log, after what is there: for imports and
-        the demo (live edits go through the hub's group commit)."""
-        async with self.db.write() as conn:
-            row = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
-            last = int(row[0]) if row else 0
-            await conn.executemany(
-                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(doc_id, last + i, data, author, at) for i, (data, author, at) in enumerate(updates, start=1)],
-            )
+        the demo (live edits go through the hub's group commit, numbered the same way)."""
+        await self.db.append_updates([(doc_id, data, author, at) for data, author, at in updates])
 
     # -- drafts --------------------------------------------------------------------------
 
@@ -184,6 +179,9 @@ class DocumentStore:
         the parent already has a next draft."""
         now = time.time()
         async with self.db.write() as conn:
+            # One next draft per text, across workers: both pupils asking at once get one draft and
+            # a Conflict, never a duplicate key.
+            await conn.lock(f"document:{parent_id}")
             row = await conn.fetchone(
                 "SELECT class_id, pair_id, draft, (SELECT id FROM documents WHERE parent_id = ?) "
                 "FROM documents WHERE id = ?",
