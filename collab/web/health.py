@@ -23,7 +23,16 @@ from collab.web.pages import hub_of
 
 async def healthz(request: Request) -> JSONResponse:
     hub = hub_of(request)
-    return JSONResponse({"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()})
+    settings: Settings = request.app.state.settings
+    return JSONResponse(
+        {
+            "status": "ok",
+            "rooms": len(hub.rooms),
+            "connections": hub.connection_count(),
+            # Which worker process answered (behind a load balancer, several do).
+            "worker": settings.worker_id,
+        }
+    )
 
 
 def may_scrape(request: Request, settings: Settings) -> bool:
