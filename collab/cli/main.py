@@ -127,7 +127,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
         )
         return 1
     try:
-        backup_database(settings.database_path, Path(args.file))
+        backup_database(Path(settings.store_target), Path(args.file))
     except FileNotFoundError as exc:
         print(f"collab: {exc}", file=sys.stderr)
         return 1
