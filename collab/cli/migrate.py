@@ -99,9 +99,15 @@ async def move(snapshot: Path, target_url: str, *, check_only: bool, batch_rows:
                 def progress(table: str, rows: int) -> None:
                     print(f"  {table}: {rows} rows", file=sys.stderr, flush=True)
 
-                report.copied = await copy_tables(
-                    source.db, target.db, tables, batch_rows=batch_rows, progress=progress
-                )
+                try:
+                    report.copied = await copy_tables(
+                        source.db, target.db, tables, batch_rows=batch_rows, progress=progress
+                    )
+                except Exception as exc:  # the engine's error, told as what it means for the target
+                    return report, (
+                        f"the copy failed and was rolled back: {target.db.describe()} holds no row of the "
+                        f"school; mend the cause and run the same command again ({type(exc).__name__}: {exc})"
+                    )
             await compare(source, target, tables, report)
         finally:
             await target.close()
