@@ -52,7 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(
         f"collab: serving http://{settings.host}:{settings.port} with {workers}; "
         f"database {settings.shown_database}; Redis {settings.shown_redis or 'none'}; "
-        f"media files in {settings.media_dir} (shared by every worker)",
+        f"media files in {settings.media_dir}{' (shared by every worker)' if settings.on_postgres else ''}",
         file=sys.stderr,
         flush=True,
     )

@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from tests.support.cli import collab
-from tests.support.server import REPO, free_port
+from tests.support.server import REPO, ServerThread, free_port, make_settings
 
 START_TIMEOUT = 60.0
 
@@ -128,3 +128,13 @@ def test_two_workers_share_one_port_and_a_dead_one_is_replaced(
         assert not psutil.pid_exists(pid)
     with pytest.raises(httpx.HTTPError):
         healthz(port)
+
+
+@pytest.mark.parametrize("monitoring", [True, False])
+def test_healthz_names_its_worker_to_the_monitoring_network_only(tmp_path: Path, monitoring: bool) -> None:
+    networks = ("127.0.0.0/8",) if monitoring else ("10.0.0.0/8",)
+    settings = make_settings(tmp_path / "data", metrics_networks=networks)
+    with ServerThread(settings) as server:
+        body = healthz(server.port)
+    assert body["status"] == "ok"
+    assert body.get("worker") == (settings.worker_id if monitoring else None)
