@@ -28,6 +28,10 @@ class SettingsRefused(Exception):
     """A setting (flag or environment variable) has a value the server cannot use."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database could not be opened (unreachable, refused, from a newer Binôme…)."""
+
+
 def add_command(
     sub: argparse._SubParsersAction[argparse.ArgumentParser],
     name: str,
@@ -69,7 +73,10 @@ def with_store(settings: Settings, action: Callable[[Store], Awaitable[T]], sync
     """Run ``action`` on the settings' store (SQLite file or PostgreSQL), closed afterwards."""
 
     async def run() -> T:
-        store = await Store.open(settings.store_target, synchronous=synchronous)
+        try:
+            store = await Store.open(settings.store_target, synchronous=synchronous)
+        except Exception as exc:  # the engine's own error, said with the database it is about
+            raise DatabaseUnavailable(f"cannot open the database {settings.shown_database}: {exc}") from exc
         try:
             return await action(store)
         finally:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from collab import words
 from collab.cli.admin import add_admin_commands
-from collab.cli.common import SettingsRefused, add_command, settings_from, with_store
+from collab.cli.common import DatabaseUnavailable, SettingsRefused, add_command, settings_from, with_store
 from collab.cli.migrate import add_migrate_command
 from collab.store import Store, backup_database
 
@@ -44,10 +44,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"collab: {problem}", file=sys.stderr)
         return 2
     configure_logging(settings)
-    if settings.on_postgres:
-        # Connect and migrate once, here, before any worker starts: an unreachable database is
-        # one clear error, and the workers never race to migrate.
-        with_store(settings, lambda store: store.db.schema_version())
+    # Open (and migrate) the database once, here, before any worker starts: a database that
+    # cannot be opened is one clear error, and workers never race to migrate.
+    with_store(settings, lambda store: store.db.schema_version())
     workers = "1 process" if settings.workers == 1 else f"{settings.workers} worker processes"
     print(
         f"collab: serving http://{settings.host}:{settings.port} with {workers}; "
@@ -223,3 +222,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsRefused as exc:
         print(f"collab: {exc}", file=sys.stderr)
         return 2
+    except DatabaseUnavailable as exc:
+        print(f"collab: {exc}", file=sys.stderr)
+        return 1

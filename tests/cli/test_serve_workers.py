@@ -112,6 +112,8 @@ def test_two_workers_share_one_port_and_a_dead_one_is_replaced(
     start = (tmp_path / "serve.log").read_text()
     assert "with 2 worker processes" in start and "postgresql://collab:***@127.0.0.1" in start
     assert "Redis redis://127.0.0.1" in start and f"media files in {tmp_path / 'data' / 'media'}" in start
+    # The workers got the parent's --database (a flag, not in their environment): no SQLite file.
+    assert not (tmp_path / "data" / "collab.sqlite3").exists()
 
     victim = min(pids)
     os.kill(victim, signal.SIGKILL)

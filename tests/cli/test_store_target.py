@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import collab
-from tests.support.server import ServerProcess, make_settings
+from tests.support.server import ServerProcess, free_port, make_settings
 from tests.support.yclient import YClient
 
 
@@ -106,3 +106,16 @@ def test_backup_on_postgresql_gives_the_pg_dump_command(tmp_path: Path, postgres
     assert url.replace("tres-secret", "***") in out.stderr and "tres-secret" not in out.stderr
     assert "media" in out.stderr  # and what pg_dump does not hold
     assert not (tmp_path / "copie.dump").exists()
+
+
+def test_a_database_that_cannot_be_opened_is_said_so(tmp_path: Path) -> None:
+    newer = tmp_path / "newer.sqlite3"  # written by a newer Binôme
+    with sqlite3.connect(newer) as db:
+        db.execute("PRAGMA user_version = 999")
+    unreachable = f"postgresql://collab:tres-secret@127.0.0.1:{free_port()}/binome"
+    for database, reason in ((str(newer), "schema version 999"), (unreachable, "")):
+        for command in (["users"], ["serve", "--port", str(free_port())]):
+            out = collab(*command, "--database", database, data=tmp_path / "data")
+            assert out.returncode == 1, out.stderr
+            assert "collab: cannot open the database" in out.stderr and reason in out.stderr
+            assert "Traceback" not in out.stderr and "tres-secret" not in out.stderr
