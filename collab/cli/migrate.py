@@ -15,15 +15,15 @@ from collab.cli.common import settings_from
 from collab.realtime.crdt import FATAL, stored_text
 from collab.settings import database_setting, without_password
 from collab.store import Store, backup_database
-from collab.store.transfer import Table, copy_tables, count_rows, document_ids, source_tables
+from collab.store.transfer import Table, copy_tables, count_rows, document_ids, source_tables, table_digest
 
 DESCRIPTION = """\
 Move a school's data from its SQLite file (the data directory of `collab serve`) into a
 PostgreSQL database: accounts, sign-in pictures and passwords, sessions and tokens, schools,
 classes, pairs, tasks, every document with its whole update log and snapshot, the blog, the
-follow-up, the médiathèque's rows and the throttles. Then every table's row count and every
-document's text (rebuilt from the target's snapshot and log) are compared with the source's;
-any difference is printed and the exit status is 1.
+follow-up, the médiathèque's rows and the throttles. Then every table (its row count and its
+rows) and every document's text (rebuilt from the target's snapshot and log, as the server
+reads it) are compared with the source's; any difference is printed and the exit status is 1.
 
 Stop the server first: what it writes after the copy began stays behind. The source is never
 changed (a consistent copy of it is read, brought to this version's schema).
@@ -45,6 +45,9 @@ class Report:
     copied: dict[str, int] = field(default_factory=dict)
     documents: int = 0
     differences: list[str] = field(default_factory=list)
+    #: Seconds spent copying and checking.
+    copy_seconds: float = 0.0
+    check_seconds: float = 0.0
 
 
 def source_file(directory: Path) -> Path:
@@ -52,11 +55,14 @@ def source_file(directory: Path) -> Path:
 
 
 async def compare(source: Store, target: Store, tables: list[Table], report: Report) -> None:
-    """Every table's row count, and every document's text as the server would read it."""
+    """Every table's rows (their count, then their contents), and every document's text as the
+    server would read it."""
     theirs, ours = await count_rows(source.db, tables), await count_rows(target.db, tables)
     for table in tables:
         if theirs[table.name] != ours[table.name]:
             report.differences.append(f"{table.name}: {theirs[table.name]} rows in the source, {ours[table.name]} here")
+        elif await table_digest(source.db, table) != await table_digest(target.db, table):
+            report.differences.append(f"{table.name}: the same number of rows, not the same rows")
     ids = await document_ids(source.db)
     extra = sorted(set(await document_ids(target.db)) - set(ids))
     report.differences.extend(f"document {doc_id}: not in the source" for doc_id in extra)
@@ -99,6 +105,7 @@ async def move(snapshot: Path, target_url: str, *, check_only: bool, batch_rows:
                 def progress(table: str, rows: int) -> None:
                     print(f"  {table}: {rows} rows", file=sys.stderr, flush=True)
 
+                started = time.monotonic()
                 try:
                     report.copied = await copy_tables(
                         source.db, target.db, tables, batch_rows=batch_rows, progress=progress
@@ -108,7 +115,10 @@ async def move(snapshot: Path, target_url: str, *, check_only: bool, batch_rows:
                         f"the copy failed and was rolled back: {target.db.describe()} holds no row of the "
                         f"school; mend the cause and run the same command again ({type(exc).__name__}: {exc})"
                     )
+                report.copy_seconds = time.monotonic() - started
+            started = time.monotonic()
             await compare(source, target, tables, report)
+            report.check_seconds = time.monotonic() - started
         finally:
             await target.close()
     finally:
@@ -145,9 +155,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"collab: {refusal}", file=sys.stderr)
         return 1
     seconds = time.monotonic() - started
-    copied = f"{len(report.copied)} tables, {sum(report.copied.values())} rows copied; " if report.copied else ""
+    copied = (
+        f"{len(report.copied)} tables, {sum(report.copied.values())} rows copied in {report.copy_seconds:.1f} s; "
+        if report.copied
+        else ""
+    )
     print(
-        f"collab: {copied}{report.documents} documents checked; {len(report.differences)} differences; {seconds:.1f} s",
+        f"collab: {copied}{report.documents} documents checked in {report.check_seconds:.1f} s; "
+        f"{len(report.differences)} differences; {seconds:.1f} s in all",
         file=sys.stderr,
     )
     for difference in report.differences:

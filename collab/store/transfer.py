@@ -11,6 +11,7 @@ check that follows the copy.
 from __future__ import annotations
 
 import graphlib
+import hashlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
@@ -90,6 +91,40 @@ async def document_ids(db: Database) -> list[str]:
     return sorted(str(row[0]) for row in rows)
 
 
+def _comparable(value: object) -> object:
+    """One column's value as both engines give it back (PostgreSQL's double for SQLite's integer
+    in a REAL column, ``memoryview`` for ``bytes``)."""
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, memoryview | bytearray):
+        return bytes(value)
+    return value
+
+
+async def table_digest(db: Database, table: Table, size: int = BATCH_ROWS) -> str:
+    """A fingerprint of the table's rows, whatever their order (each engine orders text its own
+    way): the sum of every row's SHA-256. Two tables with the same rows have the same one."""
+    total = 0
+    async for batch in _rows_by_key(db, table, size):
+        for row in batch:
+            digest = hashlib.sha256(repr(tuple(_comparable(v) for v in row)).encode()).digest()
+            total = (total + int.from_bytes(digest, "big")) % (1 << 256)
+    return f"{total:064x}"
+
+
+async def _rows_by_key(db: Database, table: Table, size: int) -> AsyncIterator[list[Row]]:
+    """The table's rows by its key, on either engine (a table without one in one read)."""
+    if not table.key:
+        yield [tuple(row) for row in await db.fetchall(f"SELECT {_columns(table)} FROM {quoted(table.name)}")]
+        return
+    async for batch in _after_key(db, table, size):
+        yield batch
+
+
+def _columns(table: Table) -> str:
+    return ", ".join(quoted(c) for c in table.columns)
+
+
 async def _batches(db: Database, table: Table, size: int) -> AsyncIterator[list[Row]]:
     """The table's rows, ``size`` at a time, in the order of its rowid or key (no OFFSET: each
     batch starts after the last one's key)."""
@@ -105,13 +140,19 @@ async def _batches(db: Database, table: Table, size: int) -> AsyncIterator[list[
                 yield [tuple(row[1:]) for row in rows]
             if len(rows) < size:
                 return
+    async for batch in _after_key(db, table, size):
+        yield batch
+
+
+async def _after_key(db: Database, table: Table, size: int) -> AsyncIterator[list[Row]]:
     key = ", ".join(quoted(c) for c in table.key)
     marks = ", ".join("?" for _ in table.key)
     positions = [table.columns.index(c) for c in table.key]
     last: tuple[object, ...] = ()
     while True:
         where = f"WHERE ({key}) > ({marks})" if last else ""
-        rows = await db.fetchall(f"SELECT {columns} FROM {source} {where} ORDER BY {key} LIMIT ?", (*last, size))
+        select = f"SELECT {_columns(table)} FROM {quoted(table.name)} {where} ORDER BY {key} LIMIT ?"
+        rows = await db.fetchall(select, (*last, size))
         if rows:
             last = tuple(rows[-1][p] for p in positions)
             yield [tuple(row) for row in rows]
