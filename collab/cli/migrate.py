@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import tempfile
 import time
@@ -26,7 +27,8 @@ rows) and every document's text (rebuilt from the target's snapshot and log, as 
 reads it) are compared with the source's; any difference is printed and the exit status is 1.
 
 Stop the server first: what it writes after the copy began stays behind. The source is never
-changed (a consistent copy of it is read, brought to this version's schema).
+changed: a consistent copy of it, made in $TMPDIR (as large as the SQLite file), is read and
+brought to this version's schema.
 
 The target must be an empty database (create it with `createdb -O binome binome`); it is
 brought to this version's schema first. The rows are copied in one transaction: if anything
@@ -82,48 +84,61 @@ async def compare(source: Store, target: Store, tables: list[Table], report: Rep
         report.documents += 1
 
 
-async def move(snapshot: Path, target_url: str, *, check_only: bool, batch_rows: int) -> tuple[Report, str | None]:
-    """Copy (unless ``check_only``) and compare; the report, or why nothing was done."""
-    report = Report()
-    source = await Store.open(snapshot)
+class Refused(Exception):
+    """Why the migration stopped (the target as it was, or as the message says)."""
+
+
+async def opened(stack: contextlib.AsyncExitStack, target: str | Path, what: str) -> Store:
     try:
-        target = await Store.open(target_url)
-        try:
-            tables = await source_tables(source.db)
-            versions = await source.db.schema_version(), await target.db.schema_version()
-            if versions[0] != versions[1]:
-                return report, f"the source has schema version {versions[0]}, the target {versions[1]}"
-            if not check_only:
-                held = {name: n for name, n in (await count_rows(target.db, tables)).items() if n}
-                if held:
-                    rows = ", ".join(f"{name} {n}" for name, n in sorted(held.items()))
-                    return report, (
-                        f"{target.db.describe()} already holds data ({rows}): a school moves into an empty "
-                        "database (drop it and create it anew to start again)"
-                    )
+        store = await Store.open(target)
+    except Exception as exc:  # the engine's own error, said with the database it is about
+        raise Refused(f"cannot open {what}: {exc}") from exc
+    stack.push_async_callback(store.close)
+    return store
 
-                def progress(table: str, rows: int) -> None:
-                    print(f"  {table}: {rows} rows", file=sys.stderr, flush=True)
 
-                started = time.monotonic()
-                try:
-                    report.copied = await copy_tables(
-                        source.db, target.db, tables, batch_rows=batch_rows, progress=progress
-                    )
-                except Exception as exc:  # the engine's error, told as what it means for the target
-                    return report, (
-                        f"the copy failed and was rolled back: {target.db.describe()} holds no row of the "
-                        f"school; mend the cause and run the same command again ({type(exc).__name__}: {exc})"
-                    )
-                report.copy_seconds = time.monotonic() - started
-            started = time.monotonic()
-            await compare(source, target, tables, report)
-            report.check_seconds = time.monotonic() - started
-        finally:
-            await target.close()
-    finally:
-        await source.close()
-    return report, None
+async def refuse_held_data(target: Store, tables: list[Table]) -> None:
+    held = {name: n for name, n in (await count_rows(target.db, tables)).items() if n}
+    if held:
+        rows = ", ".join(f"{name} {n}" for name, n in sorted(held.items()))
+        raise Refused(
+            f"{target.db.describe()} already holds data ({rows}): a school moves into an empty database "
+            "(drop it and create it anew to start again)"
+        )
+
+
+async def copy(source: Store, target: Store, tables: list[Table], batch_rows: int, report: Report) -> None:
+    def progress(table: str, rows: int) -> None:
+        print(f"  {table}: {rows} rows", file=sys.stderr, flush=True)
+
+    started = time.monotonic()
+    try:
+        report.copied = await copy_tables(source.db, target.db, tables, batch_rows=batch_rows, progress=progress)
+    except Exception as exc:  # the engine's error, told as what it means for the target
+        raise Refused(
+            f"the copy failed and was rolled back: {target.db.describe()} holds no row of the school; "
+            f"mend the cause and run the same command again ({type(exc).__name__}: {exc})"
+        ) from exc
+    report.copy_seconds = time.monotonic() - started
+
+
+async def move(snapshot: Path, target_url: str, *, check_only: bool, batch_rows: int) -> Report:
+    """Copy (unless ``check_only``) and compare; :class:`Refused` says why it stopped."""
+    report = Report()
+    async with contextlib.AsyncExitStack() as stack:
+        source = await opened(stack, snapshot, "the source")
+        target = await opened(stack, target_url, f"the database {without_password(target_url)}")
+        tables = await source_tables(source.db)
+        versions = await source.db.schema_version(), await target.db.schema_version()
+        if versions[0] != versions[1]:
+            raise Refused(f"the source has schema version {versions[0]}, the target {versions[1]}")
+        if not check_only:
+            await refuse_held_data(target, tables)
+            await copy(source, target, tables, batch_rows, report)
+        started = time.monotonic()
+        await compare(source, target, tables, report)
+        report.check_seconds = time.monotonic() - started
+    return report
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -150,10 +165,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         backup_database(source, snapshot)  # a consistent copy: the source itself is never changed
         verb = "checking" if args.check else "moving"
         print(f"collab: {verb} {source} → {shown}", file=sys.stderr, flush=True)
-        report, refusal = asyncio.run(move(snapshot, target, check_only=args.check, batch_rows=args.batch_rows))
-    if refusal is not None:
-        print(f"collab: {refusal}", file=sys.stderr)
-        return 1
+        try:
+            report = asyncio.run(move(snapshot, target, check_only=args.check, batch_rows=args.batch_rows))
+        except Refused as refused:
+            print(f"collab: {refused}", file=sys.stderr)
+            return 1
     seconds = time.monotonic() - started
     copied = (
         f"{len(report.copied)} tables, {sum(report.copied.values())} rows copied in {report.copy_seconds:.1f} s; "

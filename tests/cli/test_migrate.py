@@ -19,7 +19,7 @@ from collab.store import Store
 from collab.store.transfer import count_rows, document_ids, source_tables
 from tests.support.cli import collab
 from tests.support.data import publish, with_store
-from tests.support.server import run_async
+from tests.support.server import free_port, run_async
 from tests.support.web import DemoSchool
 
 #: What Léa and Noé typed, keystroke by keystroke (accents, an emoji, a line break).
@@ -206,3 +206,10 @@ def test_usage_errors_are_clear(tmp_path: Path, settings: Settings, school: Demo
     assert no_target.returncode == 2 and "--to postgresql://" in no_target.stderr
     helped = collab("migrate", "--help", data=None)
     assert "one transaction" in helped.stdout and "empty database" in helped.stdout
+
+
+def test_a_target_that_cannot_be_opened_is_said_so(settings: Settings, school: DemoSchool) -> None:
+    unreachable = f"postgresql://collab:tres-secret@127.0.0.1:{free_port()}/binome"
+    out = collab("migrate", "--from", str(settings.data_dir), "--to", unreachable, data=None)
+    assert out.returncode == 1 and "collab: cannot open the database postgresql://collab:***@" in out.stderr
+    assert "Traceback" not in out.stderr and "tres-secret" not in out.stderr
