@@ -16,6 +16,7 @@ from pycrdt import Doc, Text, merge_updates
 from collab.realtime.crdt import stored_text
 from collab.settings import Settings
 from collab.store import Store
+from collab.store.migrations import MIGRATIONS
 from collab.store.transfer import count_rows, document_ids, source_tables
 from tests.support.cli import collab
 from tests.support.data import publish, with_store
@@ -213,3 +214,25 @@ def test_a_target_that_cannot_be_opened_is_said_so(settings: Settings, school: D
     out = collab("migrate", "--from", str(settings.data_dir), "--to", unreachable, data=None)
     assert out.returncode == 1 and "collab: cannot open the database postgresql://collab:***@" in out.stderr
     assert "Traceback" not in out.stderr and "tres-secret" not in out.stderr
+
+
+def test_a_school_on_an_older_schema_moves_and_its_file_stays_as_it_was(tmp_path: Path, target: str) -> None:
+    """A school that last ran an older Binôme (schema 10): its data moves to this version's schema,
+    and its own file is left at version 10 for the old Binôme it may go back to."""
+    data = tmp_path / "old-school"
+    data.mkdir()
+    with sqlite3.connect(data / "collab.sqlite3") as db:
+        for _name, script in MIGRATIONS[:10]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version = 10")
+        db.execute(
+            "INSERT INTO users (login, display_name, role, created_at) VALUES ('m.ancien', 'M. Ancien', 'teacher', 1)"
+        )
+        db.execute("INSERT INTO documents (id, title, created_at) VALUES ('vieux', 'Vieux texte', 1.0)")
+        db.execute("INSERT INTO doc_updates VALUES ('vieux', 1, ?, NULL, 1.0)", (typed_updates("a")[0],))
+    out = collab("migrate", "--from", str(data), "--to", target, data=None)
+    assert out.returncode == 0, out.stderr
+    assert texts_in(target) == {"vieux": "a"}
+    assert collab("users", data=None, env={"COLLAB_DATABASE": target}).stdout.count("m.ancien") == 1
+    with sqlite3.connect(data / "collab.sqlite3") as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (10,)
