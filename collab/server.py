@@ -114,6 +114,7 @@ def uvicorn_config(settings: Settings, *, port: int | None = None) -> uvicorn.Co
         access_log=False,
         backlog=4096,
         timeout_graceful_shutdown=10,
+        forwarded_allow_ips=list(settings.forwarded_allow_ips),
     )
 
 

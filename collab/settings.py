@@ -120,6 +120,9 @@ class Settings:
     redis: str = ""
     #: Server processes on this machine (more than one needs PostgreSQL and Redis).
     workers: int = 1
+    #: Load balancers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto headers are
+    #: believed: the client address that sign-in throttles and /metrics see is then the real one.
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
     #: This process's name among the workers (each worker process draws its own at start).
     worker_id: str = field(default_factory=new_worker_id, compare=False)
 
@@ -223,6 +226,14 @@ def _networks(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tu
     return networks
 
 
+def _proxies(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Addresses or networks of trusted proxies, or "*" (any: only when nothing else can reach the port)."""
+    proxies = _list(env, name, default)
+    if proxies != ("*",):
+        _networks({name: ",".join(proxies)}, name, default)
+    return proxies
+
+
 def database_setting(raw: str, name: str = "COLLAB_DATABASE") -> str:
     """A database setting checked: "" (the data directory's SQLite file), a PostgreSQL URL with a
     host or socket, or a SQLite file's path."""
@@ -303,4 +314,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         database=database_setting(env.get("COLLAB_DATABASE", d.database)),
         redis=redis_setting(env.get("COLLAB_REDIS", d.redis)),
         workers=workers_setting(_int(env, "COLLAB_WORKERS", d.workers)),
+        forwarded_allow_ips=_proxies(env, "COLLAB_FORWARDED_ALLOW_IPS", d.forwarded_allow_ips),
     )

@@ -28,8 +28,11 @@ balancer: any worker serves any connection. The médiathèque's files stay in th
 directory (--data / COLLAB_DATA), which every worker of every machine must share (the same
 directory, or a network file system mounted at the same place).
 
+Behind a load balancer on another machine, COLLAB_FORWARDED_ALLOW_IPS names it (addresses or
+networks, comma-separated), so that sign-in throttles see the pupils' addresses, not its own.
+
 Every setting has an environment variable: COLLAB_DATA, COLLAB_DATABASE, COLLAB_REDIS,
-COLLAB_WORKERS, COLLAB_HOST, COLLAB_PORT."""
+COLLAB_WORKERS, COLLAB_HOST, COLLAB_PORT, COLLAB_FORWARDED_ALLOW_IPS."""
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -32,6 +32,15 @@ def test_database_redis_and_workers_from_the_environment() -> None:
     assert from_env({"COLLAB_DATABASE": "postgres://h/b"}).on_postgres  # libpq's other spelling
 
 
+def test_the_load_balancers_whose_forwarded_headers_are_believed() -> None:
+    assert from_env({}).forwarded_allow_ips == ("127.0.0.1", "::1")  # uvicorn's own default
+    settings = from_env({"COLLAB_FORWARDED_ALLOW_IPS": "10.0.0.5, 10.1.0.0/16"})
+    assert settings.forwarded_allow_ips == ("10.0.0.5", "10.1.0.0/16")
+    assert from_env({"COLLAB_FORWARDED_ALLOW_IPS": "*"}).forwarded_allow_ips == ("*",)
+    with pytest.raises(ValueError, match="COLLAB_FORWARDED_ALLOW_IPS: 'nginx' is not a network"):
+        from_env({"COLLAB_FORWARDED_ALLOW_IPS": "nginx"})
+
+
 def test_a_sqlite_file_elsewhere_is_a_database_too() -> None:
     settings = from_env({"COLLAB_DATABASE": "/var/lib/binome/ecole.sqlite3"})
     assert settings.store_target == Path("/var/lib/binome/ecole.sqlite3") and not settings.on_postgres

@@ -140,3 +140,15 @@ def test_healthz_names_its_worker_to_the_monitoring_network_only(tmp_path: Path,
         body = healthz(server.port)
     assert body["status"] == "ok"
     assert body.get("worker") == (settings.worker_id if monitoring else None)
+
+
+@pytest.mark.parametrize(("trusted", "seen_from_outside"), [(("127.0.0.1",), True), (("10.0.0.5",), False)])
+def test_forwarded_addresses_are_believed_from_the_load_balancers_only(
+    tmp_path: Path, trusted: tuple[str, ...], seen_from_outside: bool
+) -> None:
+    """/metrics is for the loopback network: a request relayed by a trusted balancer for an outside
+    client is refused; the same header from anyone else changes nothing."""
+    settings = make_settings(tmp_path / "data", forwarded_allow_ips=trusted)
+    with ServerThread(settings) as server, httpx.Client(timeout=5) as client:
+        metrics = client.get(f"http://127.0.0.1:{server.port}/metrics", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert metrics.status_code == (404 if seen_from_outside else 200)
