@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> BinomeApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await Store.open(settings.database_path, synchronous=settings.sqlite_synchronous)
+        store = await Store.open(settings.store_target, synchronous=settings.sqlite_synchronous)
         # The features that follow the rooms, each through the hub's hooks (collab.realtime.hooks):
         # the hub calls them in this order and imports none of them.
         agreements = AgreementDesk(store)
