@@ -49,14 +49,25 @@ class BlogStore:
         rows = await self.db.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
         return {int(r[0]): bytes(r[1]) for r in rows}
 
-    async def agree(self, doc_id: str, user_id: int, state_vector: bytes) -> None:
+    async def agree(self, doc_id: str, user_id: int, state_vector: bytes, *, upto_seq: int) -> dict[int, bytes] | None:
+        """Record ``user_id``'s agreement with ``state_vector`` (the version made of the log up to
+        ``upto_seq``) and return every agreement on the document, in one transaction under the
+        document's agreement lock: of two pupils agreeing at once on two workers, the second sees
+        the first. None (nothing recorded) when the log has updates after ``upto_seq``: the
+        version agreed with is not the latest any more."""
         async with self.db.write() as conn:
+            await conn.lock(f"agree:{doc_id}")
+            head = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
+            if head is not None and int(head[0]) > upto_seq:
+                return None
             await conn.execute(
                 "INSERT INTO agreements (doc_id, user_id, state_vector, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (doc_id, user_id) DO UPDATE SET state_vector = excluded.state_vector, "
                 "created_at = excluded.created_at",
                 (doc_id, user_id, state_vector, time.time()),
             )
+            rows = await conn.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
+        return {int(r[0]): bytes(r[1]) for r in rows}
 
     async def clear_agreements(self, doc_id: str, *, before: float) -> None:
         """Forget the agreements given before an edit made at ``before`` (not the newer ones)."""
@@ -78,30 +89,37 @@ class BlogStore:
         moderated: bool,
     ) -> Post:
         """The agreed text becomes a post (submitted or published), and its document closes: one
-        transaction, so a post never exists for a document still open, nor the reverse."""
+        transaction, so a post never exists for a document still open, nor the reverse. A document
+        has one post: publishing it again (two workers deciding at once) gives the one it has."""
         now = time.time()
         status = "submitted" if moderated else "published"
         async with self.db.write() as conn:
-            post_id = await conn.insert(
-                "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, "
-                "created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    class_id,
-                    doc_id,
-                    pair_id,
-                    task_id,
-                    title,
-                    body,
-                    state_vector,
-                    status,
-                    now,
-                    None if moderated else now,
-                ),
-            )
-            await conn.execute(
-                "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?", (DocStatus.PUBLISHED.value, doc_id)
-            )
-            await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
+            await conn.lock(f"agree:{doc_id}")
+            existing = await conn.fetchone("SELECT id FROM posts WHERE doc_id = ?", (doc_id,))
+            if existing is not None:
+                post_id = int(existing[0])
+            else:
+                post_id = await conn.insert(
+                    "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, "
+                    "created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        class_id,
+                        doc_id,
+                        pair_id,
+                        task_id,
+                        title,
+                        body,
+                        state_vector,
+                        status,
+                        now,
+                        None if moderated else now,
+                    ),
+                )
+                await conn.execute(
+                    "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?",
+                    (DocStatus.PUBLISHED.value, doc_id),
+                )
+                await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
         found = await self.get(post_id)
         assert found is not None
         return found
