@@ -49,13 +49,17 @@ class BlogStore:
         rows = await self.db.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
         return {int(r[0]): bytes(r[1]) for r in rows}
 
-    async def agree(self, doc_id: str, user_id: int, state_vector: bytes) -> dict[int, bytes]:
-        """Record this pupil's agreement; every agreement on the document after it (user → version).
-
-        Two pupils agreeing at the same instant on two workers: the document's lock makes one of
-        them see both agreements, never neither."""
+    async def agree(self, doc_id: str, user_id: int, state_vector: bytes, *, upto_seq: int) -> dict[int, bytes] | None:
+        """Record ``user_id``'s agreement with ``state_vector`` (the version made of the log up to
+        ``upto_seq``) and return every agreement on the document, in one transaction under the
+        document's agreement lock: of two pupils agreeing at once on two workers, the second sees
+        the first. None (nothing recorded) when the log has updates after ``upto_seq``: the
+        version agreed with is not the latest any more."""
         async with self.db.write() as conn:
             await conn.lock(f"document:{doc_id}")
+            head = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
+            if head is not None and int(head[0]) > upto_seq:
+                return None
             await conn.execute(
                 "INSERT INTO agreements (doc_id, user_id, state_vector, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (doc_id, user_id) DO UPDATE SET state_vector = excluded.state_vector, "

@@ -27,6 +27,10 @@ _TARGET_SELECT = (
 )
 
 
+#: Documents per query when many are asked at once (SQLite allows 32,766 parameters).
+_IDS_PER_QUERY = 500
+
+
 def _target(row: Any) -> DocumentTarget:
     return DocumentTarget(
         document=_document(row),
@@ -137,15 +141,33 @@ class DocumentStore:
         )
         return (row[0], float(row[1])) if row else None
 
-    async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:
-        """Replace the document's snapshot atomically (never with an older one)."""
+    async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> bool:
+        """Replace the document's snapshot atomically (never with an older one). One worker
+        compacts a document at a time: False (nothing written) while another one does."""
         async with self.db.write() as conn:
+            if not await conn.try_lock(f"compaction:{doc_id}"):
+                return False
             await conn.execute(
                 "INSERT INTO doc_snapshots (doc_id, data, upto_seq, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq, "
                 "created_at = excluded.created_at WHERE excluded.upto_seq >= doc_snapshots.upto_seq",
                 (doc_id, data, upto_seq, time.time()),
             )
+        return True
+
+    async def heads(self, doc_ids: Iterable[str]) -> dict[str, int]:
+        """The log's last number of each of these documents (those with no update are left out):
+        the rooms compare it with what they hold (collab.realtime.cluster's safety poll)."""
+        wanted = list(doc_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" for _ in chunk)
+            rows = await self.db.fetchall(
+                f"SELECT doc_id, MAX(seq) FROM doc_updates WHERE doc_id IN ({marks}) GROUP BY doc_id", chunk
+            )
+            found.update((str(r[0]), int(r[1])) for r in rows)
+        return found
 
     async def read_log(self, doc_id: str, after_seq: int = 0) -> list[StoredUpdate]:
         """The update log with authors and times (for replay and audits)."""

@@ -192,8 +192,8 @@ async def documents(store: Store, note: Transcript, w: dict[str, Any]) -> None:
 
 async def blog_and_drafts(store: Store, note: Transcript, w: dict[str, Any]) -> None:
     blog, doc, klass, pupils = store.blog, w["doc"], w["klass"], w["pupils"]
-    note("agree", await blog.agree(doc, pupils[0].id, b"\x01\x02"))
-    note("agree both", await blog.agree(doc, pupils[1].id, b"\x01\x02"))
+    note("agree", await blog.agree(doc, pupils[0].id, b"\x01\x02", upto_seq=0))
+    note("agree both", await blog.agree(doc, pupils[1].id, b"\x01\x02", upto_seq=0))
     await blog.clear_agreements(doc, before=0.0)
     note("agreements", await blog.agreements(doc))
     note("moderated", (await blog.is_moderated(klass.id), await blog.is_moderated(999)))

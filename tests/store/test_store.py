@@ -205,3 +205,16 @@ async def test_inside_a_write_the_database_is_used_through_the_transaction(store
         assert await store.db.fetchone("SELECT 3") == (3,)
     finally:
         await other.close()
+
+
+async def test_an_agreement_with_a_version_the_log_has_gone_past_is_not_recorded(store: Store) -> None:
+    """A worker whose room lags (another worker's tablet typed meanwhile) cannot record an agreement
+    with the old version; the log's heads say how far each document goes."""
+    await store.documents.ensure_document("d", "Texte")
+    lea = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
+    await store.documents.append_updates("d", [(b"\x01", None, 1.0), (b"\x02", None, 2.0)])
+    assert await store.blog.agree("d", lea.id, b"v", upto_seq=1) is None
+    assert await store.blog.agreements("d") == {}
+    assert await store.blog.agree("d", lea.id, b"v", upto_seq=2) == {lea.id: b"v"}
+    assert await store.documents.heads(["d", "empty"]) == {"d": 2}
+    assert await store.documents.write_snapshot("d", b"snap", 2) is True
