@@ -23,6 +23,7 @@ from collab.accounts.class_routes import teacher_routes
 from collab.accounts.sign_in import SignInGuard
 from collab.blog.views import blog_routes
 from collab.dashboard.feed import ClassFeeds
+from collab.dashboard.relay import CardRelay
 from collab.dashboard.views import dashboard_routes
 from collab.errors import CollabError
 from collab.followup.export_views import export_routes
@@ -31,8 +32,10 @@ from collab.mediatheque.files import MediaLibrary
 from collab.mediatheque.phrase_views import phrase_routes
 from collab.mediatheque.views import media_routes
 from collab.realtime.channel import SendQueue
+from collab.realtime.hooks import RoomHooks
 from collab.realtime.hub import Hub
 from collab.realtime.metrics import Metrics
+from collab.realtime.redis_bus import RedisBus
 from collab.settings import Settings
 from collab.states import TextState
 from collab.store import Store
@@ -123,12 +126,18 @@ def create_app(settings: Settings) -> BinomeApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        store = await Store.open(settings.database_path, synchronous=settings.sqlite_synchronous)
+        store = await Store.open(settings.store_target, synchronous=settings.sqlite_synchronous)
         # The features that follow the rooms, each through the hub's hooks (collab.realtime.hooks):
         # the hub calls them in this order and imports none of them.
+        # Several workers: Redis carries what one worker tells the others (collab.realtime.cluster).
+        bus = RedisBus(settings.redis, origin=settings.worker_id) if settings.redis else None
         agreements = AgreementDesk(store)
-        feeds = ClassFeeds(store, metrics.counts, agreed=agreements.agreed_now)
-        hub = Hub(store, settings, metrics, hooks=[agreements, feeds])
+        feeds = ClassFeeds(store, metrics.counts, agreed=agreements.agreed_now, bus=bus)
+        hooks: list[RoomHooks] = [agreements, feeds]
+        if bus is not None:  # the summaries of this worker's rooms, for dashboards on the others
+            hooks.append(CardRelay(bus, agreements.agreed_now))
+        hub = Hub(store, settings, metrics, hooks=hooks, bus=bus)
+        metrics.track_bus(bus)
         await hub.start()
         app.state.hub = hub
         app.state.store = store

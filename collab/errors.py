@@ -144,6 +144,16 @@ class Overloaded(CollabError):
     public_message = "Le serveur est très occupé. Nouvel essai dans un instant."
 
 
+class StorageUnavailable(CollabError):
+    """The database does not answer (PostgreSQL stopped or unreachable): nothing was written, and
+    nothing acknowledged; the client keeps its edits and tries again."""
+
+    status = 503
+    close_code = 1013
+    reason = "storage_unavailable"
+    public_message = "Le serveur ne peut pas enregistrer pour l'instant. Nouvel essai dans un instant."
+
+
 class ServerError(CollabError):
     """Something failed on our side; the client may reconnect and resync."""
 
@@ -152,7 +162,8 @@ class ServerError(CollabError):
 
 
 class SchemaError(CollabError):
-    """The database was written by a newer (or unknown) version of Binôme."""
+    """The database was written by a newer (or unknown) version of Binôme, or cannot hold its data
+    (a PostgreSQL database whose encoding is not UTF-8)."""
 
     status = 500
     close_code = 1011

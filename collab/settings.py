@@ -4,14 +4,48 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
+import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_DATA_DIR = "collab-data"
 #: A class list (CSV) sent to the administration, at most (its route's body cap follows it).
 MAX_IMPORT_BYTES = 200_000
+#: The URL schemes of the académie deployment's engines.
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+REDIS_SCHEMES = ("redis", "rediss", "unix")
+#: What a password is shown as.
+HIDDEN = "***"
+
+
+def new_worker_id() -> str:
+    """A name for one server process, unique across processes and machines (Redis tells the
+    workers apart by it): the host, the process id, and a random part (a pid comes back)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def without_password(url: str) -> str:
+    """``url`` with its password (in the authority or as a ``password=`` parameter) shown as ***,
+    for logs and messages."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, _, host = netloc.rpartition("@")
+        user, colon, _password = credentials.partition(":")
+        netloc = f"{user}:{HIDDEN}@{host}" if colon else netloc
+    query = parts.query
+    if "password" in query.lower():
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode([(k, HIDDEN if k.lower() == "password" else v) for k, v in pairs], safe="*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def is_postgres_url(target: str) -> bool:
+    return urlsplit(target).scheme in POSTGRES_SCHEMES if "://" in target else False
 
 
 @dataclass(frozen=True)
@@ -79,10 +113,58 @@ class Settings:
     connections_per_document: int = 4
     # The administrators' live page (issue 13, point 10): seconds between two refreshes.
     live_refresh_seconds: float = 3.0
+    # The académie deployment (issue 15). ``database``: "" for the SQLite file of the data
+    # directory (the embedded default), a ``postgresql://`` URL, or another SQLite file's path.
+    # ``redis``: a ``redis://`` URL linking the workers (needed by several workers).
+    database: str = ""
+    redis: str = ""
+    #: Server processes on this machine (more than one needs PostgreSQL and Redis).
+    workers: int = 1
+    #: Load balancers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto headers are
+    #: believed: the client address that sign-in throttles and /metrics see is then the real one.
+    forwarded_allow_ips: tuple[str, ...] = ("127.0.0.1", "::1")
+    #: This process's name among the workers (each worker process draws its own at start).
+    worker_id: str = field(default_factory=new_worker_id, compare=False)
 
     @property
     def database_path(self) -> Path:
+        """The embedded SQLite file (in the data directory)."""
         return self.data_dir / "collab.sqlite3"
+
+    @property
+    def on_postgres(self) -> bool:
+        return is_postgres_url(self.database)
+
+    @property
+    def store_target(self) -> str | Path:
+        """What ``Store.open`` opens: the PostgreSQL URL, or the SQLite file's path."""
+        if self.on_postgres:
+            return self.database
+        return Path(self.database) if self.database else self.database_path
+
+    @property
+    def shown_database(self) -> str:
+        """The database for logs and messages: never with its password."""
+        return without_password(self.database) if self.on_postgres else str(self.store_target)
+
+    @property
+    def shown_redis(self) -> str:
+        return without_password(self.redis) if self.redis else ""
+
+    def deployment_problem(self) -> str | None:
+        """Why these settings cannot serve (None when they can): several workers share one
+        PostgreSQL and one Redis; SQLite is one process."""
+        if self.workers < 1:
+            return f"workers must be at least 1, got {self.workers}"
+        if self.workers > 1 and not (self.on_postgres and self.redis):
+            return (
+                f"{self.workers} workers need a PostgreSQL database and a Redis to share "
+                "(--database postgresql://… --redis redis://…, or COLLAB_DATABASE and COLLAB_REDIS); "
+                "the embedded SQLite database serves one process"
+            )
+        if self.redis and not self.on_postgres:
+            return "Redis links workers that share a PostgreSQL database: give --database postgresql://… too"
+        return None
 
     @property
     def media_dir(self) -> Path:
@@ -144,6 +226,43 @@ def _networks(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tu
     return networks
 
 
+def _proxies(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Addresses or networks of trusted proxies, or "*" (any: only when nothing else can reach the port)."""
+    proxies = _list(env, name, default)
+    if proxies != ("*",):
+        _networks({name: ",".join(proxies)}, name, default)
+    return proxies
+
+
+def database_setting(raw: str, name: str = "COLLAB_DATABASE") -> str:
+    """A database setting checked: "" (the data directory's SQLite file), a PostgreSQL URL with a
+    host or socket, or a SQLite file's path."""
+    value = raw.strip()
+    if "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if parts.scheme not in POSTGRES_SCHEMES:
+        raise ValueError(f"{name} must be a postgresql:// URL or a SQLite file's path, got {without_password(value)!r}")
+    if not parts.path.strip("/"):
+        shown = without_password(value)
+        raise ValueError(f"{name} must name its database (postgresql://user@host/binome), got {shown!r}")
+    return value
+
+
+def redis_setting(raw: str, name: str = "COLLAB_REDIS") -> str:
+    """A Redis setting checked: "" (none) or a redis://, rediss:// or unix:// URL."""
+    value = raw.strip()
+    if value and urlsplit(value).scheme not in REDIS_SCHEMES:
+        raise ValueError(f"{name} must be a redis:// URL (redis://host:6379/0), got {without_password(value)!r}")
+    return value
+
+
+def workers_setting(raw: int, name: str = "COLLAB_WORKERS") -> int:
+    if raw < 1:
+        raise ValueError(f"{name} must be at least 1, got {raw}")
+    return raw
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Build Settings from COLLAB_* environment variables (defaults otherwise)."""
     env = os.environ if env is None else env
@@ -191,4 +310,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         connections_per_document=_int(env, "COLLAB_CONNECTIONS_PER_DOCUMENT", d.connections_per_document),
         # The administrators' live page.
         live_refresh_seconds=_float(env, "COLLAB_LIVE_REFRESH_SECONDS", d.live_refresh_seconds),
+        # The académie deployment.
+        database=database_setting(env.get("COLLAB_DATABASE", d.database)),
+        redis=redis_setting(env.get("COLLAB_REDIS", d.redis)),
+        workers=workers_setting(_int(env, "COLLAB_WORKERS", d.workers)),
+        forwarded_allow_ips=_proxies(env, "COLLAB_FORWARDED_ALLOW_IPS", d.forwarded_allow_ips),
     )

@@ -3,33 +3,61 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import logging
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from collab import words
 from collab.cli.admin import add_admin_commands
-from collab.cli.common import add_command, settings_from, with_store
+from collab.cli.common import DatabaseUnavailable, SettingsRefused, add_command, settings_from, with_store
+from collab.cli.migrate import add_migrate_command
 from collab.store import Store, backup_database
 
 #: The longest a bearer token may live (a school year).
 MAX_TOKEN_DAYS = 366
 
+SERVE_DESCRIPTION = """\
+Run the server. By default one process serves the SQLite database of the data directory.
+
+For an académie: --database postgresql://… --redis redis://… --workers N runs N worker
+processes on one port (uvicorn's supervisor starts a new one when one dies), and any number
+of machines may run the same command against the same PostgreSQL and Redis, behind any load
+balancer: any worker serves any connection. The médiathèque's files stay in the data
+directory (--data / COLLAB_DATA), which every worker of every machine must share (the same
+directory, or a network file system mounted at the same place).
+
+Behind a load balancer on another machine, COLLAB_FORWARDED_ALLOW_IPS names it (addresses or
+networks, comma-separated), so that sign-in throttles see the pupils' addresses, not its own.
+
+Every setting has an environment variable: COLLAB_DATA, COLLAB_DATABASE, COLLAB_REDIS,
+COLLAB_WORKERS, COLLAB_HOST, COLLAB_PORT, COLLAB_FORWARDED_ALLOW_IPS."""
+
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from collab.accounts.passwords import password_hasher
     from collab.demo.seeding import seed_demo
     from collab.mediatheque.files import MediaLibrary
-    from collab.server import redact_root_handlers, uvicorn_config
+    from collab.server import configure_logging, serve
 
     settings = settings_from(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact_root_handlers()
+    problem = settings.deployment_problem()
+    if problem is not None:
+        print(f"collab: {problem}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    # Open (and migrate) the database once, here, before any worker starts: a database that
+    # cannot be opened is one clear error, and workers never race to migrate.
+    with_store(settings, lambda store: store.db.schema_version())
+    workers = "1 process" if settings.workers == 1 else f"{settings.workers} worker processes"
+    print(
+        f"collab: serving http://{settings.host}:{settings.port} with {workers}; "
+        f"database {settings.shown_database}; Redis {settings.shown_redis or 'none'}; "
+        f"media files in {settings.media_dir}{' (shared by every worker)' if settings.on_postgres else ''}",
+        file=sys.stderr,
+        flush=True,
+    )
     if args.demo:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
         demo = with_store(
@@ -47,11 +75,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"    (un jeton valable 30 jours : collab token {demo.lea_login} --data {settings.data_dir})\n",
             flush=True,
         )
-    config = uvicorn_config(settings)
-    # Long-lived objects (modules, the app) need no more scanning by the cyclic GC.
-    gc.freeze()
-    uvicorn.Server(config).run()
-    return 0
+    return serve(settings)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -94,8 +118,18 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    if settings.on_postgres:
+        # PostgreSQL's own tools make a consistent copy while serving, and restore it.
+        print(
+            "collab: the database is PostgreSQL: back it up with PostgreSQL's own tool, for instance\n"
+            f"  pg_dump --format=custom --file={shlex.quote(args.file)} {shlex.quote(settings.shown_database)}\n"
+            "(the password from ~/.pgpass or $PGPASSWORD; restore with pg_restore --dbname=URL FILE into an "
+            f"empty database), and copy the media files of {settings.media_dir} (rsync -a)",
+            file=sys.stderr,
+        )
+        return 1
     try:
-        backup_database(settings.database_path, Path(args.file))
+        backup_database(Path(settings.store_target), Path(args.file))
     except FileNotFoundError as exc:
         print(f"collab: {exc}", file=sys.stderr)
         return 1
@@ -153,9 +187,16 @@ def build_parser() -> argparse.ArgumentParser:
     def command(name: str, handler: Callable[[argparse.Namespace], int], help: str) -> argparse.ArgumentParser:
         return add_command(sub, name, handler, help)
 
-    serve = command("serve", cmd_serve, "run the server")
+    serve = add_command(sub, "serve", cmd_serve, "run the server", SERVE_DESCRIPTION)
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument("--redis", help="redis://host:6379/0, linking the workers (default: $COLLAB_REDIS)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="server processes on this machine (default: $COLLAB_WORKERS or 1; more than one needs "
+        "--database postgresql://… and --redis)",
+    )
     serve.add_argument("--demo", action="store_true", help="seed the demo accounts and print their sign-ins")
     command("users", cmd_users, "list accounts as JSON lines")
     token = command("token", cmd_token, "print a new bearer token for an account (or revoke its tokens)")
@@ -170,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     correct = command("correct", cmd_correct, "correct a dictation: JSON errors and counts per category")
     correct.add_argument("reference", help="the dictation's reference text (UTF-8 file)")
     correct.add_argument("text", help="the pupils' text (UTF-8 file)")
+    add_migrate_command(sub)
     admin = command("admin", lambda args: 2, "school administration (see: collab admin --help)")
     add_admin_commands(admin)
     return parser
@@ -178,4 +220,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except SettingsRefused as exc:
+        print(f"collab: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseUnavailable as exc:
+        print(f"collab: {exc}", file=sys.stderr)
+        return 1

@@ -3,10 +3,11 @@ words and dictation progress, as the live feed (collab.dashboard.feed) sends it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from collab.dashboard.progress import Progress, words
+from collab.dashboard.relay import SUMMARY_SECONDS, RoomSummary
 from collab.realtime.hooks import RoomView
 from collab.realtime.room import ACTIVITY_BUCKET, ACTIVITY_BUCKETS
 from collab.states import TextFacts, text_state
@@ -37,6 +38,8 @@ class PairCard:
     _matched: int = 0
     #: How many times the facts were asked for: only the answer to the latest is kept.
     _asked: int = 0
+    #: What other workers holding the pair's room last said of it (collab.dashboard.relay), by worker.
+    remote: dict[str, RoomSummary] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._expected = words(self.reference)
@@ -47,14 +50,25 @@ class PairCard:
         with ``full``, also those that never change (for a snapshot)."""
         if room is not None:
             self.read(room)
-        connected = sorted({p.user.id for p in room.peers if p.can_write}) if room is not None else []
+        writers = {p.user.id for p in room.peers if p.can_write} if room is not None else set()
+        buckets: list[tuple[int, int]] = [(int(b), int(n)) for b, n in room.activity] if room is not None else []
+        for summary in self._remote_now(now):
+            writers.update(summary.writers)
+            buckets.extend(summary.activity)
+            agreed = sorted(set(agreed) | set(summary.agreed))
+            if summary.last_edit is not None and (self.last_edit is None or summary.last_edit > self.last_edit):
+                self.last_edit, self.last_author = summary.last_edit, summary.last_author
+                if room is None:  # the room is elsewhere: its text is the one of the latest edit
+                    self.text = summary.text
+            elif room is None and self.last_edit is None:
+                self.text = summary.text
+        connected = sorted(writers)
         activity = [0] * ACTIVITY_BUCKETS
-        if room is not None:
-            newest = int(now // ACTIVITY_BUCKET)
-            for bucket, count in room.activity:
-                age = newest - bucket
-                if 0 <= age < ACTIVITY_BUCKETS:
-                    activity[ACTIVITY_BUCKETS - 1 - age] = count
+        newest = int(now // ACTIVITY_BUCKET)
+        for bucket, count in buckets:
+            age = newest - bucket
+            if 0 <= age < ACTIVITY_BUCKETS:
+                activity[ACTIVITY_BUCKETS - 1 - age] += count
         if self.counts_behind and (full or now - self._counted_at >= COUNT_SECONDS):
             self._counted, self._counted_at = self.text, now
             self._words, self._matched = self._progress.update(self.text)
@@ -76,6 +90,21 @@ class PairCard:
         if full:
             card.update(pair=self.pair_number, group=self.group, members=self.members, draft=self.draft)
         return card
+
+    def _remote_now(self, now: float) -> list[RoomSummary]:
+        """The other workers' summaries still fresh (a worker that went silent is forgotten)."""
+        for worker, summary in list(self.remote.items()):
+            if now - summary.at > SUMMARY_SECONDS:
+                del self.remote[worker]
+        return list(self.remote.values())
+
+    def heard(self, message: dict[str, Any]) -> None:
+        """A message of another worker about this pair's room (ValueError and the like when malformed)."""
+        worker = str(message["worker"])
+        if message.get("gone"):
+            self.remote.pop(worker, None)
+        else:
+            self.remote[worker] = RoomSummary.from_json(message)
 
     def read(self, room: RoomView) -> None:
         """The room's text and last edit (also kept when the room unloads)."""

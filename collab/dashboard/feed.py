@@ -22,10 +22,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from collab.dashboard.cards import COUNT_SECONDS, PairCard
+from collab.dashboard.relay import card_topic
 from collab.dashboard.screens import Dashboard, Send
 from collab.errors import CollabError
 from collab.models import DocStatus, Task
 from collab.people import pair_authors
+from collab.realtime.bus import Bus
 from collab.realtime.hooks import RoomEvent, RoomHooks, Rooms, RoomView
 from collab.realtime.metrics import FrameCounts
 from collab.states import TextFacts
@@ -109,14 +111,18 @@ class TaskFeed:
 class ClassFeeds(RoomHooks):
     """The live feeds of the tasks some dashboard is watching."""
 
-    def __init__(self, store: Store, counts: FrameCounts, agreed: Agreed) -> None:
+    def __init__(self, store: Store, counts: FrameCounts, agreed: Agreed, *, bus: Bus | None = None) -> None:
         self._store = store
+        #: The other workers (None: one process), whose rooms' summaries the cards merge.
+        self._bus = bus
         self.counts = counts
         self._agreed = agreed
         self._feeds: dict[int, TaskFeed] = {}
         self._building: dict[int, asyncio.Task[TaskFeed]] = {}
         self._by_doc: dict[str, TaskFeed] = {}
         self._reading: set[asyncio.Task[None]] = set()
+        #: What hears the other workers' summaries of each watched document (collab.dashboard.relay).
+        self._listeners: dict[str, Callable[[dict[str, Any]], None]] = {}
 
     def bind(self, rooms: Rooms) -> None:
         self._rooms = rooms
@@ -158,7 +164,27 @@ class ClassFeeds(RoomHooks):
         self._feeds[task.id] = feed
         for doc_id in feed.cards:
             self._by_doc[doc_id] = feed
+            await self._listen(doc_id)
         return feed
+
+    async def _listen(self, doc_id: str) -> None:
+        """Hear what the other workers say of this document's room (collab.dashboard.relay)."""
+        if self._bus is None:
+            return
+
+        def heard(message: dict[str, Any]) -> None:
+            feed = self._by_doc.get(doc_id)
+            if feed is None:
+                return
+            try:
+                feed.cards[doc_id].heard(message)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("malformed card summary for %s: %s", doc_id, exc)
+                return
+            feed.mark(doc_id)
+
+        self._listeners[doc_id] = heard
+        await self._bus.subscribe_events(card_topic(doc_id), heard)
 
     def unsubscribe(self, feed: TaskFeed, dashboard: Dashboard) -> None:
         dashboard.closed = True
@@ -169,6 +195,9 @@ class ClassFeeds(RoomHooks):
             del self._feeds[feed.task.id]
             for doc_id in feed.cards:
                 self._by_doc.pop(doc_id, None)
+                heard = self._listeners.pop(doc_id, None)
+                if self._bus is not None and heard is not None:
+                    self._bus.unsubscribe_events(card_topic(doc_id), heard)
 
     # -- the hub's hooks -----------------------------------------------------------------
 
@@ -256,6 +285,7 @@ class ClassFeeds(RoomHooks):
             return
         feed.cards[doc_id] = card
         self._by_doc[doc_id] = feed
+        await self._listen(doc_id)
         whole = self.card_json(card, time.time(), full=True)
         for dashboard in feed.dashboards:
             dashboard.push([whole])

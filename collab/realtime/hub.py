@@ -20,7 +20,9 @@ from typing import Any
 from collab.errors import CollabError, Locked, NotFound, ServerError, TooManyConnections
 from collab.models import Access, DocStatus, Document, Role, User
 from collab.policy import document_access
+from collab.realtime.bus import Bus
 from collab.realtime.channel import Channel
+from collab.realtime.cluster import Cluster, error_of, revocation_event, status_event
 from collab.realtime.crdt import stored_text
 from collab.realtime.hooks import RoomHooks
 from collab.realtime.memory import release_free_memory
@@ -47,7 +49,15 @@ class Hub:
     """The loaded rooms. Features hear of them through ``hooks`` (collab.realtime.hooks), called
     in the order given; the hub imports none of them."""
 
-    def __init__(self, store: Store, settings: Settings, metrics: Metrics, hooks: Sequence[RoomHooks] = ()) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        metrics: Metrics,
+        hooks: Sequence[RoomHooks] = (),
+        *,
+        bus: Bus | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -62,11 +72,15 @@ class Hub:
         self.hooks = tuple(hooks)
         self._reannounce: asyncio.TimerHandle | None = None
         self.revocations = Revocations(self)
+        #: The other workers (None: this process is the only one).
+        self.cluster = Cluster(self, bus, store.documents) if bus is not None else None
         metrics.track_schools(self.school_loads)
         for hook in self.hooks:
             hook.bind(self)
 
     async def start(self) -> None:
+        if self.cluster is not None:
+            await self.cluster.start()
         self.update_log.start()
         self._schedule_reannounce()
         self.revocations.start()
@@ -109,6 +123,8 @@ class Hub:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self.update_log.close()
         self.rooms.clear()
+        if self.cluster is not None:
+            await self.cluster.close()
 
     def pacer(self) -> Pacer:
         """The pacing budget of one new connection (a socket or an HTTP sync session)."""
@@ -135,7 +151,13 @@ class Hub:
         return out
 
     async def forget_documents(self, doc_ids: list[str]) -> None:
-        """Documents about to be deleted: close their peers (4404) and drop their rooms."""
+        """Documents about to be deleted: close their peers (4404) and drop their rooms, on every
+        worker."""
+        if self.cluster is not None:
+            self.cluster.tell("forget", docs=list(doc_ids))
+        await self._forget_here(doc_ids)
+
+    async def _forget_here(self, doc_ids: list[str]) -> None:
         for doc_id in doc_ids:
             room = self.rooms.pop(doc_id, None)
             timer = self._unload_timers.pop(doc_id, None)
@@ -157,7 +179,13 @@ class Hub:
         """A document's status was written (here, or with a publication or a send-back in one
         transaction): dashboards, writers and a loaded room hear of it. A published text keeps
         its writers connected as readers (publishing is the end they worked for, not an error);
-        a locked one closes them (4409). ``sent_back``: why the teacher reopened it, for the pair."""
+        a locked one closes them (4409). ``sent_back``: why the teacher reopened it, for the pair.
+        Every worker does the same to its rooms."""
+        if self.cluster is not None:
+            self.cluster.tell("status", **status_event(doc_id, status, sent_back))
+        self._status_here(doc_id, status, sent_back)
+
+    def _status_here(self, doc_id: str, status: DocStatus, sent_back: dict[str, object] | None) -> None:
         room = self.rooms.get(doc_id)
         if room is not None and status is DocStatus.PUBLISHED:
             room.stop_writers()
@@ -167,13 +195,23 @@ class Hub:
             hook.status(doc_id, status, sent_back)
 
     async def document_added(self, doc_id: str) -> None:
-        """A document was created (a pair's next draft): every hook hears of it."""
+        """A document was created (a pair's next draft): every hook hears of it, on every worker."""
+        if self.cluster is not None:
+            self.cluster.tell("added", doc=doc_id)
+        await self._added_here(doc_id)
+
+    async def _added_here(self, doc_id: str) -> None:
         for hook in self.hooks:
             await hook.added(doc_id)
 
     def facts_changed(self, doc_id: str) -> None:
         """Something the features show of a document changed outside its text (an agreement, a
-        post published or withdrawn by the teacher): every hook hears of it."""
+        post published or withdrawn by the teacher): every hook hears of it, on every worker."""
+        if self.cluster is not None:
+            self.cluster.tell("facts", doc=doc_id)
+        self._facts_here(doc_id)
+
+    def _facts_here(self, doc_id: str) -> None:
         for hook in self.hooks:
             hook.facts(doc_id)
 
@@ -194,14 +232,46 @@ class Hub:
         session). Nothing they send afterwards is stored. Returns how many were closed.
 
         Call it right after the store revoked the sessions or tokens (sign-out, sign-out
-        everywhere, new pictures, a changed password, an erased account)."""
+        everywhere, new pictures, a changed password, an erased account). Every worker closes
+        its own (this count is this worker's)."""
+        if self.cluster is not None:
+            self.cluster.tell("revoke", **revocation_event(user_id, error, credential, keep))
         return self.revocations.revoke(user_id, error, credential, keep)
 
     async def recheck_access(self, user_ids: Iterable[int]) -> int:
         """These users' rights changed (a pupil removed from a class, a class archived, pairs
         arranged): check their open document connections again now; those that may no longer
-        write what they write, or read what they read, are closed with 4403. Returns how many."""
-        return await self.revocations.recheck(user_ids)
+        write what they write, or read what they read, are closed with 4403 (on every worker).
+        Returns how many this worker closed."""
+        wanted = sorted(set(user_ids))
+        if self.cluster is not None:
+            self.cluster.tell("recheck", users=wanted)
+        return await self.revocations.recheck(wanted)
+
+    def apply_event(self, event: dict[str, Any]) -> None:
+        """What another worker's hub did (collab.realtime.cluster): do the same here."""
+        try:
+            kind = event["kind"]
+            if kind == "status":
+                self._status_here(str(event["doc"]), DocStatus(event["status"]), event.get("sent_back"))
+            elif kind == "facts":
+                self._facts_here(str(event["doc"]))
+            elif kind == "added":
+                self.spawn(self._added_here(str(event["doc"])))
+            elif kind == "forget":
+                self.spawn(self._forget_here([str(d) for d in event["docs"]]))
+            elif kind == "revoke":
+                error = error_of(str(event["error"]), str(event["detail"]))
+                self.revocations.revoke(int(event["user"]), error, event.get("credential"), event.get("keep"))
+            elif kind == "recheck":
+                self.spawn(self._recheck_here([int(u) for u in event["users"]]))
+            else:
+                log.warning("unknown event from another worker: %r", kind)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("malformed event from another worker (%s): %r", exc, event)
+
+    async def _recheck_here(self, user_ids: list[int]) -> None:
+        await self.revocations.recheck(user_ids)
 
     def changes_since(self, since: int, user_id: int, credential: str) -> tuple[CollabError | None, bool]:
         """Since the mark ``since``: the error closing a connection of this user opened with this
@@ -251,6 +321,8 @@ class Hub:
         try:
             # A room dropped after an error may still have writes in the queue.
             await self.update_log.flush()
+            if self.cluster is not None:  # hear the other workers' updates before reading the log
+                await self.cluster.opening(doc_id)
             loaded = await self.store.documents.load(doc_id)
             school_id = await self.store.documents.school_of(doc_id)
             room = Room(
@@ -267,6 +339,8 @@ class Hub:
                 await hook.loaded(room)
             room.observers.extend(hook.changed for hook in self.hooks)
         except BaseException as exc:
+            if self.cluster is not None:
+                self.cluster.closed(doc_id)
             error = exc if isinstance(exc, CollabError) else ServerError(f"cannot load {doc_id}: {exc}")
             future.set_exception(error)
             future.exception()  # mark retrieved: other waiters re-raise it themselves
@@ -274,6 +348,8 @@ class Hub:
         finally:
             del self._loading[doc_id]
         self.rooms[doc_id] = room
+        if self.cluster is not None:
+            self.cluster.opened(room)
         self.metrics.rooms_open.set(len(self.rooms))
         self.metrics.rooms_loaded.inc()
         self.metrics.room_load_seconds.observe(time.perf_counter() - started)
@@ -285,6 +361,20 @@ class Hub:
             return
         loop = asyncio.get_running_loop()
         self._unload_timers[room.doc_id] = loop.call_later(self.settings.room_grace_seconds, self._start_unload, room)
+
+    def committed(self, room: Room, seq: int, update: bytes) -> None:
+        if self.cluster is not None:  # the cluster moves the room's watermark (numbers may interleave)
+            self.cluster.committed(room, seq, update)
+        else:  # the only writer: numbers come in order
+            room.last_seq = max(room.last_seq, seq)
+
+    def presence_relayed(self, room: Room, peer: Peer, payload: bytes) -> None:
+        if self.cluster is not None:
+            self.cluster.presence_relayed(room, peer, payload)
+
+    def peer_left(self, room: Room, peer: Peer) -> None:
+        if self.cluster is not None:
+            self.cluster.peer_left(room, peer)
 
     def room_broken(self, room: Room) -> None:
         """Forget a room whose memory can no longer be trusted; the next join reloads it."""
@@ -323,6 +413,8 @@ class Hub:
             self._schedule_memory_release()
 
     def _unloaded(self, room: Room) -> None:
+        if self.cluster is not None:
+            self.cluster.closed(room.doc_id)
         room.observers.clear()
         for hook in self.hooks:
             hook.unloaded(room)
@@ -342,6 +434,14 @@ class Hub:
     def room(self, doc_id: str) -> Room | None:
         """The document's room, if it is loaded."""
         return self.rooms.get(doc_id)
+
+    @property
+    def clustered(self) -> bool:
+        return self.cluster is not None
+
+    def loaded_documents(self) -> list[str]:
+        """The documents whose room is loaded on this worker."""
+        return list(self.rooms)
 
     async def current_text(self, doc_id: str) -> str:
         """The document's current text: its room's when it is loaded, else what is stored."""

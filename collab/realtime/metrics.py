@@ -18,6 +18,8 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
+from collab.realtime.bus import Bus
+
 REFUSAL_REASONS = (
     "bad_message",
     "too_large",
@@ -65,6 +67,28 @@ class _FrameCountsCollector(Collector):
     def collect(self) -> Iterator[CounterMetricFamily]:
         for name, help_text in _COUNT_HELP.items():
             yield CounterMetricFamily(f"collab_{name}", help_text, value=getattr(self._counts, name))
+
+
+_BUS_COUNTS = {
+    "published": "Messages this worker published to the other workers (Redis)",
+    "received": "Messages from the other workers handed to rooms and features",
+    "dropped": "Messages not published (Redis unreachable or too many waiting): the log repairs the gap",
+    "malformed": "Messages received that were not frames of Binôme's bus (dropped)",
+    "reconnections": "Times the bus got Redis back after losing it (every open room is then repaired)",
+    "handler_errors": "Errors raised while handling a message from another worker (logged)",
+}
+
+
+class _BusCollector(Collector):
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+
+    def collect(self) -> Iterator[Metric]:
+        for name, help_text in _BUS_COUNTS.items():
+            yield CounterMetricFamily(f"collab_bus_{name}", help_text, value=getattr(self._bus.counts, name))
+        yield GaugeMetricFamily(
+            "collab_bus_healthy", "1 while messages go to and come from the other workers", value=int(self._bus.healthy)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +285,11 @@ class Metrics:
             for family in self.registry.collect()
             for sample in family.samples
         }
+
+    def track_bus(self, bus: Bus | None) -> None:
+        """The messages between workers (nothing with one process)."""
+        if bus is not None:
+            self.registry.register(_BusCollector(bus))
 
     def track_send_queue(self, depth: Callable[[], float]) -> None:
         self.send_queue_depth.set_function(depth)

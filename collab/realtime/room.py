@@ -86,6 +86,26 @@ class RoomOwner(Protocol):
 
     def room_broken(self, room: Room) -> None: ...
 
+    def committed(self, room: Room, seq: int, update: bytes) -> None:
+        """An update this room accepted is durable with the log's number ``seq`` (the hub passes it
+        on to the other workers holding the document)."""
+
+    def presence_relayed(self, room: Room, peer: Peer, payload: bytes) -> None:
+        """An awareness payload of one of this room's peers was relayed (the same)."""
+
+    def peer_left(self, room: Room, peer: Peer) -> None:
+        """A peer left: the other workers forget its presence."""
+
+
+class RemoteConnection:
+    """A connection held by another worker, as this room's awareness knows it (its claims of
+    client ids and its bytes are counted like a local connection's)."""
+
+    __slots__ = ("key", "person", "seen")
+
+    def __init__(self, key: str, person: int, seen: float) -> None:
+        self.key, self.person, self.seen = key, person, seen
+
 
 class Room:
     def __init__(
@@ -107,7 +127,9 @@ class Room:
             PresenceLimits(settings.awareness_state_bytes, settings.awareness_ids_per_connection)
         )
         self.peers: list[Peer] = []
-        #: The log's number of the last update durable here; updates accepted and not yet numbered.
+        #: The watermark: every update the log numbered up to it is in this room's document (moved
+        #: by the owner as updates are committed here or come from other workers); the updates
+        #: accepted here and not yet numbered.
         self.last_seq = loaded.last_seq
         self.unnumbered = 0
         self.last_ticket = 0
@@ -139,6 +161,8 @@ class Room:
         self.announce_slice = secrets.randbits(16)
         self._announced: str | None = None
         self._state: dict[str, object] = {}
+        #: Connections other workers hold on this document (their presence), by key.
+        self.remote: dict[str, RemoteConnection] = {}
 
     # -- peers ---------------------------------------------------------------------------
 
@@ -159,6 +183,7 @@ class Room:
         removal = self.awareness.remove(peer)
         if removal is not None:
             self._broadcast(protocol.encode_awareness(removal), exclude=peer)
+        self._owner.peer_left(self, peer)
         if not self.peers:
             self._owner.room_empty(self)
 
@@ -201,6 +226,7 @@ class Room:
             if relay is not None:
                 out = frame if relay is message.payload else protocol.encode_awareness(relay)
                 self._metrics.counts.awareness_relayed += self._broadcast(out, exclude=peer)
+                self._owner.presence_relayed(self, peer, relay)
         elif isinstance(message, protocol.SyncStep1):
             await self._answer_sync_step1(peer, message.state)
         elif isinstance(message, protocol.SyncStep2):
@@ -326,17 +352,68 @@ class Room:
     # -- after the group commit ----------------------------------------------------------
 
     def on_durable(self, item: PendingUpdate) -> None:
-        self.last_seq = max(self.last_seq, item.seq)
         self.unnumbered -= 1
         origin, relay = cast(tuple[Peer, bytes], item.context)
         sent = self._broadcast(relay, exclude=origin)
         self._metrics.counts.updates_relayed += sent
+        self._owner.committed(self, item.seq, item.data)
+        self._maybe_compact()
+
+    def _maybe_compact(self) -> None:
         if (
             self._updates_since_snapshot >= self._settings.compact_after_updates
             and self._compaction is None
             and not self.broken
         ):
             self._compaction = asyncio.get_running_loop().create_task(self._compact_in_background())
+
+    # -- what other workers committed ---------------------------------------------------
+
+    def apply_remote(self, seq: int, update: bytes) -> None:
+        """An update another worker committed as ``seq`` (given in the log's order, each once;
+        collab.realtime.cluster sees to it): applied, relayed to this room's peers, and heard by
+        the features like an edit made here (without counting it in this worker's activity)."""
+        if self.broken:
+            return
+        try:
+            apply_checked(self.doc, update)
+        except BaseException:
+            self._break()
+            raise
+        if has_structs(get_update(update, self.doc.get_state())):
+            log.error("update %s#%d from another worker misses what precedes it: reloading", self.doc_id, seq)
+            self._break()
+            return
+        self._size += len(update)
+        self._bytes_since_snapshot += len(update)
+        self._updates_since_snapshot += 1
+        self._metrics.counts.updates_relayed += self._broadcast(protocol.encode_update(update), exclude=None)
+        self._notify("edit")
+        self._maybe_compact()
+
+    def apply_remote_presence(self, key: str, person: int, payload: bytes, now: float) -> None:
+        """Awareness a connection of another worker announced (already checked by that worker:
+        here it is counted and bounded like a local connection's, then relayed)."""
+        connection = self.remote.get(key)
+        if connection is None:
+            connection = self.remote[key] = RemoteConnection(key, person, now)
+        connection.seen = now
+        try:
+            relay = self.awareness.apply(payload, connection, connection.person)
+        except CollabError as exc:  # a state this worker cannot take: the other worker closes its peer
+            log.warning("presence from %s on %s refused here: %s", key, self.doc_id, exc.detail)
+            return
+        if relay is not None:
+            self._metrics.counts.awareness_relayed += self._broadcast(protocol.encode_awareness(relay), exclude=None)
+
+    def remote_left(self, key: str) -> None:
+        """A connection of another worker closed (or that worker went away): its presence goes."""
+        connection = self.remote.pop(key, None)
+        if connection is None:
+            return
+        removal = self.awareness.remove(connection)
+        if removal is not None:
+            self._broadcast(protocol.encode_awareness(removal), exclude=None)
 
     def on_lost(self, item: PendingUpdate, exc: BaseException) -> None:
         # The update is in memory but not on disk: the room must not go on from this state.

@@ -1,4 +1,9 @@
-"""The store layer: the only place with SQL."""
+"""The store layer: the only place with SQL.
+
+Two engines behind one :class:`Database`: SQLite (a file path: the embedded default) and PostgreSQL
+(a ``postgresql://`` URL: :class:`collab.store.postgres.PostgresDatabase`, imported only when used,
+so that the embedded default does not load psycopg).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,15 @@ from pathlib import Path
 
 from collab.store.accounts import AccountStore
 from collab.store.blog import BlogStore
-from collab.store.database import Database, SqliteDatabase, Transaction, backup_database, open_database
+from collab.store.database import (
+    Database,
+    PoolOptions,
+    Reader,
+    SqliteDatabase,
+    Transaction,
+    backup_database,
+    open_database,
+)
 from collab.store.documents import DocumentStore
 from collab.store.followup import FollowUpStore
 from collab.store.media import MediaStore
@@ -26,6 +39,9 @@ __all__ = [
     "FollowUpStore",
     "MediaStore",
     "PairStore",
+    "PoolOptions",
+    "PrivacyStore",
+    "Reader",
     "SchoolStore",
     "SessionStore",
     "SqliteDatabase",
@@ -53,12 +69,13 @@ class Store:
         self.tasks = TaskStore(db)
         self.blog = BlogStore(db)
         self.follow_up = FollowUpStore(db)
-        self.throttles = ThrottleStore(db, self.schools)
+        self.throttles = ThrottleStore(db)
 
     @classmethod
-    async def open(cls, target: str | Path, *, synchronous: str = "FULL") -> Store:
-        """The store at ``target``: a SQLite file's path, or a ``postgresql://`` URL."""
-        return cls(await open_database(target, synchronous=synchronous))
+    async def open(cls, target: str | Path, *, synchronous: str = "FULL", pool: PoolOptions | None = None) -> Store:
+        """The store at ``target``: a SQLite file's path, or a ``postgresql://`` URL (whose
+        connections ``pool`` sizes)."""
+        return cls(await open_database(target, synchronous=synchronous, pool=pool))
 
     async def close(self) -> None:
         await self.db.close()

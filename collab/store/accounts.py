@@ -42,7 +42,7 @@ class AccountStore:
             return existing
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (login, display_name, role.value, time.time()),
             )
         user = await self.get_user_by_login(login)
@@ -54,9 +54,13 @@ class AccountStore:
         suffix = 1
         while True:
             login = base_login if suffix == 1 else f"{base_login}-{suffix}"
+            if await self.get_user_by_login(login) is not None:  # taken: no insert (it would use up an id)
+                suffix += 1
+                continue
             async with self.db.write() as conn:
                 changed = await conn.execute(
-                    "INSERT OR IGNORE INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO users (login, display_name, role, created_at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING",
                     (login, display_name, role.value, time.time()),
                 )
                 created = changed == 1
@@ -82,15 +86,24 @@ class AccountStore:
         """Every account with its current class (a pupil's, or those a teacher teaches) and pair."""
         rows = await self.db.fetchall(
             "SELECT u.id, u.login, u.display_name, u.role, "
-            "(SELECT group_concat(c.name, ', ') FROM classes c WHERE c.archived_at IS NULL AND c.id IN "
-            "  (SELECT class_id FROM class_pupils WHERE user_id = u.id "
-            "   UNION SELECT class_id FROM class_teachers WHERE user_id = u.id)), "
             "(SELECT p.number FROM pairs p JOIN pair_members m ON m.pair_id = p.id "
             "  WHERE m.user_id = u.id AND p.dissolved_at IS NULL ORDER BY p.id DESC LIMIT 1) "
             "FROM users u ORDER BY u.login"
         )
+        # The class names are joined here, in the classes' order (no group_concat on PostgreSQL).
+        classes: dict[int, list[str]] = {}
+        for user_id, name in await self.db.fetchall(
+            "SELECT m.user_id, c.name FROM classes c JOIN "
+            "(SELECT class_id, user_id FROM class_pupils UNION SELECT class_id, user_id FROM class_teachers) m "
+            "ON m.class_id = c.id WHERE c.archived_at IS NULL ORDER BY m.user_id, c.id"
+        ):
+            classes.setdefault(int(user_id), []).append(str(name))
         return [
-            UserListing(user=_user(r), class_name=r[4], pair=f"binôme {r[5]}" if r[5] is not None else None)
+            UserListing(
+                user=_user(r),
+                class_name=", ".join(classes[int(r[0])]) if int(r[0]) in classes else None,
+                pair=f"binôme {r[4]}" if r[4] is not None else None,
+            )
             for r in rows
         ]
 

@@ -49,14 +49,25 @@ class BlogStore:
         rows = await self.db.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
         return {int(r[0]): bytes(r[1]) for r in rows}
 
-    async def agree(self, doc_id: str, user_id: int, state_vector: bytes) -> None:
+    async def agree(self, doc_id: str, user_id: int, state_vector: bytes, *, upto_seq: int) -> dict[int, bytes] | None:
+        """Record ``user_id``'s agreement with ``state_vector`` (the version made of the log up to
+        ``upto_seq``) and return every agreement on the document, in one transaction under the
+        document's agreement lock: of two pupils agreeing at once on two workers, the second sees
+        the first. None (nothing recorded) when the log has updates after ``upto_seq``: the
+        version agreed with is not the latest any more."""
         async with self.db.write() as conn:
+            await conn.lock(f"document:{doc_id}")
+            head = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
+            if head is not None and int(head[0]) > upto_seq:
+                return None
             await conn.execute(
                 "INSERT INTO agreements (doc_id, user_id, state_vector, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (doc_id, user_id) DO UPDATE SET state_vector = excluded.state_vector, "
                 "created_at = excluded.created_at",
                 (doc_id, user_id, state_vector, time.time()),
             )
+            rows = await conn.fetchall("SELECT user_id, state_vector FROM agreements WHERE doc_id = ?", (doc_id,))
+        return {int(r[0]): bytes(r[1]) for r in rows}
 
     async def clear_agreements(self, doc_id: str, *, before: float) -> None:
         """Forget the agreements given before an edit made at ``before`` (not the newer ones)."""
@@ -78,13 +89,20 @@ class BlogStore:
         moderated: bool,
     ) -> Post:
         """The agreed text becomes a post (submitted or published), and its document closes: one
-        transaction, so a post never exists for a document still open, nor the reverse."""
+        transaction, so a post never exists for a document still open, nor the reverse. A document
+        has one post: when it has one already (the partner's agreement published it at the same
+        instant, on another worker), that post is returned as it is."""
         now = time.time()
         status = "submitted" if moderated else "published"
+        existing = await self.post_of_document(doc_id)
+        if existing is not None:
+            return existing
         async with self.db.write() as conn:
-            post_id = await conn.insert(
+            # The unique doc_id decides, on both engines: a concurrent insert waits, then does nothing.
+            row = await conn.fetchone(
                 "INSERT INTO posts (class_id, doc_id, pair_id, task_id, title, body, state_vector, status, "
-                "created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created_at, published_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (doc_id) DO NOTHING RETURNING id",
                 (
                     class_id,
                     doc_id,
@@ -98,11 +116,13 @@ class BlogStore:
                     None if moderated else now,
                 ),
             )
-            await conn.execute(
-                "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?", (DocStatus.PUBLISHED.value, doc_id)
-            )
-            await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
-        found = await self.get(post_id)
+            if row is not None:
+                await conn.execute(
+                    "UPDATE documents SET status = ?, sent_back_at = NULL WHERE id = ?",
+                    (DocStatus.PUBLISHED.value, doc_id),
+                )
+                await conn.execute("DELETE FROM agreements WHERE doc_id = ?", (doc_id,))
+        found = await self.get(int(row[0])) if row is not None else await self.post_of_document(doc_id)
         assert found is not None
         return found
 
@@ -123,10 +143,11 @@ class BlogStore:
     async def posts_of_class(self, class_id: int, *, with_submitted: bool, limit: int = -1) -> list[Post]:
         """Newest first; the submitted ones only for those who moderate; at most ``limit`` (-1: all)."""
         where = "class_id = ?" + ("" if with_submitted else " AND status = 'published'")
+        bounded = limit >= 0  # PostgreSQL refuses LIMIT -1
         rows = await self.db.fetchall(
             f"SELECT {_POST_COLUMNS} FROM posts WHERE {where} "
-            "ORDER BY COALESCE(published_at, created_at) DESC, id DESC LIMIT ?",
-            (class_id, limit),
+            f"ORDER BY COALESCE(published_at, created_at) DESC, id DESC{' LIMIT ?' if bounded else ''}",
+            (class_id, limit) if bounded else (class_id,),
         )
         return [_post(r) for r in rows]
 
@@ -153,15 +174,16 @@ class BlogStore:
         writing, in one transaction. The document's id, or None if the post was not waiting (or a
         next draft was started from it meanwhile)."""
         async with self.db.write() as conn:
+            # The delete decides: of two send-backs at once (or a send-back and an approval), the
+            # second finds no waiting post, on both engines.
             row = await conn.fetchone(
-                "SELECT p.doc_id FROM posts p WHERE p.id = ? AND p.status = 'submitted' "
-                "AND NOT EXISTS (SELECT 1 FROM documents c WHERE c.parent_id = p.doc_id)",
+                "DELETE FROM posts WHERE id = ? AND status = 'submitted' "
+                "AND NOT EXISTS (SELECT 1 FROM documents c WHERE c.parent_id = posts.doc_id) RETURNING doc_id",
                 (post_id,),
             )
             if row is None:
                 return None
             doc_id = str(row[0])
-            await conn.execute("DELETE FROM posts WHERE id = ?", (post_id,))
             await conn.execute(
                 "UPDATE documents SET status = ?, sent_back_at = ?, sent_back_word = ? WHERE id = ?",
                 (DocStatus.OPEN.value, time.time(), word, doc_id),

@@ -13,16 +13,19 @@ from __future__ import annotations
 import abc
 import asyncio
 import contextlib
+import contextvars
+import dataclasses
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
 from collab.errors import SchemaError
+from collab.store.dialect import split_statements
 from collab.store.migrations import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,55 @@ log = logging.getLogger(__name__)
 Row = Sequence[Any]
 #: Parameters of one statement: positional (``?``) or named (``:name``).
 Params = Sequence[object] | dict[str, object]
+
+
+#: The databases on which this task holds a write transaction. A read on such a database then
+#: (not on the transaction) is a bug on PostgreSQL, where it runs on another connection: it does not
+#: see the transaction's writes, and may wait for a connection the pool no longer has. Both engines
+#: refuse it, and a nested write (a deadlock on SQLite's lock).
+_writing: contextvars.ContextVar[frozenset[int]] = contextvars.ContextVar("writing", default=frozenset())
+
+
+def check_not_writing(db: object) -> None:
+    """Refuse a read or a write on ``db`` while this task holds a write transaction on it."""
+    if id(db) in _writing.get():
+        raise RuntimeError("inside a write transaction, read and write through it (tx.fetchone, tx.execute)")
+
+
+@contextlib.contextmanager
+def writing(db: object) -> Iterator[None]:
+    """Mark this task as holding a write transaction on ``db`` for the block."""
+    check_not_writing(db)
+    token = _writing.set(_writing.get() | {id(db)})
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+class Reader(Protocol):
+    """What reads: a :class:`Database`, or a :class:`Transaction` for reads inside it (a read that
+    decides a write must be made in the write's transaction, never on another connection)."""
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolOptions:
+    """How the PostgreSQL engine holds its connections (SQLite has one connection and ignores them)."""
+
+    #: Connections opened at start and kept, and at most (per worker process).
+    min_size: int = 2
+    max_size: int = 10
+    #: Seconds to open one connection, and to wait for the first ones when the worker starts.
+    connect_timeout: float = 5.0
+    #: Seconds a query waits for a free connection before the worker answers 503.
+    acquire_timeout: float = 5.0
+    #: While PostgreSQL does not answer: seconds between two tries (calls fail at once in between),
+    #: and the longest delay between the pool's own reconnection attempts.
+    retry_interval: float = 1.0
 
 
 class Transaction(abc.ABC):
@@ -63,6 +115,11 @@ class Transaction(abc.ABC):
     async def lock(self, key: str) -> None:
         """Hold ``key`` until this transaction ends: read-then-write blocks on one key run one
         at a time across every worker. (SQLite serializes every write transaction already.)"""
+
+    @abc.abstractmethod
+    async def try_lock(self, key: str) -> bool:
+        """Hold ``key`` until this transaction ends if nobody holds it; False (at once) if another
+        transaction does: for work that one worker does and the others skip (compaction)."""
 
 
 class Database(abc.ABC):
@@ -104,13 +161,15 @@ class Database(abc.ABC):
         """Where the data is, for logs and messages (never with a password)."""
 
 
-async def open_database(target: str | Path, *, synchronous: str = "FULL") -> Database:
-    """The database at ``target``: a ``postgresql://`` URL, or the path of a SQLite file."""
+async def open_database(target: str | Path, *, synchronous: str = "FULL", pool: PoolOptions | None = None) -> Database:
+    """The database at ``target``: a ``postgresql://`` URL (with ``pool``'s sizes and timeouts), or
+    the path of a SQLite file."""
     text = str(target)
     if text.startswith(("postgresql://", "postgres://")):
+        # Imported here: psycopg is loaded only by those who use PostgreSQL.
         from collab.store.postgres import PostgresDatabase
 
-        return await PostgresDatabase.open(text)
+        return await PostgresDatabase.open(text, pool or PoolOptions())
     return await SqliteDatabase.open(Path(text), synchronous=synchronous)
 
 
@@ -136,6 +195,9 @@ class _SqliteTransaction(Transaction):
 
     async def lock(self, key: str) -> None:
         """Nothing to do: ``BEGIN IMMEDIATE`` already holds SQLite's one write lock."""
+
+    async def try_lock(self, key: str) -> bool:
+        return True  # the one write lock is held: nobody else holds anything
 
 
 class SqliteDatabase(Database):
@@ -176,11 +238,13 @@ class SqliteDatabase(Database):
         await self.conn.close()
 
     async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        check_not_writing(self)
         async with self.conn.execute(sql, params) as cur:
             row = await cur.fetchone()
         return tuple(row) if row is not None else None
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        check_not_writing(self)
         async with self.conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
@@ -199,7 +263,7 @@ class SqliteDatabase(Database):
         for number, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
             log.info("applying migration %s", name)
             async with self.write() as tx:
-                for statement in split_sql(sql):
+                for statement in split_statements(sql):
                     await tx.execute(statement)
                 await tx.execute(f"PRAGMA user_version={number}")
 
@@ -208,6 +272,7 @@ class SqliteDatabase(Database):
 
         This process is the only writer (SQLite is the one-process engine), so the rooms' own
         numbering is the log's: each document continues after its highest sequence number."""
+        check_not_writing(self)
         async with self._write_lock:
             # aiosqlite has no public "run this callable on the connection's thread".
             seqs: list[int] = await self.conn._execute(_append_updates, self.conn._conn, list(batch))  # type: ignore[no-untyped-call]
@@ -216,14 +281,15 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, ROLLBACK on error)."""
-        async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield _SqliteTransaction(self.conn)
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
-                raise
-            await self.conn.execute("COMMIT")
+        with writing(self):
+            async with self._write_lock:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield _SqliteTransaction(self.conn)
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
 
 
 def backup_database(source: Path, target: Path) -> None:
@@ -268,11 +334,6 @@ def _append_updates(conn: sqlite3.Connection, batch: list[tuple[str, bytes, int 
         raise
     conn.execute("COMMIT")
     return [int(row[1]) for row in rows]  # type: ignore[call-overload]
-
-
-def split_sql(script: str) -> list[str]:
-    """Split a migration script into statements (no ";" in our literals or comments)."""
-    return [s.strip() for s in script.split(";") if s.strip()]
 
 
 #: Hashes per query when checking many credentials at once (SQLite allows 32,766 parameters).

@@ -27,6 +27,10 @@ _TARGET_SELECT = (
 )
 
 
+#: Documents per query when many are asked at once (SQLite allows 32,766 parameters).
+_IDS_PER_QUERY = 500
+
+
 def _target(row: Any) -> DocumentTarget:
     return DocumentTarget(
         document=_document(row),
@@ -54,7 +58,8 @@ class DocumentStore:
     ) -> Document:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO documents (id, title, created_at, class_id, pair_id) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT DO NOTHING",
                 (doc_id, title, time.time(), class_id, pair_id),
             )
         doc = await self.get_document(doc_id)
@@ -136,15 +141,33 @@ class DocumentStore:
         )
         return (row[0], float(row[1])) if row else None
 
-    async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> None:
-        """Replace the document's snapshot atomically (never with an older one)."""
+    async def write_snapshot(self, doc_id: str, data: bytes, upto_seq: int) -> bool:
+        """Replace the document's snapshot atomically (never with an older one). One worker
+        compacts a document at a time: False (nothing written) while another one does."""
         async with self.db.write() as conn:
+            if not await conn.try_lock(f"compaction:{doc_id}"):
+                return False
             await conn.execute(
                 "INSERT INTO doc_snapshots (doc_id, data, upto_seq, created_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (doc_id) DO UPDATE SET data = excluded.data, upto_seq = excluded.upto_seq, "
                 "created_at = excluded.created_at WHERE excluded.upto_seq >= doc_snapshots.upto_seq",
                 (doc_id, data, upto_seq, time.time()),
             )
+        return True
+
+    async def heads(self, doc_ids: Iterable[str]) -> dict[str, int]:
+        """The log's last number of each of these documents (those with no update are left out):
+        the rooms compare it with what they hold (collab.realtime.cluster's safety poll)."""
+        wanted = list(doc_ids)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _IDS_PER_QUERY):
+            chunk = wanted[start : start + _IDS_PER_QUERY]
+            marks = ",".join("?" for _ in chunk)
+            rows = await self.db.fetchall(
+                f"SELECT doc_id, MAX(seq) FROM doc_updates WHERE doc_id IN ({marks}) GROUP BY doc_id", chunk
+            )
+            found.update((str(r[0]), int(r[1])) for r in rows)
+        return found
 
     async def read_log(self, doc_id: str, after_seq: int = 0) -> list[StoredUpdate]:
         """The update log with authors and times (for replay and audits)."""
@@ -156,14 +179,8 @@ class DocumentStore:
 
     async def append_updates(self, doc_id: str, updates: Iterable[tuple[bytes, int | None, float]]) -> None:
         """Add (update, author, time) to a document's log, after what is there: for imports and
-        the demo (live edits go through the hub's group commit)."""
-        async with self.db.write() as conn:
-            row = await conn.fetchone("SELECT COALESCE(MAX(seq), 0) FROM doc_updates WHERE doc_id = ?", (doc_id,))
-            last = int(row[0]) if row else 0
-            await conn.executemany(
-                "INSERT INTO doc_updates (doc_id, seq, data, author_id, created_at) VALUES (?, ?, ?, ?, ?)",
-                [(doc_id, last + i, data, author, at) for i, (data, author, at) in enumerate(updates, start=1)],
-            )
+        the demo (live edits go through the hub's group commit, numbered the same way)."""
+        await self.db.append_updates([(doc_id, data, author, at) for data, author, at in updates])
 
     # -- drafts --------------------------------------------------------------------------
 
@@ -184,6 +201,9 @@ class DocumentStore:
         the parent already has a next draft."""
         now = time.time()
         async with self.db.write() as conn:
+            # One next draft per text, across workers: both pupils asking at once get one draft and
+            # a Conflict, never a duplicate key.
+            await conn.lock(f"document:{parent_id}")
             row = await conn.fetchone(
                 "SELECT class_id, pair_id, draft, (SELECT id FROM documents WHERE parent_id = ?) "
                 "FROM documents WHERE id = ?",

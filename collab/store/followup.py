@@ -35,7 +35,7 @@ class FollowUpStore:
     async def accept_variant(self, task_id: int, expected: str, got: str) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO accepted_variants (task_id, expected, got) VALUES (?, ?, ?)",
+                "INSERT INTO accepted_variants (task_id, expected, got) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (task_id, expected, got),
             )
 

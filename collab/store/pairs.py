@@ -6,54 +6,59 @@ import time
 from collections.abc import Sequence
 
 from collab.models import Pair, Role, User
-from collab.store.database import Database
+from collab.store.database import Database, Reader
+
+
+async def _pairs(reader: Reader, where: str, args: tuple[object, ...]) -> list[Pair]:
+    rows = await reader.fetchall(
+        "SELECT p.id, p.class_id, p.number, p.dissolved_at, p.former_members, "
+        "u.id, u.login, u.display_name, u.role "
+        f"FROM pairs p JOIN pair_members m ON m.pair_id = p.id JOIN users u ON u.id = m.user_id WHERE {where} "
+        "ORDER BY p.number, p.id, lower(u.display_name), u.id",
+        args,
+    )
+    pairs: dict[int, tuple[int, int, bool, int, list[User]]] = {}
+    for r in rows:
+        entry = pairs.setdefault(int(r[0]), (int(r[1]), int(r[2]), r[3] is not None, int(r[4]), []))
+        entry[4].append(User(id=int(r[5]), login=str(r[6]), display_name=str(r[7]), role=Role(r[8])))
+    return [
+        Pair(pid, c, n, tuple(members), dissolved, former) for pid, (c, n, dissolved, former, members) in pairs.items()
+    ]
+
+
+_CURRENT = "p.class_id = ? AND p.dissolved_at IS NULL"
 
 
 class PairStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def _pairs(self, where: str, args: tuple[object, ...]) -> list[Pair]:
-        rows = await self.db.fetchall(
-            "SELECT p.id, p.class_id, p.number, p.dissolved_at, p.former_members, "
-            "u.id, u.login, u.display_name, u.role "
-            f"FROM pairs p JOIN pair_members m ON m.pair_id = p.id JOIN users u ON u.id = m.user_id WHERE {where} "
-            "ORDER BY p.number, p.id, u.display_name COLLATE NOCASE, u.id",
-            args,
-        )
-        pairs: dict[int, tuple[int, int, bool, int, list[User]]] = {}
-        for r in rows:
-            entry = pairs.setdefault(int(r[0]), (int(r[1]), int(r[2]), r[3] is not None, int(r[4]), []))
-            entry[4].append(User(id=int(r[5]), login=str(r[6]), display_name=str(r[7]), role=Role(r[8])))
-        return [
-            Pair(pid, c, n, tuple(members), dissolved, former)
-            for pid, (c, n, dissolved, former, members) in pairs.items()
-        ]
-
     async def current_pairs(self, class_id: int) -> list[Pair]:
-        return await self._pairs("p.class_id = ? AND p.dissolved_at IS NULL", (class_id,))
+        return await _pairs(self.db, _CURRENT, (class_id,))
 
     async def pairs_of_class(self, class_id: int) -> list[Pair]:
         """Every pair the class has had, dissolved ones too (their documents remain)."""
-        return await self._pairs("p.class_id = ?", (class_id,))
+        return await _pairs(self.db, "p.class_id = ?", (class_id,))
 
     async def get_pair(self, pair_id: int) -> Pair | None:
-        found = await self._pairs("p.id = ?", (pair_id,))
+        found = await _pairs(self.db, "p.id = ?", (pair_id,))
         return found[0] if found else None
 
     async def pairs_of(self, user_id: int) -> list[Pair]:
         """Every pair the pupil has been part of (current ones first)."""
-        pairs = await self._pairs("p.id IN (SELECT pair_id FROM pair_members WHERE user_id = ?)", (user_id,))
+        pairs = await _pairs(self.db, "p.id IN (SELECT pair_id FROM pair_members WHERE user_id = ?)", (user_id,))
         return sorted(pairs, key=lambda p: (p.dissolved, -p.id))
 
     async def arrange(self, class_id: int, groups: Sequence[Sequence[int]]) -> list[Pair]:
         """Make these groups the class's pairs. Groups that already exist are kept as they
         are (their documents go on); the other current pairs are dissolved, never deleted."""
-        current = await self.current_pairs(class_id)
-        by_members = {frozenset(m.id for m in p.members): p for p in current}
         wanted = [frozenset(g) for g in groups]
         now = time.time()
         async with self.db.write() as conn:
+            # One arrangement of a class at a time, across workers: the pairs read are those changed.
+            await conn.lock(f"pairs:{class_id}")
+            current = await _pairs(conn, _CURRENT, (class_id,))
+            by_members = {frozenset(m.id for m in p.members): p for p in current}
             for members, pair in by_members.items():
                 if members not in wanted:
                     await conn.execute("UPDATE pairs SET dissolved_at = ? WHERE id = ?", (now, pair.id))
@@ -80,7 +85,7 @@ class PairStore:
         async with self.db.write() as conn:
             if apart:
                 await conn.execute(
-                    "INSERT OR IGNORE INTO kept_apart (class_id, user_a, user_b) VALUES (?, ?, ?)",
+                    "INSERT INTO kept_apart (class_id, user_a, user_b) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (class_id, low, high),
                 )
             else:

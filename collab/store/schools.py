@@ -8,7 +8,7 @@ from typing import Any
 
 from collab.models import Role, School, SchoolClass, User
 from collab.people import sort_key
-from collab.store.database import Database
+from collab.store.database import Database, Reader
 
 # Class codes avoid letters and digits a child confuses (0/O, 1/I/L, 5/S, 2/Z, 8/B).
 _CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
@@ -37,6 +37,17 @@ def new_class_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(_CODE_LENGTH))
 
 
+async def _classes(reader: Reader, joins_and_where: str, args: tuple[object, ...]) -> list[SchoolClass]:
+    rows = await reader.fetchall(f"SELECT {_CLASS_COLUMNS} FROM classes c {joins_and_where}", args)
+    return [_school_class(r) for r in rows]
+
+
+async def class_by_code(reader: Reader, code: str) -> SchoolClass | None:
+    """The class a pupil joins with this code (archived classes cannot be joined)."""
+    found = await _classes(reader, "WHERE c.code = ? AND c.archived_at IS NULL", (code.strip().upper(),))
+    return found[0] if found else None
+
+
 class SchoolStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -44,22 +55,33 @@ class SchoolStore:
     # -- communes and schools ------------------------------------------------------------
 
     async def ensure_school(self, commune: str, name: str) -> School:
+        found = await self._school_id(commune, name)
+        if found is not None:  # no insert: a refused one would still use up an id on PostgreSQL
+            school = await self.get_school(found)
+            assert school is not None
+            return school
         now = time.time()
         async with self.db.write() as conn:
-            await conn.execute("INSERT OR IGNORE INTO communes (name, created_at) VALUES (?, ?)", (commune, now))
             await conn.execute(
-                "INSERT OR IGNORE INTO schools (commune_id, name, created_at) "
-                "SELECT id, ?, ? FROM communes WHERE name = ?",
+                "INSERT INTO communes (name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (commune, now)
+            )
+            await conn.execute(
+                "INSERT INTO schools (commune_id, name, created_at) "
+                "SELECT id, ?, ? FROM communes WHERE name = ? ON CONFLICT DO NOTHING",
                 (name, now, commune),
             )
+        school_id = await self._school_id(commune, name)
+        assert school_id is not None
+        school = await self.get_school(school_id)
+        assert school is not None
+        return school
+
+    async def _school_id(self, commune: str, name: str) -> int | None:
         row = await self.db.fetchone(
             "SELECT s.id FROM schools s JOIN communes c ON c.id = s.commune_id WHERE c.name = ? AND s.name = ?",
             (commune, name),
         )
-        assert row is not None
-        school = await self.get_school(int(row[0]))
-        assert school is not None
-        return school
+        return int(row[0]) if row else None
 
     async def commune_name(self, commune_id: int) -> str | None:
         row = await self.db.fetchone("SELECT name FROM communes WHERE id = ?", (commune_id,))
@@ -84,12 +106,17 @@ class SchoolStore:
 
     async def ensure_class(self, school_id: int, name: str, level: str, school_year: str) -> SchoolClass:
         """The class with this name and year in the school, created with a fresh code if new."""
-        existing = await self._classes(
-            "WHERE c.school_id = ? AND c.name = ? AND c.school_year = ?", (school_id, name, school_year)
-        )
+        where = "WHERE c.school_id = ? AND c.name = ? AND c.school_year = ?"
+        existing = await _classes(self.db, where, (school_id, name, school_year))
         if existing:
             return existing[0]
         async with self.db.write() as conn:
+            # Classes are made one at a time, across workers (it is rare): the checks of the name and
+            # of the new code below hold until the insert.
+            await conn.lock("classes")
+            existing = await _classes(conn, where, (school_id, name, school_year))
+            if existing:
+                return existing[0]
             while True:
                 code = new_class_code()
                 row = await conn.fetchone("SELECT 1 FROM classes WHERE code = ?", (code,))
@@ -99,37 +126,36 @@ class SchoolStore:
                 "INSERT INTO classes (school_id, name, level, school_year, code, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (school_id, name, level, school_year, code, time.time()),
             )
-        found = await self.get_class(int(class_id or 0))
+        found = await self.get_class(class_id)
         assert found is not None
         return found
 
-    async def _classes(self, joins_and_where: str, args: tuple[object, ...]) -> list[SchoolClass]:
-        rows = await self.db.fetchall(f"SELECT {_CLASS_COLUMNS} FROM classes c {joins_and_where}", args)
-        return [_school_class(r) for r in rows]
-
     async def get_class(self, class_id: int) -> SchoolClass | None:
-        found = await self._classes("WHERE c.id = ?", (class_id,))
+        found = await _classes(self.db, "WHERE c.id = ?", (class_id,))
         return found[0] if found else None
 
     async def get_class_by_code(self, code: str) -> SchoolClass | None:
         """The class a pupil joins with this code (archived classes cannot be joined)."""
-        found = await self._classes("WHERE c.code = ? AND c.archived_at IS NULL", (code.strip().upper(),))
-        return found[0] if found else None
+        return await class_by_code(self.db, code)
 
     async def get_archived_class_by_code(self, code: str) -> SchoolClass | None:
         """The archived class that had this code (its old cards and QR codes say so)."""
-        found = await self._classes("WHERE c.code = ? AND c.archived_at IS NOT NULL", (code.strip().upper(),))
+        found = await _classes(self.db, "WHERE c.code = ? AND c.archived_at IS NOT NULL", (code.strip().upper(),))
         return found[0] if found else None
 
     async def list_classes(self, school_id: int, *, include_archived: bool = False) -> list[SchoolClass]:
         archived = "" if include_archived else " AND c.archived_at IS NULL"
-        return await self._classes(f"WHERE c.school_id = ?{archived} ORDER BY c.school_year DESC, c.name", (school_id,))
+        return await _classes(
+            self.db, f"WHERE c.school_id = ?{archived} ORDER BY c.school_year DESC, c.name", (school_id,)
+        )
 
     async def classes_taught_by(self, user_id: int, *, archived: bool = False) -> list[SchoolClass]:
         """The classes this teacher teaches (or, with ``archived``, taught until they were archived)."""
         state = "IS NOT NULL ORDER BY c.school_year DESC, c.name" if archived else "IS NULL ORDER BY c.name"
-        return await self._classes(
-            f"JOIN class_teachers t ON t.class_id = c.id WHERE t.user_id = ? AND c.archived_at {state}", (user_id,)
+        return await _classes(
+            self.db,
+            f"JOIN class_teachers t ON t.class_id = c.id WHERE t.user_id = ? AND c.archived_at {state}",
+            (user_id,),
         )
 
     async def archive_year(self, school_id: int, school_year: str) -> int:
@@ -146,13 +172,14 @@ class SchoolStore:
     async def add_teacher(self, class_id: int, user_id: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO class_teachers (class_id, user_id) VALUES (?, ?)", (class_id, user_id)
+                "INSERT INTO class_teachers (class_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (class_id, user_id),
             )
 
     async def add_pupil(self, class_id: int, user_id: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO class_pupils (class_id, user_id) VALUES (?, ?)", (class_id, user_id)
+                "INSERT INTO class_pupils (class_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING", (class_id, user_id)
             )
 
     async def carry_pupils(self, class_id: int, user_ids: list[int]) -> int:
@@ -161,11 +188,15 @@ class SchoolStore:
         are. Their past classes keep them (read only: archived). Returns how many joined."""
         joined = 0
         async with self.db.write() as conn:
+            # One class this year per pupil, across workers: each pupil's lock (in one order) is
+            # held from the check to the insert.
+            for user_id in sorted(set(user_ids)):
+                await conn.lock(f"pupil:{user_id}")
             for user_id in user_ids:
                 changed = await conn.execute(
-                    "INSERT OR IGNORE INTO class_pupils (class_id, user_id) SELECT ?, ? WHERE NOT EXISTS "
+                    "INSERT INTO class_pupils (class_id, user_id) SELECT ?, ? WHERE NOT EXISTS "
                     "(SELECT 1 FROM class_pupils p JOIN classes c ON c.id = p.class_id "
-                    "WHERE p.user_id = ? AND c.archived_at IS NULL)",
+                    "WHERE p.user_id = ? AND c.archived_at IS NULL) ON CONFLICT DO NOTHING",
                     (class_id, user_id, user_id),
                 )
                 joined += changed
@@ -175,8 +206,10 @@ class SchoolStore:
         """Pupil id → their class this year (not archived), for those who have one."""
         found: dict[int, SchoolClass] = {}
         for user_id in user_ids:
-            classes = await self._classes(
-                "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? AND c.archived_at IS NULL", (user_id,)
+            classes = await _classes(
+                self.db,
+                "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? AND c.archived_at IS NULL",
+                (user_id,),
             )
             if classes:
                 found[user_id] = classes[0]
@@ -205,19 +238,22 @@ class SchoolStore:
     async def link_parent(self, parent_id: int, pupil_id: int) -> None:
         async with self.db.write() as conn:
             await conn.execute(
-                "INSERT OR IGNORE INTO parent_links (parent_id, pupil_id) VALUES (?, ?)", (parent_id, pupil_id)
+                "INSERT INTO parent_links (parent_id, pupil_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (parent_id, pupil_id),
             )
 
     async def add_admin_scope(
         self, user_id: int, *, school_id: int | None = None, commune_id: int | None = None
     ) -> None:
         async with self.db.write() as conn:
-            await conn.execute(
-                "INSERT INTO admin_scopes (user_id, school_id, commune_id) SELECT ?, ?, ? "
-                "WHERE NOT EXISTS (SELECT 1 FROM admin_scopes "
-                "WHERE user_id = ? AND school_id IS ? AND commune_id IS ?)",
-                (user_id, school_id, commune_id, user_id, school_id, commune_id),
-            )
+            # One change of this account's scopes at a time, across workers: a scope is never twice.
+            await conn.lock(f"admin-scopes:{user_id}")
+            rows = await conn.fetchall("SELECT school_id, commune_id FROM admin_scopes WHERE user_id = ?", (user_id,))
+            if (school_id, commune_id) not in {(r[0], r[1]) for r in rows}:
+                await conn.execute(
+                    "INSERT INTO admin_scopes (user_id, school_id, commune_id) VALUES (?, ?, ?)",
+                    (user_id, school_id, commune_id),
+                )
 
     async def parent_links(self, class_id: int) -> list[tuple[User, User]]:
         """(parent, child) for the pupils of this class."""
@@ -232,8 +268,10 @@ class SchoolStore:
 
     async def classes_of_pupil(self, user_id: int) -> list[SchoolClass]:
         """Every class the pupil has been in, this year's and archived ones."""
-        return await self._classes(
-            "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? ORDER BY c.school_year DESC", (user_id,)
+        return await _classes(
+            self.db,
+            "JOIN class_pupils p ON p.class_id = c.id WHERE p.user_id = ? ORDER BY c.school_year DESC",
+            (user_id,),
         )
 
     async def parents_of(self, pupil_id: int) -> list[User]:
@@ -249,12 +287,28 @@ class SchoolStore:
         if not school_ids:
             return []
         marks = ",".join("?" for _ in school_ids)
-        pattern = f"%{query.strip()}%"
+        # Case-insensitive for ASCII letters, as SQLite's LIKE, on both engines; the query is text to
+        # find, not a pattern.
+        pattern = "%" + _like_escaped(_ascii_lower(query.strip())) + "%"
         rows = await self.db.fetchall(
             f"SELECT u.id, u.login, u.display_name, u.role, {_CLASS_COLUMNS} FROM users u "
             "JOIN class_pupils p ON p.user_id = u.id JOIN classes c ON c.id = p.class_id "
-            f"WHERE c.school_id IN ({marks}) AND (u.display_name LIKE ? OR u.login LIKE ?) "
-            "ORDER BY u.display_name LIMIT 50",
+            f"WHERE c.school_id IN ({marks}) "
+            "AND (lower(u.display_name) LIKE ? ESCAPE '!' OR lower(u.login) LIKE ? ESCAPE '!') "
+            "ORDER BY u.display_name, u.id, c.id LIMIT 50",
             (*sorted(school_ids), pattern, pattern),
         )
         return [(_user(r[0:4]), _school_class(r[4:])) for r in rows]
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _ascii_lower(text: str) -> str:
+    """As SQL's lower() on both engines (SQLite's, PostgreSQL's on "C" text): ASCII letters only."""
+    return text.translate(_ASCII_LOWER)
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` found as it is by ``LIKE … ESCAPE '!'``."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")

@@ -12,7 +12,7 @@ from collab.store.database import Database
 
 #: The task_documents row of a document or, for a later draft, of the first draft it comes from.
 _FIRST_DRAFT_ROW = (
-    "WITH RECURSIVE chain(id) AS (SELECT ? UNION ALL "
+    "WITH RECURSIVE chain(id) AS (SELECT id FROM documents WHERE id = ? UNION ALL "
     "SELECT d.parent_id FROM documents d JOIN chain ON d.id = chain.id WHERE d.parent_id IS NOT NULL), "
     "first AS (SELECT td.task_id, td.group_id FROM task_documents td JOIN chain ON td.doc_id = chain.id LIMIT 1)"
 )

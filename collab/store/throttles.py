@@ -3,8 +3,8 @@
 Every limit here is atomic: the attempt is counted in the same write transaction that decides
 whether it may go on, *before* the secret is compared or the class code answered, so a burst of
 parallel requests gets no more than a sequence would. The state lives in the database, not in the
-process: with several workers on PostgreSQL the same statements run with ``SELECT … FOR UPDATE``
-on the row made by the ``INSERT … ON CONFLICT DO NOTHING`` just before.
+process: with several workers on PostgreSQL each transaction first takes the lock of its budget
+(``tx.lock``), so that the read and the write of one budget run one at a time across workers.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 from collab.models import Attempt, Budget, CodeLookup, ThrottlePolicy
 from collab.store.database import Database
-from collab.store.schools import SchoolStore
+from collab.store.schools import class_by_code
 
 #: The budget of every device an account has not signed in from yet.
 UNKNOWN_DEVICE = ""
@@ -46,9 +46,8 @@ def next_budget(budget: Budget | None, now: float, policy: ThrottlePolicy) -> tu
 
 
 class ThrottleStore:
-    def __init__(self, db: Database, schools: SchoolStore) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
-        self._schools = schools
 
     # -- sign-in budgets -------------------------------------------------------------------
 
@@ -58,6 +57,8 @@ class ThrottleStore:
         """Count one sign-in attempt on this budget, or refuse it while the budget is locked."""
         now = time.time() if now is None else now
         async with self.db.write() as conn:
+            # One attempt at a time per budget, across workers: the count read is the count written.
+            await conn.lock(f"sign-in:{user_id}:{device}")
             await conn.execute(
                 "INSERT INTO sign_in_throttles (user_id, device, window_start) VALUES (?, ?, ?) "
                 "ON CONFLICT (user_id, device) DO NOTHING",
@@ -122,20 +123,19 @@ class ThrottleStore:
         """The class with this code, unless ``client`` typed ``max_misses`` unknown codes in the window.
 
         The check, the lookup and the count of a miss are one transaction: a burst of guesses gets
-        no more answers than the budget, and right codes (a class signing in) cost nothing. (On
-        PostgreSQL, where no row may exist yet to lock, the transaction starts with
-        ``pg_advisory_xact_lock(hashtext(client))``.)
+        no more answers than the budget, and right codes (a class signing in) cost nothing.
         """
         now = time.time() if now is None else now
         async with self.db.write() as conn:
+            # One lookup at a time per client address, across workers (no row may exist yet to lock).
+            await conn.lock(f"class-code:{client}")
             # Client addresses are kept no longer than their window (an index probe when none is old).
             await conn.execute("DELETE FROM class_code_misses WHERE window_start <= ?", (now - window_seconds,))
             row = await conn.fetchone("SELECT window_start, misses FROM class_code_misses WHERE client = ?", (client,))
             fresh = row is None or now - float(row[0]) >= window_seconds
             if not fresh and row is not None and int(row[1]) >= max_misses:
                 return CodeLookup(klass=None, retry_after=max(float(row[0]) + window_seconds - now, 1.0))
-            # The same connection, inside this transaction.
-            klass = await self._schools.get_class_by_code(code)
+            klass = await class_by_code(conn, code)
             if klass is not None:
                 return CodeLookup(klass=klass)
             if fresh:

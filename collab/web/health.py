@@ -23,7 +23,13 @@ from collab.web.pages import hub_of
 
 async def healthz(request: Request) -> JSONResponse:
     hub = hub_of(request)
-    return JSONResponse({"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()})
+    body: dict[str, object] = {"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()}
+    settings: Settings = request.app.state.settings
+    if may_scrape(request, settings):
+        # Which worker process answered (behind a load balancer, several do): for the monitoring
+        # network only, since it names the machine.
+        body["worker"] = settings.worker_id
+    return JSONResponse(body)
 
 
 def may_scrape(request: Request, settings: Settings) -> bool:

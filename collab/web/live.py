@@ -50,6 +50,7 @@ REFUSAL_LABELS = {
     "wrong_credentials": "identifiants faux",
     "class_codes": "trop de codes de classe faux",
     "comments_closed": "commentaires fermés",
+    "storage_unavailable": "base de données injoignable",
 }
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]

@@ -10,6 +10,7 @@ of rooms through the hub's hooks (collab.realtime.hooks) and keeps its state per
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from collab.errors import CollabError, Forbidden, InvalidInput, NotConnected, NotInSync
 from collab.models import Access, DocStatus, Post, User
 from collab.policy import document_access
+from collab.realtime.crdt import build_doc, text_of
 from collab.realtime.hooks import RoomEvent, RoomHooks, Rooms, RoomView
 from collab.realtime.protocol import decode_state_vector
 from collab.store import Store
@@ -106,11 +108,13 @@ class AgreementDesk(RoomHooks):
         """The document is open again (unlocked, or its post sent back to the pair): a room still
         loaded gives its writers back their pen and tells its clients that nothing is published
         any more; ``sent_back`` (when, the teacher's comment) says why."""
-        if status is not DocStatus.OPEN:
-            return
         agreement = self._loaded(doc_id)
-        if agreement is not None:
+        if agreement is None:
+            return
+        if status is DocStatus.OPEN:
             self._rooms.spawn(self._reopen(agreement, sent_back))
+        else:  # published or locked, perhaps by another worker: say it
+            self._rooms.spawn(self._refresh(agreement))
 
     async def _reopen(self, agreement: Agreement, sent_back: dict[str, object] | None) -> None:
         room = agreement.room
@@ -127,6 +131,24 @@ class AgreementDesk(RoomHooks):
         if sent_back is not None:
             fields["returned"] = sent_back
         room.announce(fields)
+
+    def facts(self, doc_id: str) -> None:
+        """Something changed on another worker (an agreement, a publication): a room loaded here
+        reads its pair's agreements and post again and says them."""
+        agreement = self._loaded(doc_id)
+        if agreement is not None:
+            self._rooms.spawn(self._refresh(agreement))
+
+    async def _refresh(self, agreement: Agreement) -> None:
+        store, room = self._store, agreement.room
+        async with agreement.lock:
+            saved = await store.blog.agreements(room.doc_id)
+            agreement.members = await self._pair_members(room.doc_id)
+            current = room.state_vector()
+            agreement.agreed = {user for user, sv in saved.items() if same_version(sv, current)}
+            post = await store.blog.post_of_document(room.doc_id)
+        if self._loaded(room.doc_id) is agreement:
+            room.announce(self._state(agreement, post))
 
     async def post_changed(self, doc_id: str) -> None:
         """The teacher published (or withdrew) the post: a room still loaded says so at once."""
@@ -166,43 +188,53 @@ class AgreementDesk(RoomHooks):
         except CollabError as exc:
             raise InvalidInput("Version illisible.") from exc
         agreement = self._loaded(doc_id)
-        room = agreement.room if agreement is not None else None
-        if agreement is None or room is None or room.broken or not any(p.user.id == user.id for p in room.peers):
+        room = agreement.room if agreement is not None and not agreement.room.broken else None
+        if not self._rooms.clustered and (room is None or not any(p.user.id == user.id for p in room.peers)):
             raise NotConnected(f"{user.login} is not connected to {doc_id}")
-        async with agreement.lock:
-            await room.wait_durable()
-            current = room.state_vector()
+        # With several workers the pupil's socket may be on another one: the version is then read
+        # from the log, which holds every update any tablet was ever shown.
+        async with agreement.lock if agreement is not None else contextlib.nullcontext():
+            current, text, upto = await self._version(room, doc_id)
             if not same_version(version, current):
                 raise NotInSync(f"{user.login} agreed with an old version of {doc_id}")
-            agreement.agreed.add(user.id)
-            await store.blog.agree(doc_id, user.id, current)
-            members = agreement.members
+            saved = await store.blog.agree(doc_id, user.id, current, upto_seq=upto)
+            if saved is None:  # another worker's tablets changed the text meanwhile
+                raise NotInSync(f"{user.login} agreed with a version of {doc_id} that is no longer the latest")
+            agreed = {u for u, sv in saved.items() if same_version(sv, current)}
+            members = agreement.members if agreement is not None else await self._pair_members(doc_id)
             post = None
-            if members and all(m in agreement.agreed for m in members):  # every agreement is for `current`
-                post = await self._publish(agreement, target.class_id, target.pair_id, target.document.title)
-            room.announce(self._state(agreement, post))
+            if members and all(m in agreed for m in members):  # every agreement is for `current`
+                assert target.class_id is not None
+                post = await store.blog.publish(
+                    doc_id=doc_id,
+                    class_id=target.class_id,
+                    pair_id=target.pair_id,
+                    task_id=await store.tasks.task_of_document(doc_id),
+                    title=target.document.title,
+                    body=text,
+                    state_vector=current,
+                    moderated=await store.blog.is_moderated(target.class_id),
+                )
+                log.info("%s published as post %d (%s)", doc_id, post.id, post.status)
+                agreed = set()
+            if agreement is not None:
+                agreement.agreed = agreed
+                agreement.room.announce(self._state(agreement, post))
             if post is not None:  # the publication wrote the document's status
                 self._rooms.status_changed(doc_id, DocStatus.PUBLISHED)
             else:
                 self._rooms.facts_changed(doc_id)
-            return Outcome(tuple(sorted(agreement.agreed)), members, post)
+            return Outcome(tuple(sorted(agreed)), members, post)
 
-    async def _publish(self, agreement: Agreement, class_id: int | None, pair_id: int, title: str) -> Post:
-        store, room = self._store, agreement.room
-        assert class_id is not None
-        post = await store.blog.publish(
-            doc_id=room.doc_id,
-            class_id=class_id,
-            pair_id=pair_id,
-            task_id=await store.tasks.task_of_document(room.doc_id),
-            title=title,
-            body=room.current_text(),
-            state_vector=room.state_vector(),
-            moderated=await store.blog.is_moderated(class_id),
-        )
-        agreement.agreed.clear()
-        log.info("%s published as post %d (%s)", room.doc_id, post.id, post.status)
-        return post
+    async def _version(self, room: RoomView | None, doc_id: str) -> tuple[bytes, str, int]:
+        """The document's version now, its text, and the log's number it is made of up to: the
+        room's (once what it accepted is durable), or the log's when the room is on another worker."""
+        if room is not None:
+            await room.wait_durable()
+            return room.state_vector(), room.current_text(), room.last_seq
+        loaded = await self._store.documents.load(doc_id)
+        doc = build_doc(loaded)
+        return doc.get_state(), text_of(doc), loaded.last_seq
 
     async def state_of(self, doc_id: str) -> tuple[DocStatus, tuple[int, ...], tuple[int, ...], Post | None]:
         """For the page: the document's status, who agrees now, the pair, and its post if any."""
@@ -221,6 +253,7 @@ class AgreementDesk(RoomHooks):
             if agreement is not None:
                 agreement.members = tuple(m for m in agreement.members if m != user_id)
                 agreement.agreed.discard(user_id)
+            self._rooms.facts_changed(doc_id)  # and on the other workers
 
     async def _pair_members(self, doc_id: str) -> tuple[int, ...]:
         store = self._store

@@ -1,10 +1,10 @@
-"""The store: migrations, snapshots and the update log, on real SQLite files."""
+"""The store: migrations, snapshots and the update log, on both engines (SQLite files and PostgreSQL
+databases: the ``store`` fixture of tests/store/conftest.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -18,17 +18,16 @@ from collab.store.throttles import UNKNOWN_DEVICE, next_budget
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "db.sqlite3")
-    yield opened
-    await opened.close()
-
-
-async def test_new_database_is_migrated_and_in_wal_mode(store: Store) -> None:
+async def test_new_database_is_migrated(store: Store) -> None:
     assert await store.db.schema_version() == SCHEMA_VERSION
-    async with store.db.conn.execute("PRAGMA journal_mode") as cur:
-        assert (await cur.fetchone())[0] == "wal"  # type: ignore[index]
+
+
+async def test_a_new_sqlite_database_is_in_wal_mode(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    try:
+        assert await store.db.fetchone("PRAGMA journal_mode") == ("wal",)
+    finally:
+        await store.close()
 
 
 async def test_database_from_a_newer_version_fails_loudly(tmp_path: Path) -> None:
@@ -66,9 +65,8 @@ async def test_load_is_snapshot_plus_tail_and_snapshots_never_go_back(store: Sto
 async def test_tokens_are_stored_hashed_and_revocable(store: Store) -> None:
     user = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
     token = await store.accounts.create_token(user.id)
-    async with store.db.conn.execute("SELECT token_hash FROM api_tokens") as cur:
-        stored = [row[0] for row in await cur.fetchall()]
-    assert token.encode() not in stored
+    stored = [bytes(row[0]) for row in await store.db.fetchall("SELECT token_hash FROM api_tokens")]
+    assert len(stored) == 1 and token.encode() not in stored
     assert await store.accounts.user_for_token(token) == user
     assert await store.accounts.revoke_tokens(user.id) == 1
     assert await store.accounts.user_for_token(token) is None
@@ -176,8 +174,7 @@ async def test_unknown_class_codes_are_counted_per_client_and_forgotten(store: S
     assert blocked.blocked and blocked.klass is None and blocked.retry_after == 59
     assert (await look_up("10.0.0.2", klass.code, 1001.0)).klass == klass  # another address
     assert (await look_up("10.0.0.2", klass.code, 1100.0)).klass == klass  # the old window is purged
-    async with store.db.conn.execute("SELECT count(*) FROM class_code_misses") as cur:
-        assert await cur.fetchone() == (0,)
+    assert await store.db.fetchone("SELECT count(*) FROM class_code_misses") == (0,)
     assert (await look_up("10.0.0.1", klass.code, 1100.0)).klass == klass
 
 
@@ -191,3 +188,33 @@ async def test_class_codes_are_unique_and_unambiguous(store: Store) -> None:
     assert found == classes[0]
     assert await store.schools.archive_year(school.id, "2026-2027") == 30
     assert await store.schools.get_class_by_code(classes[0].code) is None  # archived classes cannot be joined
+
+
+async def test_inside_a_write_the_database_is_used_through_the_transaction(store: Store, tmp_path: Path) -> None:
+    """A read beside the transaction would run on another connection on PostgreSQL (not seeing the
+    transaction's writes, and waiting for a connection the pool may not have): both engines refuse it."""
+    other = await Store.open(tmp_path / "other.sqlite3")
+    try:
+        async with store.db.write() as tx:
+            with pytest.raises(RuntimeError, match="through it"):
+                await store.db.fetchone("SELECT 1")
+            with pytest.raises(RuntimeError, match="through it"):
+                await store.db.append_updates([("d", b"x", None, 0.0)])
+            assert await tx.fetchone("SELECT 1") == (1,)
+            assert await other.db.fetchone("SELECT 2") == (2,)  # another database may be read (a copy)
+        assert await store.db.fetchone("SELECT 3") == (3,)
+    finally:
+        await other.close()
+
+
+async def test_an_agreement_with_a_version_the_log_has_gone_past_is_not_recorded(store: Store) -> None:
+    """A worker whose room lags (another worker's tablet typed meanwhile) cannot record an agreement
+    with the old version; the log's heads say how far each document goes."""
+    await store.documents.ensure_document("d", "Texte")
+    lea = await store.accounts.ensure_user("lea", "Léa", Role.PUPIL)
+    await store.documents.append_updates("d", [(b"\x01", None, 1.0), (b"\x02", None, 2.0)])
+    assert await store.blog.agree("d", lea.id, b"v", upto_seq=1) is None
+    assert await store.blog.agreements("d") == {}
+    assert await store.blog.agree("d", lea.id, b"v", upto_seq=2) == {lea.id: b"v"}
+    assert await store.documents.heads(["d", "empty"]) == {"d": 2}
+    assert await store.documents.write_snapshot("d", b"snap", 2) is True

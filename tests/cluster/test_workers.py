@@ -1,0 +1,180 @@
+"""Three workers on one PostgreSQL and one Redis: any worker serves any connection, nothing is lost.
+
+Each worker is a `collab serve` process of its own. Léa and Noé write one text from two workers,
+the teacher's dashboard is on the third; workers are killed with SIGKILL, Redis is restarted and
+PostgreSQL stopped while they type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+
+import anyio
+import httpx
+import pytest
+
+from collab.settings import Settings
+from tests.support.data import class_posts, stored_text_has
+from tests.support.engines import Postgres, Redis
+from tests.support.feed import Feed, open_feed
+from tests.support.pupils import Pupil, agree, signed_in
+from tests.support.server import ServerProcess
+from tests.support.web import DemoSchool
+from tests.support.workers import Workers, running_workers
+from tests.support.yclient import YClient
+
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
+
+
+@pytest.fixture
+def workers(
+    cluster_settings: Settings, postgres_url: str, redis_url: str, cluster_school: DemoSchool
+) -> Iterator[Workers]:
+    with running_workers(cluster_settings, postgres_url, redis_url, count=3) as running:
+        yield running
+
+
+async def join_on(worker: ServerProcess, doc: str, pupil: Pupil, client: YClient | None = None) -> YClient:
+    """A tablet of ``pupil`` on this worker (with the document it already holds, after a reconnect)."""
+    joined = await YClient.connect(
+        worker.doc_url(doc),
+        doc=client.doc if client is not None else None,
+        additional_headers={"Cookie": f"binome_session={pupil.cookie}"},
+    )
+    await joined.wait_synced(10)
+    return joined
+
+
+async def type_slowly(client: YClient, words: list[str]) -> None:
+    for word in words:
+        await client.append(word)
+        await asyncio.sleep(random.uniform(0.001, 0.01))
+
+
+async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_third_sees_both(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    teacher = signed_in(cluster_settings, school, "teacher")
+    feed = Feed(await open_feed(workers[2], school.dictation_task_id, teacher.cookie))
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    await asyncio.gather(
+        type_slowly(a, [f"léa{i} " for i in range(60)]),
+        type_slowly(b, [f"noé{i} " for i in range(60)]),
+    )
+    await a.wait_for(lambda c: c.value() == b.value() and "léa59" in c.value() and "noé59" in c.value(), 10)
+    await b.wait_text(a.value(), 10)
+    final = a.value()
+    card = await feed.wait_card(
+        school.lea_doc,
+        lambda card: card.get("text") == final and card.get("connected") == sorted([school.lea_id, school.noe_id]),
+        seconds=10,
+    )
+    assert card["text"] == final
+    assert stored_text_has(cluster_settings, school.lea_doc, "léa59") and stored_text_has(
+        cluster_settings, school.lea_doc, "noé59"
+    )
+
+
+async def test_a_worker_killed_mid_typing_loses_nothing_the_partner_saw(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    typing = asyncio.create_task(type_slowly(a, [f"mot{i} " for i in range(400)]))
+    await b.wait_for(lambda c: "mot40 " in c.value(), 10)
+    workers[0].kill()  # SIGKILL, mid-typing
+    await asyncio.gather(typing, return_exceptions=True)
+    seen_by_noe = b.value()
+    assert "mot40 " in seen_by_noe
+    # Léa's tablet reconnects to another worker with everything it holds.
+    again = await join_on(workers[2], school.lea_doc, lea, client=a)
+    await again.wait_text(a.value(), 10)
+    await b.wait_text(a.value(), 10)
+    # Everything Noé had seen is in the text, and in PostgreSQL.
+    assert again.value().startswith(seen_by_noe)
+    fresh = await join_on(workers[1], school.lea_doc, noe)
+    assert fresh.value().startswith(seen_by_noe)
+
+
+async def test_both_agree_at_the_same_instant_on_different_workers_and_there_is_one_post(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    await a.append("Le chat dort au soleil.")
+    await b.wait_text("Le chat dort au soleil.", 10)
+    await a.wait_for(lambda c: c.doc.get_state() == b.doc.get_state(), 10)
+    version = a.doc.get_state()
+    answers = await asyncio.gather(
+        agree_on(workers[0], school.lea_doc, lea, version), agree_on(workers[1], school.lea_doc, noe, version)
+    )
+    assert sorted(r.status_code for r in answers) == [200, 200], [r.text for r in answers]
+    posts = [p for p in class_posts(cluster_settings, school) if p.doc_id == school.lea_doc]
+    assert len(posts) == 1 and posts[0].body == "Le chat dort au soleil."
+    assert any(r.json().get("published") for r in answers)
+
+
+async def agree_on(worker: ServerProcess, doc: str, pupil: Pupil, version: bytes) -> httpx.Response:
+    return await agree(worker, doc, pupil, version)  # type: ignore[arg-type]
+
+
+async def test_a_picture_burst_spread_over_the_workers_gets_no_extra_tries(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    from tests.accounts.sign_in_bursts import burst_statuses
+
+    school = cluster_school
+    statuses = await burst_statuses([w.http_url for w in workers.processes], school, 300)
+    limit = cluster_settings.sign_in_attempts
+    assert statuses.count(401) == limit and statuses.count(429) == 300 - limit
+
+
+async def test_redis_restarted_during_typing_loses_nothing(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, redis_server: Redis
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    typing = asyncio.create_task(type_slowly(a, [f"r{i} " for i in range(300)]))
+    await b.wait_for(lambda c: "r20 " in c.value(), 10)
+    redis_server.restart()
+    await typing
+    await b.wait_text(a.value(), 15)  # convergence within seconds, through the repair from PostgreSQL
+
+
+async def test_postgres_stopped_acknowledges_nothing_then_recovers(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, postgres_server: Postgres
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    await a.append("avant ")
+    await b.wait_text("avant ", 10)
+    postgres_server.stop()
+    try:
+        await a.append("pendant ")
+        with pytest.raises(TimeoutError):
+            with anyio.fail_after(2):
+                await b.wait_for(lambda c: "pendant" in c.value())
+    finally:
+        postgres_server.start()
+    # The tablet still has its edit; once the database is back, it reaches the partner (the page
+    # reconnects and resends what the server never acknowledged).
+    await b.wait_for(lambda c: "pendant" in c.value() or c.closed.is_set(), 20)
+    if a.closed.is_set():
+        a = await join_on(workers[0], school.lea_doc, lea, client=a)
+    if b.closed.is_set():
+        b = await join_on(workers[1], school.lea_doc, noe)
+    await b.wait_text(a.value(), 20)
+    assert "pendant" in b.value()
