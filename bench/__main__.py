@@ -21,7 +21,7 @@ from typing import Any
 import uvloop
 
 from bench import compare, report
-from bench.cluster import LAYOUTS, Deployment, deployments, seed, started
+from bench.cluster import LAYOUTS, Deployment, School, deployments, seed, started
 from bench.coldload import DEFAULT_TRACE, run_coldload
 from bench.dashboards import run_dashboards
 from bench.engines import DURABLE, Engines, running_engines
@@ -133,14 +133,23 @@ async def _load_phase(
     ramp: bool,
     deployment: Deployment,
     engines: Engines | None,
+    schools: dict[str, School],
 ) -> dict[str, Any]:
+    """One deployment's run of the phase. The school is seeded once per backend and phase: the
+    PostgreSQL deployments after the first reuse its database (Redis flushed, workers fresh), as the
+    ramp's steps reuse their documents (the generator's clients are new each time)."""
     name = "ramp" if ramp else "load"
     data = workdir / f"{name}-{deployment.key}"
     data.mkdir()
     pairs = max(args.ramp) if ramp else args.pairs
-    started_at = time.perf_counter()
-    env, rows = await seed(deployment, data, pairs, engines)
-    say(f"  loadtest-setup: {len(rows)} pairs in {time.perf_counter() - started_at:.1f} s")
+    school = schools.get(deployment.backend)
+    if school is None:
+        started_at = time.perf_counter()
+        school = schools[deployment.backend] = await seed(deployment, data, pairs, engines)
+        say(f"  loadtest-setup: {len(school.rows)} pairs in {time.perf_counter() - started_at:.1f} s")
+    elif engines is not None:
+        engines.redis.flush()
+    env, rows = school.env, school.rows
     config = LoadConfig(
         pairs=args.pairs,
         rate=args.rate,
@@ -162,12 +171,13 @@ async def _backend_phase(
     """A load or ramp phase on each deployment of ``--backend`` (one, unless PostgreSQL)."""
     chosen = _chosen(args)
     if args.backend == "sqlite":
-        return await _load_phase(args, workdir, cpu, ramp, chosen[0], engines)
+        return await _load_phase(args, workdir, cpu, ramp, chosen[0], engines, {})
     runs: list[dict[str, Any]] = []
+    schools: dict[str, School] = {}
     for deployment in chosen:
         say(f"\n-- {deployment.label} --")
         try:
-            result = await _load_phase(args, workdir, cpu, ramp, deployment, engines)
+            result = await _load_phase(args, workdir, cpu, ramp, deployment, engines, schools)
         except Exception as exc:
             traceback.print_exc()
             result = {"error": f"{type(exc).__name__}: {exc}"}

@@ -134,19 +134,25 @@ class Cluster:
         return [line for w, mark in zip(self.workers, marks, strict=True) for line in w.log_lines(mark)]
 
 
-async def seed(
-    deployment: Deployment, data: Path, pairs: int, engines: Engines | None
-) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """A fresh database with the load-test school; returns the workers' environment and the rows."""
+@dataclass(frozen=True)
+class School:
+    """The load-test school in a database: the workers' environment and its pairs' rows."""
+
+    env: dict[str, str]
+    rows: list[dict[str, str]]
+
+
+async def seed(deployment: Deployment, data: Path, pairs: int, engines: Engines | None) -> School:
+    """A fresh database (SQLite in ``data``, or a new PostgreSQL database) with the load-test school."""
     if deployment.backend == "sqlite":
-        return {}, await loadtest_setup(data, pairs)
+        return School({}, await loadtest_setup(data, pairs))
     if engines is None:
         raise ValueError("PostgreSQL deployments need the engines started")
     env = {"COLLAB_DATABASE": engines.fresh_database(), "COLLAB_REDIS": engines.redis_url}
     rows = await loadtest_setup(data, pairs, env=env)
     if (data / SQLITE_FILE).exists():
         raise RuntimeError(f"collab loadtest-setup wrote {data / SQLITE_FILE}: it ignored COLLAB_DATABASE")
-    return env, rows
+    return School(env, rows)
 
 
 @contextlib.asynccontextmanager
