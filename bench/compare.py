@@ -127,8 +127,8 @@ def sizing_table(results: dict[str, Any]) -> str | None:
     for r in _runs(results, "ramp"):
         held[r["deployment"]] = r.get("best_pairs_held")
         steps = [s for s in r["steps"] if s["held"] and s.get("pairs_per_core")]
-        if steps:
-            top = max(steps, key=lambda s: s["pairs"])
+        if steps:  # the largest step held, one that no other process disturbed if there is one
+            top = max(steps, key=lambda s: (not s["disturbed"], s["pairs"]))
             best[r["deployment"]] = (top, f"ramp, {top['pairs']:,} pairs held")
     if not best:
         return None

@@ -111,7 +111,9 @@ def sizing_markdown(rows: Sequence[Measured], keystrokes_per_pair_per_s: float, 
         "held when a ramp ran (the CPU per keystroke falls as the load grows: group commits batch more), "
         "else at the load phase's; cores = pairs / pairs per core / "
         f"{1 - HEADROOM:g} ({HEADROOM:.0%} headroom for spikes, reconnections after a failure and a lost "
-        "worker), rounded up (the exact figure in brackets). Memory, network and PostgreSQL's disk "
-        "(one fsync per group commit per worker) are not in the table.",
+        "worker), rounded up (the exact figure in brackets). Behind a load balancer that spreads connections "
+        "at random over N workers, the two pupils of a pair are on different workers with probability "
+        "1 − 1/N: plan with the split row. Memory, network and PostgreSQL's disk (one fsync per group "
+        "commit per worker) are not in the table.",
     ]
     return "\n".join(lines)

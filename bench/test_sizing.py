@@ -68,6 +68,7 @@ def _load(key: str, label: str, per_core: float, pairs: int = 200) -> dict[str, 
         "rate_per_s": 2.0,
         "held": True,
         "errors_total": 0,
+        "disturbed": False,
     }
 
 
