@@ -10,7 +10,7 @@ import httpx
 
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.support.server import ServerThread
+from tests.support.server import LiveServer, ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
 
@@ -33,7 +33,7 @@ async def join(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
     return client
 
 
-async def agree(server: ServerThread, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
+async def agree(server: LiveServer, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         return await http.post(
             f"/ecrire/{doc}/accord",
