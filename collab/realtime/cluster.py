@@ -108,7 +108,15 @@ class RoomLink:
             room.remote_left(key)
 
     def remote_event(self, payload: dict[str, Any], origin: str) -> None:
-        """Events about one document travel on the hub's topic (collab.realtime.hub.apply_event)."""
+        """A worker that just opened the room asks who is there: this worker says its peers'
+        presence again (the hub's own events travel on their topic: collab.realtime.hub.apply_event)."""
+        room = self.room
+        if payload.get("kind") != "who" or room is None:
+            return
+        for peer in room.peers:
+            states = room.awareness.states_of(peer)
+            if states is not None:
+                self.cluster.presence_relayed(room, peer, states)
 
     # -- ordering ------------------------------------------------------------------------
 
@@ -116,6 +124,7 @@ class RoomLink:
         """The room is built from the log up to its watermark: what came meanwhile follows."""
         self.room = room
         self._apply(self.sequencer.start(room.last_seq, time.monotonic()))
+        self.cluster.bus.publish_document_event(self.doc_id, {"kind": "who"})  # presence on the others
 
     def offer(self, seq: int, update: bytes | None) -> None:
         self._apply(self.sequencer.offer(seq, update, time.monotonic()))

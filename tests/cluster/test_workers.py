@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 from collections.abc import Iterator
 
-import anyio
 import httpx
 import pytest
 
@@ -21,7 +21,7 @@ from collab.settings import Settings
 from tests.support.data import class_posts, stored_text_has
 from tests.support.engines import Postgres, Redis
 from tests.support.feed import Feed, open_feed
-from tests.support.pupils import Pupil, agree, signed_in
+from tests.support.pupils import Pupil, agree, form_post, post_form, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool, csrf_from
 from tests.support.workers import Workers, running_workers
@@ -193,3 +193,52 @@ async def test_postgres_stopped_acknowledges_nothing_then_recovers(
     await b.wait_for(lambda c: "pendant" in c.value(), 20)
     await again.wait_text(b.value(), 10)
     assert b.value() == "avant pendant "
+
+
+async def test_presence_crosses_workers_and_leaves_with_its_tablet(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    await a.set_awareness({"user": {"name": "Léa"}, "cursor": 3})
+    await b.wait_for(lambda c: json.loads(c.awareness.get(a.doc.client_id, "{}")).get("cursor") == 3, 10)
+    # A newcomer on the third worker is told who is there, as on one worker.
+    late = await join_on(workers[2], school.lea_doc, noe)
+    await late.wait_for(lambda c: a.doc.client_id in c.awareness, 10)
+    await a.close()
+    await b.wait_for(lambda c: a.doc.client_id not in c.awareness, 10)
+    await late.wait_for(lambda c: a.doc.client_id not in c.awareness, 10)
+
+
+async def test_signing_out_everywhere_on_one_worker_closes_the_sockets_on_the_others(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    tablet, laptop = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "lea")
+    on_first = await join_on(workers[0], school.lea_doc, tablet)
+    on_second = await join_on(workers[1], school.lea_doc, tablet)
+    answer = await post_form(workers[2], laptop, "/deconnexion/partout")
+    assert answer.status_code == 303
+    assert await on_first.wait_closed(10) == 4401
+    assert await on_second.wait_closed(10) == 4401
+
+
+async def test_a_text_locked_by_the_teacher_on_one_worker_closes_its_writers_on_the_others(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    teacher = signed_in(cluster_settings, school, "teacher")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    status, _ = await form_post(
+        workers[2],
+        teacher,
+        f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/verrou",
+        action="lock",
+    )
+    assert status in (200, 303)
+    assert await a.wait_closed(10) == 4409
+    assert await b.wait_closed(10) == 4409

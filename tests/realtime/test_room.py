@@ -24,15 +24,14 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    store = await Store.open(tmp_path / "db.sqlite3")
+async def hub(tmp_path: Path, store: Store) -> AsyncIterator[Hub]:
+    """A hub on each engine in turn (the ``store`` fixture: SQLite, then PostgreSQL)."""
     await store.documents.ensure_document("d", "Texte")
     settings = Settings(data_dir=tmp_path, room_grace_seconds=60)
     the_hub = Hub(store, settings, Metrics(), hooks=[AgreementDesk(store)])  # it announces the agreement state
     await the_hub.start()
     yield the_hub
     await the_hub.close()
-    await store.close()
 
 
 def user(uid: int) -> User:

@@ -89,7 +89,7 @@ async def open_session(http: httpx.AsyncClient, doc: str, pupil: Pupil) -> Sessi
     return Session(http, doc, pupil, answer.json()["session"])
 
 
-async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
+async def form_post(server: LiveServer, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
     """A teacher's form, posted to the running server (whose hub holds the rooms)."""
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         response = await http.post(
@@ -100,7 +100,7 @@ async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: s
     return response.status_code, response.text
 
 
-async def post_form(server: ServerThread, who: Pupil, path: str, **data: str) -> httpx.Response:
+async def post_form(server: LiveServer, who: Pupil, path: str, **data: str) -> httpx.Response:
     """A form posted to the live server (its hub is the one holding the sockets)."""
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10, cookies={"binome_session": who.cookie}) as http:
         return await http.post(path, data={"csrf": who.csrf, **data})
