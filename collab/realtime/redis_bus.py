@@ -157,6 +157,11 @@ class RedisBus(Bus):
     def healthy(self) -> bool:
         return self._ready and self._publisher_up
 
+    @property
+    def queued(self) -> int:
+        """Messages waiting to be published (a gauge: Redis keeping up or not)."""
+        return len(self._outbox)
+
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
 
