@@ -201,9 +201,7 @@ async def test_malformed_messages_and_failing_listeners_hurt_nobody(redis_url: s
 
 
 @pytest.mark.parametrize("failure", ["restart", "crash"])
-async def test_both_workers_reconnect_after_redis_restarts(
-    redis_url: str, redis_server: Redis, failure: str
-) -> None:
+async def test_both_workers_reconnect_after_redis_restarts(redis_url: str, redis_server: Redis, failure: str) -> None:
     async with buses(redis_url) as (a, b):
         heard_a, heard_b = Recorder(), Recorder()
         await a.subscribe_document("doc", heard_a)
@@ -294,7 +292,7 @@ async def test_a_frozen_redis_is_noticed_by_the_keepalive(redis_url: str, redis_
         assert redis_server.process is not None
         redis_server.process.send_signal(signal.SIGSTOP)
         try:
-            await eventually(lambda: not a.healthy, timeout=5)
+            await eventually(lambda: not a.healthy, seconds=5)
         finally:
             redis_server.process.send_signal(signal.SIGCONT)
         await asyncio.wait_for(back.wait(), 10)

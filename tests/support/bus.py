@@ -50,17 +50,17 @@ class Recorder:
         self.arrived_at.append(time.perf_counter())
         self._news.set()
 
-    async def wait(self, done: Callable[[], bool], timeout: float = 10.0) -> None:
+    async def wait(self, done: Callable[[], bool], seconds: float = 10.0) -> None:
         """Wait until ``done()`` holds, woken by each message."""
-        with anyio.fail_after(timeout):
+        with anyio.fail_after(seconds):
             while not done():
                 self._news.clear()
                 await self._news.wait()
 
 
-async def eventually(done: Callable[[], bool], timeout: float = 10.0) -> None:
+async def eventually(done: Callable[[], bool], seconds: float = 10.0) -> None:
     """Wait for a condition on state no event tells of (a bus's counters, its health)."""
-    with anyio.fail_after(timeout):
+    with anyio.fail_after(seconds):
         while not done():
             await asyncio.sleep(0.01)
 
