@@ -242,3 +242,20 @@ async def test_a_text_locked_by_the_teacher_on_one_worker_closes_its_writers_on_
     assert status in (200, 303)
     assert await a.wait_closed(10) == 4409
     assert await b.wait_closed(10) == 4409
+
+
+async def test_the_teachers_message_reaches_the_pair_on_the_workers_that_hold_it(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    school = cluster_school
+    teacher = signed_in(cluster_settings, school, "teacher")
+    path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
+    status, text = await form_post(workers[2], teacher, path, text="Relisez !")
+    assert status == 409 and "error" in json.loads(text)  # connected on no worker: nobody reads it
+    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    status, _ = await form_post(workers[2], teacher, path, text="Relisez les accords !")
+    assert status == 200
+    for client in (a, b):
+        await client.wait_for(lambda c: any("Relisez les accords" in s for s in c.awareness.values()), 10)
