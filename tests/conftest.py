@@ -54,7 +54,7 @@ def school(settings: Settings, seeded_school: tuple[Path, DemoSchool]) -> DemoSc
     """The demo École Jean Macé, plus a CE2 class with one pupil (Tom): a fresh copy of the
     session's seeded data directory in this test's own data directory."""
     template, demo = seeded_school
-    if settings.database_path.exists():  # the test wrote its own data first: seed into it
+    if settings.on_postgres or settings.database_path.exists():  # seed into the test's own database
         return run_async(seed_demo_school, settings)
     shutil.copytree(template, settings.data_dir, dirs_exist_ok=True)
     return dataclasses.replace(demo)

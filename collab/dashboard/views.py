@@ -113,10 +113,8 @@ async def pair_message(request: Request) -> Response:
     text = form_text(form, "text", MAX_MESSAGE)
     if not text:
         raise InvalidInput("Écrivez un message.")
-    room = hub.rooms.get(doc_id)
-    if room is None or not any(p.can_write for p in room.peers):
-        raise Locked("the pair is not connected")
-    room.announce({"message": {"text": text, "at": time.time()}})
+    if not await hub.say(doc_id, {"message": {"text": text, "at": time.time()}}):
+        raise Locked("the pair is not connected")  # on no worker
     return JSONResponse({"sent": True})
 
 

@@ -142,6 +142,13 @@ class RoomAwareness:
         """The client ids ``origin`` owns (those it announced, present or removed)."""
         return set(self._claims.get(origin, ()))
 
+    def states_of(self, origin: object) -> bytes | None:
+        """An update carrying the states ``origin`` announced and the room holds, or None."""
+        cids = sorted(cid for cid in self._claims.get(origin, ()) if cid in self._states)
+        if not cids:
+            return None
+        return encode_awareness_update([AwarenessEntry(cid, self._clocks[cid], self._states[cid]) for cid in cids])
+
     def states_update(self) -> bytes | None:
         """An update carrying every known state (for a newcomer or a query), or None."""
         if not self._states:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import struct
 import time
 from collections.abc import Callable, Coroutine
@@ -43,6 +44,8 @@ POLL_SECONDS = 5.0
 REMOTE_PRESENCE_SECONDS = 40.0
 #: The topic of the hub's events.
 HUB_TOPIC = "hub"
+#: How long a question to the other workers waits for a first answer (collab.realtime.hub.say).
+ANSWER_SECONDS = 1.0
 #: A presence message: the connection (on its worker) and its person, then the awareness payload
 #: (empty: the connection closed).
 _PRESENCE = struct.Struct(">QQ")
@@ -108,7 +111,15 @@ class RoomLink:
             room.remote_left(key)
 
     def remote_event(self, payload: dict[str, Any], origin: str) -> None:
-        """Events about one document travel on the hub's topic (collab.realtime.hub.apply_event)."""
+        """A worker that just opened the room asks who is there: this worker says its peers'
+        presence again (the hub's own events travel on their topic: collab.realtime.hub.apply_event)."""
+        room = self.room
+        if payload.get("kind") != "who" or room is None:
+            return
+        for peer in room.peers:
+            states = room.awareness.states_of(peer)
+            if states is not None:
+                self.cluster.presence_relayed(room, peer, states)
 
     # -- ordering ------------------------------------------------------------------------
 
@@ -116,6 +127,7 @@ class RoomLink:
         """The room is built from the log up to its watermark: what came meanwhile follows."""
         self.room = room
         self._apply(self.sequencer.start(room.last_seq, time.monotonic()))
+        self.cluster.bus.publish_document_event(self.doc_id, {"kind": "who"})  # presence on the others
 
     def offer(self, seq: int, update: bytes | None) -> None:
         self._apply(self.sequencer.offer(seq, update, time.monotonic()))
@@ -178,6 +190,8 @@ class Cluster:
         self.clock = clock
         self._links: dict[str, RoomLink] = {}
         self._poll: asyncio.Task[None] | None = None
+        #: Questions asked to the other workers, waiting for a first answer.
+        self._questions: dict[str, asyncio.Future[dict[str, Any]]] = {}
         #: Reads of the log that filled a gap (or found nothing missing).
         self.repairs = 0
 
@@ -185,6 +199,7 @@ class Cluster:
         await self.bus.start()
         self.bus.on_reconnect(self._reconnected)
         await self.bus.subscribe_events(HUB_TOPIC, self._hub.apply_event)
+        await self.bus.subscribe_events(self._answers_topic, self._answered)
         self._poll = asyncio.get_running_loop().create_task(self._poll_forever(), name="cluster-poll")
 
     async def close(self) -> None:
@@ -275,3 +290,32 @@ class Cluster:
     def tell(self, kind: str, **fields: Any) -> None:
         """Tell the other workers what the hub just did here (they do the same to theirs)."""
         self.bus.publish_event(HUB_TOPIC, {"kind": kind, **fields})
+
+    @property
+    def _answers_topic(self) -> str:
+        return f"answers:{self.bus.origin}"
+
+    async def ask(self, kind: str, **fields: Any) -> dict[str, Any] | None:
+        """Tell the other workers as :meth:`tell` does, and wait (ANSWER_SECONDS at most) for the
+        first one that answers (:meth:`answer`): its answer, or None if none did."""
+        question = secrets.token_hex(8)
+        answer: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._questions[question] = answer
+        try:
+            self.bus.publish_event(HUB_TOPIC, {"kind": kind, "ask": [self._answers_topic, question], **fields})
+            return await asyncio.wait_for(answer, ANSWER_SECONDS)
+        except TimeoutError:
+            return None
+        finally:
+            self._questions.pop(question, None)
+
+    def answer(self, event: dict[str, Any], reply: dict[str, Any]) -> None:
+        """Answer an event that asked (:meth:`ask`)."""
+        asked = event.get("ask")
+        if isinstance(asked, list) and len(asked) == 2:
+            self.bus.publish_event(str(asked[0]), {"question": str(asked[1]), **reply})
+
+    def _answered(self, reply: dict[str, Any]) -> None:
+        answer = self._questions.get(str(reply.get("question")))
+        if answer is not None and not answer.done():
+            answer.set_result(reply)

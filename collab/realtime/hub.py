@@ -248,6 +248,24 @@ class Hub:
             self.cluster.tell("recheck", users=wanted)
         return await self.revocations.recheck(wanted)
 
+    async def say(self, doc_id: str, fields: dict[str, object]) -> bool:
+        """Announce ``fields`` in the document's room (a teacher's message) wherever it is loaded with
+        a writer connected, on this worker or another; whether any such room took it."""
+        said = self._say_here(doc_id, fields)
+        if self.cluster is None:
+            return said
+        if said:
+            self.cluster.tell("say", doc=doc_id, fields=fields)
+            return True
+        return await self.cluster.ask("say", doc=doc_id, fields=fields) is not None
+
+    def _say_here(self, doc_id: str, fields: dict[str, object]) -> bool:
+        room = self.rooms.get(doc_id)
+        if room is None or room.broken or not any(p.can_write for p in room.peers):
+            return False
+        room.announce(fields)
+        return True
+
     def apply_event(self, event: dict[str, Any]) -> None:
         """What another worker's hub did (collab.realtime.cluster): do the same here."""
         try:
@@ -265,6 +283,9 @@ class Hub:
                 self.revocations.revoke(int(event["user"]), error, event.get("credential"), event.get("keep"))
             elif kind == "recheck":
                 self.spawn(self._recheck_here([int(u) for u in event["users"]]))
+            elif kind == "say":
+                if self._say_here(str(event["doc"]), dict(event["fields"])) and self.cluster is not None:
+                    self.cluster.answer(event, {"said": True})
             else:
                 log.warning("unknown event from another worker: %r", kind)
         except (KeyError, TypeError, ValueError) as exc:

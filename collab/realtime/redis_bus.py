@@ -24,6 +24,7 @@ import collections
 import contextlib
 import itertools
 import logging
+import math
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
@@ -110,8 +111,8 @@ class RedisBus(Bus):
         self._ready = False
         self._resync_token = b""
         self._tokens = itertools.count(1)
-        self._ping_sent_at: float | None = None
-        self._ping_due = False
+        #: Answers read on the subscription connection (the keepalive watches it move).
+        self._heard = 0
         self._ever_ready = False
         self._started = False
         self._closed = False
@@ -156,6 +157,11 @@ class RedisBus(Bus):
     @property
     def healthy(self) -> bool:
         return self._ready and self._publisher_up
+
+    @property
+    def queued(self) -> int:
+        """Messages waiting to be published (a gauge: Redis keeping up or not)."""
+        return len(self._outbox)
 
     def on_reconnect(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
@@ -233,8 +239,9 @@ class RedisBus(Bus):
                 sending = len(batch)
                 commands = [(b"PUBLISH", channel, message) for channel, message in batch]
                 await connection.send_packed_command(connection.pack_commands(commands), check_health=False)
-                for _ in batch:
-                    await connection.read_response()
+                async with asyncio.timeout(self._connect_timeout):  # one timer for the batch's answers
+                    for _ in batch:
+                        await connection.read_response(timeout=math.inf)
                 self.counts.published += sending
                 sending = 0
         finally:
@@ -318,7 +325,6 @@ class RedisBus(Bus):
     def _lost_subscriptions(self) -> None:
         self._subscriber = None
         self._ready = False
-        self._ping_sent_at, self._ping_due = None, False
         waiting = [f for futures in self._waiting.values() for f in futures]
         waiting += [f for sent in self._sent.values() for futures in sent for f in futures]
         for future in waiting:
@@ -333,14 +339,26 @@ class RedisBus(Bus):
             self._wake(self._pub_wakeup)
 
     async def _send_subscriptions(self, connection: AbstractConnection) -> None:
+        """Send the subscriptions asked for; and a PING when the connection was silent for
+        ``ping_seconds``, giving it up when that is not answered as long (a frozen Redis, a
+        network that drops packets without a word: the socket alone would wait for ever)."""
         assert self._sub_wakeup is not None
+        loop = asyncio.get_running_loop()
+        heard, silent_since = self._heard, loop.time()
+        pinged_at: float | None = None
         while True:
-            await self._sub_wakeup.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._sub_wakeup.wait(), self._ping_seconds)
             self._sub_wakeup.clear()
             commands = self._subscription_commands()
-            if self._ping_due:
-                self._ping_due = False
+            now = loop.time()
+            if self._heard != heard:
+                heard, silent_since, pinged_at = self._heard, now, None
+            elif pinged_at is not None and now - pinged_at >= self._ping_seconds:
+                raise ConnectionError(f"Redis did not answer a PING within {self._ping_seconds} s")
+            elif pinged_at is None and now - silent_since >= self._ping_seconds:
                 commands.append((b"PING", _KEEPALIVE))
+                pinged_at = now
             if commands:
                 if not connection.is_connected:  # redis-py would reconnect it silently, unsubscribed
                     raise ConnectionError("the subscription connection is closed")
@@ -370,17 +388,9 @@ class RedisBus(Bus):
         return commands
 
     async def _read_messages(self, connection: AbstractConnection) -> None:
-        loop = asyncio.get_running_loop()
         while True:
-            reply = await connection.read_response(timeout=self._ping_seconds, disconnect_on_error=False)
-            if reply is None:  # silent for ping_seconds: is Redis still there?
-                if self._ping_sent_at is not None and loop.time() - self._ping_sent_at >= self._ping_seconds:
-                    raise ConnectionError(f"Redis did not answer a PING within {self._ping_seconds} s")
-                if self._ping_sent_at is None:
-                    self._ping_sent_at, self._ping_due = loop.time(), True
-                    self._wake(self._sub_wakeup)
-                continue
-            self._ping_sent_at = None
+            reply = await connection.read_response(timeout=math.inf, disconnect_on_error=False)
+            self._heard += 1
             self._handle_reply(reply)
 
     def _handle_reply(self, reply: Any) -> None:

@@ -24,6 +24,8 @@ from collab.web.pages import hub_of
 async def healthz(request: Request) -> JSONResponse:
     hub = hub_of(request)
     body: dict[str, object] = {"status": "ok", "rooms": len(hub.rooms), "connections": hub.connection_count()}
+    if hub.cluster is not None:  # several workers: is this one's link to the others up? (it serves either way)
+        body["redis"] = "ok" if hub.cluster.healthy else "down"
     settings: Settings = request.app.state.settings
     if may_scrape(request, settings):
         # Which worker process answered (behind a load balancer, several do): for the monitoring

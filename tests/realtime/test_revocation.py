@@ -282,7 +282,7 @@ def serving(data: Path, log: Path, *args: str) -> Iterator[int]:
 
 async def test_tokens_in_urls_never_reach_the_log(settings: Settings, school: DemoSchool, tmp_path: Path) -> None:
     async def make_token() -> str:
-        store = await Store.open(settings.database_path)
+        store = await Store.open(settings.store_target)
         try:
             return await store.accounts.create_token(school.lea_id)
         finally:

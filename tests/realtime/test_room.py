@@ -24,15 +24,14 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
-    store = await Store.open(tmp_path / "db.sqlite3")
+async def hub(tmp_path: Path, store: Store) -> AsyncIterator[Hub]:
+    """A hub on each engine in turn (the ``store`` fixture: SQLite, then PostgreSQL)."""
     await store.documents.ensure_document("d", "Texte")
     settings = Settings(data_dir=tmp_path, room_grace_seconds=60)
     the_hub = Hub(store, settings, Metrics(), hooks=[AgreementDesk(store)])  # it announces the agreement state
     await the_hub.start()
     yield the_hub
     await the_hub.close()
-    await store.close()
 
 
 def user(uid: int) -> User:
@@ -204,3 +203,45 @@ async def test_what_a_peer_may_hold_before_its_answer_is_one_frame_at_most(hub: 
     with pytest.raises(BadRequest, match="depends on changes"):
         await room.receive(a, protocol.encode_update(big))
     assert not a.held
+
+
+async def test_an_update_committed_by_another_worker_reaches_every_peer_here(hub: Hub) -> None:
+    """What another worker committed (collab.realtime.cluster gives it in the log's order) is applied,
+    relayed to every peer of this worker's room, and heard by the features like an edit."""
+    room, _, a_channel = await join(hub, 1)
+    _, _, b_channel = await join(hub, 2)
+    heard: list[str] = []
+    room.observers.append(lambda _, event: heard.append(event))
+    a_channel.frames.clear()
+    b_channel.frames.clear()
+    data = update_inserting("d'ailleurs")
+    room.apply_remote(1, data)
+    assert str(room.text) == "d'ailleurs"
+    assert a_channel.messages() == b_channel.messages() == [protocol.SyncUpdate(data)]
+    assert heard == ["edit"] and room.last_edit_at is None  # another worker's pupil: not counted here
+
+
+async def test_presence_of_another_workers_connection_comes_and_goes(hub: Hub) -> None:
+    room, _, channel = await join(hub, 1)
+    channel.frames.clear()
+    state = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 1, json.dumps({"name": "Noé"}))])
+    room.apply_remote_presence("w2/1", 2, state, 0.0)
+    [relayed] = channel.messages()
+    assert isinstance(relayed, protocol.AwarenessUpdate)
+    assert [e.client_id for e in protocol.decode_awareness(relayed.payload)] == [77]
+    # A newcomer here is told, as for a local connection; a forged claim of the same id by another
+    # person of another worker is not taken.
+    assert 77 in [e.client_id for e in protocol.decode_awareness(room.awareness.states_update() or b"")]
+    forged = protocol.encode_awareness_update([protocol.AwarenessEntry(77, 9, json.dumps({"name": "X"}))])
+    room.apply_remote_presence("w3/1", 3, forged, 0.0)
+    assert (
+        json.loads(
+            dict((e.client_id, e.state) for e in protocol.decode_awareness(room.awareness.states_update() or b""))[77]
+        )["name"]
+        == "Noé"
+    )
+    channel.frames.clear()
+    room.remote_left("w2/1")
+    [removal] = channel.messages()
+    assert isinstance(removal, protocol.AwarenessUpdate)
+    assert [e.removed for e in protocol.decode_awareness(removal.payload)] == [True]

@@ -19,7 +19,7 @@ def with_store(settings: Settings, work: Callable[[Store], Awaitable[T]]) -> T:
     """Run ``work`` on a store of its own over the server's database."""
 
     async def run() -> T:
-        store = await Store.open(settings.database_path)
+        store = await Store.open(settings.store_target)
         try:
             return await work(store)
         finally:

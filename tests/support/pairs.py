@@ -22,7 +22,7 @@ class Pair:
 
 async def seed_pair(settings: Settings, doc: str = "doc-1") -> Pair:
     """Two writers and a reader on ``doc``; an outsider who writes another document."""
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.store_target)
     try:
         a = await store.accounts.ensure_user(f"{doc}-a", "Léa", Role.PUPIL)
         b = await store.accounts.ensure_user(f"{doc}-b", "Noé", Role.PUPIL)

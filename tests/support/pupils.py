@@ -10,7 +10,7 @@ import httpx
 
 from collab.realtime import protocol
 from collab.settings import Settings
-from tests.support.server import ServerThread
+from tests.support.server import LiveServer, ServerThread
 from tests.support.web import DemoSchool, browser, csrf_from, sign_in_as
 from tests.support.yclient import YClient
 
@@ -33,7 +33,7 @@ async def join(server: ServerThread, doc: str, pupil: Pupil) -> YClient:
     return client
 
 
-async def agree(server: ServerThread, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
+async def agree(server: LiveServer, doc: str, pupil: Pupil, version: bytes, **headers: str) -> httpx.Response:
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         return await http.post(
             f"/ecrire/{doc}/accord",
@@ -89,7 +89,7 @@ async def open_session(http: httpx.AsyncClient, doc: str, pupil: Pupil) -> Sessi
     return Session(http, doc, pupil, answer.json()["session"])
 
 
-async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
+async def form_post(server: LiveServer, teacher: Pupil, path: str, **fields: str) -> tuple[int, str]:
     """A teacher's form, posted to the running server (whose hub holds the rooms)."""
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10) as http:
         response = await http.post(
@@ -100,7 +100,7 @@ async def form_post(server: ServerThread, teacher: Pupil, path: str, **fields: s
     return response.status_code, response.text
 
 
-async def post_form(server: ServerThread, who: Pupil, path: str, **data: str) -> httpx.Response:
+async def post_form(server: LiveServer, who: Pupil, path: str, **data: str) -> httpx.Response:
     """A form posted to the live server (its hub is the one holding the sockets)."""
     async with httpx.AsyncClient(base_url=server.http_url, timeout=10, cookies={"binome_session": who.cookie}) as http:
         return await http.post(path, data={"csrf": who.csrf, **data})

@@ -55,6 +55,10 @@ class LiveServer:
 
     port: int
 
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
     def doc_url(self, doc_id: str, token: str | None = None) -> str:
         query = f"?token={token}" if token is not None else ""
         return f"ws://127.0.0.1:{self.port}/ws/doc/{doc_id}{query}"
@@ -104,10 +108,6 @@ class ServerThread(LiveServer):
     async def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's own event loop (the hub lives there)."""
         return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
-
-    @property
-    def http_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 10.0) -> ServerThread:
         self.thread.start()

@@ -38,7 +38,7 @@ class DemoSchool:
 
 
 async def seed_demo_school(settings: Settings) -> DemoSchool:
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.store_target)
     try:
         library = MediaLibrary(settings.media_dir, settings.max_media_bytes)
         demo = await seed_demo(store, library, password_hasher(settings))
