@@ -91,6 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the generator, the server(s) and the engines at this niceness (e.g. -10, as root) so that "
         "other work on a shared machine disturbs the figures less (default 0: unchanged)",
     )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=60.0,
+        help="before each measured run, wait up to this many seconds for other processes to leave the CPUs alone",
+    )
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     return p
@@ -164,6 +170,7 @@ async def _load_phase(
         warmup=args.warmup,
         observers=args.observers,
         seed=args.seed,
+        quiet_wait=args.quiet_wait,
         profile=(report.RESULTS_DIR / f"{args.stamp}-profile-{name}-{deployment.key}.txt") if args.profile else None,
     )
     async with started(deployment, data, env, cpu, engines) as cluster:
