@@ -20,7 +20,7 @@ from collab.accounts.sign_in import PICTURES
 from collab.settings import Settings
 from tests.support.data import class_posts, stored_text_has
 from tests.support.engines import Postgres, Redis
-from tests.support.feed import Feed, open_feed
+from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.pupils import Pupil, agree, form_post, post_form, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool, csrf_from
@@ -63,15 +63,19 @@ async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_
     school = cluster_school
     lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
     teacher = signed_in(cluster_settings, school, "teacher")
-    feed = Feed(await open_feed(workers[2], school.dictation_task_id, teacher.cookie))
+    socket = await open_feed(workers[2], school.dictation_task_id, teacher.cookie)
+    OPEN.remove(socket)  # closed here, in this test's loop
+    feed = Feed(socket)
     a = await join_on(workers[0], school.lea_doc, lea)
     b = await join_on(workers[1], school.lea_doc, noe)
     await asyncio.gather(
         type_slowly(a, [f"léa{i} " for i in range(60)]),
         type_slowly(b, [f"noé{i} " for i in range(60)]),
     )
-    await a.wait_for(lambda c: c.value() == b.value() and "léa59" in c.value() and "noé59" in c.value(), 10)
-    await b.wait_text(a.value(), 10)
+    # Each has the other's last word, hence everything before it (updates are relayed in order).
+    for client in (a, b):
+        await client.wait_for(lambda c: "léa59" in c.value() and "noé59" in c.value(), 15)
+    assert a.value() == b.value()
     final = a.value()
     card = await feed.wait_card(
         school.lea_doc,
@@ -82,6 +86,7 @@ async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_
     assert stored_text_has(cluster_settings, school.lea_doc, "léa59") and stored_text_has(
         cluster_settings, school.lea_doc, "noé59"
     )
+    await socket.close()
 
 
 async def test_a_worker_killed_mid_typing_loses_nothing_the_partner_saw(
