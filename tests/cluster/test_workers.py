@@ -51,6 +51,16 @@ async def join_on(worker: ServerProcess, doc: str, pupil: Pupil, client: YClient
     return joined
 
 
+async def split_pair(
+    workers: Workers, settings: Settings, school: DemoSchool
+) -> tuple[tuple[Pupil, YClient], tuple[Pupil, YClient]]:
+    """Léa on the first worker and Noé on the second, both on their dictation."""
+    lea, noe = signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    return (lea, a), (noe, b)
+
+
 async def type_slowly(client: YClient, words: list[str]) -> None:
     for word in words:
         await client.append(word)
@@ -61,13 +71,11 @@ async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
     teacher = signed_in(cluster_settings, school, "teacher")
     socket = await open_feed(workers[2], school.dictation_task_id, teacher.cookie)
     OPEN.remove(socket)  # closed here, in this test's loop
     feed = Feed(socket)
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_, a), (_, b) = await split_pair(workers, cluster_settings, school)
     await asyncio.gather(
         type_slowly(a, [f"léa{i} " for i in range(60)]),
         type_slowly(b, [f"noé{i} " for i in range(60)]),
@@ -93,9 +101,7 @@ async def test_a_worker_killed_mid_typing_loses_nothing_the_partner_saw(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     typing = asyncio.create_task(type_slowly(a, [f"mot{i} " for i in range(400)]))
     await b.wait_for(lambda c: "mot40 " in c.value(), 10)
     workers[0].kill()  # SIGKILL, mid-typing
@@ -116,9 +122,7 @@ async def test_both_agree_at_the_same_instant_on_different_workers_and_there_is_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     await a.append("Le chat dort au soleil.")
     await b.wait_text("Le chat dort au soleil.", 10)
     await a.wait_for(lambda c: c.doc.get_state() == b.doc.get_state(), 10)
@@ -161,9 +165,7 @@ async def test_redis_restarted_during_typing_loses_nothing(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, redis_server: Redis
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     typing = asyncio.create_task(type_slowly(a, [f"r{i} " for i in range(300)]))
     await b.wait_for(lambda c: "r20 " in c.value(), 10)
     redis_server.restart()
@@ -175,9 +177,7 @@ async def test_postgres_stopped_acknowledges_nothing_then_recovers(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, postgres_server: Postgres
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     await a.append("avant ")
     await b.wait_text("avant ", 10)
     postgres_server.stop()
@@ -204,9 +204,7 @@ async def test_presence_crosses_workers_and_leaves_with_its_tablet(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     await a.set_awareness({"user": {"name": "Léa"}, "cursor": 3})
     await b.wait_for(lambda c: json.loads(c.awareness.get(a.doc.client_id, "{}")).get("cursor") == 3, 10)
     # A newcomer on the third worker is told who is there, as on one worker.
@@ -234,10 +232,8 @@ async def test_a_text_locked_by_the_teacher_on_one_worker_closes_its_writers_on_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
     teacher = signed_in(cluster_settings, school, "teacher")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_, a), (_, b) = await split_pair(workers, cluster_settings, school)
     status, _ = await form_post(
         workers[2],
         teacher,
@@ -257,9 +253,7 @@ async def test_the_teachers_message_reaches_the_pair_on_the_workers_that_hold_it
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
     status, text = await form_post(workers[2], teacher, path, text="Relisez !")
     assert status == 409 and "error" in json.loads(text)  # connected on no worker: nobody reads it
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     status, _ = await form_post(workers[2], teacher, path, text="Relisez les accords !")
     assert status == 200
     for client in (a, b):
