@@ -21,7 +21,7 @@ from collab.settings import Settings
 from tests.support.data import class_posts, stored_text_has
 from tests.support.engines import Postgres, Redis
 from tests.support.feed import OPEN, Feed, open_feed
-from tests.support.pupils import Pupil, agree, form_post, post_form, signed_in
+from tests.support.pupils import Pupil, agree, form_post, post_form, room_state, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool, csrf_from
 from tests.support.workers import Workers, running_workers
@@ -134,6 +134,33 @@ async def test_both_agree_at_the_same_instant_on_different_workers_and_there_is_
     posts = [p for p in class_posts(cluster_settings, school) if p.doc_id == school.lea_doc]
     assert len(posts) == 1 and posts[0].body == "Le chat dort au soleil."
     assert sum(1 for r in answers if r.json()["post"]) >= 1
+    # Both tablets, on their two workers, are told the text is published.
+    for client in (a, b):
+        await client.wait_for(lambda c: room_state(c).get("published") is True, 10)
+
+
+async def test_agreeing_through_a_worker_that_does_not_hold_the_room(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    """The agreement's request and the tablet's socket may land on different workers: the version is
+    then read from PostgreSQL; an old version is refused there too."""
+    school = cluster_school
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
+    await a.append("Il pleut.")
+    await b.wait_text("Il pleut.", 10)
+    old = a.doc.get_state()
+    await b.append(" Il neige.")
+    await a.wait_text("Il pleut. Il neige.", 10)
+    late = await agree(workers[2], school.lea_doc, lea, old)
+    assert late.status_code == 409, late.text
+    version = b.doc.get_state()
+    first = await agree(workers[2], school.lea_doc, lea, version)
+    assert first.status_code == 200 and first.json()["post"] is None and first.json()["agreed"] == [school.lea_id]
+    await b.wait_for(lambda c: room_state(c).get("agreed") == [school.lea_id], 10)  # told on its worker
+    second = await agree(workers[2], school.lea_doc, noe, version)
+    assert second.status_code == 200 and second.json()["post"] is not None
+    posts = [p for p in class_posts(cluster_settings, school) if p.doc_id == school.lea_doc]
+    assert [p.body for p in posts] == ["Il pleut. Il neige."]
 
 
 async def test_a_picture_burst_spread_over_the_workers_gets_no_extra_tries(
