@@ -37,6 +37,8 @@ ACK_SECONDS = 3.0
 HEARTBEAT_SECONDS = 4.0
 #: How long a worker waits for the owner's next word before taking it for dead.
 SILENCE_SECONDS = 2.5 * HEARTBEAT_SECONDS
+#: Why a session is gone, wherever it was (one answer: the client cannot tell the cases apart).
+GONE = "unknown or expired HTTP sync session"
 #: Hex digits of a worker's tag in a session key.
 TAG_LENGTH = 12
 _HEX = frozenset(string.hexdigits.lower())
@@ -108,7 +110,8 @@ class HttpRelay:
                     async with asyncio.timeout(wait):
                         word = await words.get()
                 except TimeoutError:
-                    raise SessionGone(f"the worker {tag} holding the HTTP sync session did not answer") from None
+                    log.info("the worker %s holding an HTTP sync session did not answer", tag)
+                    raise SessionGone(GONE) from None
                 answer = word.get("answer")
                 if isinstance(answer, dict):
                     return answer

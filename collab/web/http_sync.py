@@ -33,7 +33,7 @@ from collab.realtime.protocol import encode_var_bytes, read_var_bytes
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.room import Peer, Room
 from collab.web.access import check_header, signed_in
-from collab.web.http_relay import HttpRelay, tag_of
+from collab.web.http_relay import GONE, HttpRelay, tag_of
 from collab.web.pages import hub_of
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class HttpSessions:
     def get(self, key: str, doc_id: str, user_id: int) -> HttpSession:
         session = self._sessions.get(key)
         if session is None or session.doc_id != doc_id or session.user_id != user_id:
-            raise SessionGone("unknown or expired HTTP sync session")
+            raise SessionGone(GONE)
         self.touch(key)
         return session
 
