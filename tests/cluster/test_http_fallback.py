@@ -20,7 +20,8 @@ from pycrdt import Doc, Text, TransactionEvent
 
 from collab.realtime import protocol
 from collab.settings import Settings
-from collab.web.http_relay import tag_of
+from collab.web.http_relay import SILENCE_SECONDS, tag_of
+from collab.web.http_sync import POLL_SECONDS
 from tests.support.pupils import Pupil, Session, body_of, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool
@@ -209,7 +210,15 @@ async def test_the_sessions_worker_killed_the_client_reopens_elsewhere_and_loses
     await noe.wait_text("avant ", 10)
     local_gone = await Session(https[1], school.lea_doc, lea.pupil, "not-a-session").poll()
 
+    async def poll_until_refused() -> httpx.Response:
+        while (answer := await lea.poll(https[2], https[2])).status_code == 200:
+            pass
+        return answer
+
+    in_flight = asyncio.create_task(poll_until_refused())  # a long poll waiting through worker 2
     workers[0].kill()  # SIGKILL: the session's worker is gone, and the session with it
+    with anyio.fail_after(SILENCE_SECONDS + 10):
+        assert (await in_flight).json() == local_gone.json()
     lea.text.insert(len(lea.text), "pendant ")  # typed while nobody holds the session
     sent = await lea.flush(https[1])
     polled = await lea.poll(https[2], https[2])
@@ -230,6 +239,29 @@ async def test_the_sessions_worker_killed_the_client_reopens_elsewhere_and_loses
             assert (await lea.poll(next(via), next(via))).status_code == 200
     fresh = await join_on(workers[2], school.lea_doc, signed_in(cluster_settings, school, "noe"))
     assert fresh.value() == "avant pendant après"
+
+
+async def test_a_long_poll_through_another_worker_outlasts_the_owners_silence_allowance(
+    workers: Workers, https: list[httpx.AsyncClient], cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    """A poll that waits longer than a worker waits for the owner's next word (the room's state
+    is said again every 15 s, nothing else comes): the owner's heartbeats keep it waiting, and
+    its answer is the local one."""
+    assert POLL_SECONDS > SILENCE_SECONDS + 2
+    school = cluster_school
+    lea = HttpPupil(signed_in(cluster_settings, school, "lea"), school.lea_doc)
+    await lea.open(https[0])
+    await lea.handshake(itertools.cycle([https[1], https[2]]))
+    loop = asyncio.get_running_loop()
+    with anyio.fail_after(3 * POLL_SECONDS):
+        while True:  # what is still waiting comes at once; then the poll waits
+            started = loop.time()
+            answer = await lea.poll(https[1], https[2])
+            assert answer.status_code == 200, answer.text
+            if loop.time() - started > SILENCE_SECONDS + 2:
+                break
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["content-type"] == "application/octet-stream"
 
 
 async def test_forged_or_borrowed_session_keys_are_refused_as_on_one_worker(
