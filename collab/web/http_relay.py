@@ -26,7 +26,7 @@ import string
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from collab.errors import SessionGone
+from collab.errors import CollabError, SessionGone
 from collab.realtime.bus import Bus
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,30 @@ def tag_of(key: str) -> str | None:
     if not dot or not rest or len(tag) != TAG_LENGTH or not set(tag) <= _HEX:
         return None
     return tag
+
+
+class Refusal(CollabError):
+    """The error the session's worker answered a forwarded request with, as it would have shown
+    it (status, message, detail, close code): the client gets the same answer as from that worker."""
+
+    def __init__(self, answer: dict[str, Any]) -> None:
+        super().__init__(str(answer.get("detail") or "refused by the session's worker"))
+        self.status = int(answer.get("status", 500))
+        self.close_code = int(answer.get("close_code", 1011))
+        self.reason = str(answer.get("reason", "server_error"))
+        self.public_message = str(answer.get("message", CollabError.public_message))
+
+    @staticmethod
+    def answer(error: CollabError) -> dict[str, Any]:
+        """What the session's worker answers for ``error`` (see :meth:`__init__`)."""
+        return {
+            "error": True,
+            "status": error.status,
+            "close_code": error.close_code,
+            "reason": error.reason,
+            "message": error.public_message,
+            "detail": error.detail,
+        }
 
 
 def _request_topic(tag: str) -> str:

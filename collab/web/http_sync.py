@@ -28,12 +28,11 @@ from starlette.routing import Route
 from collab.errors import BadRequest, CollabError, NotFound, RateLimited, ServerError, SessionGone, TooLarge
 from collab.realtime.bus import Bus
 from collab.realtime.channel import SendQueue
-from collab.realtime.cluster import error_of
 from collab.realtime.protocol import encode_var_bytes, read_var_bytes
 from collab.realtime.ratelimit import Pacer
 from collab.realtime.room import Peer, Room
 from collab.web.access import check_header, signed_in
-from collab.web.http_relay import GONE, HttpRelay, tag_of
+from collab.web.http_relay import GONE, HttpRelay, Refusal, tag_of
 from collab.web.pages import hub_of
 
 log = logging.getLogger(__name__)
@@ -148,8 +147,8 @@ class HttpSessions:
         if body is not None:
             request["body"] = base64.b64encode(body).decode("ascii")
         answer = await self.relay.forward(tag, request)
-        if "error" in answer:
-            raise error_of(str(answer["error"]), str(answer.get("detail", "")))
+        if answer.get("error"):
+            raise Refusal(answer)
         closed = answer.get("closed")
         return Answer(
             base64.b64decode(answer.get("body", "")),
@@ -179,10 +178,10 @@ class HttpSessions:
             )
             answer = await self._serve(call)
         except CollabError as exc:
-            return {"error": type(exc).__name__, "detail": exc.detail}
+            return Refusal.answer(exc)
         except Exception:
             log.exception("serving a forwarded HTTP sync request failed")
-            return {"error": ServerError.__name__, "detail": "serving a forwarded HTTP sync request failed"}
+            return Refusal.answer(ServerError("serving a forwarded HTTP sync request failed"))
         return {
             "body": base64.b64encode(answer.body).decode("ascii"),
             "status": answer.status,

@@ -8,6 +8,7 @@ Redis (collab.web.http_relay) and answered as a local one: same frames, same ref
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -20,13 +21,14 @@ from pycrdt import Doc, Text, TransactionEvent
 
 from collab.realtime import protocol
 from collab.settings import Settings
+from collab.web.bodies import SYNC_FRAMES_PER_REQUEST
 from collab.web.http_relay import SILENCE_SECONDS, tag_of
 from collab.web.http_sync import POLL_SECONDS
 from tests.support.pupils import Pupil, Session, body_of, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool
 from tests.support.workers import Workers, running_workers
-from tests.support.yclient import YClient
+from tests.support.yclient import YClient, update_inserting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
@@ -91,11 +93,10 @@ class HttpPupil:
         self.synced.clear()
         return self.key
 
-    async def send(self, http: httpx.AsyncClient, *messages: bytes) -> httpx.Response:
+    async def send(self, http: httpx.AsyncClient, *messages: bytes, body: bytes | None = None) -> httpx.Response:
+        content = body_of(*messages) if body is None else body
         async with self._sending:
-            return await http.post(
-                f"/sync/doc/{self.doc_id}/{self.key}", content=body_of(*messages), headers=headers(self.pupil)
-            )
+            return await http.post(f"/sync/doc/{self.doc_id}/{self.key}", content=content, headers=headers(self.pupil))
 
     async def flush(self, http: httpx.AsyncClient) -> httpx.Response:
         """Send the edits made since the last flush (kept for later if the request fails)."""
@@ -294,6 +295,41 @@ async def test_forged_or_borrowed_session_keys_are_refused_as_on_one_worker(
         assert answer.status_code == 403
     # The session itself goes on, from any worker.
     await owner.handshake(itertools.cycle(https))
+
+
+async def test_the_limits_hold_through_another_worker_with_the_same_answers(
+    workers: Workers, https: list[httpx.AsyncClient], cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    """Each refusal, sent to the session's worker and through another one: the same status and
+    body, and the session ended (or not) alike."""
+    school = cluster_school
+    lea, teacher = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "teacher")
+    largest = cluster_settings.max_frame_bytes
+    update = protocol.encode_update(update_inserting("Faux"))
+    cases = {  # what, who sends, its body, the status, whether the session is still open afterwards
+        "a frame over the limit": (lea, body_of(b"\x00" * (largest + 1)), 413, False),
+        "too many frames": (lea, body_of(*[protocol.encode_query_awareness()] * 257), 400, False),
+        "garbage": (lea, b"\x05abc", 400, False),
+        "a reader's update": (teacher, body_of(update), 403, False),
+    }
+    for what, (who, body, status, stays) in cases.items():
+        answers, after = [], []
+        for http in (https[0], https[1]):  # the session's worker, then another one
+            page = HttpPupil(who, school.lea_doc)
+            await page.open(https[0])
+            answers.append(await page.send(http, body=body))
+            after.append((await page.poll(https[2], https[2])).status_code)  # the first poll answers at once
+        assert [a.status_code for a in answers] == [status] * 2, (what, [a.text for a in answers])
+        assert answers[0].json() == answers[1].json(), what
+        assert after == [200 if stays else 404] * 2, what
+    # A body over the route's cap is refused by the worker it reached, before a byte is read or
+    # forwarded (the refusal closes the connection: the client may see only that).
+    page = HttpPupil(lea, school.lea_doc)
+    await page.open(https[0])
+    with contextlib.suppress(httpx.TransportError):
+        answer = await page.send(https[1], body=body_of(*[b"\x00" * largest] * (SYNC_FRAMES_PER_REQUEST + 1)))
+        assert answer.status_code == 413
+    assert (await page.poll(https[2], https[2])).status_code == 200  # never reached the session
 
 
 async def test_parallel_sends_to_one_session_through_two_workers_are_refused_as_busy(
