@@ -37,6 +37,8 @@ ACK_SECONDS = 3.0
 HEARTBEAT_SECONDS = 4.0
 #: How long a worker waits for the owner's next word before taking it for dead.
 SILENCE_SECONDS = 2.5 * HEARTBEAT_SECONDS
+#: How long a closing worker lets the requests it serves answer.
+CLOSING_SECONDS = 1.0
 #: Why a session is gone, wherever it was (one answer: the client cannot tell the cases apart).
 GONE = "unknown or expired HTTP sync session"
 #: Hex digits of a worker's tag in a session key.
@@ -112,11 +114,17 @@ class HttpRelay:
         await self.bus.subscribe_events(_reply_topic(self.tag), self._replied)
 
     async def close(self) -> None:
+        """Stop: the requests being served get their answers (the sessions were ended: they say
+        so) for at most :data:`CLOSING_SECONDS`; those forwarded from here end as SessionGone."""
         self.bus.unsubscribe_events(_request_topic(self.tag), self._requested)
-        self.bus.unsubscribe_events(_reply_topic(self.tag), self._replied)
+        if self._serving:
+            await asyncio.wait(set(self._serving), timeout=CLOSING_SECONDS)
         for task in list(self._serving):
             task.cancel()
         await asyncio.gather(*self._serving, return_exceptions=True)
+        self.bus.unsubscribe_events(_reply_topic(self.tag), self._replied)
+        for words in self._waiting.values():
+            words.put_nowait({"gone": True})
 
     # -- as the worker a client asked --------------------------------------------------------
 
@@ -127,6 +135,8 @@ class HttpRelay:
         self._waiting[number] = words
         self.forwarded += 1
         try:
+            if not self.bus.healthy:  # nothing would go, nor come back
+                raise SessionGone(GONE)
             self.bus.publish_event(_request_topic(tag), {**request, "id": number, "reply_to": self.tag})
             wait = ACK_SECONDS
             while True:
@@ -139,6 +149,8 @@ class HttpRelay:
                 answer = word.get("answer")
                 if isinstance(answer, dict):
                     return answer
+                if word.get("gone"):  # this worker is stopping
+                    raise SessionGone(GONE)
                 wait = SILENCE_SECONDS
         finally:
             del self._waiting[number]
