@@ -368,3 +368,39 @@ async def test_parallel_sends_to_one_session_through_two_workers_are_refused_as_
     await noe.wait_text(lea.value(), seconds=30)
     await noe.append("!")  # for the poll below to answer at once
     assert (await lea.poll(https[2], https[1])).status_code == 200  # the session is still open
+
+
+async def test_uvicorn_workers_on_one_port_serve_one_http_session_whichever_process_the_kernel_picks(
+    cluster_settings: Settings, postgres_url: str, redis_url: str, cluster_school: DemoSchool
+) -> None:
+    """``collab serve --workers 2``: every request on a new connection, to whichever process the
+    kernel gives it; the pupil on HTTP and her partner on a socket write together."""
+    school = cluster_school
+    server = ServerProcess(cluster_settings, COLLAB_DATABASE=postgres_url, COLLAB_REDIS=redis_url, COLLAB_WORKERS="2")
+    server.start(timeout=30)
+    fresh = httpx.Limits(max_keepalive_connections=0)  # a new connection per request
+    async with httpx.AsyncClient(base_url=server.http_url, timeout=60, limits=fresh) as http:
+        try:
+            answered: set[str] = set()
+            with anyio.fail_after(30):  # both processes are up
+                while len(answered) < 2:
+                    answered.add((await http.get("/healthz")).json()["worker"])
+            lea = HttpPupil(signed_in(cluster_settings, school, "lea"), school.lea_doc)
+            noe = await join_on(server, school.lea_doc, signed_in(cluster_settings, school, "noe"))
+            await lea.open(http)
+            via = itertools.repeat(http)
+            await lea.handshake(via)
+            polling = asyncio.create_task(lea.poll_forever(via))
+            typing = asyncio.create_task(type_words(noe, [f"noé{i} " for i in range(30)]))
+            for i in range(30):
+                lea.text.insert(len(lea.text), f"léa{i} ")
+                assert (await lea.flush(http)).status_code == 204
+            await typing
+            await noe.wait_for(lambda c: "léa29" in c.value() and "noé29" in c.value(), 15)
+            await lea.wait_for(lambda p: p.value() == noe.value(), 15)
+            lea.stopping = True
+            await noe.append("|")  # ends the poll in flight
+            with anyio.fail_after(30):
+                await polling
+        finally:
+            server.stop()
