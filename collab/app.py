@@ -140,7 +140,8 @@ def create_app(settings: Settings) -> BinomeApp:
         metrics.track_bus(bus)
         await hub.start()
         if bus is not None:  # a request for a session another worker holds goes there
-            await http_sessions.connect(bus)
+            relay = await http_sessions.connect(bus)
+            metrics.track_forwarded_requests(lambda: (relay.forwarded, relay.served))
         app.state.hub = hub
         app.state.store = store
         app.state.agreements = agreements

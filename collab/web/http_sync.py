@@ -90,11 +90,12 @@ class HttpSessions:
         self._sessions: dict[str, HttpSession] = {}
         self.relay: HttpRelay | None = None
 
-    async def connect(self, bus: Bus) -> None:
+    async def connect(self, bus: Bus) -> HttpRelay:
         """Several workers: serve the others' requests for this worker's sessions, and send them
         those for theirs (keys name their worker from now on)."""
-        self.relay = HttpRelay(bus, self._serve_forwarded)
-        await self.relay.start()
+        relay = self.relay = HttpRelay(bus, self._serve_forwarded)
+        await relay.start()
+        return relay
 
     async def close(self) -> None:
         self.end_all()

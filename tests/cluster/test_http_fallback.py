@@ -27,7 +27,7 @@ from collab.web.http_sync import POLL_SECONDS
 from tests.support.pupils import Pupil, Session, body_of, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool
-from tests.support.workers import Workers, running_workers
+from tests.support.workers import Workers, join_on, running_workers
 from tests.support.yclient import YClient, update_inserting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
@@ -147,12 +147,6 @@ class HttpPupil:
                 await self.changed.wait()
 
 
-async def join_on(worker: ServerProcess, doc: str, pupil: Pupil) -> YClient:
-    joined = await YClient.connect(worker.doc_url(doc), additional_headers={"Cookie": f"binome_session={pupil.cookie}"})
-    await joined.wait_synced(10)
-    return joined
-
-
 async def type_words(client: YClient, words: list[str]) -> None:
     for word in words:
         await client.append(word)
@@ -196,6 +190,15 @@ async def test_a_pupil_on_http_roaming_over_the_workers_writes_with_a_partner_on
         while not lea.value().endswith("fin"):  # that poll returned what came before "fin"
             assert (await lea.poll(https[2], https[1])).status_code == 200
     assert lea.value() == noe.value()
+    # The workers count what they forwarded and what they served for the others.
+    forwarded = served = 0.0
+    for http in https:
+        for line in (await http.get("/metrics")).text.splitlines():
+            if line.startswith("collab_http_forwarded_total "):
+                forwarded += float(line.split()[1])
+            elif line.startswith("collab_http_served_for_others_total "):
+                served += float(line.split()[1])
+    assert forwarded >= 26 and served == forwarded  # at least the 26 sends of 40 made through another worker
 
 
 async def test_the_sessions_worker_killed_the_client_reopens_elsewhere_and_loses_nothing(

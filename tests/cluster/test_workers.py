@@ -22,9 +22,8 @@ from tests.support.data import class_posts, stored_text_has
 from tests.support.engines import Postgres, Redis
 from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.pupils import Pupil, agree, form_post, post_form, room_state, signed_in
-from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool, csrf_from
-from tests.support.workers import Workers, running_workers
+from tests.support.workers import Workers, join_on, running_workers
 from tests.support.yclient import YClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
@@ -38,17 +37,6 @@ def workers(
 ) -> Iterator[Workers]:
     with running_workers(cluster_settings, postgres_url, redis_url, count=3) as running:
         yield running
-
-
-async def join_on(worker: ServerProcess, doc: str, pupil: Pupil, client: YClient | None = None) -> YClient:
-    """A tablet of ``pupil`` on this worker (with the document it already holds, after a reconnect)."""
-    joined = await YClient.connect(
-        worker.doc_url(doc),
-        doc=client.doc if client is not None else None,
-        additional_headers={"Cookie": f"binome_session={pupil.cookie}"},
-    )
-    await joined.wait_synced(10)
-    return joined
 
 
 async def split_pair(
