@@ -139,6 +139,9 @@ def create_app(settings: Settings) -> BinomeApp:
         hub = Hub(store, settings, metrics, hooks=hooks, bus=bus)
         metrics.track_bus(bus)
         await hub.start()
+        if bus is not None:  # a request for a session another worker holds goes there
+            relay = await http_sessions.connect(bus)
+            metrics.track_forwarded_requests(lambda: (relay.forwarded, relay.served))
         app.state.hub = hub
         app.state.store = store
         app.state.agreements = agreements
@@ -146,7 +149,7 @@ def create_app(settings: Settings) -> BinomeApp:
         try:
             yield
         finally:
-            http_sessions.end_all()
+            await http_sessions.close()
             await hub.close()
             await store.close()
             sign_in.close()

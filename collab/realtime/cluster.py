@@ -249,8 +249,22 @@ class Cluster:
 
     def _reconnected(self) -> None:
         """The bus lost Redis for a while: what was published meanwhile is read from the log."""
-        for link in list(self._links.values()):
-            self.spawn(link.repair())
+        self.spawn(self._repair_behind())
+
+    async def _repair_behind(self) -> None:
+        """Repair the open rooms the log is ahead of (one query for the heads of all of them)."""
+        links = [link for link in self._links.values() if link.room is not None]
+        if not links:
+            return
+        try:
+            heads = await self.documents.heads([link.doc_id for link in links])
+        except Exception as exc:  # the safety poll will try again
+            log.warning("reading the log's heads after a reconnection failed (%s)", exc)
+            return
+        for link in links:
+            watermark = link.sequencer.watermark
+            if watermark is not None and heads.get(link.doc_id, 0) > watermark:
+                await link.repair()
 
     async def _poll_forever(self) -> None:
         while True:

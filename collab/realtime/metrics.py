@@ -91,6 +91,20 @@ class _BusCollector(Collector):
         )
 
 
+class _ForwardedCollector(Collector):
+    def __init__(self, counts: Callable[[], tuple[int, int]]) -> None:
+        self._counts = counts
+
+    def collect(self) -> Iterator[Metric]:
+        forwarded, served = self._counts()
+        yield CounterMetricFamily(
+            "collab_http_forwarded", "HTTP-fallback requests forwarded to the worker holding their session", forwarded
+        )
+        yield CounterMetricFamily(
+            "collab_http_served_for_others", "HTTP-fallback requests served here for another worker", served
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class SchoolLoad:
     """What one school has live now: documents loaded, connections to them, pupils connected to write."""
@@ -290,6 +304,11 @@ class Metrics:
         """The messages between workers (nothing with one process)."""
         if bus is not None:
             self.registry.register(_BusCollector(bus))
+
+    def track_forwarded_requests(self, counts: Callable[[], tuple[int, int]]) -> None:
+        """The HTTP-fallback requests this worker forwarded to the session's worker, and those it
+        served for others (``counts`` gives both, read at scrape time)."""
+        self.registry.register(_ForwardedCollector(counts))
 
     def track_send_queue(self, depth: Callable[[], float]) -> None:
         self.send_queue_depth.set_function(depth)

@@ -20,11 +20,10 @@ from collab.accounts.sign_in import PICTURES
 from collab.settings import Settings
 from tests.support.data import class_posts, stored_text_has
 from tests.support.engines import Postgres, Redis
-from tests.support.feed import Feed, open_feed
-from tests.support.pupils import Pupil, agree, form_post, post_form, signed_in
-from tests.support.server import ServerProcess
+from tests.support.feed import OPEN, Feed, open_feed
+from tests.support.pupils import Pupil, agree, form_post, post_form, room_state, signed_in
 from tests.support.web import DemoSchool, csrf_from
-from tests.support.workers import Workers, running_workers
+from tests.support.workers import Workers, join_on, running_workers
 from tests.support.yclient import YClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
@@ -40,15 +39,14 @@ def workers(
         yield running
 
 
-async def join_on(worker: ServerProcess, doc: str, pupil: Pupil, client: YClient | None = None) -> YClient:
-    """A tablet of ``pupil`` on this worker (with the document it already holds, after a reconnect)."""
-    joined = await YClient.connect(
-        worker.doc_url(doc),
-        doc=client.doc if client is not None else None,
-        additional_headers={"Cookie": f"binome_session={pupil.cookie}"},
-    )
-    await joined.wait_synced(10)
-    return joined
+async def split_pair(
+    workers: Workers, settings: Settings, school: DemoSchool
+) -> tuple[tuple[Pupil, YClient], tuple[Pupil, YClient]]:
+    """Léa on the first worker and Noé on the second, both on their dictation."""
+    lea, noe = signed_in(settings, school, "lea"), signed_in(settings, school, "noe")
+    a = await join_on(workers[0], school.lea_doc, lea)
+    b = await join_on(workers[1], school.lea_doc, noe)
+    return (lea, a), (noe, b)
 
 
 async def type_slowly(client: YClient, words: list[str]) -> None:
@@ -61,17 +59,19 @@ async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
     teacher = signed_in(cluster_settings, school, "teacher")
-    feed = Feed(await open_feed(workers[2], school.dictation_task_id, teacher.cookie))
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    socket = await open_feed(workers[2], school.dictation_task_id, teacher.cookie)
+    OPEN.remove(socket)  # closed here, in this test's loop
+    feed = Feed(socket)
+    (_, a), (_, b) = await split_pair(workers, cluster_settings, school)
     await asyncio.gather(
         type_slowly(a, [f"léa{i} " for i in range(60)]),
         type_slowly(b, [f"noé{i} " for i in range(60)]),
     )
-    await a.wait_for(lambda c: c.value() == b.value() and "léa59" in c.value() and "noé59" in c.value(), 10)
-    await b.wait_text(a.value(), 10)
+    # Each has the other's last word, hence everything before it (updates are relayed in order).
+    for client in (a, b):
+        await client.wait_for(lambda c: "léa59" in c.value() and "noé59" in c.value(), 15)
+    assert a.value() == b.value()
     final = a.value()
     card = await feed.wait_card(
         school.lea_doc,
@@ -82,15 +82,14 @@ async def test_a_pair_split_across_two_workers_converges_and_a_dashboard_on_the_
     assert stored_text_has(cluster_settings, school.lea_doc, "léa59") and stored_text_has(
         cluster_settings, school.lea_doc, "noé59"
     )
+    await socket.close()
 
 
 async def test_a_worker_killed_mid_typing_loses_nothing_the_partner_saw(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     typing = asyncio.create_task(type_slowly(a, [f"mot{i} " for i in range(400)]))
     await b.wait_for(lambda c: "mot40 " in c.value(), 10)
     workers[0].kill()  # SIGKILL, mid-typing
@@ -111,9 +110,7 @@ async def test_both_agree_at_the_same_instant_on_different_workers_and_there_is_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     await a.append("Le chat dort au soleil.")
     await b.wait_text("Le chat dort au soleil.", 10)
     await a.wait_for(lambda c: c.doc.get_state() == b.doc.get_state(), 10)
@@ -125,6 +122,33 @@ async def test_both_agree_at_the_same_instant_on_different_workers_and_there_is_
     posts = [p for p in class_posts(cluster_settings, school) if p.doc_id == school.lea_doc]
     assert len(posts) == 1 and posts[0].body == "Le chat dort au soleil."
     assert sum(1 for r in answers if r.json()["post"]) >= 1
+    # Both tablets, on their two workers, are told the text is published.
+    for client in (a, b):
+        await client.wait_for(lambda c: room_state(c).get("published") is True, 10)
+
+
+async def test_agreeing_through_a_worker_that_does_not_hold_the_room(
+    workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
+) -> None:
+    """The agreement's request and the tablet's socket may land on different workers: the version is
+    then read from PostgreSQL; an old version is refused there too."""
+    school = cluster_school
+    (lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
+    await a.append("Il pleut.")
+    await b.wait_text("Il pleut.", 10)
+    old = a.doc.get_state()
+    await b.append(" Il neige.")
+    await a.wait_text("Il pleut. Il neige.", 10)
+    late = await agree(workers[2], school.lea_doc, lea, old)
+    assert late.status_code == 409, late.text
+    version = b.doc.get_state()
+    first = await agree(workers[2], school.lea_doc, lea, version)
+    assert first.status_code == 200 and first.json()["post"] is None and first.json()["agreed"] == [school.lea_id]
+    await b.wait_for(lambda c: room_state(c).get("agreed") == [school.lea_id], 10)  # told on its worker
+    second = await agree(workers[2], school.lea_doc, noe, version)
+    assert second.status_code == 200 and second.json()["post"] is not None
+    posts = [p for p in class_posts(cluster_settings, school) if p.doc_id == school.lea_doc]
+    assert [p.body for p in posts] == ["Il pleut. Il neige."]
 
 
 async def test_a_picture_burst_spread_over_the_workers_gets_no_extra_tries(
@@ -156,9 +180,7 @@ async def test_redis_restarted_during_typing_loses_nothing(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, redis_server: Redis
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     typing = asyncio.create_task(type_slowly(a, [f"r{i} " for i in range(300)]))
     await b.wait_for(lambda c: "r20 " in c.value(), 10)
     redis_server.restart()
@@ -170,9 +192,7 @@ async def test_postgres_stopped_acknowledges_nothing_then_recovers(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool, postgres_server: Postgres
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     await a.append("avant ")
     await b.wait_text("avant ", 10)
     postgres_server.stop()
@@ -199,9 +219,7 @@ async def test_presence_crosses_workers_and_leaves_with_its_tablet(
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (noe, b) = await split_pair(workers, cluster_settings, school)
     await a.set_awareness({"user": {"name": "Léa"}, "cursor": 3})
     await b.wait_for(lambda c: json.loads(c.awareness.get(a.doc.client_id, "{}")).get("cursor") == 3, 10)
     # A newcomer on the third worker is told who is there, as on one worker.
@@ -229,10 +247,8 @@ async def test_a_text_locked_by_the_teacher_on_one_worker_closes_its_writers_on_
     workers: Workers, cluster_settings: Settings, cluster_school: DemoSchool
 ) -> None:
     school = cluster_school
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
     teacher = signed_in(cluster_settings, school, "teacher")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_, a), (_, b) = await split_pair(workers, cluster_settings, school)
     status, _ = await form_post(
         workers[2],
         teacher,
@@ -252,9 +268,7 @@ async def test_the_teachers_message_reaches_the_pair_on_the_workers_that_hold_it
     path = f"/enseignant/tache/{school.dictation_task_id}/document/{school.lea_doc}/message"
     status, text = await form_post(workers[2], teacher, path, text="Relisez !")
     assert status == 409 and "error" in json.loads(text)  # connected on no worker: nobody reads it
-    lea, noe = signed_in(cluster_settings, school, "lea"), signed_in(cluster_settings, school, "noe")
-    a = await join_on(workers[0], school.lea_doc, lea)
-    b = await join_on(workers[1], school.lea_doc, noe)
+    (_lea, a), (_noe, b) = await split_pair(workers, cluster_settings, school)
     status, _ = await form_post(workers[2], teacher, path, text="Relisez les accords !")
     assert status == 200
     for client in (a, b):

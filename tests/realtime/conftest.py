@@ -4,14 +4,8 @@ tests/support/stores.py). The bus's tests use a real Redis (tests/support/engine
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from collab.settings import Settings
 from tests.support.engines import postgres_url, redis_server, redis_url
-from tests.support.server import make_settings
-from tests.support.stores import ENGINES, migrated_postgres_url, postgres_server, postgres_template, store
+from tests.support.stores import migrated_postgres_url, postgres_server, postgres_template, settings, store
 
 __all__ = [
     "migrated_postgres_url",
@@ -20,12 +14,6 @@ __all__ = [
     "postgres_url",
     "redis_server",
     "redis_url",
+    "settings",
     "store",
 ]
-
-
-@pytest.fixture(params=ENGINES)
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return make_settings(tmp_path / "data")
-    return make_settings(tmp_path / "data", database=request.getfixturevalue("migrated_postgres_url"))

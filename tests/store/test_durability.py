@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import anyio
 import pytest
@@ -13,7 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from collab.settings import Settings
 from collab.store import Store
 from tests.support.pairs import Pair, seed_pair
-from tests.support.server import ServerProcess, ServerThread, make_settings
+from tests.support.server import ServerProcess, ServerThread
 from tests.support.yclient import YClient
 
 pytestmark = pytest.mark.anyio
@@ -58,8 +57,8 @@ async def test_kill_9_loses_nothing_the_partner_received(settings: Settings, pai
         await fresh.close()
 
 
-async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", compact_after_updates=25, rate_per_second=1000.0, rate_burst=1000)
+async def test_compaction_then_reload_gives_the_same_text(settings: Settings) -> None:
+    settings = settings.with_overrides(compact_after_updates=25, rate_per_second=1000.0, rate_burst=1000)
     pair = await seed_pair(settings)
     with ServerThread(settings) as server:
         a = await server.open(pair.doc, pair.token_a)
@@ -74,7 +73,7 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
         await a.close()
         await b.close()
 
-    store = await Store.open(settings.database_path)
+    store = await Store.open(settings.store_target)
     try:
         loaded = await store.documents.load(pair.doc)
         assert loaded.snapshot is not None
@@ -89,8 +88,8 @@ async def test_compaction_then_reload_gives_the_same_text(tmp_path: Path) -> Non
         await c.close()
 
 
-async def test_queued_writes_survive_the_last_peer_leaving(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", room_grace_seconds=0.0, rate_per_second=10_000.0, rate_burst=10_000)
+async def test_queued_writes_survive_the_last_peer_leaving(settings: Settings) -> None:
+    settings = settings.with_overrides(room_grace_seconds=0.0, rate_per_second=10_000.0, rate_burst=10_000)
     pair = await seed_pair(settings)
     with ServerThread(settings) as server:
         a = await server.open(pair.doc, pair.token_a)

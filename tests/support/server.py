@@ -153,6 +153,9 @@ class ServerProcess(LiveServer):
             "COLLAB_ROOM_GRACE_SECONDS": "0.2",
             "COLLAB_ARGON2_TIME_COST": str(self.settings.argon2_time_cost),
             "COLLAB_ARGON2_MEMORY_KIB": str(self.settings.argon2_memory_kib),
+            # The settings' database and Redis (PostgreSQL for the tests that run on both engines).
+            **({"COLLAB_DATABASE": self.settings.database} if self.settings.database else {}),
+            **({"COLLAB_REDIS": self.settings.redis} if self.settings.redis else {}),
             **self.env,
         }
         self.proc = subprocess.Popen(

@@ -15,10 +15,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from collab.settings import Settings
 from collab.store import PoolOptions, Store
 from collab.store.postgres import PostgresDatabase
 from tests.support.engines import Postgres, postgres_server
-from tests.support.server import run_async
+from tests.support.server import make_settings, run_async
 
 ENGINES = ("sqlite", "postgres")
 #: Small pools: a test process holds a few databases at once, the server 200 connections.
@@ -79,4 +80,14 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     await opened.close()
 
 
-__all__ = ["migrated_postgres_url", "postgres_server", "postgres_template", "store"]
+@pytest.fixture(params=ENGINES)
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """The settings of a server on each engine in turn: the data directory's SQLite file, then a
+    migrated PostgreSQL database of the test's own (a conftest that imports it overrides the
+    root one for its directory)."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path / "data")
+    return make_settings(tmp_path / "data", database=request.getfixturevalue("migrated_postgres_url"))
+
+
+__all__ = ["migrated_postgres_url", "postgres_server", "postgres_template", "settings", "store"]

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from collab.settings import Settings
+from tests.support.pupils import Pupil
 from tests.support.server import ServerProcess
+from tests.support.yclient import YClient
 
 
 class Workers:
@@ -57,3 +59,14 @@ def shared_data(tmp: Path) -> Path:
     path = tmp / "shared-data"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+async def join_on(worker: ServerProcess, doc: str, pupil: Pupil, client: YClient | None = None) -> YClient:
+    """A tablet of ``pupil`` on this worker (with the document it already holds, after a reconnect)."""
+    joined = await YClient.connect(
+        worker.doc_url(doc),
+        doc=client.doc if client is not None else None,
+        additional_headers={"Cookie": f"binome_session={pupil.cookie}"},
+    )
+    await joined.wait_synced(10)
+    return joined
