@@ -18,8 +18,8 @@ from dataclasses import dataclass
 SIZING_PAIRS = (("one school", 15), ("the académie's peak", 3_000), ("national scale", 100_000))
 #: fraction of each core kept free (spikes, reconnection storms, a worker lost)
 HEADROOM = 0.5
-#: above this share of its cores, a side of the benchmark is saturated
-SATURATED_PCT = 90.0
+#: above this share of its cores, a side of the benchmark is saturated (queueing delays grow fast)
+SATURATED_PCT = 80.0
 DISTURBED_PCT = 10.0
 
 
