@@ -221,7 +221,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, bool | None, str]]:
                 None,
                 f"not run at that scale (largest: {tried:,} pairs)"
                 if candidates
-                else "the embedded server (SQLite) was not measured (with --backend postgres: add --compare)",
+                else "no load or ramp phase on the embedded server (SQLite; with --backend postgres: --compare)",
             )
         )
     memory = results.get("memory", {})
