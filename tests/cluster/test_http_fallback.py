@@ -17,7 +17,6 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from pycrdt import Doc, Text, TransactionEvent
 
 from collab.realtime import protocol
 from collab.settings import Settings
@@ -28,7 +27,7 @@ from tests.support.pupils import Pupil, Session, body_of, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool
 from tests.support.workers import Workers, join_on, running_workers
-from tests.support.yclient import YClient, update_inserting
+from tests.support.yclient import ServerDoc, YClient, update_inserting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
@@ -62,29 +61,16 @@ def headers(pupil: Pupil) -> dict[str, str]:
     return {"Cookie": f"binome_session={pupil.cookie}", "x-csrf-token": pupil.csrf}
 
 
-class HttpPupil:
+class HttpPupil(ServerDoc):
     """A pupil's page on the HTTP fallback (as frontend/src/http-provider.js): one request at a time
     for its frames, a long poll beside, each request through the next worker of ``via``."""
 
     def __init__(self, pupil: Pupil, doc_id: str) -> None:
+        super().__init__()
         self.pupil, self.doc_id = pupil, doc_id
-        self.doc: Doc[Any] = Doc()
-        self.text = self.doc.get("text", type=Text)
         self.key = ""
-        self.synced = asyncio.Event()
-        self.changed = asyncio.Event()
-        self._outgoing: list[bytes] = []
-        self._remote = False
         self._sending = asyncio.Lock()
         self.stopping = False
-        self.doc.observe(self._on_local_change)
-
-    def _on_local_change(self, event: TransactionEvent) -> None:
-        if not self._remote:
-            self._outgoing.append(event.update)
-
-    def value(self) -> str:
-        return str(self.text)
 
     async def open(self, http: httpx.AsyncClient) -> str:
         answer = await http.post(f"/sync/doc/{self.doc_id}", headers=headers(self.pupil))
@@ -111,18 +97,9 @@ class HttpPupil:
         if answer.status_code != 200:
             return answer
         for frame in frames(answer.content):
-            message = protocol.decode_message(frame)
-            if isinstance(message, protocol.SyncStep1):
-                step2 = protocol.encode_sync_step2(self.doc.get_update(message.state))
+            step2 = self.from_server(protocol.decode_message(frame))
+            if step2 is not None:
                 assert (await self.send(reply, step2)).status_code == 204
-            elif isinstance(message, (protocol.SyncStep2, protocol.SyncUpdate)):
-                self._remote = True
-                try:
-                    self.doc.apply_update(message.update)
-                finally:
-                    self._remote = False
-                if isinstance(message, protocol.SyncStep2):
-                    self.synced.set()
         self.changed.set()
         return answer
 

@@ -15,24 +15,54 @@ from websockets.exceptions import ConnectionClosed
 from collab.realtime import protocol
 
 
-class YClient:
-    """One editor: a pycrdt document kept in sync with the server over one socket."""
+class ServerDoc:
+    """A pycrdt document kept in sync with the server: local edits are queued for sending, what the
+    server sends is applied (and not sent back)."""
 
-    def __init__(self, ws: ClientConnection, doc: Doc[Any] | None = None) -> None:
-        self.ws = ws
+    def __init__(self, doc: Doc[Any] | None = None) -> None:
         self.doc: Doc[Any] = doc if doc is not None else Doc()
         self.text = self.doc.get("text", type=Text)
         self.synced = asyncio.Event()
         self.changed = asyncio.Event()
+        self._outgoing: list[bytes] = []
+        self._remote = False
+        self.doc.observe(self._on_local_change)
+
+    def _on_local_change(self, event: TransactionEvent) -> None:
+        if not self._remote:
+            self._outgoing.append(event.update)
+
+    def value(self) -> str:
+        return str(self.text)
+
+    def from_server(self, message: protocol.Message) -> bytes | None:
+        """Apply a sync message of the server; the frame to answer with (for its sync step 1)."""
+        if isinstance(message, protocol.SyncStep1):
+            return protocol.encode_sync_step2(self.doc.get_update(message.state))
+        if isinstance(message, (protocol.SyncStep2, protocol.SyncUpdate)):
+            self._remote = True
+            try:
+                self.doc.apply_update(message.update)
+            finally:
+                self._remote = False
+            if isinstance(message, protocol.SyncStep2):
+                self.synced.set()
+            self.changed.set()
+        return None
+
+
+class YClient(ServerDoc):
+    """One editor: a pycrdt document kept in sync with the server over one socket."""
+
+    def __init__(self, ws: ClientConnection, doc: Doc[Any] | None = None) -> None:
+        super().__init__(doc)
+        self.ws = ws
         self.closed = asyncio.Event()
         self.close_code: int | None = None
         self.close_reason: str = ""
         self.awareness: dict[int, str] = {}
         self.received: list[bytes] = []
-        self._outgoing: list[bytes] = []
-        self._remote = False
         self._clock = 0
-        self.doc.observe(self._on_local_change)
         self._reader = asyncio.get_running_loop().create_task(self._read())
 
     @classmethod
@@ -44,10 +74,6 @@ class YClient:
             with contextlib.suppress(ConnectionClosed):
                 await client.ws.send(protocol.encode_sync_step1(client.doc.get_state()))
         return client
-
-    def _on_local_change(self, event: TransactionEvent) -> None:
-        if not self._remote:
-            self._outgoing.append(event.update)
 
     async def flush(self) -> None:
         """Send the local edits made since the last flush, one update message each."""
@@ -73,33 +99,23 @@ class YClient:
         )
         await self.ws.send(protocol.encode_awareness(protocol.encode_awareness_update([entry])))
 
-    def value(self) -> str:
-        return str(self.text)
-
     async def _read(self) -> None:
         try:
             async for frame in self.ws:
                 assert isinstance(frame, bytes)
                 self.received.append(frame)
                 message = protocol.decode_message(frame)
-                if isinstance(message, protocol.SyncStep1):
-                    await self.ws.send(protocol.encode_sync_step2(self.doc.get_update(message.state)))
-                elif isinstance(message, (protocol.SyncStep2, protocol.SyncUpdate)):
-                    self._remote = True
-                    try:
-                        self.doc.apply_update(message.update)
-                    finally:
-                        self._remote = False
-                    if isinstance(message, protocol.SyncStep2):
-                        self.synced.set()
-                    self.changed.set()
-                elif isinstance(message, protocol.AwarenessUpdate):
+                if isinstance(message, protocol.AwarenessUpdate):
                     for entry in protocol.decode_awareness(message.payload):
                         if entry.removed:
                             self.awareness.pop(entry.client_id, None)
                         else:
                             self.awareness[entry.client_id] = entry.state
                     self.changed.set()
+                else:
+                    answer = self.from_server(message)
+                    if answer is not None:
+                        await self.ws.send(answer)
         except ConnectionClosed:
             pass
         finally:
