@@ -57,6 +57,24 @@ _CHANNELS_PER_COMMAND = 1000
 _KEEPALIVE = b"keepalive"
 
 
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until they end, cancelling again any that went on: on Python 3.11
+    ``asyncio.wait_for``, which redis-py uses to send, drops a cancellation that comes as the
+    awaited operation completes (python/cpython#86296), and a task would wait for ever."""
+    pending = {task for task in tasks if not task.done()}
+    while pending:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """A task's error is the connection's end, handled where it is awaited; retrieved here too, so
+    that a task stopped before that is not reported as an error nobody saw."""
+    if not task.cancelled() and task.exception() is not None:
+        log.debug("%s ended with %r", task.get_name(), task.exception())
+
+
 class RedisBus(Bus):
     """The bus of one worker, over the Redis at ``url`` (``redis://``, ``rediss://``, ``unix://``).
 
@@ -138,18 +156,17 @@ class RedisBus(Bus):
             loop.create_task(self._keep_connected("publishing", self._serve_publishing), name="bus-publisher"),
         ]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._healthy_event.wait(), self._connect_timeout)
+            async with asyncio.timeout(self._connect_timeout):
+                await self._healthy_event.wait()
         if not self.healthy:
             log.warning("Redis is not reachable yet: the bus goes on trying (cross-worker rooms wait)")
         self._started = True
 
     async def close(self) -> None:
         self._closed = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._wake(self._sub_wakeup)
+        self._wake(self._pub_wakeup)
+        await stop_tasks(self._tasks)
         self._tasks = []
         self._documents.clear()
         self._topics.clear()
@@ -180,10 +197,12 @@ class RedisBus(Bus):
         """Connect, serve until the connection is lost, and again, pausing longer after each failure."""
         backoff = EqualJitterBackoff(cap=self._backoff_cap, base=0.05)
         failures = 0
-        while True:
+        while not self._closed:
             connection = self._connection_class(**self._options, client_name=f"binome-{role}-{self.origin}")
             try:
                 await connection.connect()  # type: ignore[no-untyped-call]
+                if self._closed:
+                    return
                 if failures:
                     log.warning("Redis (%s) reachable again after %d failed attempts", role, failures)
                 failures = 0
@@ -228,7 +247,7 @@ class RedisBus(Bus):
         self._healthy_now()
         sending = 0
         try:
-            while True:
+            while not self._closed:
                 if self._publisher_stale:
                     raise ConnectionError("the subscription connection was lost: renewing this one too")
                 if not self._outbox:
@@ -311,12 +330,12 @@ class RedisBus(Bus):
                 asyncio.create_task(self._send_subscriptions(connection), name="bus-subscribe"),
                 asyncio.create_task(self._read_messages(connection), name="bus-reader"),
             ]
+            for task in tasks:
+                task.add_done_callback(_retrieve)
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await stop_tasks(tasks)
             for task in done:
                 task.result()  # the error that ended the connection
         finally:
@@ -346,9 +365,10 @@ class RedisBus(Bus):
         loop = asyncio.get_running_loop()
         heard, silent_since = self._heard, loop.time()
         pinged_at: float | None = None
-        while True:
+        while not self._closed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._sub_wakeup.wait(), self._ping_seconds)
+                async with asyncio.timeout(self._ping_seconds):
+                    await self._sub_wakeup.wait()
             self._sub_wakeup.clear()
             commands = self._subscription_commands()
             now = loop.time()

@@ -7,10 +7,12 @@ import asyncio
 import signal
 import time
 
+import anyio
 import pytest
 import redis.asyncio as aioredis
 
 from collab.realtime.bus import EVENT, PRESENCE, UPDATE, LocalBus, decode_event, decode_frame, encode_frame
+from collab.realtime.redis_bus import RedisBus
 from tests.support.bus import Recorder, buses, eventually
 from tests.support.engines import Redis
 
@@ -299,3 +301,21 @@ async def test_a_frozen_redis_is_noticed_by_the_keepalive(redis_url: str, redis_
         async with buses(redis_url, count=1) as (b,):
             b.publish_update("doc", 1, b"u")
             await heard.wait(lambda: len(heard.updates) == 1)
+
+
+async def test_closing_ends_at_once_even_while_reconnecting(redis_url: str) -> None:
+    """Closed at every moment of a reconnection (a socket being opened, a command being sent), a bus
+    stops within a second: no task left waiting for ever."""
+    admin = aioredis.Redis.from_url(redis_url)
+    try:
+        for turns in range(0, 60, 3):
+            bus = RedisBus(redis_url, origin=f"closing-{turns}")
+            await bus.start()
+            await bus.subscribe_document("doc", Recorder())
+            await admin.client_kill_filter(_type="pubsub")
+            for _ in range(turns):
+                await asyncio.sleep(0)  # a little further into the reconnection each time
+            with anyio.fail_after(1):
+                await bus.close()
+    finally:
+        await admin.aclose()
