@@ -304,7 +304,11 @@ class RedisBus(Bus):
         self._waiting.setdefault(channel, []).append(future)
         self._changed.add(channel)
         self._wake(self._sub_wakeup)
-        return await future
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                return await future
+        except TimeoutError:  # a connection dying unnoticed yet: the keepalive will see it
+            return False
 
     def _wanted(self, channel: bytes) -> bool:
         return channel in self._documents or channel in self._topics

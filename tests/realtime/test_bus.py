@@ -292,15 +292,20 @@ async def test_a_frozen_redis_is_noticed_by_the_keepalive(redis_url: str, redis_
         back = asyncio.Event()
         a.on_reconnect(back.set)
         assert redis_server.process is not None
+        late = Recorder()
         redis_server.process.send_signal(signal.SIGSTOP)
         try:
+            with anyio.fail_after(2):  # a room opening now is not held up: it works from the database
+                assert not await a.subscribe_document("late", late)
             await eventually(lambda: not a.healthy, seconds=5)
         finally:
             redis_server.process.send_signal(signal.SIGCONT)
         await asyncio.wait_for(back.wait(), 10)
         async with buses(redis_url, count=1) as (b,):
             b.publish_update("doc", 1, b"u")
+            b.publish_update("late", 1, b"u")
             await heard.wait(lambda: len(heard.updates) == 1)
+            await late.wait(lambda: len(late.updates) == 1)
 
 
 async def test_closing_ends_at_once_even_while_reconnecting(redis_url: str) -> None:
