@@ -180,8 +180,9 @@ class Bus(abc.ABC):
 
         Returns True once Redis confirmed the subscription: whatever is published afterwards
         reaches ``listener``, so a room subscribes, then loads from the database, and misses
-        nothing. Returns False at once while Redis is unreachable: the subscription is made when
-        it comes back, and :meth:`on_reconnect`'s callbacks are called then."""
+        nothing. Returns False at once while Redis is unreachable (or after a few seconds without
+        its answer): the subscription is made when it comes back, and :meth:`on_reconnect`'s
+        callbacks are called then; until then the room works from the database alone."""
 
     @abc.abstractmethod
     def unsubscribe_document(self, doc_id: str, listener: DocumentListener) -> None:

@@ -12,7 +12,7 @@ Pub/sub rather than streams: a worker holds up to thousands of rooms, and one pu
 carries any number of channels for the cost of a message, while reading thousands of streams means
 an XREAD over thousands of keys per call; the streams' history is not needed, the log is the truth.
 
-The connections are redis-py's (URL parsing, AUTH, TLS) driven directly, in RESP2, because the
+The connections are redis-py's (collab.realtime.redis_link) driven directly, in RESP2, because the
 subscription state is this module's: which channels are wanted, which SUBSCRIBE an answer
 confirms, when every subscription is back after a reconnection.
 """
@@ -25,13 +25,10 @@ import contextlib
 import itertools
 import logging
 import math
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from redis.asyncio.connection import AbstractConnection, Connection, parse_url
-from redis.backoff import EqualJitterBackoff, NoBackoff
-from redis.exceptions import RedisError
-from redis.retry import Retry
+from redis.asyncio.connection import AbstractConnection
 
 from collab.realtime.bus import (
     EVENT,
@@ -47,11 +44,10 @@ from collab.realtime.bus import (
     encode_frame,
     worker_origin,
 )
+from collab.realtime.redis_link import connection_factory, keep_connected, retrieve_error, stop_tasks
 
 log = logging.getLogger(__name__)
 
-#: What a lost or unreachable Redis raises (redis-py's errors, and the socket's).
-REDIS_DOWN = (RedisError, OSError)
 #: Channels per SUBSCRIBE or UNSUBSCRIBE command.
 _CHANNELS_PER_COMMAND = 1000
 _KEEPALIVE = b"keepalive"
@@ -81,16 +77,7 @@ class RedisBus(Bus):
         self.origin = origin or worker_origin()
         self._origin = self.origin.encode("ascii")
         self.counts = BusCounts()
-        options: dict[str, Any] = dict(parse_url(url))
-        self._connection_class: type[AbstractConnection] = options.pop("connection_class", Connection)
-        options.update(
-            protocol=2,  # subscription messages as replies, not RESP3 pushes
-            retry=Retry(NoBackoff(), 0),  # this module retries, with its own backoff
-            socket_connect_timeout=connect_timeout,
-            socket_timeout=connect_timeout,
-            socket_keepalive=True,
-        )
-        self._options = options
+        self._url = url
         self._connect_timeout = connect_timeout
         self._backoff_cap = backoff_cap
         self._ping_seconds = ping_seconds
@@ -133,23 +120,22 @@ class RedisBus(Bus):
             return
         self._sub_wakeup, self._pub_wakeup, self._healthy_event = asyncio.Event(), asyncio.Event(), asyncio.Event()
         loop = asyncio.get_running_loop()
-        self._tasks = [
-            loop.create_task(self._keep_connected("subscriptions", self._serve_subscriptions), name="bus-subscriber"),
-            loop.create_task(self._keep_connected("publishing", self._serve_publishing), name="bus-publisher"),
-        ]
+        for role, serve in (("subscriptions", self._serve_subscriptions), ("publishing", self._serve_publishing)):
+            connect = connection_factory(self._url, timeout=self._connect_timeout, name=f"binome-{role}-{self.origin}")
+            run = keep_connected(role, connect, serve, closed=lambda: self._closed, backoff_cap=self._backoff_cap)
+            self._tasks.append(loop.create_task(run, name=f"bus-{role}"))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._healthy_event.wait(), self._connect_timeout)
+            async with asyncio.timeout(self._connect_timeout):
+                await self._healthy_event.wait()
         if not self.healthy:
             log.warning("Redis is not reachable yet: the bus goes on trying (cross-worker rooms wait)")
         self._started = True
 
     async def close(self) -> None:
         self._closed = True
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        self._wake(self._sub_wakeup)
+        self._wake(self._pub_wakeup)
+        await stop_tasks(self._tasks)
         self._tasks = []
         self._documents.clear()
         self._topics.clear()
@@ -173,32 +159,6 @@ class RedisBus(Bus):
     def _healthy_now(self) -> None:
         if self.healthy and self._healthy_event is not None:
             self._healthy_event.set()
-
-    async def _keep_connected(
-        self, role: str, serve: Callable[[AbstractConnection], Coroutine[Any, Any, None]]
-    ) -> None:
-        """Connect, serve until the connection is lost, and again, pausing longer after each failure."""
-        backoff = EqualJitterBackoff(cap=self._backoff_cap, base=0.05)
-        failures = 0
-        while True:
-            connection = self._connection_class(**self._options, client_name=f"binome-{role}-{self.origin}")
-            try:
-                await connection.connect()  # type: ignore[no-untyped-call]
-                if failures:
-                    log.warning("Redis (%s) reachable again after %d failed attempts", role, failures)
-                failures = 0
-                await serve(connection)
-            except REDIS_DOWN as exc:
-                if failures == 0:
-                    log.warning("Redis (%s) lost or unreachable: %s; retrying", role, exc)
-                failures += 1
-            except Exception:  # a bug here must not end the worker's messages for good
-                log.exception("the bus's %s connection failed; reconnecting", role)
-                failures += 1
-            finally:
-                with contextlib.suppress(*REDIS_DOWN):
-                    await connection.disconnect(nowait=True)
-            await asyncio.sleep(backoff.compute(failures))
 
     # -- publishing ----------------------------------------------------------------------
 
@@ -228,7 +188,7 @@ class RedisBus(Bus):
         self._healthy_now()
         sending = 0
         try:
-            while True:
+            while not self._closed:
                 if self._publisher_stale:
                     raise ConnectionError("the subscription connection was lost: renewing this one too")
                 if not self._outbox:
@@ -285,7 +245,11 @@ class RedisBus(Bus):
         self._waiting.setdefault(channel, []).append(future)
         self._changed.add(channel)
         self._wake(self._sub_wakeup)
-        return await future
+        try:
+            async with asyncio.timeout(self._connect_timeout):
+                return await future
+        except TimeoutError:  # a connection dying unnoticed yet: the keepalive will see it
+            return False
 
     def _wanted(self, channel: bytes) -> bool:
         return channel in self._documents or channel in self._topics
@@ -311,12 +275,12 @@ class RedisBus(Bus):
                 asyncio.create_task(self._send_subscriptions(connection), name="bus-subscribe"),
                 asyncio.create_task(self._read_messages(connection), name="bus-reader"),
             ]
+            for task in tasks:
+                task.add_done_callback(retrieve_error)
             try:
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+                await stop_tasks(tasks)
             for task in done:
                 task.result()  # the error that ended the connection
         finally:
@@ -346,9 +310,10 @@ class RedisBus(Bus):
         loop = asyncio.get_running_loop()
         heard, silent_since = self._heard, loop.time()
         pinged_at: float | None = None
-        while True:
+        while not self._closed:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._sub_wakeup.wait(), self._ping_seconds)
+                async with asyncio.timeout(self._ping_seconds):
+                    await self._sub_wakeup.wait()
             self._sub_wakeup.clear()
             commands = self._subscription_commands()
             now = loop.time()

@@ -7,10 +7,12 @@ import asyncio
 import signal
 import time
 
+import anyio
 import pytest
 import redis.asyncio as aioredis
 
 from collab.realtime.bus import EVENT, PRESENCE, UPDATE, LocalBus, decode_event, decode_frame, encode_frame
+from collab.realtime.redis_bus import RedisBus
 from tests.support.bus import Recorder, buses, eventually
 from tests.support.engines import Redis
 
@@ -290,12 +292,34 @@ async def test_a_frozen_redis_is_noticed_by_the_keepalive(redis_url: str, redis_
         back = asyncio.Event()
         a.on_reconnect(back.set)
         assert redis_server.process is not None
+        late = Recorder()
         redis_server.process.send_signal(signal.SIGSTOP)
         try:
+            with anyio.fail_after(2):  # a room opening now is not held up: it works from the database
+                assert not await a.subscribe_document("late", late)
             await eventually(lambda: not a.healthy, seconds=5)
         finally:
             redis_server.process.send_signal(signal.SIGCONT)
         await asyncio.wait_for(back.wait(), 10)
         async with buses(redis_url, count=1) as (b,):
             b.publish_update("doc", 1, b"u")
+            b.publish_update("late", 1, b"u")
             await heard.wait(lambda: len(heard.updates) == 1)
+            await late.wait(lambda: len(late.updates) == 1)
+
+
+async def test_closing_ends_at_once_even_while_reconnecting(redis_url: str) -> None:
+    """Closed at every moment of a reconnection (a socket being opened, a command being sent), a bus
+    stops within a second: no task left waiting for ever."""
+    admin = aioredis.Redis.from_url(redis_url)
+    try:
+        for turn in range(40):
+            bus = RedisBus(redis_url, origin=f"closing-{turn}")
+            await bus.start()
+            await bus.subscribe_document("doc", Recorder())
+            await admin.client_kill_filter(_type="pubsub")
+            await asyncio.sleep(turn * 0.004)  # a little further into the reconnection each time
+            with anyio.fail_after(1):
+                await bus.close()
+    finally:
+        await admin.aclose()
