@@ -26,13 +26,12 @@ from __future__ import annotations
 
 import abc
 import json
-import os
-import secrets
-import socket
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from collab.settings import new_worker_id
 
 UPDATE = b"U"[0]
 PRESENCE = b"P"[0]
@@ -81,12 +80,6 @@ class Frame:
     #: The update's sequence number (0 for presence and events).
     seq: int
     body: bytes
-
-
-def worker_origin() -> str:
-    """A new id for this worker: host, process and a random part (two starts of one process differ)."""
-    host = socket.gethostname()[:64]
-    return f"{host}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def encode_frame(kind: int, origin: bytes, body: bytes, seq: int = 0) -> bytes:
@@ -207,7 +200,7 @@ class LocalBus(Bus):
     """One process: there is no other worker to tell or to hear from."""
 
     def __init__(self, origin: str | None = None) -> None:
-        self.origin = origin or worker_origin()
+        self.origin = origin or new_worker_id()
         self.counts = BusCounts()
 
     async def start(self) -> None:

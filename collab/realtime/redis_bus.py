@@ -42,9 +42,9 @@ from collab.realtime.bus import (
     decode_frame,
     encode_event,
     encode_frame,
-    worker_origin,
 )
 from collab.realtime.redis_link import connection_factory, keep_connected, retrieve_error, stop_tasks
+from collab.settings import new_worker_id
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class RedisBus(Bus):
         max_queued: int = 10_000,
         batch: int = 512,
     ) -> None:
-        self.origin = origin or worker_origin()
+        self.origin = origin or new_worker_id()
         self._origin = self.origin.encode("ascii")
         self.counts = BusCounts()
         self._url = url

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from collab.settings import Settings
 from tests.support.engines import postgres_server, postgres_url, redis_server, redis_url
 from tests.support.server import make_settings, run_async
 from tests.support.web import DemoSchool, seed_demo_school
+from tests.support.workers import Workers, running_workers
 
 __all__ = ["postgres_server", "postgres_url", "redis_server", "redis_url"]
 
@@ -24,3 +26,10 @@ def cluster_settings(tmp_path: Path, postgres_url: str, redis_url: str) -> Setti
 def cluster_school(cluster_settings: Settings) -> DemoSchool:
     """The demo school, seeded into the workers' PostgreSQL."""
     return run_async(seed_demo_school, cluster_settings)
+
+
+@pytest.fixture
+def workers(cluster_settings: Settings, cluster_school: DemoSchool) -> Iterator[Workers]:
+    """Three workers serving the demo school, each a `collab serve` process of its own."""
+    with running_workers(cluster_settings, cluster_settings.database, cluster_settings.redis, count=3) as running:
+        yield running

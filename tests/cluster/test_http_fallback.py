@@ -26,18 +26,10 @@ from collab.web.http_sync import POLL_SECONDS
 from tests.support.pupils import Pupil, Session, body_of, signed_in
 from tests.support.server import ServerProcess
 from tests.support.web import DemoSchool
-from tests.support.workers import Workers, join_on, running_workers
+from tests.support.workers import Workers, join_on
 from tests.support.yclient import ServerDoc, YClient, update_inserting
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
-
-
-@pytest.fixture
-def workers(
-    cluster_settings: Settings, postgres_url: str, redis_url: str, cluster_school: DemoSchool
-) -> Iterator[Workers]:
-    with running_workers(cluster_settings, postgres_url, redis_url, count=3) as running:
-        yield running
 
 
 @pytest.fixture

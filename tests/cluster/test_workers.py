@@ -11,7 +11,6 @@ import asyncio
 import itertools
 import json
 import random
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -23,20 +22,12 @@ from tests.support.engines import Postgres, Redis
 from tests.support.feed import OPEN, Feed, open_feed
 from tests.support.pupils import Pupil, agree, form_post, post_form, room_state, signed_in
 from tests.support.web import DemoSchool, csrf_from
-from tests.support.workers import Workers, join_on, running_workers
+from tests.support.workers import Workers, join_on
 from tests.support.yclient import YClient
 
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("cluster")]
 
 HTML = {"accept": "text/html"}
-
-
-@pytest.fixture
-def workers(
-    cluster_settings: Settings, postgres_url: str, redis_url: str, cluster_school: DemoSchool
-) -> Iterator[Workers]:
-    with running_workers(cluster_settings, postgres_url, redis_url, count=3) as running:
-        yield running
 
 
 async def split_pair(
